@@ -1,0 +1,260 @@
+"""The schema model: frozen dataclasses built from migration files or from a PostgreSQL catalog.
+
+Every object carries a :class:`Source` (file, line) that is excluded from equality, so two
+models are equal when their schemas are, wherever they came from. Tables are keyed by
+``schema.table`` everywhere; :func:`qualify` is the one helper that makes such a name.
+
+>>> users = Table("public.users", columns=(Column("id", "uuid", nullable=False),), primary_key=("id",))
+>>> Schema(tables=(users,)).table("users").column("id").type
+'uuid'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from typing import Iterable
+
+PG_NAMEDATALEN = 63
+
+
+@dataclass(frozen=True, order=True)
+class Source:
+    """Where something was defined: a file (relative to the migration folder) and a 1-based line."""
+
+    file: str
+    line: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+NOWHERE = Source("", 0)
+
+
+def truncate_identifier(name: str) -> str:
+    """Cut an identifier to 63 bytes as PostgreSQL does (never inside a UTF-8 character).
+
+    >>> len(truncate_identifier("x" * 70))
+    63
+    """
+    raw = name.encode()
+    if len(raw) <= PG_NAMEDATALEN:
+        return name
+    return raw[:PG_NAMEDATALEN].decode(errors="ignore")
+
+
+def qualify(name: str, schema: str = "public") -> str:
+    """``schema.table`` for a table name; already qualified names are kept.
+
+    >>> qualify("users"), qualify("auth.users"), qualify("t", "app")
+    ('public.users', 'auth.users', 'app.t')
+    """
+    return name if "." in name else f"{schema}.{name}"
+
+
+def unqualify(name: str) -> str:
+    """The table part of ``schema.table``, or the name itself for ``public``.
+
+    >>> unqualify("public.users"), unqualify("auth.users")
+    ('users', 'auth.users')
+    """
+    return name[len("public."):] if name.startswith("public.") else name
+
+
+def _src() -> Source:
+    return field(default=NOWHERE, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    nullable: bool = True
+    default: str | None = None
+    source: Source = _src()
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    """A foreign key from ``table(columns)`` to ``ref_table(ref_columns)``; actions in PostgreSQL's words."""
+
+    name: str
+    table: str
+    columns: tuple[str, ...]
+    ref_table: str
+    ref_columns: tuple[str, ...]
+    on_delete: str = "NO ACTION"
+    on_update: str = "NO ACTION"
+    validated: bool = True
+    source: Source = _src()
+
+
+@dataclass(frozen=True)
+class UniqueConstraint:
+    name: str
+    columns: tuple[str, ...]
+    source: Source = _src()
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    table: str
+    columns: tuple[str, ...]
+    unique: bool = False
+    source: Source = _src()
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...] = ()
+    primary_key: tuple[str, ...] = ()
+    primary_key_name: str | None = None
+    uniques: tuple[UniqueConstraint, ...] = ()
+    rls_enabled: bool = False
+    rls_forced: bool = False
+    partition_of: str | None = None
+    source: Source = _src()
+
+    def column(self, name: str) -> Column | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A row-level security policy; ``using``/``with_check`` are the predicates' SQL text as written."""
+
+    name: str
+    table: str
+    command: str = "ALL"
+    permissive: bool = True
+    roles: tuple[str, ...] = ("public",)
+    using: str | None = None
+    with_check: str | None = None
+    source: Source = _src()
+
+
+@dataclass(frozen=True)
+class EnumType:
+    name: str
+    values: tuple[str, ...]
+    source: Source = _src()
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str
+    arguments: str = ""
+    returns: str = ""
+    language: str = ""
+    security_definer: bool = False
+    body: str = field(default="", compare=False, repr=False)
+    source: Source = _src()
+
+
+@dataclass(frozen=True)
+class Trigger:
+    name: str
+    table: str
+    function: str
+    timing: str = ""
+    events: tuple[str, ...] = ()
+    source: Source = _src()
+
+
+@dataclass(frozen=True)
+class View:
+    name: str
+    source: Source = _src()
+
+
+@dataclass(frozen=True)
+class Unparsed:
+    """A statement the parser did not understand (or understood but could not apply): never dropped."""
+
+    source: Source
+    statement: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Schema:
+    """The whole model; collections are tuples sorted by name so equal schemas compare equal."""
+
+    tables: tuple[Table, ...] = ()
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    policies: tuple[Policy, ...] = ()
+    indexes: tuple[Index, ...] = ()
+    enums: tuple[EnumType, ...] = ()
+    functions: tuple[Function, ...] = ()
+    triggers: tuple[Trigger, ...] = ()
+    views: tuple[View, ...] = ()
+    unparsed: tuple[Unparsed, ...] = field(default=(), compare=False)
+    not_analysed: tuple[Unparsed, ...] = field(default=(), compare=False)
+    warnings: tuple[Unparsed, ...] = field(default=(), compare=False)
+    headers: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = field(default=(), compare=False)
+    coverage: tuple[tuple[tuple[str, str], int], ...] = field(default=(), compare=False)  # ((kind, status), n)
+
+    @cached_property
+    def _tables(self) -> dict[str, Table]:
+        return {t.name: t for t in self.tables}
+
+    def table(self, name: str) -> Table | None:
+        """The table called ``name`` (``public.`` when unqualified), or None."""
+        return self._tables.get(qualify(name))
+
+    def foreign_keys_from(self, table: str) -> tuple[ForeignKey, ...]:
+        table = qualify(table)
+        return tuple(fk for fk in self.foreign_keys if fk.table == table)
+
+    def foreign_keys_to(self, table: str) -> tuple[ForeignKey, ...]:
+        table = qualify(table)
+        return tuple(fk for fk in self.foreign_keys if fk.ref_table == table)
+
+    def policies_on(self, table: str) -> tuple[Policy, ...]:
+        table = qualify(table)
+        return tuple(p for p in self.policies if p.table == table)
+
+    def triggers_on(self, table: str) -> tuple[Trigger, ...]:
+        table = qualify(table)
+        return tuple(t for t in self.triggers if t.table == table)
+
+    def header(self, key: str) -> dict[str, str]:
+        """``{file: value}`` for a header key (e.g. ``"supabase project"``) read from migration files."""
+        return {f: dict(h)[key] for f, h in self.headers if key in dict(h)}
+
+    def _repr_markdown_(self) -> str:
+        from schemalens.report import schema_markdown
+
+        return schema_markdown(self)
+
+
+def build_schema(**parts: Iterable) -> Schema:
+    """A :class:`Schema` with every collection sorted, so construction order never matters."""
+    keys = {
+        "tables": lambda t: t.name,
+        "foreign_keys": lambda f: (f.table, f.name),
+        "policies": lambda p: (p.table, p.name),
+        "indexes": lambda i: (i.table, i.name),
+        "enums": lambda e: e.name,
+        "functions": lambda f: (f.name, f.arguments),
+        "triggers": lambda t: (t.table, t.name),
+        "views": lambda v: v.name,
+    }
+    out = {}
+    for name, value in parts.items():
+        out[name] = tuple(sorted(value, key=keys[name])) if name in keys else tuple(value)
+    return Schema(**out)
+
+
+__all__ = [
+    "Column", "EnumType", "ForeignKey", "Function", "Index", "Policy", "Schema", "Source", "Table",
+    "Trigger", "Unparsed", "UniqueConstraint", "View", "build_schema", "qualify", "replace",
+    "truncate_identifier", "unqualify",
+]

@@ -1,0 +1,587 @@
+"""Migration text -> typed statements, each with its file:line. The only module that reads SQL with sqlglot.
+
+A file is split on the semicolons of sqlglot's PostgreSQL tokenizer (which respects ``$$`` and
+``$tag$`` bodies, quoted strings and comments), and each statement is parsed alone, so one
+statement sqlglot cannot read never hides the rest of its file. Statements sqlglot keeps opaque
+(policies, row-level security, functions, extensions, ``DO`` blocks, ``VALIDATE CONSTRAINT``,
+``ALTER TYPE … ADD VALUE``, ``SET search_path``) are read here into typed records.
+
+Malformed input is reported instead of being silently under-parsed: every statement comes out
+as ``understood``, ``not analysed`` (recognised, but not schema this tool models, e.g. DDL inside a
+``DO`` block) or ``unparsed`` (with the reason).
+
+>>> [s.kind for s in split_and_parse("CREATE TABLE t (id int); CREATE POLICY p ON t USING (true);", "x.sql")]
+['create table', 'create policy']
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.dialects.postgres import Postgres
+from sqlglot.errors import SqlglotError
+from sqlglot.tokens import Token, TokenType
+
+from schemalens.model import Source, truncate_identifier
+
+logging.getLogger("sqlglot").setLevel(logging.ERROR)
+
+DIALECT = "postgres"
+UNDERSTOOD, NOT_ANALYSED, UNPARSED = "understood", "not analysed", "unparsed"
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement: where it is, its text, what kind it is, and its parsed form (``node``)."""
+
+    source: Source
+    text: str
+    kind: str
+    node: Any = None
+    status: str = UNDERSTOOD
+    reason: str = ""
+    line_offset: int = 0  # add to a line inside ``text`` to get the file's line
+
+
+# Typed records for what sqlglot leaves opaque -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PolicyStmt:
+    action: str  # create | alter | drop
+    name: str
+    table: exp.Table
+    permissive: bool = True
+    command: str | None = None
+    roles: tuple[str, ...] | None = None
+    using: exp.Expression | None = None
+    with_check: exp.Expression | None = None
+    using_text: str | None = None
+    with_check_text: str | None = None
+    rename_to: str | None = None
+    if_exists: bool = False
+
+
+@dataclass(frozen=True)
+class RlsStmt:
+    table: exp.Table
+    enable: bool | None = None  # ENABLE / DISABLE
+    force: bool | None = None  # FORCE / NO FORCE
+    if_exists: bool = False
+
+
+@dataclass(frozen=True)
+class FunctionStmt:
+    name: str  # schema-qualified when written so
+    arguments: str
+    returns: str
+    language: str
+    security_definer: bool
+    body: str
+    replace: bool
+
+
+@dataclass(frozen=True)
+class DropNamesStmt:
+    kind: str  # function | index | policy-less object lists
+    names: tuple[str, ...]
+    if_exists: bool
+    cascade: bool
+
+
+@dataclass(frozen=True)
+class AlterTypeStmt:
+    type: exp.Table
+    add_value: str | None = None
+    before: str | None = None
+    after: str | None = None
+    rename_value: tuple[str, str] | None = None
+    if_not_exists: bool = False
+
+
+@dataclass(frozen=True)
+class ConstraintStmt:
+    table: exp.Table
+    action: str  # validate | rename
+    name: str
+    new_name: str | None = None
+    if_exists: bool = False
+
+
+# Identifiers -------------------------------------------------------------------------------
+
+
+def ident(node: exp.Expression | str | None) -> str:
+    """An identifier as PostgreSQL stores it: unquoted folds to lower case, quoted keeps its case."""
+    if node is None:
+        return ""
+    if isinstance(node, str):
+        return truncate_identifier(node.lower())
+    if isinstance(node, exp.Identifier):
+        return truncate_identifier(node.this if node.quoted else node.this.lower())
+    if isinstance(node, (exp.Column, exp.Table)):
+        return ident(node.this)
+    return truncate_identifier(node.name.lower())
+
+
+def table_name(table: exp.Table | exp.Schema) -> tuple[str | None, str]:
+    """(schema or None, table) of a sqlglot table reference."""
+    if isinstance(table, exp.Schema):
+        table = table.this
+    schema = ident(table.args["db"]) if table.args.get("db") else None
+    return schema, ident(table.this)
+
+
+def _token_name(tok: Token) -> str:
+    return truncate_identifier(tok.text if tok.token_type == TokenType.IDENTIFIER else tok.text.lower())
+
+
+def _tokens_table(tokens: list[Token]) -> exp.Table:
+    """A table reference from tokens ``name`` or ``schema . name``."""
+    names = [_token_name(t) for t in tokens if t.token_type != TokenType.DOT]
+    quoted = [t.token_type == TokenType.IDENTIFIER for t in tokens if t.token_type != TokenType.DOT]
+    idents = [exp.Identifier(this=n, quoted=q) for n, q in zip(names, quoted)]
+    if len(idents) == 1:
+        return exp.Table(this=idents[0])
+    return exp.Table(this=idents[-1], db=idents[-2])
+
+
+# Splitting ---------------------------------------------------------------------------------
+
+
+def _line_at(text: str, offset: int, starts: list[int]) -> int:
+    import bisect
+
+    return bisect.bisect_right(starts, offset)
+
+
+def split(text: str, file: str) -> list[tuple[int, str, list[Token] | None, str]]:
+    """Statements of a file as (line, text, tokens, error); tokens None when the piece would not tokenize."""
+    starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+    try:
+        tokens = Postgres().tokenize(text)
+    except SqlglotError:
+        return _split_fallback(text, starts)
+    out, current = [], []
+    for tok in tokens:
+        if tok.token_type == TokenType.SEMICOLON:
+            if current:
+                out.append(_piece(text, current, starts))
+            current = []
+        else:
+            current.append(tok)
+    if current:
+        out.append(_piece(text, current, starts))
+    return out
+
+
+def _piece(text: str, toks: list[Token], starts: list[int]):
+    start, end = toks[0].start, toks[-1].end + 1
+    # a trailing dollar-quoted or quoted token ends at its closing quote
+    return _line_at(text, start, starts), text[start:end], toks, ""
+
+
+def _split_fallback(text: str, starts: list[int]):
+    """When the whole file will not tokenize (an unterminated quote), split at ``;`` line ends."""
+    out, pos = [], 0
+    for m in re.finditer(r";[ \t]*(?:--[^\n]*)?\n|;\s*$", text):
+        out.append((pos, m.start()))
+        pos = m.end()
+    if text[pos:].strip():
+        out.append((pos, len(text)))
+    pieces = []
+    for a, b in out:
+        chunk = text[a:b]
+        lead = len(chunk) - len(chunk.lstrip())
+        body = _strip_comments_ahead(chunk[lead:])
+        if not body.strip():
+            continue
+        offset = a + lead + (len(chunk[lead:]) - len(body))
+        try:
+            toks = Postgres().tokenize(body)
+            err = ""
+        except SqlglotError as e:
+            toks, err = None, f"cannot tokenize: {str(e).splitlines()[0][:200]}"
+        pieces.append((_line_at(text, offset, starts), body.rstrip(), toks, err))
+    return pieces
+
+
+def _strip_comments_ahead(chunk: str) -> str:
+    while True:
+        s = chunk.lstrip()
+        if s.startswith("--"):
+            nl = s.find("\n")
+            chunk = "" if nl < 0 else s[nl + 1:]
+        elif s.startswith("/*") and "*/" in s:
+            chunk = s[s.index("*/") + 2:]
+        else:
+            return s
+
+
+# Parsing one statement ---------------------------------------------------------------------
+
+_CACHE: dict[tuple[str, str], tuple[Statement, ...]] = {}
+
+
+def split_and_parse(text: str, file: str) -> tuple[Statement, ...]:
+    """Every statement of a file, parsed; cached by the file's name and content hash."""
+    key = (file, hashlib.sha256(text.encode()).hexdigest())
+    cached = _CACHE.get(key)
+    if cached is None:
+        cached = tuple(parse_statement(t, Source(file, line), toks, err) for line, t, toks, err in split(text, file))
+        _CACHE[key] = cached
+    return cached
+
+
+def parse_statement(text: str, source: Source, tokens: list[Token] | None = None, error: str = "") -> Statement:
+    """One statement's text -> :class:`Statement`; never raises."""
+    offset = source.line - 1
+    if tokens is None:
+        return Statement(source, text, "unknown", None, UNPARSED, error or "cannot tokenize", offset)
+    words = [t.text.upper() for t in tokens[:8] if t.token_type not in (TokenType.STRING, TokenType.IDENTIFIER)]
+    head = " ".join(words)
+    try:
+        for prefix, handler in _HANDLERS:
+            if re.match(prefix, head):
+                result = handler(text, tokens, source)
+                if result is not None:
+                    return result
+        return _parse_with_sqlglot(text, source)
+    except Exception as e:  # noqa: BLE001 - one bad statement must never stop the file
+        reason = str(e).splitlines()[0][:300] if str(e) else type(e).__name__
+        return Statement(source, text, _kind_from_head(head), None, UNPARSED, reason, offset)
+
+
+def _kind_from_head(head: str) -> str:
+    words = head.split()
+    if words[:3] == ["CREATE", "OR", "REPLACE"]:
+        words = ["CREATE"] + words[3:]
+    if words[:2] in (["CREATE", "UNIQUE"],):
+        words = ["CREATE"] + words[2:]
+    return " ".join(words[:2]).lower() or "unknown"
+
+
+_SCHEMA_NEUTRAL = (exp.Grant, exp.Revoke, exp.Transaction, exp.Commit, exp.Rollback, exp.Comment,
+                   exp.Select, exp.Insert, exp.Update, exp.Delete, exp.Union)
+
+
+def _parse_with_sqlglot(text: str, source: Source) -> Statement:
+    offset = source.line - 1
+    try:
+        node = sqlglot.parse_one(text, read=DIALECT)
+    except SqlglotError as e:
+        alt = _retry_without_only(text)
+        if alt is None:
+            reason = str(e).splitlines()[0][:300]
+            return Statement(source, text, _kind_from_head(text.upper()), None, UNPARSED, reason, offset)
+        node = alt
+    if isinstance(node, exp.Command):
+        return _opaque(text, node, source)
+    if isinstance(node, exp.Create):
+        kind = f"create {str(node.args.get('kind') or '').lower()}"
+        if node.args.get("kind") in ("TABLE", "TYPE", "INDEX", "VIEW", "TRIGGER", "SCHEMA", "SEQUENCE"):
+            return Statement(source, text, kind, node, UNDERSTOOD, "", offset)
+        return Statement(source, text, kind, node, NOT_ANALYSED, f"{kind} is not modelled", offset)
+    if isinstance(node, exp.Alter):
+        kind = f"alter {str(node.args.get('kind') or '').lower()}"
+        modelled = kind in ("alter table", "alter index")
+        return Statement(source, text, kind, node, UNDERSTOOD if modelled else NOT_ANALYSED,
+                         "" if modelled else f"{kind} is not modelled", offset)
+    if isinstance(node, exp.Drop):
+        kind = f"drop {str(node.args.get('kind') or '').lower()}"
+        return Statement(source, text, kind, node, UNDERSTOOD, "", offset)
+    if isinstance(node, _SCHEMA_NEUTRAL):
+        return Statement(source, text, type(node).__name__.lower(), node, UNDERSTOOD, "", offset)
+    kind = type(node).__name__.lower()
+    return Statement(source, text, kind, node, NOT_ANALYSED, f"{kind} statements are not modelled", offset)
+
+
+def _retry_without_only(text: str):
+    """sqlglot raises on ``CREATE INDEX … ON ONLY t``; the index is the same for the model."""
+    m = re.search(r"\bON\s+ONLY\s+", text, re.IGNORECASE)
+    if m and re.match(r"\s*CREATE\s+(UNIQUE\s+)?INDEX", text, re.IGNORECASE):
+        try:
+            return sqlglot.parse_one(text[: m.start()] + "ON " + text[m.end():], read=DIALECT)
+        except SqlglotError:
+            return None
+    return None
+
+
+_NOT_MODELLED = re.compile(
+    r"^\s*(ALTER\s+DEFAULT\s+PRIVILEGES|ALTER\s+\w+\s+.*\bOWNER\s+TO\b|ALTER\s+TABLE\s+.*\bREPLICA\s+IDENTITY\b"
+    r"|ALTER\s+PUBLICATION|CREATE\s+PUBLICATION|ALTER\s+ROLE|CREATE\s+ROLE|NOTIFY|ANALYZE|VACUUM|SECURITY\s+LABEL"
+    r"|REFRESH|CLUSTER|REINDEX|LOCK|SET\b|RESET\b|SELECT\b|CALL\b|CREATE\s+(OR\s+REPLACE\s+)?PROCEDURE"
+    r"|CREATE\s+(OR\s+REPLACE\s+)?(AGGREGATE|CAST|COLLATION|DOMAIN|OPERATOR|RULE)|CREATE\s+MATERIALIZED"
+    r"|CREATE\s+SCHEMA|DROP\s+SCHEMA|TRUNCATE)", re.IGNORECASE | re.DOTALL)
+
+
+def _opaque(text: str, node: exp.Command, source: Source) -> Statement:
+    offset = source.line - 1
+    kind = _kind_from_head(" ".join(text.upper().split()[:4]))
+    if _NOT_MODELLED.match(text):
+        return Statement(source, text, kind, node, NOT_ANALYSED, "recognised; not part of the schema model", offset)
+    return Statement(source, text, kind, node, UNPARSED, "sqlglot could not read this statement's structure", offset)
+
+
+# Handlers for what sqlglot keeps opaque ------------------------------------------------------
+
+
+def _upper(tokens: list[Token]) -> list[str]:
+    return [t.text.upper() if t.token_type not in (TokenType.STRING, TokenType.IDENTIFIER) else "" for t in tokens]
+
+
+def _read_table(tokens: list[Token], i: int) -> tuple[exp.Table, int]:
+    j = i + 1
+    while j + 1 < len(tokens) and tokens[j].token_type == TokenType.DOT:
+        j += 2
+    return _tokens_table(tokens[i:j]), j
+
+
+def _balanced(tokens: list[Token], i: int) -> int:
+    """Index after the parenthesis group that starts at ``tokens[i]`` (an ``(``)."""
+    depth = 0
+    for j in range(i, len(tokens)):
+        if tokens[j].token_type == TokenType.L_PAREN:
+            depth += 1
+        elif tokens[j].token_type == TokenType.R_PAREN:
+            depth -= 1
+            if depth == 0:
+                return j + 1
+    raise ValueError("unbalanced parentheses")
+
+
+def _predicate(text: str, tokens: list[Token], i: int) -> tuple[exp.Expression, str, int]:
+    end = _balanced(tokens, i)
+    inner = text[tokens[i].end + 1 - tokens[0].start: tokens[end - 1].start - tokens[0].start].strip()
+    return sqlglot.parse_one(inner, read=DIALECT), inner, end
+
+
+def _policy(text: str, tokens: list[Token], source: Source) -> Statement:
+    up = _upper(tokens)
+    action = up[0].lower()
+    i = 2
+    if_exists = False
+    if up[i:i + 2] == ["IF", "EXISTS"]:
+        if_exists, i = True, i + 2
+    name = _token_name(tokens[i])
+    if up[i + 1] != "ON":
+        raise ValueError(f"expected ON after the policy name, found {tokens[i + 1].text!r}")
+    table, i = _read_table(tokens, i + 2)
+    fields: dict[str, Any] = {}
+    while i < len(tokens):
+        word = up[i]
+        if word == "AS":
+            fields["permissive"] = up[i + 1] != "RESTRICTIVE"
+            i += 2
+        elif word == "FOR":
+            fields["command"] = up[i + 1]
+            i += 2
+        elif word == "TO":
+            roles, i = [], i + 1
+            while i < len(tokens):
+                roles.append(_token_name(tokens[i]).lower() if up[i] else tokens[i].text)
+                i += 1
+                if i < len(tokens) and tokens[i].token_type == TokenType.COMMA:
+                    i += 1
+                else:
+                    break
+            fields["roles"] = tuple(roles)
+        elif word == "USING":
+            fields["using"], fields["using_text"], i = _predicate(text, tokens, i + 1)
+        elif word == "WITH" and up[i + 1] == "CHECK":
+            fields["with_check"], fields["with_check_text"], i = _predicate(text, tokens, i + 2)
+        elif word == "RENAME":
+            fields["rename_to"] = _token_name(tokens[i + 2])
+            i += 3
+        else:
+            raise ValueError(f"unexpected {tokens[i].text!r} in policy")
+    node = PolicyStmt(action, name, table, if_exists=if_exists, **fields)
+    return Statement(source, text, f"{action} policy", node, UNDERSTOOD, "", source.line - 1)
+
+
+_RLS = re.compile(r"\b(ENABLE|DISABLE|NO\s+FORCE|FORCE)\s+ROW\s+LEVEL\s+SECURITY\b", re.IGNORECASE)
+
+
+def _alter_table(text: str, tokens: list[Token], source: Source) -> Statement | None:
+    up = _upper(tokens)
+    i, if_exists = 2, False
+    if up[i:i + 2] == ["IF", "EXISTS"]:
+        if_exists, i = True, i + 2
+    if up[i] == "ONLY":
+        i += 1
+    table, i = _read_table(tokens, i)
+    rest = up[i:]
+    if _RLS.search(text) and len(_RLS.findall(text)) == text.count(",") + 1:
+        enable = force = None
+        for m in _RLS.finditer(text):
+            word = " ".join(m.group(1).upper().split())
+            if word in ("ENABLE", "DISABLE"):
+                enable = word == "ENABLE"
+            else:
+                force = word == "FORCE"
+        return Statement(source, text, "alter table rls", RlsStmt(table, enable, force, if_exists),
+                         UNDERSTOOD, "", source.line - 1)
+    if rest[:1] == ["VALIDATE"] and len(rest) == 3:
+        node = ConstraintStmt(table, "validate", _token_name(tokens[i + 2]), if_exists=if_exists)
+        return Statement(source, text, "alter table validate", node, UNDERSTOOD, "", source.line - 1)
+    if rest[:2] == ["RENAME", "CONSTRAINT"] and len(rest) == 5:
+        node = ConstraintStmt(table, "rename", _token_name(tokens[i + 2]), _token_name(tokens[i + 4]), if_exists)
+        return Statement(source, text, "alter table rename constraint", node, UNDERSTOOD, "", source.line - 1)
+    return None  # sqlglot reads the rest
+
+
+def _function(text: str, tokens: list[Token], source: Source) -> Statement:
+    up = _upper(tokens)
+    replace = up[1] == "OR"
+    i = 4 if replace else 2
+    j = i
+    while tokens[j].token_type != TokenType.L_PAREN:
+        j += 1
+    name = ".".join(_token_name(t) for t in tokens[i:j] if t.token_type != TokenType.DOT)
+    k = _balanced(tokens, j)
+    base = tokens[0].start
+    arguments = " ".join(text[tokens[j].end + 1 - base: tokens[k - 1].start - base].split())
+    body_tok = next((t for t in tokens[k:] if t.token_type in (TokenType.HEREDOC_STRING, TokenType.STRING)), None)
+    body = body_tok.text if body_tok else ""
+    tail_words = [u for u, t in zip(up[k:], tokens[k:]) if t is not body_tok]
+    returns = ""
+    if "RETURNS" in up[k:]:
+        r = k + up[k:].index("RETURNS") + 1
+        stop = r
+        enders = {"LANGUAGE", "AS", "SECURITY", "SET", "STABLE", "IMMUTABLE", "VOLATILE", "STRICT", "CALLED",
+                  "PARALLEL", "COST", "ROWS", "WINDOW", "LEAKPROOF", "RETURN", "BEGIN", "NOT", "EXTERNAL"}
+        while stop < len(tokens) and up[stop] not in enders:
+            stop += 1
+        if stop > r:
+            returns = " ".join(text[tokens[r].start - base: tokens[stop - 1].end + 1 - base].split()).lower()
+    language = ""
+    if "LANGUAGE" in tail_words:
+        language = tokens[k + up[k:].index("LANGUAGE") + 1].text.lower().strip("'\"")
+    definer = any(a == "SECURITY" and b == "DEFINER" for a, b in zip(tail_words, tail_words[1:]))
+    node = FunctionStmt(name, arguments, returns, language, definer, body, replace)
+    return Statement(source, text, "create function", node, UNDERSTOOD, "", source.line - 1)
+
+
+def _names_list(tokens: list[Token], up: list[str], i: int, with_args: bool) -> tuple[list[str], int]:
+    names: list[str] = []
+    while i < len(tokens) and up[i] not in ("CASCADE", "RESTRICT"):
+        j = i
+        while j < len(tokens) and tokens[j].token_type not in (TokenType.COMMA, TokenType.L_PAREN) \
+                and up[j] not in ("CASCADE", "RESTRICT"):
+            j += 1
+        names.append(".".join(_token_name(t) for t in tokens[i:j] if t.token_type != TokenType.DOT))
+        if j < len(tokens) and tokens[j].token_type == TokenType.L_PAREN:
+            j = _balanced(tokens, j)
+        if j < len(tokens) and tokens[j].token_type == TokenType.COMMA:
+            j += 1
+        i = j
+    return names, i
+
+
+def _drop_names(text: str, tokens: list[Token], source: Source) -> Statement:
+    up = _upper(tokens)
+    kind = up[1].lower()
+    i = 2
+    if up[i] == "CONCURRENTLY":
+        i += 1
+    if_exists = up[i:i + 2] == ["IF", "EXISTS"]
+    if if_exists:
+        i += 2
+    names, i = _names_list(tokens, up, i, kind == "function")
+    node = DropNamesStmt(kind, tuple(names), if_exists, "CASCADE" in up[i:])
+    return Statement(source, text, f"drop {kind}", node, UNDERSTOOD, "", source.line - 1)
+
+
+def _alter_type(text: str, tokens: list[Token], source: Source) -> Statement | None:
+    up = _upper(tokens)
+    typ, i = _read_table(tokens, 2)
+    if up[i:i + 2] == ["ADD", "VALUE"]:
+        i += 2
+        ine = up[i:i + 3] == ["IF", "NOT", "EXISTS"]
+        i += 3 if ine else 0
+        value = tokens[i].text
+        before = after = None
+        if i + 2 < len(tokens):
+            if up[i + 1] == "BEFORE":
+                before = tokens[i + 2].text
+            elif up[i + 1] == "AFTER":
+                after = tokens[i + 2].text
+        node = AlterTypeStmt(typ, add_value=value, before=before, after=after, if_not_exists=ine)
+        return Statement(source, text, "alter type", node, UNDERSTOOD, "", source.line - 1)
+    if up[i:i + 2] == ["RENAME", "VALUE"]:
+        node = AlterTypeStmt(typ, rename_value=(tokens[i + 2].text, tokens[i + 4].text))
+        return Statement(source, text, "alter type", node, UNDERSTOOD, "", source.line - 1)
+    return None
+
+
+def _alter_trigger(text: str, tokens: list[Token], source: Source) -> Statement | None:
+    up = _upper(tokens)
+    if len(tokens) < 7 or up[3] != "ON" or up[-3:-1] != ["RENAME", "TO"]:
+        return None
+    table, i = _read_table(tokens, 4)
+    node = ConstraintStmt(table, "rename trigger", _token_name(tokens[2]), _token_name(tokens[-1]))
+    return Statement(source, text, "alter trigger", node, UNDERSTOOD, "", source.line - 1)
+
+
+def _privileges(text: str, tokens: list[Token], source: Source) -> Statement:
+    """GRANT / REVOKE change privileges, not the schema model; sqlglot raises on some forms."""
+    return Statement(source, text, tokens[0].text.lower(), None, UNDERSTOOD, "", source.line - 1)
+
+
+def _extension(text: str, tokens: list[Token], source: Source) -> Statement:
+    up = _upper(tokens)
+    i = 5 if up[2:5] == ["IF", "NOT", "EXISTS"] else 2
+    name = tokens[i].text if tokens[i].token_type == TokenType.IDENTIFIER else tokens[i].text.lower()
+    return Statement(source, text, "create extension", name, UNDERSTOOD, "", source.line - 1)
+
+
+def _do_block(text: str, tokens: list[Token], source: Source) -> Statement:
+    has_ddl = re.search(r"\b(CREATE|ALTER|DROP)\s+(TABLE|TYPE|POLICY|INDEX|FUNCTION|TRIGGER)\b|\bADD\s+COLUMN\b",
+                        text, re.IGNORECASE)
+    reason = ("DDL inside a DO block is not analysed (it runs conditionally)" if has_ddl
+              else "procedural code in a DO block is not analysed")
+    return Statement(source, text, "do", None, NOT_ANALYSED, reason, source.line - 1)
+
+
+def _set(text: str, tokens: list[Token], source: Source) -> Statement:
+    up = _upper(tokens)
+    i = 1
+    if up[i] in ("SESSION", "LOCAL"):
+        i += 1
+    if up[i] == "SEARCH_PATH" and i + 1 < len(tokens) and up[i + 1] in ("=", "TO"):
+        schemas = tuple(_token_name(t) if up[j] else t.text for j, t in enumerate(tokens[i + 2:], i + 2)
+                        if t.token_type != TokenType.COMMA)
+        return Statement(source, text, "set search_path", schemas, UNDERSTOOD, "", source.line - 1)
+    if re.match(r"\s*SELECT\s+(pg_catalog\.)?set_config\s*\(\s*'search_path'", text, re.IGNORECASE):
+        return Statement(source, text, "set", None, UNDERSTOOD, "", source.line - 1)
+    return Statement(source, text, "set", None, UNDERSTOOD, "", source.line - 1)
+
+
+def _search_path_call(text: str, tokens: list[Token], source: Source) -> Statement | None:
+    m = re.match(r"\s*SELECT\s+(?:pg_catalog\.)?set_config\s*\(\s*'search_path'\s*,\s*'([^']*)'", text, re.IGNORECASE)
+    if not m:
+        return None
+    schemas = tuple(s.strip().strip('"') if s.strip().startswith('"') else s.strip().lower()
+                    for s in m.group(1).split(",") if s.strip())
+    return Statement(source, text, "set search_path", schemas, UNDERSTOOD, "", source.line - 1)
+
+
+_HANDLERS = (
+    (r"(CREATE|ALTER|DROP) POLICY\b", _policy),
+    (r"ALTER TABLE\b", _alter_table),
+    (r"CREATE (OR REPLACE )?FUNCTION\b", _function),
+    (r"DROP (FUNCTION|INDEX|PROCEDURE)\b", _drop_names),
+    (r"ALTER TYPE\b", _alter_type),
+    (r"ALTER TRIGGER\b", _alter_trigger),
+    (r"(GRANT|REVOKE)\b", _privileges),
+    (r"CREATE EXTENSION\b", _extension),
+    (r"DO\b", _do_block),
+    (r"SET\b", _set),
+    (r"SELECT\b", _search_path_call),
+)
