@@ -460,9 +460,11 @@ def _function(text: str, tokens: list[Token], source: Source) -> Statement:
             stop += 1
         if stop > r:
             returns = " ".join(text[tokens[r].start - base: tokens[stop - 1].end + 1 - base].split()).lower()
+    # the tokenizer reads "sql SECURITY" (as in "LANGUAGE sql SECURITY DEFINER") as one SQL_SECURITY token
+    tail_words = [w for word in tail_words for w in word.split()]
     language = ""
     if "LANGUAGE" in tail_words:
-        language = tokens[k + up[k:].index("LANGUAGE") + 1].text.lower().strip("'\"")
+        language = tail_words[tail_words.index("LANGUAGE") + 1].lower().strip("'\"")
     definer = any(a == "SECURITY" and b == "DEFINER" for a, b in zip(tail_words, tail_words[1:]))
     node = FunctionStmt(name, arguments, returns, language, definer, body, replace)
     return Statement(source, text, "create function", node, UNDERSTOOD, "", source.line - 1)
