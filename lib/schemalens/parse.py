@@ -161,8 +161,20 @@ def _line_at(text: str, offset: int, starts: list[int]) -> int:
     return bisect.bisect_right(starts, offset)
 
 
-def split(text: str, file: str) -> list[tuple[int, str, list[Token] | None, str]]:
-    """Statements of a file as (line, text, tokens, error); tokens None when the piece would not tokenize."""
+@dataclass(frozen=True)
+class Piece:
+    """One statement's text and tokens; token offsets and lines are relative to ``token_sql``."""
+
+    line: int
+    text: str
+    tokens: list[Token] | None
+    error: str = ""
+    token_sql: str = ""
+    token_line_offset: int = 0
+
+
+def split(text: str, file: str) -> list[Piece]:
+    """The statements of a file; a piece's tokens are None when it would not tokenize."""
     starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
     try:
         tokens = Postgres().tokenize(text)
@@ -183,8 +195,7 @@ def split(text: str, file: str) -> list[tuple[int, str, list[Token] | None, str]
 
 def _piece(text: str, toks: list[Token], starts: list[int]):
     start, end = toks[0].start, toks[-1].end + 1
-    # a trailing dollar-quoted or quoted token ends at its closing quote
-    return _line_at(text, start, starts), text[start:end], toks, ""
+    return Piece(_line_at(text, start, starts), text[start:end], toks, "", text, 0)
 
 
 def _split_fallback(text: str, starts: list[int]):
@@ -208,7 +219,8 @@ def _split_fallback(text: str, starts: list[int]):
             err = ""
         except SqlglotError as e:
             toks, err = None, f"cannot tokenize: {str(e).splitlines()[0][:200]}"
-        pieces.append((_line_at(text, offset, starts), body.rstrip(), toks, err))
+        line = _line_at(text, offset, starts)
+        pieces.append(Piece(line, body.rstrip(), toks, err, body, line - 1))
     return pieces
 
 
@@ -234,16 +246,22 @@ def split_and_parse(text: str, file: str) -> tuple[Statement, ...]:
     key = (file, hashlib.sha256(text.encode()).hexdigest())
     cached = _CACHE.get(key)
     if cached is None:
-        cached = tuple(parse_statement(t, Source(file, line), toks, err) for line, t, toks, err in split(text, file))
+        cached = tuple(parse_statement(p.text, Source(file, p.line), p) for p in split(text, file))
         _CACHE[key] = cached
     return cached
 
 
-def parse_statement(text: str, source: Source, tokens: list[Token] | None = None, error: str = "") -> Statement:
+def parse_statement(text: str, source: Source, piece: Piece | None = None) -> Statement:
     """One statement's text -> :class:`Statement`; never raises."""
     offset = source.line - 1
+    if piece is None:
+        try:
+            piece = Piece(source.line, text, Postgres().tokenize(text), "", text, offset)
+        except SqlglotError as e:
+            piece = Piece(source.line, text, None, f"cannot tokenize: {str(e).splitlines()[0][:200]}")
+    tokens = piece.tokens
     if tokens is None:
-        return Statement(source, text, "unknown", None, UNPARSED, error or "cannot tokenize", offset)
+        return Statement(source, text, "unknown", None, UNPARSED, piece.error or "cannot tokenize", offset)
     words = [t.text.upper() for t in tokens[:8] if t.token_type not in (TokenType.STRING, TokenType.IDENTIFIER)]
     head = " ".join(words)
     try:
@@ -252,7 +270,7 @@ def parse_statement(text: str, source: Source, tokens: list[Token] | None = None
                 result = handler(text, tokens, source)
                 if result is not None:
                     return result
-        return _parse_with_sqlglot(text, source)
+        return _parse_with_sqlglot(text, source, piece)
     except Exception as e:  # noqa: BLE001 - one bad statement must never stop the file
         reason = str(e).splitlines()[0][:300] if str(e) else type(e).__name__
         return Statement(source, text, _kind_from_head(head), None, UNPARSED, reason, offset)
@@ -271,16 +289,20 @@ _SCHEMA_NEUTRAL = (exp.Grant, exp.Revoke, exp.Transaction, exp.Commit, exp.Rollb
                    exp.Select, exp.Insert, exp.Update, exp.Delete, exp.Union)
 
 
-def _parse_with_sqlglot(text: str, source: Source) -> Statement:
-    offset = source.line - 1
+def _parse_with_sqlglot(text: str, source: Source, piece: Piece) -> Statement:
+    """Parse the statement from the tokens already read (no second tokenizing); node lines are the file's."""
+    offset = piece.token_line_offset
     try:
-        node = sqlglot.parse_one(text, read=DIALECT)
-    except SqlglotError as e:
+        nodes = Postgres().parser().parse(piece.tokens, piece.token_sql)
+        if len(nodes) != 1 or nodes[0] is None:
+            raise ValueError("expected one statement")
+        node = nodes[0]
+    except (SqlglotError, ValueError) as e:
         alt = _retry_without_only(text)
         if alt is None:
-            reason = str(e).splitlines()[0][:300]
+            reason = _reason(e, offset)
             return Statement(source, text, _kind_from_head(text.upper()), None, UNPARSED, reason, offset)
-        node = alt
+        node, offset = alt, source.line - 1
     if isinstance(node, exp.Command):
         return _opaque(text, node, source)
     if isinstance(node, exp.Create):
@@ -300,6 +322,16 @@ def _parse_with_sqlglot(text: str, source: Source) -> Statement:
         return Statement(source, text, type(node).__name__.lower(), node, UNDERSTOOD, "", offset)
     kind = type(node).__name__.lower()
     return Statement(source, text, kind, node, NOT_ANALYSED, f"{kind} statements are not modelled", offset)
+
+
+def _reason(error: Exception, line_offset: int) -> str:
+    """sqlglot's complaint in one line, with the file's line and column (no highlighted excerpt)."""
+    details = getattr(error, "errors", None)
+    if details:
+        d = details[0]
+        where = f" at line {d['line'] + line_offset}, column {d['col']}" if d.get("line") else ""
+        return f"{d.get('description') or 'syntax error'}{where}"
+    return str(error).splitlines()[0][:300] if str(error) else type(error).__name__
 
 
 def _retry_without_only(text: str):

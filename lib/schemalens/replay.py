@@ -94,6 +94,7 @@ class _Replayer:
         self.unparsed: list[Unparsed] = []
         self.not_analysed: list[Unparsed] = []
         self.coverage: Counter = Counter()
+        self._names: dict[str, set[str]] | None = None
 
     # names ------------------------------------------------------------------------------
     @property
@@ -121,14 +122,27 @@ class _Replayer:
         return state
 
     def constraint_names(self, schema: str) -> set[str]:
-        names = {fk.name for fk in self.fks.values() if fk.table.startswith(schema + ".")}
-        for t in self.tables.values():
-            if t.name.startswith(schema + "."):
-                names.update(t.uniques)
+        """Constraint and index names taken in ``schema``; kept up to date on additions, rebuilt after removals."""
+        if self._names is None:
+            self._names = {}
+            for fk in self.fks.values():
+                self._names.setdefault(fk.table.split(".", 1)[0], set()).add(fk.name)
+            for t in self.tables.values():
+                taken = self._names.setdefault(t.name.split(".", 1)[0], set())
+                taken.update(t.uniques)
                 if t.primary_key_name:
-                    names.add(t.primary_key_name)
-        names.update(i.name for k, i in self.indexes.items() if k.startswith(schema + "."))
-        return names
+                    taken.add(t.primary_key_name)
+            for key, i in self.indexes.items():
+                self._names.setdefault(key.split(".", 1)[0], set()).add(i.name)
+        return self._names.setdefault(schema, set())
+
+    def claim(self, table: str, name: str) -> None:
+        if self._names is not None:
+            self._names.setdefault(table.split(".", 1)[0], set()).add(name)
+
+    def forget(self) -> None:
+        """A constraint or index was removed or renamed: rebuild the taken names when next needed."""
+        self._names = None
 
     def choose_name(self, table: str, columns: Iterable[str], label: str) -> str:
         """PostgreSQL's ChooseConstraintName: a default name, numbered when taken in the schema."""
@@ -192,6 +206,7 @@ class _Replayer:
             state.columns = dict(pstate.columns)
             state.primary_key = pstate.primary_key
             state.primary_key_name = make_object_name(name.split(".", 1)[1], "", "pkey") if pstate.primary_key else None
+            self.forget()
         if isinstance(target, exp.Schema):
             for item in target.expressions:
                 if isinstance(item, exp.ColumnDef):
@@ -206,7 +221,7 @@ class _Replayer:
                 return
             raise ReplayWarning(f"column {name} of {state.name} already exists")
         kind = cd.args.get("kind")
-        type_text = kind.sql(dialect=DIALECT).lower() if kind is not None else ""
+        type_text = kind.sql(dialect=DIALECT, copy=False).lower() if kind is not None else ""
         nullable, default = True, None
         for cons in cd.args.get("constraints") or []:
             k = cons.args.get("kind")
@@ -215,7 +230,7 @@ class _Replayer:
             elif isinstance(k, exp.PrimaryKeyColumnConstraint):
                 nullable = False
             elif isinstance(k, exp.DefaultColumnConstraint):
-                default = k.this.sql(dialect=DIALECT)
+                default = k.this.sql(dialect=DIALECT, copy=False)
             elif isinstance(k, exp.GeneratedAsIdentityColumnConstraint):
                 nullable = False
         if type_text in ("serial", "bigserial", "smallserial") or (kind is not None and kind.this in (
@@ -237,6 +252,7 @@ class _Replayer:
             raise ReplayWarning(f"multiple primary keys for table {state.name} are not allowed")
         state.primary_key = columns
         state.primary_key_name = name or self.choose_name(state.name, (), "pkey")
+        self.claim(state.name, state.primary_key_name)
         for c in columns:
             if c in state.columns:
                 state.columns[c] = replace(state.columns[c], nullable=False)
@@ -244,6 +260,7 @@ class _Replayer:
     def add_unique(self, state: _TableState, columns: tuple[str, ...], name: str | None, source: Source) -> None:
         name = name or self.choose_name(state.name, columns, "key")
         state.uniques[name] = UniqueConstraint(name, columns, source)
+        self.claim(state.name, name)
 
     def add_constraint(self, state: _TableState, item: exp.Expression, st: Statement, not_valid: bool = False) -> None:
         name = None
@@ -293,6 +310,7 @@ class _Replayer:
             raise ReplayWarning(f"constraint {name} for relation {state.name} already exists")
         self.fks[key] = ForeignKey(name, state.name, columns, ref_table, ref_cols, on_delete, on_update,
                                    not not_valid, source)
+        self.claim(state.name, name)
 
     # ALTER TABLE ------------------------------------------------------------------------
     def _alter_table(self, node: exp.Alter, st: Statement) -> None:
@@ -330,7 +348,7 @@ class _Replayer:
         elif isinstance(action, exp.AlterColumn):
             self.alter_column(state, action)
         else:
-            raise ReplayWarning(f"ALTER TABLE action {action.sql(dialect=DIALECT)[:60]!r} is not modelled")
+            raise ReplayWarning(f"ALTER TABLE action {action.sql(dialect=DIALECT, copy=False)[:60]!r} is not modelled")
 
     def alter_column(self, state: _TableState, action: exp.AlterColumn) -> None:
         cname = ident(action.this)
@@ -338,13 +356,13 @@ class _Replayer:
         if col is None:
             raise ReplayWarning(f"column {cname} of {state.name} does not exist")
         if action.args.get("dtype") is not None:
-            col = replace(col, type=action.args["dtype"].sql(dialect=DIALECT).lower())
+            col = replace(col, type=action.args["dtype"].sql(dialect=DIALECT, copy=False).lower())
         if action.args.get("allow_null") is not None:
             col = replace(col, nullable=bool(action.args["allow_null"]))
         if action.args.get("drop") and action.args.get("allow_null") is None:
             col = replace(col, default=None)  # DROP DEFAULT
         if action.args.get("default") is not None:
-            col = replace(col, default=action.args["default"].sql(dialect=DIALECT))
+            col = replace(col, default=action.args["default"].sql(dialect=DIALECT, copy=False))
         state.columns[cname] = col
 
     def rename_table(self, state: _TableState, to: exp.Table) -> None:
@@ -393,6 +411,7 @@ class _Replayer:
                         for k, i in self.indexes.items()}
 
     def drop_column(self, state: _TableState, cname: str, if_exists: bool, cascade: bool) -> None:
+        self.forget()
         if cname not in state.columns:
             if if_exists:
                 return
@@ -413,6 +432,7 @@ class _Replayer:
         self.indexes = {k: i for k, i in self.indexes.items() if not (i.table == state.name and cname in i.columns)}
 
     def drop_constraint(self, state: _TableState, cname: str, if_exists: bool) -> None:
+        self.forget()
         if (state.name, cname) in self.fks:
             del self.fks[(state.name, cname)]
         elif cname in state.uniques:
@@ -443,6 +463,7 @@ class _Replayer:
                                 "(CHECK constraints are not modelled)")
 
     def _alter_table_rename_constraint(self, node: ConstraintStmt, st: Statement) -> None:
+        self.forget()
         table = self.qname(node.table)
         state = self.table(table)
         if (table, node.name) in self.fks:
@@ -455,6 +476,7 @@ class _Replayer:
             raise ReplayWarning(f"constraint {node.name} of relation {table} does not exist")
 
     def _alter_index(self, node: exp.Alter, st: Statement) -> None:
+        self.forget()
         key = self.plain_qname(".".join(filter(None, table_name(node.this))))
         index = self.indexes.get(key)
         if index is None:
@@ -486,6 +508,7 @@ class _Replayer:
             self.drop_table(name, bool(node.args.get("cascade")), st)
 
     def drop_table(self, name: str, cascade: bool, st: Statement) -> None:
+        self.forget()
         incoming = [fk for fk in self.fks.values() if fk.ref_table == name and fk.table != name]
         if incoming and not cascade:
             raise ReplayWarning(f"cannot drop table {name} because other objects depend on it: "
@@ -514,6 +537,7 @@ class _Replayer:
                 raise ReplayWarning(f"trigger {ident(target)} for table {table} does not exist")
 
     def _drop_index(self, node: DropNamesStmt, st: Statement) -> None:
+        self.forget()
         for name in node.names:
             key = self.plain_qname(name)
             if self.indexes.pop(key, None) is None and not node.if_exists:
@@ -599,7 +623,7 @@ class _Replayer:
         self.table(table)
         execute = props.args.get("execute")
         func = execute.this if execute is not None else None
-        fname = func.sql(dialect=DIALECT).split("(")[0].lower() if func is not None else ""
+        fname = func.sql(dialect=DIALECT, copy=False).split("(")[0].lower() if func is not None else ""
         events = tuple(str(e.this).upper() for e in props.args.get("events") or [])
         name = ident(node.this)
         self.triggers[(table, name)] = Trigger(name, table, self.plain_qname(fname), str(props.args.get("timing") or ""),
@@ -610,7 +634,7 @@ class _Replayer:
         table = self.qname(index.args["table"])
         state = self.table(table)
         params = index.args.get("params")
-        columns = tuple(ident(c.this) if isinstance(c.this, exp.Column) else c.this.sql(dialect=DIALECT)
+        columns = tuple(ident(c.this) if isinstance(c.this, exp.Column) else c.this.sql(dialect=DIALECT, copy=False)
                         for c in (params.args.get("columns") or [] if params else []))
         schema = table.split(".", 1)[0]
         if index.this is not None:
@@ -624,6 +648,7 @@ class _Replayer:
                 return
             raise ReplayWarning(f"relation {key} already exists")
         self.indexes[key] = Index(name, table, columns, bool(node.args.get("unique")), st.source)
+        self.claim(table, name)
 
     def _create_view(self, node: exp.Create, st: Statement) -> None:
         name = self.qname(node.this, existing=False)
