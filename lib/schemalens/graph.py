@@ -37,13 +37,18 @@ def build_graph(schema: Schema) -> nx.MultiDiGraph:
     return g
 
 
-def _parents(g: nx.MultiDiGraph, node: str) -> list[str]:
-    return sorted({p for p in g.successors(node) if p != node})
+def _parents(g: nx.MultiDiGraph, node: str, include_external: bool = True) -> list[str]:
+    return sorted({p for p in g.successors(node)
+                   if p != node and (include_external or not g.nodes[p].get("external"))})
 
 
 def roots(g: nx.MultiDiGraph, include_external: bool = False) -> list[str]:
-    """Tables that others reference and that reference no other table: the tops of hierarchies."""
-    return sorted(n for n in g if not _parents(g, n) and any(c != n for c in g.predecessors(n))
+    """Tables that others reference and that reference no other table: the tops of hierarchies.
+
+    Without ``include_external``, a foreign key to a table the migrations never create
+    (``auth.users``) does not make a table a child: a tenant table keyed by its owner is a root.
+    """
+    return sorted(n for n in g if not _parents(g, n, include_external) and any(c != n for c in g.predecessors(n))
                   and (include_external or not g.nodes[n].get("external")))
 
 

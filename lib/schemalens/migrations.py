@@ -75,13 +75,15 @@ def read_text(path: Path, name: str) -> tuple[str, tuple[Unparsed, ...]]:
 def read_headers(text: str) -> tuple[tuple[str, str], ...]:
     """``-- Key: value`` comment lines at the top of a file, keys in lower case.
 
-    >>> read_headers("-- Supabase Project: kvjcidxbyimoswntpjcp\\n-- plain comment\\nCREATE TABLE t (id int);")
+    >>> read_headers("-- Supabase Project: kvjcidxbyimoswntpjcp\\n-- plain comment\\n\\n-- Later: no header\\nSELECT 1;")
     (('supabase project', 'kvjcidxbyimoswntpjcp'),)
     """
     found = []
     for line in text.splitlines():
         stripped = line.strip()
         if not stripped:
+            if found:
+                break  # the header block ends at its first blank line
             continue
         if not stripped.startswith("--"):
             break
