@@ -30,3 +30,28 @@ test: $(STAMP)
 
 clean:
 	rm -rf $(VENV) $(REPORTS)
+
+# Notebooks (notebooks/*.ipynb). The kernel is "python3" from the venv: its kernelspec starts the
+# python that runs jupyter, so no kernel needs registering and a fresh machine needs only .venv.
+# `make notebooks` re-executes each one in place (working directory: notebooks/), so what is committed
+# is executed and nbval (make test) compares against it. `make notebook-reports` runs them with
+# papermill on MIGRATIONS/MANIFEST (paths as given to make; papermill runs from this folder) into
+# $(REPORTS)/notebooks/: the executed notebook, NAME.html with code, NAME.meeting.html without.
+NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
+
+.PHONY: notebooks notebook-reports
+
+notebooks: $(STAMP)
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.kernel_name=python3 \
+		--ExecutePreprocessor.record_timing=False $(NOTEBOOKS)
+
+notebook-reports: $(STAMP)
+	@mkdir -p $(REPORTS)/notebooks
+	@set -e; for nb in $(NOTEBOOKS); do \
+		name=$$(basename $$nb .ipynb); out=$(REPORTS)/notebooks/$$name; \
+		echo "$$nb -> $$out.ipynb, $$out.html, $$out.meeting.html"; \
+		$(BIN)/papermill --cwd . --kernel python3 --no-progress-bar --log-level WARNING $$nb $$out.ipynb \
+			-p migrations "$(MIGRATIONS)" -p manifest "$(MANIFEST)"; \
+		$(BIN)/jupyter nbconvert --to html --log-level WARN $$out.ipynb --output $$name; \
+		$(BIN)/jupyter nbconvert --to html --no-input --log-level WARN $$out.ipynb --output $$name.meeting; \
+	done

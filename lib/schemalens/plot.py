@@ -1,0 +1,766 @@
+"""Pictures of the foreign-key hierarchy; the only module that imports matplotlib.
+
+Three pictures, each returned as a matplotlib ``Figure``:
+
+* :func:`draw_hierarchy`: the FK graph, roots on top, arrows from child to parent; a whole schema,
+  or one table's neighbourhood (``focus``).
+* :func:`draw_assumed_vs_actual`: what a plan assumes (child -> parent edges) beside what the
+  migrations build, each table coloured by its status (missing, unexpected, different parent,
+  different scope, matches).
+* :func:`draw_impact`: every table that references the given tables, directly or through others.
+
+Layout (layered, in the manner of Sugiyama; no Graphviz needed). A table's layer is its depth, the
+longest FK path up to a table with no parent, so roots sit on top and every arrow points up. Long
+edges get invisible bend points in the layers they cross; tables are ordered within their layer by
+the barycenter heuristic (down and up sweeps, keeping the order with the fewest crossings); x
+positions pull each table over its neighbours while boxes keep their distance (isotonic
+regression). A layer wider than ``max_width`` inches is staggered over up to four rows. Coordinates
+are inches and every box is sized from its rendered label, so labels cannot overlap, whatever the
+schema's size; the figure is sized from the widest layer.
+
+Large schemas. Over ``max_nodes`` boxes, leaf tables (nothing references them) that hang from the
+same parents are collapsed into one "+N tables" box, largest groups first; if that is not enough, a
+table whose children are all such groups joins them. Roots, external tables (``auth.users``: dashed
+and grey), the focus and highlighted tables are never collapsed. Every path to a root stays visible,
+which filtering to root paths alone would not give for the wide bottom layers. ``focus=table`` draws
+only that table's neighbourhood: ``radius`` FK hops either way (default 1) plus its paths to the root.
+
+Figures use the object-oriented API on an Agg canvas: no pyplot, no GUI backend and no global state,
+so scripts, tests and servers need no display. In Jupyter a returned figure shows as a PNG (this
+module registers the formatter with IPython when IPython is running). Fonts are matplotlib's bundled
+DejaVu Sans at 100 dpi, so a picture is the same on every machine.
+
+>>> from schemalens.model import ForeignKey, Schema, Table
+>>> s = Schema(tables=(Table("public.a"), Table("public.b")),
+...            foreign_keys=(ForeignKey("b_a_fkey", "public.b", ("a_id",), "public.a", ("id",)),))
+>>> fig = draw_hierarchy(s)
+>>> sorted(t.get_text() for t in fig.axes[0].texts)
+['a', 'b']
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import sys
+import textwrap
+from bisect import bisect_right, insort
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import networkx as nx
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.lines import Line2D
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch
+from matplotlib.path import Path
+
+from schemalens.errors import SchemalensError
+from schemalens.graph import build_graph
+from schemalens.model import Schema, qualify, unqualify
+
+DPI = 100
+FONT = FontProperties(family="DejaVu Sans", size=9)
+PAD_X, PAD_Y = 0.08, 0.06          # inside a box, inches
+HGAP, DGAP = 0.22, 0.10            # between boxes / between edge bend points in a layer
+VGAP, SUBGAP = 0.75, 0.10          # between layers / between staggered rows of one layer
+MARGIN, MIN_WIDTH = 0.25, 6.0
+
+# Node colours (fill), colour-blind friendly pastel pairs; the legend shows only those used.
+RLS_POLICIES = ("RLS on, with policies", "#cfe3f3")
+RLS_NO_POLICY = ("RLS on, no policy", "#fde0a8")
+RLS_OFF = ("RLS off", "#f4b6b0")
+TABLE = ("table", "#e3ecf5")
+EXTERNAL = ("external (referenced, not created)", "#eeeeee")
+GROUP = ("several tables collapsed", "#ffffff")
+LEGEND_ORDER = [RLS_POLICIES[0], RLS_NO_POLICY[0], RLS_OFF[0], TABLE[0], EXTERNAL[0], GROUP[0]]
+HIGHLIGHT = "#6a3d9a"
+EDGE = "#5b5b5b"
+
+STATUS_COLOURS = {
+    "matches": "#b7e1a1",
+    "missing": "#f4b6b0",
+    "unexpected": "#fdd49e",
+    "different parent": "#d4c2e6",
+    "different scope": "#a9d2f0",
+    "proposed": "#ffffff",
+}
+_EXTRA_COLOURS = ("#f7f3a6", "#c7eae5", "#f2c6de", "#d9d9a0")
+CONTEXT = ("context (no finding)", "#f2f2f2")
+IMPACT = {"changed": ("table that changes", "#f4b6b0"), "direct": ("references it directly", "#fdd49e"),
+          "indirect": ("references it through other tables", "#fff4cf")}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Boxes and edges in inches: centres, box sizes, layer of each node, edge polylines child -> parent."""
+
+    centres: dict[str, tuple[float, float]]
+    sizes: dict[str, tuple[float, float]]
+    layer: dict[str, int]
+    edges: tuple[tuple[str, str, tuple[tuple[float, float], ...]], ...]
+    width: float
+    height: float
+
+
+# ---------------------------------------------------------------- layout
+
+
+def _measure(labels: Mapping[str, str], font: FontProperties,
+             bold: Iterable[str] = ()) -> dict[str, tuple[float, float]]:
+    """Box size (inches) of each label as the Agg renderer draws it; one height for all boxes."""
+    renderer = RendererAgg(1, 1, DPI)
+    heavy = font.copy()
+    heavy.set_weight("bold")
+    bold = set(bold)
+    _, h, d = renderer.get_text_width_height_descent("Ag|", heavy, ismath=False)
+    height = (h + d) / DPI + 2 * PAD_Y
+    return {n: (renderer.get_text_width_height_descent(s, heavy if n in bold else font, ismath=False)[0] / DPI
+                + 2 * PAD_X, height) for n, s in labels.items()}
+
+
+def _depths(g: nx.DiGraph) -> dict[str, int]:
+    """Longest path up to a node without parents; the members of an FK cycle share one depth."""
+    cond = nx.condensation(g)
+    depth: dict[int, int] = {}
+    for c in reversed(list(nx.topological_sort(cond))):
+        depth[c] = 1 + max((depth[p] for p in cond.successors(c)), default=-1)
+    return {n: depth[c] for n, c in cond.graph["mapping"].items()}
+
+
+def _crossings(layers: list[list[str]], down: dict[str, list[str]], pos: dict[str, int]) -> int:
+    total = 0
+    for layer in layers[:-1]:
+        seen: list[int] = []
+        for _, b in sorted((pos[a], pos[b]) for a in layer for b in down[a]):
+            total += len(seen) - bisect_right(seen, b)
+            insort(seen, b)
+    return total
+
+
+def _isotonic(values: list[float], weights: list[float]) -> list[float]:
+    """Pool adjacent violators: the non-decreasing sequence closest to ``values`` (weighted squares)."""
+    blocks: list[list[float]] = []
+    for v, w in zip(values, weights):
+        blocks.append([v, w, 1])
+        while len(blocks) > 1 and blocks[-2][0] > blocks[-1][0]:
+            v2, w2, c2 = blocks.pop()
+            v1, w1, c1 = blocks.pop()
+            blocks.append([(v1 * w1 + v2 * w2) / (w1 + w2), w1 + w2, c1 + c2])
+    return [v for v, _, c in blocks for _ in range(int(c))]
+
+
+def _layers(g: nx.DiGraph, depth: dict[str, int]):
+    """Nodes by layer, with a bend point in every layer an edge crosses; neighbours above and below.
+
+    Returns ``(layers, up, down, chains)``; a chain is an edge's path child, bend points..., parent.
+    Edges inside one layer (FK cycles) get no bend points and take no part in the ordering.
+    """
+    layers: list[list[str]] = [[] for _ in range(max(depth.values(), default=-1) + 1)]
+    for n in sorted(g, key=lambda n: (g.degree(n) == 0, n)):
+        layers[depth[n]].append(n)
+    up: dict[str, list[str]] = {n: [] for n in g}
+    down: dict[str, list[str]] = {n: [] for n in g}
+    chains: list[tuple[str, str, list[str]]] = []
+    for u, v in g.edges():
+        bends = [(d, f"\0{u}\0{v}\0{d}") for d in range(depth[u] - 1, depth[v], -1)]
+        chain = [u, *(b for _, b in bends), v]
+        chains.append((u, v, chain))
+        if depth[u] == depth[v]:
+            continue
+        for d, node in bends:
+            layers[d].append(node)
+            up[node], down[node] = [], []
+        for child, parent in zip(chain, chain[1:]):
+            up[child].append(parent)
+            down[parent].append(child)
+    return layers, up, down, chains
+
+
+def _order(layers: list[list[str]], up: dict, down: dict, sweeps: int) -> list[list[str]]:
+    """Barycenter heuristic: sweeps down and up, each node to the mean place of its neighbours; best kept."""
+    layers = [list(layer) for layer in layers]
+    pos = {n: i for layer in layers for i, n in enumerate(layer)}
+
+    def reorder(layer: list[str], nbrs: dict[str, list[str]]) -> list[str]:
+        key = {n: (sum(pos[m] for m in nbrs[n]) / len(nbrs[n]) if nbrs[n] else pos[n], pos[n]) for n in layer}
+        out = sorted(layer, key=key.__getitem__)
+        pos.update({n: i for i, n in enumerate(out)})
+        return out
+
+    best, best_count = [list(layer) for layer in layers], _crossings(layers, down, pos)
+    for _ in range(sweeps):
+        for i in range(1, len(layers)):
+            layers[i] = reorder(layers[i], up)
+        for i in range(len(layers) - 2, -1, -1):
+            layers[i] = reorder(layers[i], down)
+        count = _crossings(layers, down, pos)
+        if count < best_count:
+            best, best_count = [list(layer) for layer in layers], count
+    return best
+
+
+def _offsets(layers: list[list[str]], width: dict[str, float], max_width: float):
+    """Least distance of each node from its layer's first one, and how many staggered rows each layer has.
+
+    Every box owns half a slot on either side. A layer wider than ``max_width`` is staggered over k
+    rows (at most 4); a slot is then the widest box within k places, divided by k, so two boxes of one
+    row (k places apart) are always at least their half widths and a gap apart.
+    """
+    rows, offsets = [], []
+    for layer in layers:
+        real = [n for n in layer if width[n] > 0]
+        natural = sum(width[n] for n in real) + HGAP * len(real)
+        k = min(4, math.ceil(natural / max_width)) if natural > max_width and len(real) >= 4 else 1
+        half = {}
+        for j, n in enumerate(real):
+            window = real[max(0, j - k): j + k + 1] if k > 1 else [n]
+            half[n] = (max(width[m] for m in window) + HGAP) / (2 * k)
+        o, acc = [], 0.0
+        for j, n in enumerate(layer):
+            if j:
+                acc += half.get(layer[j - 1], DGAP / 2) + half.get(n, DGAP / 2)
+            o.append(acc)
+        rows.append(k)
+        offsets.append(o)
+    return offsets, rows
+
+
+def _x(layers: list[list[str]], up: dict, down: dict, offsets: list[list[float]], bends: set[str],
+       sweeps: int) -> dict[str, float]:
+    """x of every node: over the mean of its neighbours, order and distances kept (isotonic regression)."""
+    x = {n: offsets[i][j] - offsets[i][-1] / 2 for i, layer in enumerate(layers) for j, n in enumerate(layer)}
+
+    def place(i: int, *neighbours: dict[str, list[str]]) -> None:
+        want = []
+        for n in layers[i]:
+            m = [p for nbrs in neighbours for p in nbrs[n]]
+            want.append(sum(x[p] for p in m) / len(m) if m else x[n])
+        weights = [4.0 if n in bends else 1.0 for n in layers[i]]  # long edges stay straight
+        ys = _isotonic([w - o for w, o in zip(want, offsets[i])], weights)
+        x.update({n: y + o for n, y, o in zip(layers[i], ys, offsets[i])})
+
+    for _ in range(sweeps):
+        for i in range(1, len(layers)):
+            place(i, up)
+        for i in range(len(layers) - 2, -1, -1):
+            place(i, down)
+    for i in range(len(layers)):
+        place(i, up, down)
+    return x
+
+
+def _y(layers: list[list[str]], rows: list[int], box_h: float, bends: set[str]) -> dict[str, float]:
+    """y of every node: layer bands from the top down, staggered rows inside a band, bend points mid-band."""
+    y: dict[str, float] = {}
+    top = 0.0
+    for layer, k in zip(layers, rows):
+        band = k * box_h + (k - 1) * SUBGAP
+        centre = top - band / 2
+        real = [n for n in layer if n not in bends]
+        for j, n in enumerate(real):
+            y[n] = centre + ((k - 1) / 2 - j % k) * (box_h + SUBGAP)
+        for n in layer:
+            y.setdefault(n, centre)
+        top -= band + VGAP
+    return y
+
+
+def hierarchy_layout(graph: nx.DiGraph, labels: Mapping[str, str] | None = None, bold: Iterable[str] = (),
+                     font: FontProperties = FONT, max_width: float = 22.0, sweeps: int = 8) -> Layout:
+    """Place every node of a child -> parent graph in layers by depth, roots on top (y grows upwards).
+
+    >>> lay = hierarchy_layout(nx.DiGraph([("c", "b"), ("b", "a"), ("d", "a")]))
+    >>> [lay.layer[n] for n in "abcd"], lay.centres["a"][1] > lay.centres["b"][1] > lay.centres["c"][1]
+    ([0, 1, 2, 1], True)
+    """
+    g = nx.DiGraph()
+    g.add_nodes_from(sorted(graph))
+    g.add_edges_from(sorted({(u, v) for u, v in graph.edges() if u != v}))
+    size = _measure({n: (labels or {}).get(n, unqualify(n)) for n in g}, font, bold)
+    box_h = next(iter(size.values()))[1] if size else 0.0
+    depth = _depths(g)
+    layers, up, down, chains = _layers(g, depth)
+    layers = _order(layers, up, down, sweeps)
+    bends = {n for layer in layers for n in layer if n not in size}
+    width = {n: size[n][0] if n in size else 0.0 for layer in layers for n in layer}
+    offsets, rows = _offsets(layers, width, max_width)
+    x, y = _x(layers, up, down, offsets, bends, sweeps), _y(layers, rows, box_h, bends)
+
+    left = min((x[n] - width[n] / 2 for n in x), default=0.0)
+    right = max((x[n] + width[n] / 2 for n in x), default=0.0)
+    bottom = min((y[n] - box_h / 2 for n in size), default=0.0)
+    at = {n: (x[n] - left, y[n] - bottom) for n in x}
+
+    # Edges leave a box's top (to parents) and enter a box's bottom (from children) at ports spread
+    # along the side in the order of where they go, so arrowheads do not pile up.
+    def ports(node: str, ends: list[str]) -> dict[str, float]:
+        span = min(width[node] * 0.3, 0.07 * (len(ends) - 1))
+        order = sorted(ends, key=lambda t: (at[t][0], t))
+        step = 2 * span / (len(order) - 1) if len(order) > 1 else 0.0
+        return {t: at[node][0] - span + j * step for j, t in enumerate(order)}
+
+    crossing = [(u, v, chain) for u, v, chain in chains if depth[u] != depth[v]]
+    out_ports = {n: ports(n, [c[1] for u, _, c in crossing if u == n]) for n in size}
+    in_ports = {n: ports(n, [c[-2] for _, v, c in crossing if v == n]) for n in size}
+    edges = []
+    for u, v, chain in sorted(chains, key=lambda c: (c[0], c[1])):
+        if depth[u] == depth[v]:
+            edges.append((u, v, (at[u], at[v])))
+            continue
+        pts = [(out_ports[u][chain[1]], at[u][1] + box_h / 2), *(at[b] for b in chain[1:-1]),
+               (in_ports[v][chain[-2]], at[v][1] - box_h / 2)]
+        edges.append((u, v, tuple(pts)))
+    top = max((y[n] + box_h / 2 for n in size), default=0.0)
+    return Layout({n: at[n] for n in size}, dict(size), {n: depth[n] for n in size}, tuple(edges),
+                  right - left, top - bottom)
+
+
+# ---------------------------------------------------------------- graphs to draw
+
+
+def _as_graph(schema_or_graph: Schema | nx.DiGraph) -> nx.DiGraph:
+    return build_graph(schema_or_graph) if isinstance(schema_or_graph, Schema) else schema_or_graph
+
+
+def _simple(g: nx.DiGraph, nodes: Iterable[str]) -> nx.DiGraph:
+    """The induced child -> parent graph without parallel edges (``count``) or self-loops (``self_ref``)."""
+    nodes = set(nodes)
+    d = nx.DiGraph()
+    for n in sorted(nodes):
+        d.add_node(n, **{**g.nodes[n], "self_ref": g.has_edge(n, n)})
+    for u, v in g.edges():
+        if u in nodes and v in nodes and u != v:
+            if d.has_edge(u, v):
+                d[u][v]["count"] += 1
+            else:
+                d.add_edge(u, v, count=1)
+    return d
+
+
+def _collapse(d: nx.DiGraph, keep: set[str], max_nodes: int) -> nx.DiGraph:
+    """Fold tables into "+N tables" boxes, bottom up, until at most ``max_nodes`` boxes remain.
+
+    First leaves (tables nothing references) with exactly the same parents (or none), largest groups
+    first; every edge stays true. Then, deepest first, everything that hangs below a table through each
+    table's nearest parent (its deepest one) becomes one group under that table; a group keeps only
+    that edge (its members' other foreign keys are not drawn) and what referenced a member now points
+    at the group. Tables in ``keep`` and external tables are never folded.
+    """
+    d = d.copy()
+    depth = _depths(d)
+    nearest = {n: max(d.successors(n), key=lambda p: (depth[p], p)) for n in d if d.out_degree(n)}
+    inside: dict[str, str] = {}
+    counter = 0
+
+    def visible(n: str | None) -> str | None:
+        while n is not None and n not in d:
+            n = inside.get(n)
+        return n
+
+    def fold(nodes: list[str], parent: str | None = None) -> None:
+        nonlocal counter
+        counter += 1
+        name, group = f"+group {counter}", set(nodes)
+        outs: dict[str, int] = {}
+        ins: dict[str, int] = {}
+        for n in nodes:
+            for p in d.successors(n):
+                if p not in group and parent in (None, p):
+                    outs[p] = outs.get(p, 0) + d[n][p]["count"]
+            for c in d.predecessors(n):
+                if c not in group:
+                    ins[c] = ins.get(c, 0) + d[c][n]["count"]
+        members = sorted(m for n in nodes for m in d.nodes[n].get("members", [n]))
+        d.remove_nodes_from(nodes)
+        d.add_node(name, group=True, members=members, external=False, self_ref=False)
+        d.add_edges_from((name, p, {"count": k}) for p, k in sorted(outs.items()))
+        d.add_edges_from((c, name, {"count": k}) for c, k in sorted(ins.items()))
+        inside.update((n, name) for n in nodes)
+        nearest[name] = parent if parent is not None else visible(nearest.get(nodes[0]))
+
+    def movable(n: str) -> bool:
+        return n not in keep and not d.nodes[n].get("external")
+
+    buckets: dict[tuple[str, ...], list[str]] = {}
+    for n in sorted(d):
+        if movable(n) and d.in_degree(n) == 0:
+            buckets.setdefault(tuple(sorted(d.successors(n))), []).append(n)
+    for _, nodes in sorted(buckets.items(), key=lambda b: (-len(b[1]), b[0])):
+        if len(d) <= max_nodes or len(nodes) < 2:
+            break
+        fold(nodes)
+
+    while len(d) > max_nodes:
+        children: dict[str, list[str]] = {}
+        for n in sorted(d):
+            p = visible(nearest.get(n))
+            if p is not None and movable(n):
+                children.setdefault(p, []).append(n)
+
+        def below(x: str) -> list[str]:
+            out, todo = [], list(children.get(x, ()))
+            while todo:
+                n = todo.pop()
+                out.append(n)
+                todo.extend(children.get(n, ()))
+            return sorted(out)
+
+        level = _depths(d)
+        options = [(level[x], len(b), x, b) for x in sorted(children) if len(b := below(x)) >= 2]
+        if not options:
+            break
+        _, _, x, nodes = max(options)
+        fold(nodes, parent=x)
+    return d
+
+
+def _labels(d: nx.DiGraph) -> dict[str, str]:
+    out = {}
+    for n in d:
+        if d.nodes[n].get("group"):
+            k = len(d.nodes[n]["members"])
+            out[n] = f"+{k} tables" + ("" if d.out_degree(n) else " without foreign keys")
+        else:
+            out[n] = unqualify(n) + (" \u21ba" if d.nodes[n].get("self_ref") else "")
+    return out
+
+
+def _rls_category(attrs: Mapping) -> tuple[str, str]:
+    if attrs.get("group"):
+        return GROUP
+    if attrs.get("external"):
+        return EXTERNAL
+    if "rls_enabled" not in attrs:
+        return TABLE
+    if not attrs["rls_enabled"]:
+        return RLS_OFF
+    return RLS_POLICIES if attrs.get("policies") else RLS_NO_POLICY
+
+
+# ---------------------------------------------------------------- drawing
+
+
+@dataclass
+class _Style:
+    face: str
+    label: str
+    border: str = "#444444"
+    linestyle: str = "-"
+    linewidth: float = 0.8
+    bold: bool = False
+
+
+def _node_style(attrs: Mapping, label: str, face: str, bold: bool = False, highlight: bool = False) -> _Style:
+    style = _Style(face=face, label=label, bold=bold)
+    if attrs.get("external"):
+        style.border, style.linestyle = "#8a8a8a", "--"
+    elif attrs.get("group"):
+        style.border, style.linestyle = "#8a8a8a", ":"
+    if highlight:
+        style.border, style.linewidth = HIGHLIGHT, 2.2
+    return style
+
+
+def _render(ax, layout: Layout, labels: Mapping[str, str], styles: Mapping[str, _Style],
+            edge_styles: Mapping[tuple[str, str], dict] | None = None, scale: float = 1.0) -> None:
+    font = FONT.copy()
+    font.set_size(FONT.get_size() * scale)
+    boxes = {}
+    for n, (cx, cy) in sorted(layout.centres.items()):
+        w, h = layout.sizes[n]
+        st = styles[n]
+        box = FancyBboxPatch((cx - w / 2, cy - h / 2), w, h, boxstyle="round,pad=0,rounding_size=0.05",
+                             facecolor=st.face, edgecolor=st.border, linestyle=st.linestyle,
+                             linewidth=st.linewidth * scale, zorder=2, gid=f"box:{n}")
+        ax.add_patch(box)
+        boxes[n] = box
+        f = font.copy()
+        if st.bold:
+            f.set_weight("bold")
+        ax.text(cx, cy, labels[n], ha="center", va="center", fontproperties=f, zorder=3, gid=f"node:{n}")
+    for u, v, pts in layout.edges:
+        es = {"color": EDGE, "linestyle": "-", "linewidth": 0.9, **(edge_styles or {}).get((u, v), {})}
+        common = dict(arrowstyle="-|>,head_length=0.5,head_width=0.22", mutation_scale=12 * scale,
+                      color=es["color"], linestyle=es["linestyle"], linewidth=es["linewidth"] * scale,
+                      zorder=1, gid=f"edge:{u}->{v}")
+        if layout.layer[u] == layout.layer[v]:
+            arrow = FancyArrowPatch(pts[0], pts[1], patchA=boxes[u], patchB=boxes[v],
+                                    connectionstyle="arc3,rad=0.35", **common)
+        else:
+            codes = [Path.MOVETO] + [Path.LINETO] * (len(pts) - 1)
+            arrow = FancyArrowPatch(path=Path(pts, codes), **common)
+        ax.add_patch(arrow)
+    ax.set_axis_off()
+
+
+def _legend_handles(entries: Iterable[tuple[str, _Style]]) -> list:
+    """One patch per colour, drawn like its boxes (a highlight's thick border aside)."""
+    return [Patch(facecolor=st.face, edgecolor=st.border if st.linewidth < 2 else "#444444",
+                  linestyle=st.linestyle, linewidth=0.8, label=label) for label, st in entries]
+
+
+def _fk_handle(label: str = "foreign key (arrow: child \u2192 parent)", color: str = EDGE,
+               ls: str = "-") -> Line2D:
+    return Line2D([], [], color=color, linestyle=ls, marker=">", markersize=5, label=label)
+
+
+def _wrap(text: str, width_in: float, size: float) -> str:
+    chars = max(30, int(width_in * 72 / (size * 0.6)))
+    return "\n".join(textwrap.fill(part, chars) for part in text.split("\n"))
+
+
+def _legend_rows(handles: list, width_in: float) -> tuple[int, int]:
+    if not handles:
+        return 0, 1
+    col = max(len(h.get_label()) for h in handles) * 8 * 0.6 / 72 + 0.6
+    ncol = max(1, min(len(handles), int(width_in // col)))
+    return math.ceil(len(handles) / ncol), ncol
+
+
+def _figure(layouts: list[Layout], title: str, panel_titles: list[str], handles: list) -> tuple[Figure, list]:
+    """A figure whose axes are exactly the layouts' size in inches, title on top, legend below."""
+    gap = 0.6
+    content_w = sum(l.width + 2 * MARGIN for l in layouts) + gap * (len(layouts) - 1)
+    fig_w = max(MIN_WIDTH, content_w)
+    title = _wrap(title, fig_w, 11)
+    title_h = 0.2 + 0.22 * (title.count("\n") + 1) + (0.3 if panel_titles else 0.0)
+    rows, ncol = _legend_rows(handles, fig_w)
+    legend_h = 0.15 + 0.24 * rows if handles else 0.1
+    content_h = max(l.height for l in layouts) + 2 * MARGIN
+    fig_h = title_h + content_h + legend_h
+    fig = Figure(figsize=(fig_w, fig_h), dpi=DPI, facecolor="white")
+    FigureCanvasAgg(fig)
+    axes = []
+    left = (fig_w - content_w) / 2
+    for i, lay in enumerate(layouts):
+        w = lay.width + 2 * MARGIN
+        ax = fig.add_axes((left / fig_w, legend_h / fig_h, w / fig_w, content_h / fig_h))
+        ax.set_xlim(-MARGIN, lay.width + MARGIN)
+        top = lay.height + MARGIN
+        ax.set_ylim(top - content_h, top)
+        ax.set_aspect("equal", adjustable="box")
+        if panel_titles:
+            ax.set_title(panel_titles[i], fontsize=10, fontfamily="DejaVu Sans", pad=6)
+        axes.append(ax)
+        left += w + gap
+    fig.suptitle(title, fontsize=11, fontfamily="DejaVu Sans", y=1 - 0.12 / fig_h, va="top")
+    if handles:
+        fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.04 / fig_h), ncol=ncol,
+                   frameon=False, prop=FontProperties(family="DejaVu Sans", size=8))
+    return fig, axes
+
+
+def _into_axes(ax, layout: Layout, title: str, handles: list) -> float:
+    """Fit a layout into a caller's axes; returns the scale (axes inches per layout inch) for fonts."""
+    bbox = ax.get_window_extent().transformed(ax.figure.dpi_scale_trans.inverted())
+    w, h = layout.width + 2 * MARGIN, layout.height + 2 * MARGIN
+    ax.set_xlim(-MARGIN, layout.width + MARGIN)
+    ax.set_ylim(-MARGIN, layout.height + MARGIN)
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.set_title(title, fontsize=10)
+    if handles:
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), frameon=False, fontsize=7,
+                  ncol=min(3, len(handles)))
+    return min(1.0, bbox.width / w, bbox.height / h)
+
+
+def _draw(d: nx.DiGraph, styles: dict[str, _Style], title: str, handles: list, ax,
+          edge_styles: Mapping | None = None) -> Figure:
+    labels = _labels(d)
+    layout = hierarchy_layout(d, labels, bold=[n for n, st in styles.items() if st.bold])
+    if ax is None:
+        fig, (ax,) = _figure([layout], title, [], handles)
+        scale = 1.0
+    else:
+        fig, scale = ax.figure, _into_axes(ax, layout, title, handles)
+    _render(ax, layout, labels, styles, edge_styles, scale)
+    return fig
+
+
+def _tables(g: nx.DiGraph) -> list[str]:
+    return [n for n in g if not g.nodes[n].get("external")]
+
+
+def _require(g: nx.DiGraph, name: str) -> str:
+    q = qualify(name)
+    if q not in g:
+        raise SchemalensError(f"{name}: no such table in the schema")
+    return q
+
+
+def draw_hierarchy(schema_or_graph: Schema | nx.DiGraph, ax=None, highlight: Iterable[str] | None = None,
+                   title: str | None = None, focus: str | None = None, radius: int | None = None,
+                   max_nodes: int | None = 60) -> Figure:
+    """The FK hierarchy, roots on top: a whole schema, or ``focus``'s neighbourhood within ``radius`` hops.
+
+    ``highlight`` tables get a thick purple border; colours show RLS (on with policies, on without,
+    off); bold names are roots; over ``max_nodes`` boxes, leaf tables are grouped (``None``: never).
+    Draws into ``ax`` when given, else into a new figure sized from the widest layer.
+    """
+    g = _as_graph(schema_or_graph)
+    marked = {_require(g, h) for h in highlight or ()}
+    keep = set(marked) | {n for n in g if g.nodes[n].get("external")}
+    nodes: set[str] = set(g)
+    if focus is not None:
+        f = _require(g, focus)
+        r = 1 if radius is None else radius
+        nodes = set(nx.single_source_shortest_path_length(g.to_undirected(as_view=True), f, cutoff=r))
+        nodes |= nx.descendants(g, f)
+        marked.add(f)
+        keep = (keep & nodes) | {f}
+    d = _simple(g, nodes)
+    roots = {n for n in d if n in g and not set(g.successors(n)) - {n} and set(g.predecessors(n)) - {n}}
+    if max_nodes is not None and len(d) > max_nodes:
+        d = _collapse(d, keep | roots, max_nodes)
+    styles = {}
+    for n in d:
+        label, face = _rls_category(d.nodes[n])
+        styles[n] = _node_style(d.nodes[n], label, face, bold=n in roots, highlight=n in marked)
+    used = {s.label: s for s in styles.values()}
+    handles = _legend_handles((k, used[k]) for k in LEGEND_ORDER if k in used)
+    if marked:
+        handles.append(Patch(facecolor="white", edgecolor=HIGHLIGHT, linewidth=2,
+                             label="focus" if focus is not None and not highlight else "highlighted"))
+    handles.append(_fk_handle())
+    if title is None:
+        total, fks = len(_tables(g)), len([e for e in g.edges() if not g.nodes[e[0]].get("external")])
+        grouped = [n for n in d if d.nodes[n].get("group")]
+        folded = sum(len(d.nodes[n]["members"]) for n in grouped)
+        if focus is not None:
+            shown = len([n for n in nodes if not g.nodes[n].get("external")])
+            title = (f"Neighbourhood of {unqualify(focus)} ({shown} of {total} tables): within {r} "
+                     f"foreign-key hop{'s' if r != 1 else ''}, plus its paths to the root")
+        else:
+            title = f"Foreign-key hierarchy: {total} tables, {fks} foreign keys"
+        if grouped:
+            title += f"; {folded} tables folded into {len(grouped)} \"+N tables\" boxes"
+        title += "\nroots (bold) on top, arrows point from child to parent"
+    return _draw(d, styles, title, handles, ax)
+
+
+def _status_colours(statuses: Mapping[str, str]) -> dict[str, str]:
+    colours = dict(STATUS_COLOURS)
+    extra = iter(_EXTRA_COLOURS * 4)
+    for s in sorted(set(statuses.values()) - colours.keys()):
+        colours[s] = next(extra, "#dddddd")
+    return colours
+
+
+def draw_assumed_vs_actual(actual: Schema | nx.DiGraph, assumed_edges: Iterable[tuple[str, str]],
+                           statuses: Mapping[str, str], title: str | None = None, full: bool = False,
+                           max_nodes: int | None = 60) -> Figure:
+    """Two panels: the hierarchy a plan assumes (child -> parent edges) and the one the migrations build.
+
+    ``statuses`` maps a table to a status ("missing", "unexpected", "different parent",
+    "different scope", "matches", or any other word, which gets its own colour); tables without one are
+    grey context. The right panel shows the tables the plan names that exist, and their paths to the
+    root (``full=True``: the whole schema). Assumed edges that are real foreign keys are green, those
+    that are not are dashed red.
+    """
+    g = _as_graph(actual)
+    assumed = [(qualify(c), qualify(p)) for c, p in assumed_edges]
+    status = {qualify(t): s for t, s in statuses.items()}
+    colours = _status_colours(status)
+    real = {(u, v) for u, v in g.edges()}
+
+    left = nx.DiGraph()
+    left.add_edges_from(assumed)
+    for n in left:
+        left.nodes[n].update(external=bool(g.nodes[n].get("external")) if n in g else n.startswith("auth."),
+                             self_ref=False)
+    named = (set(left) | set(status)) & set(g)
+    nodes = set(g) if full else named | {a for n in named for a in nx.descendants(g, n)}
+    right = _simple(g, nodes)
+    if max_nodes is not None and len(right) > max_nodes:
+        right = _collapse(right, named | {n for n in right if right.nodes[n].get("external")}, max_nodes)
+
+    def styles_for(d: nx.DiGraph) -> dict[str, _Style]:
+        out = {}
+        for n in d:
+            if d.nodes[n].get("group"):
+                label, face = GROUP
+            elif d.nodes[n].get("external") and n not in status:
+                label, face = EXTERNAL
+            elif n in status:
+                label, face = status[n], colours[status[n]]
+            else:
+                label, face = CONTEXT
+            out[n] = _node_style(d.nodes[n], label, face)
+        return out
+
+    left_styles, right_styles = styles_for(left), styles_for(right)
+    ok = {"color": "#2e8b3a", "linewidth": 1.6}
+    bad = {"color": "#c0392b", "linestyle": "--", "linewidth": 1.4}
+    left_edges = {(u, v): ok if (u, v) in real else bad for u, v in assumed}
+    right_edges = {(u, v): ok for u, v in right.edges() if (u, v) in set(assumed)}
+    order = [*STATUS_COLOURS, *sorted(colours.keys() - STATUS_COLOURS.keys()), CONTEXT[0], EXTERNAL[0],
+             GROUP[0]]
+    used = {s.label: s for s in [*left_styles.values(), *right_styles.values()]}
+    handles = _legend_handles((k, used[k]) for k in order if k in used)
+    handles += [_fk_handle("assumed edge that is a foreign key", ok["color"]),
+                _fk_handle("assumed edge with no such foreign key", bad["color"], "--"),
+                _fk_handle("other foreign key")]
+    if title is None:
+        differ = sorted(n for n, s in status.items() if s != "matches")
+        title = (f"Assumed vs actual hierarchy: {len(differ)} of {len(status)} tables differ from the plan"
+                 "\narrows point from child to parent, roots on top")
+
+    left_labels, right_labels = _labels(left), _labels(right)
+    layouts = [hierarchy_layout(left, left_labels), hierarchy_layout(right, right_labels)]
+    fig, axes = _figure(layouts, title, ["What the plan assumes", "What the migrations build"], handles)
+    _render(axes[0], layouts[0], left_labels, left_styles, left_edges)
+    _render(axes[1], layouts[1], right_labels, right_styles, right_edges)
+    return fig
+
+
+def draw_impact(schema_or_graph: Schema | nx.DiGraph, tables: Iterable[str] | str, ax=None,
+                title: str | None = None, max_nodes: int | None = 60) -> Figure:
+    """Every table that references ``tables``, directly or through other tables (what a change reaches)."""
+    g = _as_graph(schema_or_graph)
+    targets = sorted({_require(g, t) for t in ([tables] if isinstance(tables, str) else tables)})
+    dist = nx.multi_source_dijkstra_path_length(g.reverse(copy=False), targets) if targets else {}
+    d = _simple(g, dist)
+    direct = {n for n, k in dist.items() if k == 1}
+    if max_nodes is not None and len(d) > max_nodes:
+        d = _collapse(d, set(targets) | direct, max_nodes)
+    styles = {}
+    for n in d:
+        kind = "changed" if n in targets else "direct" if n in direct else "indirect"
+        label, face = GROUP if d.nodes[n].get("group") else IMPACT[kind]
+        styles[n] = _node_style(d.nodes[n], label, face, highlight=n in targets)
+    order = [v[0] for v in IMPACT.values()] + [GROUP[0]]
+    used = {s.label: s for s in styles.values()}
+    handles = _legend_handles((k, used[k]) for k in order if k in used) + [_fk_handle()]
+    if title is None:
+        names = ", ".join(unqualify(t) for t in targets)
+        title = (f"Impact of a change to {names}: {len(dist) - len(targets)} tables reference "
+                 f"{'it' if len(targets) == 1 else 'them'} ({len(direct - set(targets))} directly)"
+                 "\narrows point from child to parent")
+    return _draw(d, styles, title, handles, ax)
+
+
+def _png(fig: Figure) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=fig.dpi, facecolor=fig.get_facecolor())
+    return buf.getvalue()
+
+
+def _png_with_alt(fig: Figure) -> tuple[bytes, dict[str, str]]:
+    """The PNG and, as its alternative text in exported HTML, the title that says what it shows."""
+    title = fig.get_suptitle() or next((ax.get_title() for ax in fig.axes if ax.get_title()), "")
+    return _png(fig), {"alt": " ".join(title.split())}
+
+
+def _register_ipython() -> None:
+    """Show returned figures as PNG in Jupyter (pyplot is never involved, so nothing else would)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is not None:
+        shell.display_formatter.formatters["image/png"].for_type(Figure, _png_with_alt)
+
+
+_register_ipython()
+
+__all__ = ["Layout", "draw_assumed_vs_actual", "draw_hierarchy", "draw_impact", "hierarchy_layout"]
