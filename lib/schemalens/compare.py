@@ -10,7 +10,7 @@ A missing table gets its most likely counterpart (:func:`counterpart`); later ch
 assumed name as that counterpart and say so. The rules that need judgement:
 
 * Roots are tables others reference whose own FKs point only outside the migrations
-  (:func:`hierarchy_roots`: a tenant table keyed by ``auth.users`` is still a root).
+  (:func:`schemalens.graph.roots`: a tenant table keyed by ``auth.users`` is still a root).
   ``root-mismatch`` is for an assumed root that exists but is not a root (a missing root is a
   ``missing-table``); the *actual root* is the assumed root when it is a root, else the only root,
   else the missing root's counterpart.
@@ -45,215 +45,36 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import networkx as nx
-
 from schemalens import rls
-from schemalens.documents import Document, missing_references, read_document
-from schemalens.graph import build_graph, paths_to_root, reaches
-from schemalens.manifest import Manifest, load_manifest
-from schemalens.migrations import discover
-from schemalens.model import ForeignKey, Schema, Source
-from schemalens.parse import split_and_parse
-from schemalens.replay import EXTERNAL_PRIMARY_KEYS
-
-SEVERITIES = ("critical", "warning", "info")
-CODES = (
-    "missing-table",
-    "root-mismatch",
-    "missing-foreign-key",
-    "manual-sync-required",
-    "hierarchy-mismatch",
-    "scope-mismatch",
-    "project-ref-mismatch",
-    "document-reference",
-    "rls-disabled",
-    "table-without-policy",
-    "unindexed-foreign-key",
-    "unreachable-from-root",
+from schemalens.checks import (
+    rls_disabled,
+    tables_without_policy,
+    unindexed_foreign_keys,
+    unreachable_from_root,
 )
-PROJECT_HEADERS = ("supabase project", "project ref", "project_ref", "project")
-
-
-def short(name: str | None) -> str:
-    """A table as people write it: ``users`` for ``public.users``, ``auth.users`` otherwise."""
-    return (name or "").removeprefix("public.")
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """Where a finding shows: ``file:line`` (relative to its folder), the excerpt, and what it shows."""
-
-    file: str
-    line: int
-    text: str
-    note: str = ""
-    kind: str = "migration"  # migration | document | manifest
-    path: str = ""  # the file as given (migration folder / manifest folder joined), for SARIF
-    start: int = 0  # first line of ``text`` (the statement's), 0 when ``text`` is the cited line only
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}"
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One discrepancy; ``decision`` is the id of the decision it opens, ``data`` what that decision needs."""
-
-    code: str
-    severity: str
-    title: str
-    assumed: str
-    actual: str
-    evidence: tuple[Evidence, ...]
-    impact: str
-    decision: str
-    options: tuple[str, ...] = ()
-    subject: str = ""
-    data: dict[str, Any] = field(default_factory=dict, hash=False)
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["evidence"] = [dict(asdict(e), location=str(e)) for e in self.evidence]
-        return d
-
-    def _repr_markdown_(self) -> str:
-        from schemalens.report import finding_markdown
-
-        return finding_markdown(self)
-
-
-@dataclass(frozen=True)
-class Findings(Sequence):
-    """The findings of one comparison, with what they were computed from (a report object)."""
-
-    findings: tuple[Finding, ...]
-    schema: Schema = field(repr=False)
-    manifest: Manifest | None = field(default=None, repr=False)
-    migrations: str = ""
-    documents: tuple[Document, ...] = field(default=(), repr=False)
-    root: str | None = None
-    mapping: dict[str, str] = field(default_factory=dict, hash=False)
-    files: tuple[str, ...] = ()  # the migration files read, in apply order
-
-    def __getitem__(self, i):
-        return self.findings[i]
-
-    def __len__(self) -> int:
-        return len(self.findings)
-
-    def by_code(self, code: str) -> list[Finding]:
-        return [f for f in self.findings if f.code == code]
-
-    def counts(self) -> dict[str, int]:
-        return {s: sum(f.severity == s for f in self.findings) for s in SEVERITIES}
-
-    def reaching(self, level: str) -> list[Finding]:
-        """Findings at ``level`` or worse (``never`` reaches nothing)."""
-        if level == "never":
-            return []
-        worst = SEVERITIES.index(level)
-        return [f for f in self.findings if SEVERITIES.index(f.severity) <= worst]
-
-    def decisions(self) -> dict[str, list[Finding]]:
-        out: dict[str, list[Finding]] = {}
-        for f in self.findings:
-            out.setdefault(f.decision, []).append(f)
-        return out
-
-    def _repr_markdown_(self) -> str:
-        from schemalens.report import markdown
-
-        return markdown(self)
-
-
-# Source excerpts ------------------------------------------------------------------------------------------
-
-
-class Sources:
-    """Statement text by ``file:line`` in a migration folder, for evidence excerpts (none without one)."""
-
-    def __init__(self, folder: str | Path | None = None):
-        self.folder = str(folder) if folder is not None else ""
-        self.files = {f.name: f for f in discover(folder)[0]} if folder is not None else {}
-
-    def path(self, file: str) -> str:
-        return str(Path(self.folder) / file) if self.folder else file
-
-    def statement(self, source: Source) -> tuple[int, str]:
-        f = self.files.get(source.file)
-        if f is None:
-            return 0, ""
-        for st in split_and_parse(f.text, f.name):
-            if st.source.line <= source.line <= st.source.line + st.text.count("\n"):
-                return st.source.line, st.text.rstrip() + ";"
-        return 0, self.line(source)
-
-    def line(self, source: Source) -> str:
-        f = self.files.get(source.file)
-        lines = f.text.splitlines() if f else []
-        return lines[source.line - 1].strip() if 0 < source.line <= len(lines) else ""
-
-    def evidence(self, source: Source, note: str = "", whole: bool = True) -> Evidence:
-        start, text = self.statement(source) if whole else (0, self.line(source))
-        return Evidence(source.file, source.line, text, note, "migration", self.path(source.file), start)
-
-
-def _manifest_evidence(m: Manifest, line: int | None, note: str) -> Evidence:
-    try:
-        text = Path(m.file).read_text(encoding="utf-8").splitlines()[(line or 1) - 1].split("#")[0].strip()
-    except (OSError, IndexError):
-        text = ""
-    return Evidence(Path(m.file).name, line or 1, text, note, "manifest", m.file)
-
-
-# The comparison -------------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Ctx:
-    schema: Schema
-    manifest: Manifest
-    sources: Sources
-    documents: list[Document]
-    graph: nx.MultiDiGraph
-    mapping: dict[str, str] = field(default_factory=dict)
-    root: str | None = None
-
-    def exists(self, table: str) -> bool:
-        return self.schema.table(table) is not None or table in self.graph or table in EXTERNAL_PRIMARY_KEYS
-
-    def actual(self, table: str) -> str:
-        return self.mapping.get(table, table)
-
-    def as_mapped(self, table: str) -> str:
-        """``agencies`` or ``tenants (read as agencies)``."""
-        mapped = self.actual(table)
-        return f"`{short(table)}` (read as `{short(mapped)}`)" if mapped != table else f"`{short(table)}`"
-
-    def table_evidence(self, table: str, note: str = "") -> list[Evidence]:
-        t = self.schema.table(table)
-        return [self.sources.evidence(t.source, note)] if t is not None and t.source.file else []
-
-    def fk_evidence(self, fk: ForeignKey, note: str = "") -> Evidence:
-        return self.sources.evidence(
-            fk.source, note or f"{short(fk.table)}.{', '.join(fk.columns)} → {short(fk.ref_table)}"
-        )
-
-
-def _fk_dict(fk: ForeignKey) -> dict[str, Any]:
-    return {
-        "name": fk.name,
-        "table": fk.table,
-        "columns": list(fk.columns),
-        "ref_table": fk.ref_table,
-        "ref_columns": list(fk.ref_columns),
-        "on_delete": fk.on_delete,
-        "source": str(fk.source),
-    }
+from schemalens.documents import Document, missing_references, read_document
+from schemalens.findings import (
+    CODES,
+    PROJECT_HEADERS,
+    SEVERITIES,
+    Context,
+    Evidence,
+    Finding,
+    Findings,
+    Sources,
+    _fk_dict,
+    _manifest_evidence,
+    group_name,
+    short,
+)
+from schemalens.graph import build_graph, paths_to_root, reaches
+from schemalens.graph import roots as hierarchy_roots
+from schemalens.manifest import Manifest, load_manifest
+from schemalens.model import ForeignKey, Schema, Source
+from schemalens.replay import EXTERNAL_PRIMARY_KEYS
 
 
 def _path_fks(schema: Schema, path: Sequence[str]) -> list[ForeignKey]:
@@ -273,30 +94,7 @@ def arrow_path(schema: Schema, path: Sequence[str]) -> str:
     return " → ".join(parts + [short(path[-1])]) if path else ""
 
 
-def group_name(tables: Sequence[str], fallback: str = "") -> str:
-    """A group's name: the tables' common ``_`` suffix or prefix, else the one table, else ``fallback``.
-
-    >>> group_name(["public.style_cartridges", "public.voice_cartridges"]), group_name(["public.api_keys"])
-    ('cartridges', 'api_keys')
-    """
-    names = [short(t).replace(".", "_") for t in tables]
-    if len(names) == 1:
-        return names[0]
-    split = [n.split("_") for n in names]
-    suffix = []
-    for parts in zip(*[reversed(s) for s in split]):
-        if len(set(parts)) != 1:
-            break
-        suffix.insert(0, parts[0])
-    prefix = []
-    for parts in zip(*split):
-        if len(set(parts)) != 1:
-            break
-        prefix.append(parts[0])
-    return "_".join(suffix) or "_".join(prefix) or fallback or names[0]
-
-
-def counterpart(ctx: _Ctx, missing: str) -> tuple[str | None, list[str]]:
+def counterpart(ctx: Context, missing: str) -> tuple[str | None, list[str]]:
     """The actual table most likely meant by a missing assumed table, and why (None when unclear)."""
     m = ctx.manifest
     all_roots = hierarchy_roots(ctx.graph)
@@ -352,22 +150,7 @@ def counterpart(ctx: _Ctx, missing: str) -> tuple[str | None, list[str]]:
     return ranked[0][0], ranked[0][1][1]
 
 
-def hierarchy_roots(g: nx.MultiDiGraph) -> list[str]:
-    """Tables others reference whose own foreign keys point only outside the migrations (e.g. ``auth.users``).
-
-    Unlike :func:`schemalens.graph.roots`, a tenant table keyed by the auth user still counts as a root.
-    """
-    external = {n for n in g if g.nodes[n].get("external")}
-    return sorted(
-        n
-        for n in g
-        if n not in external
-        and any(c != n for c in g.predecessors(n))
-        and all(p == n or p in external for p in g.successors(n))
-    )
-
-
-def _actual_root(ctx: _Ctx) -> str | None:
+def _actual_root(ctx: Context) -> str | None:
     all_roots = hierarchy_roots(ctx.graph)
     assumed = ctx.manifest.root.table if ctx.manifest.root else None
     if assumed in all_roots:
@@ -390,7 +173,7 @@ def _lines_of(uses: list[tuple[str, int]]) -> dict[int, str]:
     return out
 
 
-def _docs_using(ctx: _Ctx, table: str) -> list[str]:
+def _docs_using(ctx: Context, table: str) -> list[str]:
     """Planned documents that use a missing table or a ``<table>_id`` column that does not exist."""
     stem = short(table).rstrip("s")
     return sorted(
@@ -405,7 +188,7 @@ def _docs_using(ctx: _Ctx, table: str) -> list[str]:
 # Manifest rules --------------------------------------------------------------------------------------------
 
 
-def missing_tables(ctx: _Ctx) -> list[Finding]:
+def missing_tables(ctx: Context) -> list[Finding]:
     out = []
     for table, uses in ctx.manifest.tables_mentioned().items():
         if ctx.exists(table):
@@ -476,7 +259,7 @@ def missing_tables(ctx: _Ctx) -> list[Finding]:
     return out
 
 
-def root_mismatch(ctx: _Ctx) -> list[Finding]:
+def root_mismatch(ctx: Context) -> list[Finding]:
     r = ctx.manifest.root
     if r is None or not ctx.exists(r.table) or r.table in hierarchy_roots(ctx.graph):
         return []
@@ -516,7 +299,7 @@ def root_mismatch(ctx: _Ctx) -> list[Finding]:
     ]
 
 
-def missing_foreign_keys(ctx: _Ctx) -> list[Finding]:
+def missing_foreign_keys(ctx: Context) -> list[Finding]:
     out = []
     for a in ctx.manifest.foreign_keys:
         table, ref = ctx.actual(a.table), ctx.actual(a.ref_table)
@@ -594,7 +377,7 @@ def missing_foreign_keys(ctx: _Ctx) -> list[Finding]:
     return out
 
 
-def manual_sync(ctx: _Ctx) -> list[Finding]:
+def manual_sync(ctx: Context) -> list[Finding]:
     groups: dict[tuple[str, str], list[tuple[Any, rls.AuthComparison]]] = {}
     for key, uses in rls.identity_keys(ctx.schema).items():
         if not key[0] or not ctx.exists(key[0]):
@@ -684,7 +467,7 @@ def manual_sync(ctx: _Ctx) -> list[Finding]:
     return out
 
 
-def hierarchy(ctx: _Ctx) -> list[Finding]:
+def hierarchy(ctx: Context) -> list[Finding]:
     out = []
     for e in ctx.manifest.hierarchy:
         child, parent = ctx.actual(e.child), ctx.actual(e.parent)
@@ -774,7 +557,7 @@ def hierarchy(ctx: _Ctx) -> list[Finding]:
     return out
 
 
-def _fk_scope(ctx: _Ctx, table: str) -> str | None:
+def _fk_scope(ctx: Context, table: str) -> str | None:
     path = rls.fk_path(ctx.schema, table, ctx.root) if ctx.root else ()
     if not path:
         ups = paths_to_root(ctx.graph, table)
@@ -782,7 +565,7 @@ def _fk_scope(ctx: _Ctx, table: str) -> str | None:
     return path[1] if len(path) > 1 else (table if path else None)
 
 
-def _bridge(ctx: _Ctx, entity: str) -> list[str]:
+def _bridge(ctx: Context, entity: str) -> list[str]:
     """The public table keyed by the auth user, and its FK path to ``entity`` (how auth users map to it)."""
     for table, column in rls.identity_keys(ctx.schema):
         t = ctx.schema.table(table)
@@ -793,7 +576,7 @@ def _bridge(ctx: _Ctx, entity: str) -> list[str]:
     return []
 
 
-def scoping(ctx: _Ctx) -> list[Finding]:
+def scoping(ctx: Context) -> list[Finding]:
     groups: dict[tuple, list] = {}
     for s in ctx.manifest.scoping:
         table, entity = ctx.actual(s.table), ctx.actual(s.entity)
@@ -919,7 +702,7 @@ def scoping(ctx: _Ctx) -> list[Finding]:
     return out
 
 
-def project_ref(ctx: _Ctx) -> list[Finding]:
+def project_ref(ctx: Context) -> list[Finding]:
     expected = ctx.manifest.project_ref
     if not expected:
         return []
@@ -970,140 +753,10 @@ def project_ref(ctx: _Ctx) -> list[Finding]:
     return out
 
 
-def document_references(ctx: _Ctx) -> list[Finding]:
+def document_references(ctx: Context) -> list[Finding]:
     from schemalens.documents import reference_findings
 
     return reference_findings(ctx.schema, ctx.documents, ctx.mapping)
-
-
-# General checks -------------------------------------------------------------------------------------------
-
-
-def _public(ctx: _Ctx):
-    return [t for t in ctx.schema.tables if t.name.startswith("public.") and t.partition_of is None]
-
-
-def rls_disabled(ctx: _Ctx) -> list[Finding]:
-    return [
-        Finding(
-            "rls-disabled",
-            "warning",
-            f"Row level security is off on `{short(t.name)}`",
-            "every exposed table enforces row level security",
-            f"`{short(t.name)}` never enables RLS",
-            tuple(ctx.table_evidence(t.name)),
-            f"Any role with table privileges reads and writes every row of `{short(t.name)}` "
-            "(Supabase grants the "
-            "API roles access to new public tables by default).",
-            "enable-rls",
-            (
-                "Option A: Enable RLS and add policies",
-                "Option B: Keep it off and revoke the API roles' privileges (document why)",
-            ),
-            t.name,
-            {"table": t.name},
-        )
-        for t in _public(ctx)
-        if not t.rls_enabled
-    ]
-
-
-def tables_without_policy(ctx: _Ctx) -> list[Finding]:
-    return [
-        Finding(
-            "table-without-policy",
-            "info",
-            f"`{short(t.name)}` has RLS on but no policy",
-            "RLS-enabled tables have policies",
-            f"RLS is on and no policy exists: API roles see no rows of `{short(t.name)}`",
-            tuple(ctx.table_evidence(t.name)),
-            "Only the table owner and roles that bypass RLS (service role) can use it; if the app reads it "
-            "through the API it gets nothing.",
-            "add-policies",
-            ("Option A: Add the policies the app needs", "Option B: Keep it service-role only (document it)"),
-            t.name,
-            {"table": t.name},
-        )
-        for t in _public(ctx)
-        if t.rls_enabled and not ctx.schema.policies_on(t.name)
-    ]
-
-
-def _covered(ctx: _Ctx, fk: ForeignKey) -> bool:
-    t, n, want = ctx.schema.table(fk.table), len(fk.columns), set(fk.columns)
-    prefixes = [t.primary_key] + [u.columns for u in t.uniques] if t else []
-    prefixes += [i.columns for i in ctx.schema.indexes if i.table == fk.table]
-    return any(set(p[:n]) == want and len(p) >= n for p in prefixes)
-
-
-def unindexed_foreign_keys(ctx: _Ctx) -> list[Finding]:
-    out = []
-    for fk in ctx.schema.foreign_keys:
-        if not fk.table.startswith("public.") or _covered(ctx, fk):
-            continue
-        cols = ", ".join(fk.columns)
-        sql = f"CREATE INDEX ON {short(fk.table)} ({cols});"
-        out.append(
-            Finding(
-                "unindexed-foreign-key",
-                "info",
-                f"Foreign key `{short(fk.table)}.{cols}` has no index",
-                "foreign-key columns lead an index",
-                f"no index, primary key or unique constraint starts with ({cols})",
-                (ctx.fk_evidence(fk),),
-                f"Deleting or updating a row of `{short(fk.ref_table)}` scans `{short(fk.table)}`; "
-                "joins and RLS checks "
-                f"on `{cols}` scan too.",
-                "index-foreign-keys",
-                (f"Option A: `{sql}`", "Option B: Leave it (small table)"),
-                f"{fk.table}.{cols}",
-                {"table": fk.table, "columns": list(fk.columns), "foreign_key": _fk_dict(fk), "sql": sql},
-            )
-        )
-    return out
-
-
-def unreachable_from_root(ctx: _Ctx) -> list[Finding]:
-    if not ctx.root:
-        return []
-    groups: dict[tuple[str, ...], list[str]] = {}
-    for t in _public(ctx):
-        if t.name == ctx.root or ctx.root in reaches(ctx.graph, t.name):
-            continue
-        tops = tuple(sorted({p[-1] for p in paths_to_root(ctx.graph, t.name)}))
-        groups.setdefault(tops, []).append(t.name)
-    out = []
-    for tops, tables in sorted(groups.items()):
-        name = group_name(tables, "standalone")
-        label = f"{len(tables)} `{name}` tables" if len(tables) > 1 else f"`{short(tables[0])}`"
-        actual = (
-            f"{'they reach' if len(tables) > 1 else 'it reaches'} only "
-            f"{', '.join(f'`{short(x)}`' for x in tops)}"
-            if tops
-            else "no foreign key links it to any table"
-        )
-        evidence = [e for t in tables for e in ctx.table_evidence(t)]
-        out.append(
-            Finding(
-                "unreachable-from-root",
-                "info",
-                f"{label} {'have' if len(tables) > 1 else 'has'} no FK path to the root `{short(ctx.root)}`",
-                f"every table hangs under `{short(ctx.root)}`",
-                actual,
-                tuple(evidence),
-                f"Deleting a row of `{short(ctx.root)}` leaves these rows behind, "
-                "and tenant-scoped RLS cannot reach them"
-                + (f"; they belong to {', '.join(short(x) for x in tops)} instead." if tops else "."),
-                f"scope-of-{name}",
-                (
-                    f"Option A: Keep {label} outside the tenant hierarchy (document it)",
-                    f"Option B: Add an FK to the hierarchy under `{short(ctx.root)}`",
-                ),
-                ", ".join(tables),
-                {"group": name, "tables": tables, "tops": list(tops), "root": ctx.root},
-            )
-        )
-    return out
 
 
 RULES = (
@@ -1140,7 +793,7 @@ def compare(
             if manifest.documents
             else []
         )
-    ctx = _Ctx(schema, manifest, sources or Sources(), list(documents), build_graph(schema))
+    ctx = Context(schema, manifest, sources or Sources(), list(documents), build_graph(schema))
     found: list[Finding] = []
     for rule in RULES:
         found += rule(ctx)

@@ -1,0 +1,138 @@
+"""General checks on the actual schema, whatever the plan says: ``rls-disabled``,
+``table-without-policy``, ``unindexed-foreign-key`` and ``unreachable-from-root``.
+
+They look at ``public`` tables only (the schema an API exposes) and never at names.
+"""
+
+from __future__ import annotations
+
+from schemalens.findings import Context, Finding, _fk_dict, group_name, short
+from schemalens.graph import paths_to_root, reaches
+from schemalens.model import ForeignKey
+
+
+def _public(ctx: Context):
+    return [t for t in ctx.schema.tables if t.name.startswith("public.") and t.partition_of is None]
+
+
+def rls_disabled(ctx: Context) -> list[Finding]:
+    return [
+        Finding(
+            "rls-disabled",
+            "warning",
+            f"Row level security is off on `{short(t.name)}`",
+            "every exposed table enforces row level security",
+            f"`{short(t.name)}` never enables RLS",
+            tuple(ctx.table_evidence(t.name)),
+            f"Any role with table privileges reads and writes every row of `{short(t.name)}` "
+            "(Supabase grants the "
+            "API roles access to new public tables by default).",
+            "enable-rls",
+            (
+                "Option A: Enable RLS and add policies",
+                "Option B: Keep it off and revoke the API roles' privileges (document why)",
+            ),
+            t.name,
+            {"table": t.name},
+        )
+        for t in _public(ctx)
+        if not t.rls_enabled
+    ]
+
+
+def tables_without_policy(ctx: Context) -> list[Finding]:
+    return [
+        Finding(
+            "table-without-policy",
+            "info",
+            f"`{short(t.name)}` has RLS on but no policy",
+            "RLS-enabled tables have policies",
+            f"RLS is on and no policy exists: API roles see no rows of `{short(t.name)}`",
+            tuple(ctx.table_evidence(t.name)),
+            "Only the table owner and roles that bypass RLS (service role) can use it; if the app reads it "
+            "through the API it gets nothing.",
+            "add-policies",
+            ("Option A: Add the policies the app needs", "Option B: Keep it service-role only (document it)"),
+            t.name,
+            {"table": t.name},
+        )
+        for t in _public(ctx)
+        if t.rls_enabled and not ctx.schema.policies_on(t.name)
+    ]
+
+
+def _covered(ctx: Context, fk: ForeignKey) -> bool:
+    t, n, want = ctx.schema.table(fk.table), len(fk.columns), set(fk.columns)
+    prefixes = [t.primary_key] + [u.columns for u in t.uniques] if t else []
+    prefixes += [i.columns for i in ctx.schema.indexes if i.table == fk.table]
+    return any(set(p[:n]) == want and len(p) >= n for p in prefixes)
+
+
+def unindexed_foreign_keys(ctx: Context) -> list[Finding]:
+    out = []
+    for fk in ctx.schema.foreign_keys:
+        if not fk.table.startswith("public.") or _covered(ctx, fk):
+            continue
+        cols = ", ".join(fk.columns)
+        sql = f"CREATE INDEX ON {short(fk.table)} ({cols});"
+        out.append(
+            Finding(
+                "unindexed-foreign-key",
+                "info",
+                f"Foreign key `{short(fk.table)}.{cols}` has no index",
+                "foreign-key columns lead an index",
+                f"no index, primary key or unique constraint starts with ({cols})",
+                (ctx.fk_evidence(fk),),
+                f"Deleting or updating a row of `{short(fk.ref_table)}` scans `{short(fk.table)}`; "
+                "joins and RLS checks "
+                f"on `{cols}` scan too.",
+                "index-foreign-keys",
+                (f"Option A: `{sql}`", "Option B: Leave it (small table)"),
+                f"{fk.table}.{cols}",
+                {"table": fk.table, "columns": list(fk.columns), "foreign_key": _fk_dict(fk), "sql": sql},
+            )
+        )
+    return out
+
+
+def unreachable_from_root(ctx: Context) -> list[Finding]:
+    if not ctx.root:
+        return []
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for t in _public(ctx):
+        if t.name == ctx.root or ctx.root in reaches(ctx.graph, t.name):
+            continue
+        tops = tuple(sorted({p[-1] for p in paths_to_root(ctx.graph, t.name)}))
+        groups.setdefault(tops, []).append(t.name)
+    out = []
+    for tops, tables in sorted(groups.items()):
+        name = group_name(tables, "standalone")
+        label = f"{len(tables)} `{name}` tables" if len(tables) > 1 else f"`{short(tables[0])}`"
+        actual = (
+            f"{'they reach' if len(tables) > 1 else 'it reaches'} only "
+            f"{', '.join(f'`{short(x)}`' for x in tops)}"
+            if tops
+            else "no foreign key links it to any table"
+        )
+        evidence = [e for t in tables for e in ctx.table_evidence(t)]
+        out.append(
+            Finding(
+                "unreachable-from-root",
+                "info",
+                f"{label} {'have' if len(tables) > 1 else 'has'} no FK path to the root `{short(ctx.root)}`",
+                f"every table hangs under `{short(ctx.root)}`",
+                actual,
+                tuple(evidence),
+                f"Deleting a row of `{short(ctx.root)}` leaves these rows behind, "
+                "and tenant-scoped RLS cannot reach them"
+                + (f"; they belong to {', '.join(short(x) for x in tops)} instead." if tops else "."),
+                f"scope-of-{name}",
+                (
+                    f"Option A: Keep {label} outside the tenant hierarchy (document it)",
+                    f"Option B: Add an FK to the hierarchy under `{short(ctx.root)}`",
+                ),
+                ", ".join(tables),
+                {"group": name, "tables": tables, "tops": list(tops), "root": ctx.root},
+            )
+        )
+    return out
