@@ -16,6 +16,7 @@ as ``understood``, ``not analysed`` (recognised, but not schema this tool models
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import re
@@ -423,7 +424,8 @@ def _policy(text: str, tokens: list[Token], source: Source) -> Statement:
                     i += 1
                 else:
                     break
-            fields["roles"] = tuple(roles)
+            # PostgreSQL ignores the other roles when PUBLIC is among them (with a warning)
+            fields["roles"] = ("public",) if "public" in roles else tuple(roles)
         elif word == "USING":
             fields["using"], fields["using_text"], i = _predicate(text, tokens, i + 1)
         elif word == "WITH" and up[i + 1] == "CHECK":
@@ -465,6 +467,12 @@ def _alter_table(text: str, tokens: list[Token], source: Source) -> Statement | 
     if rest[:2] == ["RENAME", "CONSTRAINT"] and len(rest) == 5:
         node = ConstraintStmt(table, "rename", _token_name(tokens[i + 2]), _token_name(tokens[i + 4]), if_exists)
         return Statement(source, text, "alter table rename constraint", node, UNDERSTOOD, "", source.line - 1)
+    if len(rest) == 4 and rest[0] == "RENAME" and rest[2] == "TO" and rest[1] not in ("TO", "COLUMN", "CONSTRAINT"):
+        # ``RENAME a TO b`` renames a column (COLUMN is optional); sqlglot reads it as a table rename
+        old, new = (exp.column(exp.Identifier(this=_token_name(t), quoted=t.token_type == TokenType.IDENTIFIER))
+                    for t in (tokens[i + 1], tokens[i + 3]))
+        node = exp.Alter(this=table, kind="TABLE", exists=if_exists, actions=[exp.RenameColumn(this=old, to=new)])
+        return Statement(source, text, "alter table", node, UNDERSTOOD, "", source.line - 1)
     return None  # sqlglot reads the rest
 
 
@@ -491,7 +499,9 @@ def _function(text: str, tokens: list[Token], source: Source) -> Statement:
         while stop < len(tokens) and up[stop] not in enders:
             stop += 1
         if stop > r:
-            returns = " ".join(text[tokens[r].start - base: tokens[stop - 1].end + 1 - base].split()).lower()
+            returns = lower_unquoted(" ".join(text[tokens[r].start - base: tokens[stop - 1].end + 1 - base].split()))
+    if not returns:
+        returns = _returns_from_out_arguments(arguments)
     # the tokenizer reads "sql SECURITY" (as in "LANGUAGE sql SECURITY DEFINER") as one SQL_SECURITY token
     tail_words = [w for word in tail_words for w in word.split()]
     language = ""
@@ -500,6 +510,24 @@ def _function(text: str, tokens: list[Token], source: Source) -> Statement:
     definer = any(a == "SECURITY" and b == "DEFINER" for a, b in zip(tail_words, tail_words[1:]))
     node = FunctionStmt(name, arguments, returns, language, definer, body, replace)
     return Statement(source, text, "create function", node, UNDERSTOOD, "", source.line - 1)
+
+
+def lower_unquoted(text: str) -> str:
+    """Lower-case SQL text except inside double quotes (a quoted type name keeps its case).
+
+    >>> lower_unquoted('SETOF "Mood"[]')
+    'setof "Mood"[]'
+    """
+    return "".join(p if i % 2 else p.lower() for i, p in enumerate(re.split(r'("(?:[^"]|"")*")', text)))
+
+
+def _returns_from_out_arguments(arguments: str) -> str:
+    """A function without RETURNS returns its OUT argument's type, or ``record`` for several."""
+    outs = [a.split(None, 2) for a in re.split(r",(?![^()]*\))", arguments)
+            if re.match(r"\s*(OUT|INOUT)\s", a, re.IGNORECASE)]
+    if len(outs) == 1 and len(outs[0]) == 3:
+        return lower_unquoted(re.split(r"\s+DEFAULT\s+|\s*=", outs[0][2], flags=re.IGNORECASE)[0].strip())
+    return "record" if outs else ""
 
 
 def _names_list(tokens: list[Token], up: list[str], i: int, with_args: bool) -> tuple[list[str], int]:
@@ -619,3 +647,99 @@ _HANDLERS = (
     (r"SET\b", _set),
     (r"SELECT\b", _search_path_call),
 )
+
+
+# Predicates after renames ------------------------------------------------------------------
+# PostgreSQL keeps a policy's predicate as a tree of object ids, so renaming a table or a column
+# renames it in every predicate (and DROP COLUMN … CASCADE drops the policies that use it). These
+# helpers let replay do the same to the predicate text: each reference is resolved as PostgreSQL
+# would, through the enclosing FROM lists out to the policy's own table.
+
+_PLAIN_NAME = re.compile(r"[a-z_][a-z0-9_$]*")
+
+
+def mentions(text: str, name: str) -> bool:
+    """Whether ``text`` has ``name`` as a whole word (any case): a cheap test before parsing it."""
+    return name.lower() in _lower(text) and _word(name).search(text) is not None
+
+
+@functools.lru_cache(maxsize=65536)
+def _lower(text: str) -> str:
+    return text.lower()
+
+
+@functools.lru_cache(maxsize=4096)
+def _word(name: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w$]){re.escape(name)}(?![\w$])", re.IGNORECASE)
+
+
+def write_identifier(name: str) -> str:
+    """A stored name as SQL: bare when it folds back to itself, else double-quoted."""
+    return name if _PLAIN_NAME.fullmatch(name) else '"' + name.replace('"', '""') + '"'
+
+
+def table_references(predicate: str, own_table: str, resolve) -> list[tuple[exp.Expression, str]]:
+    """(identifier node, ``schema.table``) for each table a policy predicate on ``own_table`` names,
+    and each column qualifier that is a table's own name; ``resolve(exp.Table) -> schema.table``."""
+    tree = sqlglot.parse_one(predicate, read=DIALECT)
+    out = [(table.this, resolve(table)) for table in tree.find_all(exp.Table)]
+    for column in tree.find_all(exp.Column):
+        qualifier = column.args.get("table")
+        if qualifier is None or column.args.get("db") is not None:
+            continue
+        table = _scope_table(column, ident(qualifier))
+        if table is not None and table.args.get("alias") is None:
+            out.append((qualifier, resolve(table)))
+        elif table is None and ident(qualifier) == own_table.split(".", 1)[1]:
+            out.append((qualifier, own_table))
+    return out
+
+
+def _scope_table(column: exp.Column, qualifier: str) -> exp.Table | None:
+    """The table of an enclosing FROM list that ``qualifier`` names (by alias, else by name)."""
+    scope = column.find_ancestor(exp.Select)
+    while scope is not None:
+        for t in scope.find_all(exp.Table):
+            if t.find_ancestor(exp.Select) is scope:
+                alias = ident(t.args["alias"].this) if t.args.get("alias") is not None else ident(t.this)
+                if alias == qualifier:
+                    return t
+        scope = scope.find_ancestor(exp.Select)
+    return None
+
+
+def column_references(predicate: str, own_table: str, resolve, columns_of) -> list[tuple[exp.Expression, str]]:
+    """(identifier node, ``schema.table``) for each column reference of a policy predicate on
+    ``own_table``; ``columns_of(schema.table) -> set of column names``."""
+    tree = sqlglot.parse_one(predicate, read=DIALECT)
+    out = []
+    for column in tree.find_all(exp.Column):
+        owner = _column_owner(column, own_table, resolve, columns_of)
+        if owner is not None:
+            out.append((column.this, owner))
+    return out
+
+
+def _column_owner(column: exp.Column, own_table: str, resolve, columns_of) -> str | None:
+    qualifier = ident(column.args["table"]) if column.args.get("table") is not None else None
+    name = ident(column.this)
+    if qualifier is not None:
+        table = _scope_table(column, qualifier)
+        if table is not None:
+            return resolve(table)
+        return own_table if qualifier == own_table.split(".", 1)[1] else None
+    scope = column.find_ancestor(exp.Select)
+    while scope is not None:
+        for t in scope.find_all(exp.Table):
+            if t.find_ancestor(exp.Select) is scope and name in columns_of(resolve(t)):
+                return resolve(t)
+        scope = scope.find_ancestor(exp.Select)
+    return own_table if name in columns_of(own_table) else None
+
+
+def replace_spans(text: str, replacements: list[tuple[exp.Expression, str]]) -> str:
+    """``text`` with each identifier node's span (from its parse) replaced, right to left."""
+    spans = {node.meta["start"]: (node, new) for node, new in replacements}
+    for node, new in sorted(spans.values(), key=lambda r: -r[0].meta["start"]):
+        text = text[: node.meta["start"]] + new + text[node.meta["end"] + 1:]
+    return text

@@ -13,6 +13,7 @@ statements the parser did not understand are carried into ``Schema.unparsed``.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Iterable
@@ -25,7 +26,8 @@ from schemalens.model import (
 )
 from schemalens.parse import (
     DIALECT, NOT_ANALYSED, UNPARSED, AlterTypeStmt, ConstraintStmt, DropNamesStmt, FunctionStmt, PolicyStmt,
-    RlsStmt, Statement, ident, table_name,
+    RlsStmt, Statement, column_references, ident, lower_unquoted, mentions, replace_spans, table_name,
+    table_references, write_identifier,
 )
 
 # Tables that migrations reference but do not create, with their primary keys (Supabase's).
@@ -61,6 +63,70 @@ def make_object_name(name1: str, name2: str, label: str) -> str:
     return "_".join(parts + [label])
 
 
+class _Policies:
+    """Policies by (table, name), indexed by table and by each word of their predicates, so that a
+    rename or a drop touches only the policies it concerns (a dict with ``rekey_table``/``drop_table``)."""
+
+    def __init__(self) -> None:
+        self._by_key: dict[tuple[str, str], Policy] = {}
+        self._by_table: dict[str, set[tuple[str, str]]] = {}
+        self._by_word: dict[str, set[tuple[str, str]]] = {}
+
+    @staticmethod
+    def _words(policy: Policy) -> set[str]:
+        return set(re.findall(r"[\w$]+", f"{policy.using or ''} {policy.with_check or ''}".lower()))
+
+    def __setitem__(self, key: tuple[str, str], policy: Policy) -> None:
+        if key in self._by_key:
+            del self[key]
+        self._by_key[key] = policy
+        self._by_table.setdefault(key[0], set()).add(key)
+        for word in self._words(policy):
+            self._by_word.setdefault(word, set()).add(key)
+
+    def __delitem__(self, key: tuple[str, str]) -> None:
+        policy = self._by_key.pop(key)
+        self._by_table[key[0]].discard(key)
+        for word in self._words(policy):
+            self._by_word[word].discard(key)
+
+    def __getitem__(self, key: tuple[str, str]) -> Policy:
+        return self._by_key[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._by_key
+
+    def get(self, key: tuple[str, str], default: Policy | None = None) -> Policy | None:
+        return self._by_key.get(key, default)
+
+    def pop(self, key: tuple[str, str], default: Policy | None = None) -> Policy | None:
+        if key not in self._by_key:
+            return default
+        policy = self._by_key[key]
+        del self[key]
+        return policy
+
+    def items(self):
+        return self._by_key.items()
+
+    def values(self):
+        return self._by_key.values()
+
+    def mentioning(self, word: str) -> list[tuple[tuple[str, str], Policy]]:
+        """The policies whose predicates contain ``word`` (its first word, for a quoted name with spaces)."""
+        first = (re.findall(r"[\w$]+", word.lower()) or [""])[0]
+        return [(k, self._by_key[k]) for k in sorted(self._by_word.get(first, ()))]
+
+    def rekey_table(self, old: str, new: str) -> None:
+        for key in sorted(self._by_table.get(old, ())):
+            policy = self.pop(key)
+            self[(new, key[1])] = replace(policy, table=new)
+
+    def drop_table(self, name: str) -> None:
+        for key in sorted(self._by_table.get(name, ())):
+            del self[key]
+
+
 @dataclass
 class _TableState:
     name: str
@@ -83,7 +149,7 @@ class _Replayer:
     def __init__(self) -> None:
         self.tables: dict[str, _TableState] = {}
         self.fks: dict[tuple[str, str], ForeignKey] = {}
-        self.policies: dict[tuple[str, str], Policy] = {}
+        self.policies = _Policies()
         self.indexes: dict[str, Index] = {}
         self.enums: dict[str, EnumType] = {}
         self.functions: dict[tuple[str, str], Function] = {}
@@ -221,7 +287,7 @@ class _Replayer:
                 return
             raise ReplayWarning(f"column {name} of {state.name} already exists")
         kind = cd.args.get("kind")
-        type_text = kind.sql(dialect=DIALECT, copy=False).lower() if kind is not None else ""
+        type_text = lower_unquoted(kind.sql(dialect=DIALECT, copy=False)) if kind is not None else ""
         nullable, default = True, None
         for cons in cd.args.get("constraints") or []:
             k = cons.args.get("kind")
@@ -356,7 +422,7 @@ class _Replayer:
         if col is None:
             raise ReplayWarning(f"column {cname} of {state.name} does not exist")
         if action.args.get("dtype") is not None:
-            col = replace(col, type=action.args["dtype"].sql(dialect=DIALECT, copy=False).lower())
+            col = replace(col, type=lower_unquoted(action.args["dtype"].sql(dialect=DIALECT, copy=False)))
         if action.args.get("allow_null") is not None:
             col = replace(col, nullable=bool(action.args["allow_null"]))
         if action.args.get("drop") and action.args.get("allow_null") is None:
@@ -371,14 +437,16 @@ class _Replayer:
         if new in self.tables:
             raise ReplayWarning(f"relation {new} already exists")
         old = state.name
+        self.rewrite_predicates(old.split(".", 1)[1], lambda p, text: [
+            (node, write_identifier(new.split(".", 1)[1])) for node, name in table_references(text, p.table, self.qname)
+            if name == old])
         del self.tables[old]
         state.name = new
         self.tables[new] = state
         self.fks = {(new if t == old else t, n): replace(fk, table=new if fk.table == old else fk.table,
                                                           ref_table=new if fk.ref_table == old else fk.ref_table)
-                    for (t, n), fk in self.fks.items()}
-        self.policies = {(new if t == old else t, n): replace(p, table=new) if t == old else p
-                         for (t, n), p in self.policies.items()}
+                    if old in (fk.table, fk.ref_table) else fk for (t, n), fk in self.fks.items()}
+        self.policies.rekey_table(old, new)
         self.triggers = {(new if t == old else t, n): replace(tr, table=new) if t == old else tr
                          for (t, n), tr in self.triggers.items()}
         self.indexes = {k: replace(i, table=new) if i.table == old else i for k, i in self.indexes.items()}
@@ -393,6 +461,9 @@ class _Replayer:
             raise ReplayWarning(f"column {old} of {state.name} does not exist")
         if new in state.columns:
             raise ReplayWarning(f"column {new} of {state.name} already exists")
+        self.rewrite_predicates(old, lambda p, text: [
+            (node, write_identifier(new)) for node, owner in column_references(text, p.table, self.qname, self.columns_of)
+            if owner == state.name and ident(node) == old])
         state.columns = {(new if k == old else k): (replace(c, name=new) if k == old else c)
                          for k, c in state.columns.items()}
 
@@ -410,6 +481,43 @@ class _Replayer:
         self.indexes = {k: replace(i, columns=swap(i.columns)) if i.table == state.name else i
                         for k, i in self.indexes.items()}
 
+    def columns_of(self, table: str) -> set[str]:
+        state = self.tables.get(table)
+        return set(state.columns) if state is not None else set()
+
+    def policies_mentioning(self, name: str) -> list[tuple[tuple[str, str], Policy]]:
+        """The policies whose predicates have ``name`` as a word (a test run before parsing any)."""
+        return [(k, p) for k, p in self.policies.mentioning(name)
+                if mentions(p.using or "", name) or mentions(p.with_check or "", name)]
+
+    def rewrite_predicates(self, name: str, references) -> None:
+        """Rename in every policy predicate that mentions ``name``, as PostgreSQL does (it keeps ids):
+        ``references(policy, text)`` gives the (identifier node, new text) pairs to replace."""
+        for key, policy in self.policies_mentioning(name):
+            changes = {}
+            for field_name in ("using", "with_check"):
+                text = getattr(policy, field_name)
+                if text and mentions(text, name):
+                    try:
+                        changes[field_name] = replace_spans(text, references(policy, text))
+                    except Exception:  # noqa: BLE001 - a predicate sqlglot cannot read keeps its text
+                        continue
+            if changes:
+                self.policies[key] = replace(policy, **changes)
+
+    def policies_using(self, name: str, references) -> list[tuple[str, str]]:
+        """Keys of the policies that ``references(policy, text) -> bool`` says depend on ``name``."""
+        out = []
+        for key, policy in self.policies_mentioning(name):
+            for text in (policy.using, policy.with_check):
+                try:
+                    if text and mentions(text, name) and references(policy, text):
+                        out.append(key)
+                        break
+                except Exception:  # noqa: BLE001 - unreadable: PostgreSQL would know, we cannot tell
+                    continue
+        return out
+
     def drop_column(self, state: _TableState, cname: str, if_exists: bool, cascade: bool) -> None:
         self.forget()
         if cname not in state.columns:
@@ -417,10 +525,15 @@ class _Replayer:
                 return
             raise ReplayWarning(f"column {cname} of {state.name} does not exist")
         incoming = [k for k, fk in self.fks.items() if fk.ref_table == state.name and cname in fk.ref_columns
-                    and fk.table != state.name]
-        if incoming and not cascade:
+                    and not (fk.table == state.name and cname in fk.columns)]
+        using = self.policies_using(cname, lambda p, text: any(
+            owner == state.name and ident(node) == cname
+            for node, owner in column_references(text, p.table, self.qname, self.columns_of)))
+        if (incoming or using) and not cascade:
             raise ReplayWarning(f"cannot drop column {cname} of {state.name}: "
-                                f"{', '.join(n for _, n in incoming)} depend on it (no CASCADE)")
+                                f"{', '.join(n for _, n in incoming + using)} depend on it (no CASCADE)")
+        for key in using:
+            del self.policies[key]
         del state.columns[cname]
         for key, fk in list(self.fks.items()):
             if (fk.table == state.name and cname in fk.columns) or key in incoming or (
@@ -510,14 +623,19 @@ class _Replayer:
     def drop_table(self, name: str, cascade: bool, st: Statement) -> None:
         self.forget()
         incoming = [fk for fk in self.fks.values() if fk.ref_table == name and fk.table != name]
-        if incoming and not cascade:
+        using = [k for k in self.policies_using(name.split(".", 1)[1], lambda p, text: any(
+            ref == name for _, ref in table_references(text, p.table, self.qname))) if k[0] != name]
+        if (incoming or using) and not cascade:
             raise ReplayWarning(f"cannot drop table {name} because other objects depend on it: "
-                                + ", ".join(f"{fk.name} on {fk.table}" for fk in incoming))
+                                + ", ".join([f"{fk.name} on {fk.table}" for fk in incoming]
+                                            + [f"policy {n} on {t}" for t, n in using]))
+        for key in using:
+            del self.policies[key]
         for child in [t.name for t in self.tables.values() if t.partition_of == name]:
             self.drop_table(child, cascade, st)
         del self.tables[name]
         self.fks = {k: fk for k, fk in self.fks.items() if name not in (fk.table, fk.ref_table)}
-        self.policies = {k: p for k, p in self.policies.items() if p.table != name}
+        self.policies.drop_table(name)
         self.triggers = {k: t for k, t in self.triggers.items() if t.table != name}
         self.indexes = {k: i for k, i in self.indexes.items() if i.table != name}
 
@@ -557,7 +675,8 @@ class _Replayer:
     # policies, types, functions, triggers, indexes, views ---------------------------------
     def _create_policy(self, node: PolicyStmt, st: Statement) -> None:
         table = self.qname(node.table)
-        self.table(table)
+        if table not in EXTERNAL_PRIMARY_KEYS:  # Supabase's own tables take policies too (storage.objects)
+            self.table(table)
         if (table, node.name) in self.policies:
             raise ReplayWarning(f'policy "{node.name}" for table {table} already exists')
         self.policies[(table, node.name)] = Policy(
@@ -620,7 +739,7 @@ class _Replayer:
     def _create_trigger(self, node: exp.Create, st: Statement) -> None:
         props = node.args["properties"].find(exp.TriggerProperties)
         table = self.qname(props.args["table"])
-        if table not in EXTERNAL_PRIMARY_KEYS:  # a trigger on auth.users (a sync trigger) is real
+        if table not in EXTERNAL_PRIMARY_KEYS:  # a trigger on auth.users is how profiles stay in sync
             self.table(table)
         execute = props.args.get("execute")
         func = execute.this if execute is not None else None
@@ -635,14 +754,13 @@ class _Replayer:
         table = self.qname(index.args["table"])
         state = self.table(table)
         params = index.args.get("params")
-        columns = tuple(ident(c.this) if isinstance(c.this, exp.Column) else c.this.sql(dialect=DIALECT, copy=False)
-                        for c in (params.args.get("columns") or [] if params else []))
+        elements = [c.this for c in (params.args.get("columns") or [] if params else [])]
+        columns = tuple(ident(c) if isinstance(c, exp.Column) else c.sql(dialect=DIALECT, copy=False) for c in elements)
         schema = table.split(".", 1)[0]
         if index.this is not None:
             name = ident(index.this)
         else:
-            cols = [c for c in columns if c in state.columns] or ["expr"]
-            name = self.choose_name(table, cols, "idx")
+            name = self.choose_name(table, [_index_label(c) for c in elements] or ["expr"], "idx")
         key = f"{schema}.{name}"
         if key in self.indexes:
             if node.args.get("exists"):
@@ -667,6 +785,23 @@ class _Replayer:
             warnings=list(extra_warnings) + self.warnings, headers=headers,
             coverage=sorted(self.coverage.items()),
         )
+
+
+def _index_label(node: exp.Expression) -> str:
+    """PostgreSQL's FigureIndexColname, for a default index name: a column's name, a function's
+    name, a cast's operand's label (else its type's name), else ``expr``."""
+    if isinstance(node, exp.Paren):
+        return _index_label(node.this)
+    if isinstance(node, exp.Column):
+        return ident(node.this)
+    if isinstance(node, exp.Cast):
+        inner = _index_label(node.this)
+        return inner if inner != "expr" else node.to.sql(dialect=DIALECT).lower().split("(")[0]
+    if isinstance(node, (exp.Func, exp.Dot)):
+        m = re.match(r'\s*(?:(?:\w+|"[^"]*")\.)*"?(\w+)"?\s*\(', node.sql(dialect=DIALECT))
+        if m:
+            return m.group(1).lower()
+    return "expr"
 
 
 def _action(options: str, on: str) -> str:
