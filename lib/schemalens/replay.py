@@ -63,48 +63,51 @@ def make_object_name(name1: str, name2: str, label: str) -> str:
     return "_".join(parts + [label])
 
 
-class _Policies:
-    """Policies by (table, name), indexed by table and by each word of their predicates, so that a
-    rename or a drop touches only the policies it concerns (a dict with ``rekey_table``/``drop_table``)."""
+def _schema_of(table: str) -> str:
+    return table.split(".", 1)[0]
 
-    def __init__(self) -> None:
-        self._by_key: dict[tuple[str, str], Policy] = {}
-        self._by_table: dict[str, set[tuple[str, str]]] = {}
-        self._by_word: dict[str, set[tuple[str, str]]] = {}
 
-    @staticmethod
-    def _words(policy: Policy) -> set[str]:
-        return set(re.findall(r"[\w$]+", f"{policy.using or ''} {policy.with_check or ''}".lower()))
+class _Store:
+    """Objects by key, indexed by the tables they touch, so that a rename or a drop visits only
+    those; with ``taken``, it also counts the names it holds per schema (PostgreSQL's default names
+    must avoid them)."""
 
-    def __setitem__(self, key: tuple[str, str], policy: Policy) -> None:
+    def __init__(self, tables_of, name_of=None, taken: Counter | None = None) -> None:
+        self._by_key: dict = {}
+        self._by_table: dict[str, set] = {}
+        self._tables_of, self._name_of, self._taken = tables_of, name_of, taken
+
+    def __setitem__(self, key, item) -> None:
         if key in self._by_key:
             del self[key]
-        self._by_key[key] = policy
-        self._by_table.setdefault(key[0], set()).add(key)
-        for word in self._words(policy):
-            self._by_word.setdefault(word, set()).add(key)
+        self._by_key[key] = item
+        for table in self._tables_of(item):
+            self._by_table.setdefault(table, set()).add(key)
+        if self._taken is not None:
+            self._taken[self._name_of(item)] += 1
 
-    def __delitem__(self, key: tuple[str, str]) -> None:
-        policy = self._by_key.pop(key)
-        self._by_table[key[0]].discard(key)
-        for word in self._words(policy):
-            self._by_word[word].discard(key)
+    def __delitem__(self, key) -> None:
+        item = self._by_key.pop(key)
+        for table in self._tables_of(item):
+            self._by_table[table].discard(key)
+        if self._taken is not None:
+            self._taken[self._name_of(item)] -= 1
 
-    def __getitem__(self, key: tuple[str, str]) -> Policy:
+    def __getitem__(self, key):
         return self._by_key[key]
 
     def __contains__(self, key: object) -> bool:
         return key in self._by_key
 
-    def get(self, key: tuple[str, str], default: Policy | None = None) -> Policy | None:
+    def get(self, key, default=None):
         return self._by_key.get(key, default)
 
-    def pop(self, key: tuple[str, str], default: Policy | None = None) -> Policy | None:
+    def pop(self, key, default=None):
         if key not in self._by_key:
             return default
-        policy = self._by_key[key]
+        item = self._by_key[key]
         del self[key]
-        return policy
+        return item
 
     def items(self):
         return self._by_key.items()
@@ -112,18 +115,45 @@ class _Policies:
     def values(self):
         return self._by_key.values()
 
+    def touching(self, table: str) -> list:
+        """(key, item) of every object that touches ``table``, in key order (a snapshot)."""
+        return [(k, self._by_key[k]) for k in sorted(self._by_table.get(table, ()))]
+
+
+class _Policies(_Store):
+    """Policies by (table, name), also indexed by each word of their predicates."""
+
+    def __init__(self) -> None:
+        super().__init__(lambda p: (p.table,))
+        self._by_word: dict[str, set[tuple[str, str]]] = {}
+
+    @staticmethod
+    def _words(policy: Policy) -> set[str]:
+        return set(re.findall(r"[\w$]+", f"{policy.using or ''} {policy.with_check or ''}".lower()))
+
+    def __setitem__(self, key: tuple[str, str], policy: Policy) -> None:
+        super().__setitem__(key, policy)
+        for word in self._words(policy):
+            self._by_word.setdefault(word, set()).add(key)
+
+    def __delitem__(self, key: tuple[str, str]) -> None:
+        policy = self._by_key[key]
+        super().__delitem__(key)
+        for word in self._words(policy):
+            self._by_word[word].discard(key)
+
     def mentioning(self, word: str) -> list[tuple[tuple[str, str], Policy]]:
         """The policies whose predicates contain ``word`` (its first word, for a quoted name with spaces)."""
         first = (re.findall(r"[\w$]+", word.lower()) or [""])[0]
         return [(k, self._by_key[k]) for k in sorted(self._by_word.get(first, ()))]
 
     def rekey_table(self, old: str, new: str) -> None:
-        for key in sorted(self._by_table.get(old, ())):
-            policy = self.pop(key)
+        for key, policy in self.touching(old):
+            del self[key]
             self[(new, key[1])] = replace(policy, table=new)
 
     def drop_table(self, name: str) -> None:
-        for key in sorted(self._by_table.get(name, ())):
+        for key, _ in self.touching(name):
             del self[key]
 
 
@@ -148,19 +178,19 @@ class _TableState:
 class _Replayer:
     def __init__(self) -> None:
         self.tables: dict[str, _TableState] = {}
-        self.fks: dict[tuple[str, str], ForeignKey] = {}
+        self._taken: Counter = Counter()  # (schema, name) of constraints and indexes
+        self.fks = _Store(lambda fk: {fk.table, fk.ref_table}, lambda fk: (_schema_of(fk.table), fk.name), self._taken)
         self.policies = _Policies()
-        self.indexes: dict[str, Index] = {}
+        self.indexes = _Store(lambda i: (i.table,), lambda i: (_schema_of(i.table), i.name), self._taken)
         self.enums: dict[str, EnumType] = {}
         self.functions: dict[tuple[str, str], Function] = {}
-        self.triggers: dict[tuple[str, str], Trigger] = {}
+        self.triggers = _Store(lambda t: (t.table,))
         self.views: dict[str, View] = {}
         self.search_path: tuple[str, ...] = ("public",)
         self.warnings: list[Unparsed] = []
         self.unparsed: list[Unparsed] = []
         self.not_analysed: list[Unparsed] = []
         self.coverage: Counter = Counter()
-        self._names: dict[str, set[str]] | None = None
 
     # names ------------------------------------------------------------------------------
     @property
@@ -187,38 +217,21 @@ class _Replayer:
             raise ReplayWarning(f"table {name} does not exist")
         return state
 
-    def constraint_names(self, schema: str) -> set[str]:
-        """Constraint and index names taken in ``schema``; kept up to date on additions, rebuilt after removals."""
-        if self._names is None:
-            self._names = {}
-            for fk in self.fks.values():
-                self._names.setdefault(fk.table.split(".", 1)[0], set()).add(fk.name)
-            for t in self.tables.values():
-                taken = self._names.setdefault(t.name.split(".", 1)[0], set())
-                taken.update(t.uniques)
-                if t.primary_key_name:
-                    taken.add(t.primary_key_name)
-            for key, i in self.indexes.items():
-                self._names.setdefault(key.split(".", 1)[0], set()).add(i.name)
-        return self._names.setdefault(schema, set())
+    def claim(self, table: str, name: str | None) -> None:
+        """A key or unique constraint takes ``name`` in its schema (FKs and indexes count themselves)."""
+        if name:
+            self._taken[(_schema_of(table), name)] += 1
 
-    def claim(self, table: str, name: str) -> None:
-        if self._names is not None:
-            self._names.setdefault(table.split(".", 1)[0], set()).add(name)
-
-    def forget(self) -> None:
-        """A constraint or index was removed or renamed: rebuild the taken names when next needed."""
-        self._names = None
+    def release(self, table: str, name: str | None) -> None:
+        if name:
+            self._taken[(_schema_of(table), name)] -= 1
 
     def choose_name(self, table: str, columns: Iterable[str], label: str) -> str:
         """PostgreSQL's ChooseConstraintName: a default name, numbered when taken in the schema."""
         schema, rel = table.split(".", 1)
         cols = "_".join(columns)
-        taken = self.constraint_names(schema)
-        base = make_object_name(rel, cols, label)
-        n = 0
-        name = base
-        while name in taken:
+        name, n = make_object_name(rel, cols, label), 0
+        while self._taken[(schema, name)] > 0:
             n += 1
             name = make_object_name(rel, cols, f"{label}{n}")
         return name
@@ -272,7 +285,7 @@ class _Replayer:
             state.columns = dict(pstate.columns)
             state.primary_key = pstate.primary_key
             state.primary_key_name = make_object_name(name.split(".", 1)[1], "", "pkey") if pstate.primary_key else None
-            self.forget()
+            self.claim(name, state.primary_key_name)
         if isinstance(target, exp.Schema):
             for item in target.expressions:
                 if isinstance(item, exp.ColumnDef):
@@ -376,7 +389,6 @@ class _Replayer:
             raise ReplayWarning(f"constraint {name} for relation {state.name} already exists")
         self.fks[key] = ForeignKey(name, state.name, columns, ref_table, ref_cols, on_delete, on_update,
                                    not not_valid, source)
-        self.claim(state.name, name)
 
     # ALTER TABLE ------------------------------------------------------------------------
     def _alter_table(self, node: exp.Alter, st: Statement) -> None:
@@ -443,13 +455,16 @@ class _Replayer:
         del self.tables[old]
         state.name = new
         self.tables[new] = state
-        self.fks = {(new if t == old else t, n): replace(fk, table=new if fk.table == old else fk.table,
-                                                          ref_table=new if fk.ref_table == old else fk.ref_table)
-                    if old in (fk.table, fk.ref_table) else fk for (t, n), fk in self.fks.items()}
+        for (t, n), fk in self.fks.touching(old):
+            del self.fks[(t, n)]
+            self.fks[(new if t == old else t, n)] = replace(
+                fk, table=new if fk.table == old else fk.table, ref_table=new if fk.ref_table == old else fk.ref_table)
         self.policies.rekey_table(old, new)
-        self.triggers = {(new if t == old else t, n): replace(tr, table=new) if t == old else tr
-                         for (t, n), tr in self.triggers.items()}
-        self.indexes = {k: replace(i, table=new) if i.table == old else i for k, i in self.indexes.items()}
+        for (t, n), trigger in self.triggers.touching(old):
+            del self.triggers[(t, n)]
+            self.triggers[(new, n)] = replace(trigger, table=new)
+        for key, index in self.indexes.touching(old):
+            self.indexes[key] = replace(index, table=new)
         for t in self.tables.values():
             if t.partition_of == old:
                 t.partition_of = new
@@ -472,14 +487,14 @@ class _Replayer:
 
         state.primary_key = swap(state.primary_key)
         state.uniques = {n: replace(u, columns=swap(u.columns)) for n, u in state.uniques.items()}
-        for key, fk in list(self.fks.items()):
+        for key, fk in self.fks.touching(state.name):
             if fk.table == state.name:
                 fk = replace(fk, columns=swap(fk.columns))
             if fk.ref_table == state.name:
                 fk = replace(fk, ref_columns=swap(fk.ref_columns))
             self.fks[key] = fk
-        self.indexes = {k: replace(i, columns=swap(i.columns)) if i.table == state.name else i
-                        for k, i in self.indexes.items()}
+        for key, index in self.indexes.touching(state.name):
+            self.indexes[key] = replace(index, columns=swap(index.columns))
 
     def columns_of(self, table: str) -> set[str]:
         state = self.tables.get(table)
@@ -519,12 +534,11 @@ class _Replayer:
         return out
 
     def drop_column(self, state: _TableState, cname: str, if_exists: bool, cascade: bool) -> None:
-        self.forget()
         if cname not in state.columns:
             if if_exists:
                 return
             raise ReplayWarning(f"column {cname} of {state.name} does not exist")
-        incoming = [k for k, fk in self.fks.items() if fk.ref_table == state.name and cname in fk.ref_columns
+        incoming = [k for k, fk in self.fks.touching(state.name) if fk.ref_table == state.name and cname in fk.ref_columns
                     and not (fk.table == state.name and cname in fk.columns)]
         using = self.policies_using(cname, lambda p, text: any(
             owner == state.name and ident(node) == cname
@@ -535,22 +549,28 @@ class _Replayer:
         for key in using:
             del self.policies[key]
         del state.columns[cname]
-        for key, fk in list(self.fks.items()):
+        for key, fk in self.fks.touching(state.name):
             if (fk.table == state.name and cname in fk.columns) or key in incoming or (
                     fk.ref_table == state.name and cname in fk.ref_columns):
                 del self.fks[key]
         if cname in state.primary_key:
+            self.release(state.name, state.primary_key_name)
             state.primary_key, state.primary_key_name = (), None
-        state.uniques = {n: u for n, u in state.uniques.items() if cname not in u.columns}
-        self.indexes = {k: i for k, i in self.indexes.items() if not (i.table == state.name and cname in i.columns)}
+        for n in [n for n, u in state.uniques.items() if cname in u.columns]:
+            self.release(state.name, n)
+            del state.uniques[n]
+        for key, index in self.indexes.touching(state.name):
+            if cname in index.columns:
+                del self.indexes[key]
 
     def drop_constraint(self, state: _TableState, cname: str, if_exists: bool) -> None:
-        self.forget()
         if (state.name, cname) in self.fks:
             del self.fks[(state.name, cname)]
         elif cname in state.uniques:
             del state.uniques[cname]
+            self.release(state.name, cname)
         elif cname == state.primary_key_name:
+            self.release(state.name, cname)
             state.primary_key, state.primary_key_name = (), None
         elif not if_exists:
             raise ReplayWarning(f"constraint {cname} of relation {state.name} does not exist "
@@ -576,20 +596,21 @@ class _Replayer:
                                 "(CHECK constraints are not modelled)")
 
     def _alter_table_rename_constraint(self, node: ConstraintStmt, st: Statement) -> None:
-        self.forget()
         table = self.qname(node.table)
         state = self.table(table)
         if (table, node.name) in self.fks:
             self.fks[(table, node.new_name)] = replace(self.fks.pop((table, node.name)), name=node.new_name)
-        elif node.name in state.uniques:
+            return
+        if node.name in state.uniques:
             state.uniques[node.new_name] = replace(state.uniques.pop(node.name), name=node.new_name)
         elif node.name == state.primary_key_name:
             state.primary_key_name = node.new_name
         else:
             raise ReplayWarning(f"constraint {node.name} of relation {table} does not exist")
+        self.release(table, node.name)
+        self.claim(table, node.new_name)
 
     def _alter_index(self, node: exp.Alter, st: Statement) -> None:
-        self.forget()
         key = self.plain_qname(".".join(filter(None, table_name(node.this))))
         index = self.indexes.get(key)
         if index is None:
@@ -621,8 +642,7 @@ class _Replayer:
             self.drop_table(name, bool(node.args.get("cascade")), st)
 
     def drop_table(self, name: str, cascade: bool, st: Statement) -> None:
-        self.forget()
-        incoming = [fk for fk in self.fks.values() if fk.ref_table == name and fk.table != name]
+        incoming = [fk for _, fk in self.fks.touching(name) if fk.ref_table == name and fk.table != name]
         using = [k for k in self.policies_using(name.split(".", 1)[1], lambda p, text: any(
             ref == name for _, ref in table_references(text, p.table, self.qname))) if k[0] != name]
         if (incoming or using) and not cascade:
@@ -633,11 +653,13 @@ class _Replayer:
             del self.policies[key]
         for child in [t.name for t in self.tables.values() if t.partition_of == name]:
             self.drop_table(child, cascade, st)
-        del self.tables[name]
-        self.fks = {k: fk for k, fk in self.fks.items() if name not in (fk.table, fk.ref_table)}
+        state = self.tables.pop(name)
+        for uname in [state.primary_key_name, *state.uniques]:
+            self.release(name, uname)
+        for store in (self.fks, self.triggers, self.indexes):
+            for key, _ in store.touching(name):
+                del store[key]
         self.policies.drop_table(name)
-        self.triggers = {k: t for k, t in self.triggers.items() if t.table != name}
-        self.indexes = {k: i for k, i in self.indexes.items() if i.table != name}
 
     def _drop_view(self, node: exp.Drop, st: Statement) -> None:
         for target in node.args.get("tables") or []:
@@ -655,7 +677,6 @@ class _Replayer:
                 raise ReplayWarning(f"trigger {ident(target)} for table {table} does not exist")
 
     def _drop_index(self, node: DropNamesStmt, st: Statement) -> None:
-        self.forget()
         for name in node.names:
             key = self.plain_qname(name)
             if self.indexes.pop(key, None) is None and not node.if_exists:
@@ -752,7 +773,7 @@ class _Replayer:
     def _create_index(self, node: exp.Create, st: Statement) -> None:
         index = node.this
         table = self.qname(index.args["table"])
-        state = self.table(table)
+        self.table(table)
         params = index.args.get("params")
         elements = [c.this for c in (params.args.get("columns") or [] if params else [])]
         columns = tuple(ident(c) if isinstance(c, exp.Column) else c.sql(dialect=DIALECT, copy=False) for c in elements)
@@ -767,7 +788,6 @@ class _Replayer:
                 return
             raise ReplayWarning(f"relation {key} already exists")
         self.indexes[key] = Index(name, table, columns, bool(node.args.get("unique")), st.source)
-        self.claim(table, name)
 
     def _create_view(self, node: exp.Create, st: Statement) -> None:
         name = self.qname(node.this, existing=False)
