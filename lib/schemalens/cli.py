@@ -13,6 +13,7 @@ Examples::
 from __future__ import annotations
 
 import argparse
+import json
 import shlex
 import sys
 from pathlib import Path
@@ -59,6 +60,28 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if findings.reaching(args.fail_on) else EXIT_OK
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    import os
+
+    from schemalens import report, verify
+
+    options = {"manifest": args.manifest, "history_table": args.history_table, "groups": args.group or ()}
+    dsn = args.dsn or ("" if args.built else os.environ.get("DATABASE_URL", "").strip())
+    if dsn:
+        result = verify.verify_database(args.dir, dsn, connect_timeout=args.connect_timeout, **options)
+    else:
+        result = verify.verify_built(args.dir, **options)
+    if args.format == "md":
+        words = ["schemalens", "verify", args.dir] + (["--manifest", args.manifest] if args.manifest else [])
+        text = result.markdown(date=args.date, command=shlex.join(words))  # never the DSN: it may hold a password
+    elif args.format == "json":
+        text = json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = report.sarif(result.findings, base=args.base)
+    _write(text, args.output)
+    return EXIT_FINDINGS if result.findings.reaching(args.fail_on) else EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="schemalens",
@@ -101,6 +124,39 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r.add_argument("--date", help="the report's date (default: today), for reproducible output")
     r.set_defaults(func=cmd_report)
+
+    v = sub.add_parser(
+        "verify",
+        help="a live database against the migrations (read-only)",
+        description="Introspect a database through a read-only session and report drift from the migration "
+        "files (missing, extra, changed objects with file:line), migrations never applied or unknown to the "
+        "folder, and a DSN that points at another Supabase project than the manifest. Without --dsn and "
+        "DATABASE_URL (or with --built), a throwaway database is built from the files and verified. "
+        "Exit 0 when nothing reaches --fail-on, 1 when findings do, 2 for bad input or an unreachable database.",
+        epilog="example: DATABASE_URL=postgresql://reader@db.<ref>.supabase.co:5432/postgres "
+        "schemalens verify data/revos/migrations --manifest data/revos/manifest.yaml "
+        "(prefer DATABASE_URL, PGPASSWORD or ~/.pgpass to a password on the command line)",
+    )
+    v.add_argument("dir", help="folder of migration files")
+    v.add_argument("--dsn", help="the database to verify (default: DATABASE_URL); opened read-only")
+    v.add_argument("--built", action="store_true",
+                   help="ignore DATABASE_URL as a target: build a throwaway database from the files and verify it")
+    v.add_argument("--manifest", "-m", help="the plan's manifest.yaml (its project_ref is checked)")
+    v.add_argument("--format", choices=["md", "json", "sarif"], default="md")
+    v.add_argument("--output", "-o", help="write to this file instead of standard output")
+    v.add_argument("--fail-on", choices=["critical", "warning", "never"], default="critical",
+                   help="exit 1 when a finding of this severity or worse exists (default: critical)")
+    v.add_argument("--history-table", help="the migration history table (default: the first of "
+                   "supabase_migrations.schema_migrations, schema_migrations, flyway_schema_history, "
+                   "__diesel_schema_migrations that exists)")
+    v.add_argument("--group", action="append", metavar="PATTERN",
+                   help="a LIKE pattern of table names to list present/missing (repeatable; default: groups of "
+                   "alike tables, e.g. %%cartridges%%)")
+    v.add_argument("--connect-timeout", type=float, default=10.0, help="seconds to wait for the connection "
+                   "(default: 10)")
+    v.add_argument("--base", default=".", help="SARIF paths are relative to this folder (default: the current one)")
+    v.add_argument("--date", help="the report's date (default: today), for reproducible output")
+    v.set_defaults(func=cmd_verify)
     return parser
 
 

@@ -867,6 +867,12 @@ RULE_TEXT = {
     "table-without-policy": "RLS is on but no policy exists",
     "unindexed-foreign-key": "A foreign key's columns lead no index",
     "unreachable-from-root": "A table has no FK path to the root",
+    # schemalens.verify: a live database against the files
+    "drift-missing": "An object the migrations build is missing from the database",
+    "drift-extra": "The database has an object no migration builds",
+    "drift-changed": "An object differs between the database and the migrations",
+    "migration-not-applied": "A migration file was never applied to the database",
+    "migration-unknown": "The database recorded a migration no file has",
 }
 
 
@@ -906,6 +912,7 @@ def sarif_dict(findings, base: str | Path = ".") -> dict:
     from schemalens.compare import CODES
 
     codes = [c for c in CODES if findings.by_code(c)]
+    codes += [c for c in dict.fromkeys(f.code for f in findings) if c not in codes]  # e.g. schemalens.verify's
     rules = [
         {
             "id": c,
@@ -917,7 +924,10 @@ def sarif_dict(findings, base: str | Path = ".") -> dict:
     ]
     results = []
     for f in findings:
-        order = sorted(f.evidence, key=lambda e: ("migration", "document", "manifest").index(e.kind))
+        order = sorted(  # "database" evidence (schemalens.verify) is no file: it stays in properties only
+            (e for e in f.evidence if e.kind != "database"),
+            key=lambda e: ("migration", "document", "manifest").index(e.kind),
+        )
         primary = order[0] if order else None
         result = {
             "ruleId": f.code,

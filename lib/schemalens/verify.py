@@ -1,0 +1,1135 @@
+"""Runtime verification: a live PostgreSQL database against the migration folder, read-only.
+
+:func:`verify` introspects a database through a read-only session and reports, as
+:class:`~schemalens.findings.Findings` that the report writers already know:
+
+* **drift**: tables, columns, keys, indexes, foreign keys, policies, RLS flags, enums, views,
+  functions and triggers the files build but the database lacks, has extra, or has differently
+  (:func:`schemalens.diff.diff_schemas`), each with the migration file:line that defines it. The
+  parts of a missing or extra table (its columns, policies, triggers …) are folded into that
+  table's finding. Only the schemas the migrations create objects in are compared; in Supabase's
+  own schemas (``auth``, ``storage`` …) only what the files define counts, never Supabase's objects.
+  The history table itself is left out. A difference that a statement the static analysis did not
+  analyse (DDL in a ``DO`` block) or could not parse names is listed as explained, not reported.
+  What :mod:`schemalens.diff` refuses to compare (column defaults, CHECK constraints, grants,
+  function bodies) is not verified;
+* **applied migrations**: the rows of a history table (``supabase_migrations.schema_migrations``,
+  ``schema_migrations``, ``flyway_schema_history``, ``__diesel_schema_migrations`` or the one named)
+  against the files, versions compared numerically as tuples (``'001'`` = ``001_x.sql``, ``'3.1'``
+  = ``V3_1__x.sql``, ``'20200101000000'`` = ``2020-01-01-000000_x/up.sql``);
+* **project**: the Supabase project a DSN points at (``db.<ref>.supabase.co``, or the pooler user
+  ``postgres.<ref>`` at ``*.pooler.supabase.com``) against the manifest's ``project_ref`` and the
+  migration headers (``-- Supabase Project: <ref>``);
+* **groups**: which tables of a group of alike tables (``%cartridges%``, or ``--group PATTERN``)
+  exist in the database: present, missing, and database-only (not findings: drift reports them).
+
+========================== ======== ===========================================================
+code                       severity when
+========================== ======== ===========================================================
+``drift-missing``          critical the files build an object the database lacks (an index: warning)
+``drift-extra``            warning  the database has an object no file builds (a policy: critical)
+``drift-changed``          critical an object differs (a column's nullability, an index: warning)
+``migration-not-applied``  warning  a file's version is not in the history table (or failed there)
+``migration-unknown``      warning  the history table holds a version no file has
+``project-ref-mismatch``   critical the DSN's project is not the manifest's ``project_ref``
+                           warning  a migration header names another project than the DSN's
+========================== ======== ===========================================================
+
+It refuses to write: a session must default to read-only (:func:`open_session` opens one with
+``default_transaction_read_only``, ``statement_timeout`` and ``lock_timeout``; :func:`verify`
+refuses any other) and every query runs in a ``READ ONLY`` transaction. A password is never shown:
+DSNs appear only masked (:func:`parse_target`), a malformed DSN is not quoted, and connection
+errors are one line through :func:`schemalens.live.connect_readonly`. Without a DSN,
+:func:`verify_built` builds a throwaway database from the files and verifies that (its own,
+so it records the files in a history table as ``supabase db push`` would), proving the command
+end to end. It never decides which side is right: each finding offers both ways out.
+
+>>> parse_target("postgresql://postgres:s3cret@db.trdoainmejxanrownbuz.supabase.co:5432/postgres").project_ref
+'trdoainmejxanrownbuz'
+>>> version_key("20240101120000"), version_key("001"), version_key("3.1"), version_key("1.0")
+((20240101120000,), (1,), (3, 1), (1,))
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from schemalens import live, load_schema, postgres
+from schemalens.diff import ADDED, CHANGED, REMOVED, Difference, diff_schemas, normalise_arguments
+from schemalens.errors import DatabaseError, InputError
+from schemalens.findings import Evidence, Finding, Findings, Sources, group_name, short
+from schemalens.manifest import Manifest, load_manifest
+from schemalens.migrations import MigrationFile, discover
+from schemalens.model import Schema, Source
+
+CODES = (
+    "project-ref-mismatch",
+    "migration-unknown",
+    "migration-not-applied",
+    "drift-missing",
+    "drift-changed",
+    "drift-extra",
+)
+SEVERITY_ORDER = ("critical", "warning", "info")
+HISTORY_TABLES = (
+    "supabase_migrations.schema_migrations",
+    "schema_migrations",
+    "flyway_schema_history",
+    "__diesel_schema_migrations",
+)
+MANAGED_SCHEMAS = frozenset(
+    {
+        "auth",
+        "storage",
+        "extensions",
+        "realtime",
+        "_realtime",
+        "graphql",
+        "graphql_public",
+        "vault",
+        "pgsodium",
+        "pgsodium_masks",
+        "supabase_functions",
+        "supabase_migrations",
+        "net",
+        "cron",
+        "pgbouncer",
+        "_analytics",
+    }
+)
+CONNECT_TIMEOUT = 10.0
+
+
+# The database a DSN names ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a DSN points at, without its password: ``masked`` is the DSN with ``***`` for it."""
+
+    masked: str
+    host: str = ""
+    port: str = ""
+    dbname: str = ""
+    user: str = ""
+    project_ref: str | None = None
+    via: str = ""  # "direct" (db.<ref>.supabase.co) | "pooler" (postgres.<ref>@*.pooler.supabase.com) | ""
+
+    def __str__(self) -> str:
+        return self.masked
+
+
+_DIRECT = re.compile(r"db\.([a-z0-9]+)\.supabase\.co\.?")
+_POOLER = re.compile(r"[a-z0-9.-]+\.pooler\.supabase\.com\.?")
+
+
+def parse_target(dsn: str) -> Target:
+    """The host, database, user and Supabase project of a DSN (URI or ``key=value``); never its password.
+
+    >>> t = parse_target("postgresql://postgres.kvjcidxbyimoswntpjcp:pw@aws-0.pooler.supabase.com/postgres")
+    >>> t.project_ref, t.via
+    ('kvjcidxbyimoswntpjcp', 'pooler')
+    >>> t.masked
+    'postgresql://postgres.kvjcidxbyimoswntpjcp:***@aws-0.pooler.supabase.com/postgres'
+    >>> parse_target("host=localhost dbname=app password=x").project_ref is None
+    True
+    """
+    try:
+        params = conninfo_to_dict(dsn)
+    except psycopg.Error:
+        raise InputError(
+            "the connection string cannot be read (it is not shown: it may hold a password)"
+        ) from None
+    masked = postgres.mask_dsn(dsn)
+    password = params.get("password")
+    if password and str(password) in masked:  # a form the masking does not know: rebuild without it
+        masked = make_conninfo(**{k: v for k, v in params.items() if k != "password"}) + " password=***"
+    host, user = str(params.get("host") or ""), str(params.get("user") or "")
+    ref, via = None, ""
+    for h in host.lower().split(","):
+        m = _DIRECT.fullmatch(h.strip())
+        if m:
+            ref, via = m.group(1), "direct"
+            break
+        if _POOLER.fullmatch(h.strip()) and "." in user:
+            ref, via = user.rsplit(".", 1)[1].lower(), "pooler"
+            break
+    return Target(
+        masked, host, str(params.get("port") or ""), str(params.get("dbname") or ""), user, ref, via
+    )
+
+
+def open_session(
+    dsn: str,
+    connect_timeout: float = CONNECT_TIMEOUT,
+    statement_timeout_ms: int = 30_000,
+    lock_timeout_ms: int = 5_000,
+) -> psycopg.Connection:
+    """A read-only session (``default_transaction_read_only``, statement and lock timeouts) on ``dsn``;
+    an unreachable host or a refused login is one :class:`DatabaseError` line within ``connect_timeout``."""
+    parse_target(dsn)  # a malformed DSN ends here, unquoted
+    return live.connect_readonly(
+        dsn, statement_timeout_ms, lock_timeout_ms, connect_timeout=max(1, round(connect_timeout))
+    )
+
+
+# Applied migrations ----------------------------------------------------------------------------------------
+
+
+def version_key(text: str) -> tuple[int, ...] | None:
+    """A history version as a tuple of numbers (split on ``.``, ``_``, ``-``; trailing ``.0`` dropped)."""
+    parts = re.split(r"[._-]", text.strip())
+    if not all(p.isdigit() for p in parts):
+        return None
+    key = tuple(int(p) for p in parts)
+    while len(key) > 1 and key[-1] == 0:
+        key = key[:-1]
+    return key
+
+
+def _version_text(f: MigrationFile) -> str:
+    """A file's version as its name writes it (``031``, ``3_1``, ``2020-01-01-000000``)."""
+    for name in (f.path.name, f.path.parent.name):
+        m = re.match(r"[Vv]?(\d+(?:[-_]\d+)*)", name)
+        if m:
+            return m.group(1)
+    return ".".join(map(str, f.version or ()))
+
+
+def _file_keys(f: MigrationFile) -> tuple[tuple[int, ...], int] | None:
+    """A file's version as a tuple (trailing zeros dropped) and as one number of all its digits."""
+    if f.version is None:
+        return None
+    return version_key(".".join(map(str, f.version))) or f.version, int(
+        re.sub(r"\D", "", _version_text(f)) or 0
+    )
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    version: str
+    name: str = ""
+    status: str = "applied"  # applied | failed | baseline | latest (golang-migrate: every file up to it)
+
+
+@dataclass(frozen=True)
+class History:
+    """The rows of a migration history table (``table`` qualified), in the table's order."""
+
+    table: str
+    rows: tuple[HistoryRow, ...] = ()
+    dirty: bool = False
+    error: str = ""  # why the rows could not be read (e.g. no SELECT privilege): then nothing is compared
+
+
+def find_history_table(conn: psycopg.Connection, name: str | None = None) -> tuple[str, str] | None:
+    """``(schema, table)`` of ``name`` or of the first known history table that exists; read-only."""
+    for candidate in (name,) if name else HISTORY_TABLES:
+        with live.readonly_transaction(conn):
+            row = conn.execute(
+                "SELECT n.nspname, c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n"
+                " ON n.oid = c.relnamespace WHERE c.oid = pg_catalog.to_regclass(%(name)s)",
+                {"name": candidate},
+            ).fetchone()
+        if row:
+            return row[0], row[1]
+    if name:
+        raise InputError(f"history table {name!r} does not exist in the database")
+    return None
+
+
+def read_history(conn: psycopg.Connection, table: tuple[str, str]) -> History:
+    """Every version the history table records, with its status; read-only."""
+    with live.readonly_transaction(conn):
+        columns = {
+            r[0]
+            for r in conn.execute(
+                "SELECT attname FROM pg_catalog.pg_attribute"
+                " WHERE attrelid = %(oid)s::regclass AND attnum > 0 AND NOT attisdropped",
+                {"oid": sql.Identifier(*table).as_string(conn)},
+            ).fetchall()
+        }
+        if "version" not in columns:
+            raise InputError(f"{'.'.join(table)} has no column 'version': not a migration history table")
+
+        def col(*names: str) -> sql.Composable:
+            found = next((n for n in names if n in columns), None)
+            return sql.SQL("{}::text").format(sql.Identifier(found)) if found else sql.SQL("NULL")
+
+        query = sql.SQL("SELECT version::text, {}, {}, {}, {} FROM {} ORDER BY {}").format(
+            col("name", "description"),
+            col("success"),
+            col("type"),
+            col("dirty"),
+            sql.Identifier(*table),
+            sql.Identifier("installed_rank") if "installed_rank" in columns else sql.SQL("1"),
+        )
+        raw = conn.execute(query).fetchall()
+    rows, dirty = [], False
+    for version, name, success, kind, is_dirty in raw:
+        if version is None or kind in ("SCHEMA", "DELETE"):
+            continue  # Flyway: repeatable migrations, schema creation, deleted entries
+        status = "baseline" if kind == "BASELINE" else "failed" if success == "false" else "applied"
+        if is_dirty is not None:  # golang-migrate keeps one row: the latest version
+            status, dirty = "latest", dirty or is_dirty == "true"
+        rows.append(HistoryRow(version.strip(), name or "", status))
+    return History(".".join(table), tuple(rows), dirty)
+
+
+def migration_findings(files: Sequence[MigrationFile], history: History, sources: Sources) -> list[Finding]:
+    """``migration-not-applied`` for each file the history does not record as applied, and
+    ``migration-unknown`` for each recorded version no file has."""
+    keyed = [(f, _file_keys(f)) for f in files]
+    applied: set[str] = set()
+    out = []
+    for row in history.rows:
+        key = version_key(row.version)
+        digits = int(re.sub(r"\D", "", row.version)) if re.search(r"\d", row.version) else -1
+        if row.status in ("latest", "baseline") and key is not None:
+            applied |= {f.name for f, k in keyed if k and k[0] <= key}
+        matched = [f for f, k in keyed if k and (k[0] == key or k[1] == digits)]
+        if row.status == "applied":
+            applied |= {f.name for f in matched}
+        if matched or row.status == "baseline":
+            continue
+        ev = Evidence(
+            history.table,
+            0,
+            f"version = {row.version!r}" + (f", name = {row.name!r}" if row.name else ""),
+            "a row of the migration history",
+            "database",
+        )
+        out.append(
+            Finding(
+                "migration-unknown",
+                "warning",
+                f"The database recorded migration `{row.version}`{f' ({row.name})' if row.name else ''}, "
+                "which no file has",
+                "every applied migration is in the folder",
+                f"`{history.table}` holds version `{row.version}`",
+                (ev,),
+                "The database holds changes the folder cannot rebuild: a fresh database built from the files "
+                "differs from this one, and drift findings may come from this migration.",
+                "migration-history",
+                (
+                    "Option A: Find the file (another branch or repository) and add it to the folder",
+                    "Option B: If it was reverted, remove its row after checking its objects are gone",
+                ),
+                f"version {row.version}",
+                {"version": row.version, "name": row.name, "table": history.table},
+            )
+        )
+    failed = {
+        f.name
+        for row in history.rows
+        if row.status == "failed"
+        for f, k in keyed
+        if k and k[0] == version_key(row.version)
+    }
+    for f, k in keyed:
+        if k is None or f.name in applied:
+            continue
+        reason = "recorded as failed" if f.name in failed else "not recorded"
+        out.append(
+            Finding(
+                "migration-not-applied",
+                "warning",
+                f"`{f.name}` was never applied to the database ({reason})",
+                "every file in the folder is applied",
+                f"`{history.table}` has no successful row for version `{_version_text(f)}`",
+                (sources.evidence(Source(f.name, 1), "the migration file", whole=False),),
+                "What this file builds is missing unless it was made by hand (see the drift findings); "
+                "applying it later may fail on objects that already exist.",
+                "migration-history",
+                (
+                    f"Option A: Apply `{f.name}`",
+                    "Option B: If its changes were made another way, record its version in the history table",
+                ),
+                f.name,
+                {"file": f.name, "version": list(f.version or ()), "reason": reason, "table": history.table},
+            )
+        )
+    return out
+
+
+# Project ---------------------------------------------------------------------------------------------------
+
+PROJECT_HEADERS = ("supabase project", "project ref", "project_ref", "project")
+
+
+def project_findings(
+    target: Target,
+    schema: Schema,
+    manifest: Manifest | None,
+    sources: Sources,
+    live_schema: Schema | None = None,
+) -> list[Finding]:
+    """The DSN's Supabase project against the manifest's ``project_ref`` and each migration header."""
+    ref = target.project_ref
+    if not ref:
+        return []
+    db = Evidence(
+        target.host or "database", 0, target.masked, f"the database verified: project `{ref}`", "database"
+    )
+    out = []
+    expected = manifest.project_ref if manifest else None
+    if expected and expected != ref:
+        m_line = manifest.project_ref_line or 1
+        out.append(
+            Finding(
+                "project-ref-mismatch",
+                "critical",
+                f"The database is project `{ref}`, not `{expected}`",
+                f"the database belongs to project `{expected}` (manifest)",
+                f"the DSN points at project `{ref}`",
+                (
+                    db,
+                    Evidence(
+                        Path(manifest.file).name,
+                        m_line,
+                        f"project_ref: {expected}",
+                        "manifest",
+                        "manifest",
+                        manifest.file,
+                    ),
+                ),
+                f"Every other result describes `{ref}`, not the project the plan is for.",
+                "project-ref",
+                (
+                    f"Option A: Verify `{expected}` instead (its DSN)",
+                    f"Option B: Correct the manifest if `{ref}` is the right project",
+                ),
+                "database",
+                {"found": ref, "expected": expected, "target": target.masked},
+            )
+        )
+    headers: dict[str, str] = {}
+    for key in PROJECT_HEADERS:
+        for file, value in schema.header(key).items():
+            headers.setdefault(file, value)
+    for file, value in sorted(headers.items()):
+        if value == ref:
+            continue
+        text = sources.files[file].text if file in sources.files else ""
+        line = next((n for n, t in enumerate(text.splitlines(), 1) if value in t), 1)
+        tables = [t.name for t in schema.tables if t.source.file == file]
+        present = [t for t in tables if live_schema is not None and live_schema.table(t) is not None]
+        state = (
+            f"; {len(present)} of its {len(tables)} tables exist in `{ref}`"
+            if live_schema is not None and tables
+            else ""
+        )
+        out.append(
+            Finding(
+                "project-ref-mismatch",
+                "warning",
+                f"`{file}` names project `{value}`, the database is `{ref}`",
+                f"`{file}` belongs to the database's project `{ref}`",
+                f"its header names `{value}`{state}",
+                (sources.evidence(Source(file, line), "migration header", whole=False), db),
+                f"Unclear if `{file}` was applied to `{ref}`"
+                + (": the drift findings say which of its objects are missing." if tables else "."),
+                "project-ref",
+                (
+                    "Option A: Correct the header if the file belongs here",
+                    f"Option B: Treat `{file}` as `{value}`'s and move it out of this folder",
+                ),
+                file,
+                {"file": file, "found": value, "expected": ref, "tables": tables, "present": present},
+            )
+        )
+    return out
+
+
+# Drift -----------------------------------------------------------------------------------------------------
+
+_LABELS = {
+    "table": "Table",
+    "column": "Column",
+    "primary key": "Primary key of",
+    "unique": "Unique constraint",
+    "index": "Index",
+    "foreign key": "Foreign key",
+    "policy": "Policy",
+    "enum": "Type",
+    "view": "View",
+    "function": "Function",
+    "trigger": "Trigger",
+}
+_ON_TABLE = ("column", "primary key", "unique", "foreign key", "policy", "trigger")
+
+
+_PLURAL = {"index": "indexes", "policy": "policies", "unique": "unique constraints"}
+
+
+def _count(n: int, kind: str) -> str:
+    return f"{n} {kind if n == 1 else _PLURAL.get(kind, kind + 's')}"
+
+
+def _table_key(d: Difference) -> tuple[str, ...] | None:
+    if d.kind == "table":
+        return d.key
+    if d.kind in _ON_TABLE:
+        return d.key[:2]
+    if d.kind == "index":
+        facts = d.a if d.a is not None else d.b
+        return tuple(facts.table.split(".", 1))
+    return None
+
+
+def _find(schema: Schema, kind: str, key: tuple[str, ...]) -> Any:
+    table_name = ".".join(key[:2])
+    table = schema.table(table_name)
+    if kind in ("table", "primary key"):
+        return table
+    if kind == "column":
+        return table.column(key[2]) if table else None
+    if kind == "unique":
+        return next((u for u in table.uniques if u.name == key[2]), None) if table else None
+    pools = {"foreign key": schema.foreign_keys, "policy": schema.policies, "trigger": schema.triggers}
+    if kind in pools:
+        return next((o for o in pools[kind] if o.table == table_name and o.name == key[2]), None)
+    if kind == "index":
+        return next((i for i in schema.indexes if i.name == key[1] and i.table.split(".")[0] == key[0]), None)
+    if kind == "function":
+        return next(
+            (
+                f
+                for f in schema.functions
+                if f.name == table_name and normalise_arguments(f.arguments) == key[2]
+            ),
+            None,
+        )
+    return next((o for o in (schema.enums if kind == "enum" else schema.views) if o.name == table_name), None)
+
+
+def _label(d: Difference) -> str:
+    k, table = d.key, short(".".join(d.key[:2]))
+    if d.kind == "column":
+        what = f"{table}.{k[2]}"
+    elif d.kind == "index":
+        what = k[1]
+    elif d.kind == "function":
+        what = f"{table}({k[2]})"
+    elif d.kind in _ON_TABLE and len(k) > 2:
+        return f"{_LABELS[d.kind]} `{k[2]}` on `{table}`"
+    else:
+        what = table
+    return f"{_LABELS[d.kind]} `{what}`"
+
+
+def _rls_sources(files: Sequence[MigrationFile]) -> dict[str, Source]:
+    """Where each table's RLS was last switched (``ALTER TABLE … ENABLE ROW LEVEL SECURITY``)."""
+    from schemalens import parse_files
+
+    found = {}
+    for st in parse_files(tuple(files)):
+        if st.kind == "alter table rls":
+            t = st.node.table
+            name, schema = t.args["this"], t.args.get("db")
+            fold = [i.this if i.quoted else i.this.lower() for i in (schema, name) if i is not None]
+            found[".".join(fold if schema is not None else ["public", *fold])] = st.source
+    return found
+
+
+_RAW = ("table", "column", "foreign key", "policy")  # kinds whose model objects have the facts' field names
+
+
+def _changed_fields(d: Difference, a: Any, b: Any) -> list[tuple[str, Any, Any]]:
+    """``(field, files, database)`` for each differing field, in each side's own text where it has one."""
+    out = []
+    for f in d.a._fields:
+        if getattr(d.a, f) != getattr(d.b, f):
+            raw = d.kind in _RAW and a is not None and b is not None
+            out.append(
+                (f, getattr(a, f) if raw else getattr(d.a, f), getattr(b, f) if raw else getattr(d.b, f))
+            )
+    return out
+
+
+def _severity(d: Difference, fields: list[tuple[str, Any, Any]]) -> str:
+    if d.change == REMOVED:
+        return "warning" if d.kind == "index" else "critical"
+    if d.change == ADDED:
+        return "critical" if d.kind == "policy" else "warning"
+    if d.kind == "index" or (d.kind == "column" and [f for f, _, _ in fields] == ["nullable"]):
+        return "warning"
+    return "critical"
+
+
+def drift_findings(
+    static: Schema,
+    live_schema: Schema,
+    files: Sequence[MigrationFile],
+    sources: Sources,
+    ignore: Iterable[str] = (),
+) -> tuple[list[Finding], list[tuple[str, str, str]]]:
+    """Drift findings (live against files) and the differences explained by not-analysed statements.
+
+    ``ignore`` names tables (``schema.table``) left out, e.g. the migration history table."""
+    scope = {d.key[0] for d in diff_schemas(static, Schema())}
+    ignored = {tuple(t.split(".", 1)) for t in ignore}
+    diff = diff_schemas(static, live_schema)
+    kept = [
+        d
+        for d in diff
+        if d.key[0] in scope
+        and _table_key(d) not in ignored
+        and not (d.change == ADDED and d.key[0] in MANAGED_SCHEMAS)
+    ]
+    remaining, excused = replace(diff, differences=tuple(kept)).excuse(
+        (*static.not_analysed, *static.unparsed)
+    )
+    whole = {d.key: d for d in remaining if d.kind == "table" and d.change != CHANGED}
+    parts: dict[tuple[str, ...], list[Difference]] = {}
+    rls = _rls_sources(files)
+    out = []
+    for d in remaining:
+        table = _table_key(d)
+        if d.kind != "table" and table in whole and whole[table].change == d.change:
+            parts.setdefault(table, []).append(d)
+            continue
+        out.append(d)
+    findings = [_drift_finding(d, static, live_schema, sources, parts.get(d.key, []), rls) for d in out]
+    return findings, [(str(d), str(st.source), st.reason) for d, st in excused]
+
+
+def _drift_finding(
+    d: Difference,
+    static: Schema,
+    live_schema: Schema,
+    sources: Sources,
+    parts: list[Difference],
+    rls: dict[str, Source],
+) -> Finding:
+    a, b = _find(static, d.kind, d.key), _find(live_schema, d.kind, d.key)
+    label, table_name = _label(d), ".".join(_table_key(d) or d.key[:2])
+    counts: dict[str, int] = {}
+    for p in parts:
+        counts[p.kind] = counts.get(p.kind, 0) + 1
+    with_parts = ", ".join(_count(n, k) for k, n in counts.items())
+    fields = _changed_fields(d, a, b) if d.change == CHANGED else []
+    source = getattr(a, "source", None)
+    if d.kind == "table" and [f for f, _, _ in fields] == ["rls_enabled"]:
+        source = rls.get(table_name, source)
+    if source is None or not source.file:  # an extra object: cite the table it is on, if the files have it
+        t = static.table(table_name) if d.kind != "table" else None
+        source = t.source if t is not None else None
+    evidence = (
+        (
+            sources.evidence(
+                source, "defined here" if d.change != ADDED else f"`{short(table_name)}` is defined here"
+            ),
+        )
+        if source and source.file
+        else ()
+    )
+    data = {
+        "kind": d.kind,
+        "object": d.name,
+        "change": d.change,
+        "table": table_name,
+        "files": d.a._asdict() if d.a is not None else None,
+        "database": d.b._asdict() if d.b is not None else None,
+        "parts": [f"{p.kind} {p.name}" for p in parts],
+        "source": str(source) if source and source.file else None,
+    }
+    where = f"`{source}`" if source and source.file else "the files"
+    if d.change == REMOVED:
+        code, title = "drift-missing", f"{label} is missing from the database"
+        assumed, actual = (
+            f"{where} creates it",
+            "not in the database" + (f" (nor its {with_parts})" if parts else ""),
+        )
+        impact = (
+            "Statements and policies that use it fail or behave differently on this database; a database "
+            "built from the files has it."
+        )
+        options = (
+            f"Option A: Restore it as {where} defines it (a file never applied: apply the file)",
+            "Option B: If it was removed on purpose, add a migration that drops it",
+        )
+    elif d.change == ADDED:
+        code, title = "drift-extra", f"{label} exists in the database but in no migration"
+        assumed = "no migration creates it"
+        actual = (
+            "in the database"
+            + (f" (with {with_parts})" if parts else "")
+            + (
+                f": {', '.join(f'{k}={v!r}' for k, v in d.b._asdict().items())}"
+                if d.b and d.b._fields
+                else ""
+            )
+        )
+        impact = "Made outside the migrations: databases built from the files lack it" + (
+            "; a permissive policy widens who sees rows." if d.kind == "policy" else "."
+        )
+        options = (
+            "Option A: Add a migration that creates it (the database is right)",
+            "Option B: Drop it by hand after checking nothing uses it",
+        )
+    else:
+        code = "drift-changed"
+        names = ", ".join(f for f, _, _ in fields)
+        if d.kind == "table" and ("rls_enabled", True, False) in fields:
+            title = f"Row level security is off on `{short(table_name)}` in the database"
+        else:
+            title = f"{label} differs in the database: {names}"
+        assumed = "; ".join(f"{f} `{x}`" for f, x, _ in fields) + f" ({where})"
+        actual = "; ".join(f"{f} `{y}`" for f, _, y in fields)
+        impact = (
+            "Row access differs from what the migrations define."
+            if d.kind in ("policy", "table")
+            else "The database behaves differently from a database built from the files."
+        )
+        options = (
+            f"Option A: Restore the files' definition ({where})",
+            "Option B: Add a migration that makes the change, so the files match",
+        )
+        data["fields"] = [f for f, _, _ in fields]
+    return Finding(
+        code,
+        _severity(d, fields),
+        title,
+        assumed,
+        actual,
+        evidence,
+        impact,
+        "reconcile-drift",
+        options,
+        f"{d.kind} {d.name}",
+        data,
+    )
+
+
+# Groups of alike tables ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GroupCheck:
+    """Which tables matching ``pattern`` (SQL ``LIKE`` on the name) the files build and the database has."""
+
+    name: str
+    pattern: str
+    expected: tuple[str, ...]
+    present: tuple[str, ...]
+    missing: tuple[str, ...]
+    database_only: tuple[str, ...]
+
+    @property
+    def sql(self) -> str:
+        """The seed's verification query for this group."""
+        return (
+            "SELECT table_name FROM information_schema.tables\nWHERE table_schema = 'public'\n"
+            f"AND table_name LIKE '{self.pattern}';"
+        )
+
+
+def like(pattern: str) -> re.Pattern[str]:
+    """SQL ``LIKE`` as a regular expression.
+
+    >>> bool(like("%cartridge%").fullmatch("style_cartridges")), bool(like("a_c").fullmatch("abc"))
+    (True, True)
+    """
+    return re.compile(
+        "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in pattern), re.DOTALL
+    )
+
+
+def default_groups(schema: Schema) -> list[tuple[str, str]]:
+    """``(name, pattern)`` for each set of two or more tables whose names end in the same word."""
+    by_word: dict[str, list[str]] = {}
+    for t in schema.tables:
+        by_word.setdefault(t.name.rsplit(".", 1)[-1].rsplit("_", 1)[-1], []).append(t.name)
+    return [(group_name(ts), f"%{word}%") for word, ts in sorted(by_word.items()) if len(ts) > 1]
+
+
+def group_checks(static: Schema, live_schema: Schema, patterns: Sequence[str] = ()) -> tuple[GroupCheck, ...]:
+    groups = [(p.strip("%") or p, p) for p in patterns] or default_groups(static)
+    scope = {t.name.split(".")[0] for t in static.tables}
+    out = []
+    for name, pattern in groups:
+        rx, qualified = like(pattern), "." in pattern
+        files, db = (
+            {
+                t.name
+                for t in s.tables
+                if t.name.split(".")[0] in scope
+                and rx.fullmatch(t.name if qualified else t.name.split(".", 1)[1])
+            }
+            for s in (static, live_schema)
+        )
+        out.append(
+            GroupCheck(
+                name,
+                pattern,
+                tuple(sorted(files)),
+                tuple(sorted(files & db)),
+                tuple(sorted(files - db)),
+                tuple(sorted(db - files)),
+            )
+        )
+    return tuple(out)
+
+
+# The verification ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The result of :func:`verify`: findings (for the report writers) and what else the run saw."""
+
+    findings: Findings
+    target: Target
+    live: Schema = field(repr=False)
+    history: History | None = None
+    groups: tuple[GroupCheck, ...] = ()
+    explained: tuple[tuple[str, str, str], ...] = ()  # (difference, file:line, reason)
+    compared: dict[str, int] = field(default_factory=dict, hash=False)
+    timings: dict[str, float] = field(default_factory=dict, hash=False)
+    built: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        from schemalens.report import findings_dict
+
+        h = self.history
+        return dict(
+            findings_dict(self.findings),
+            verify={
+                "target": self.target.masked,
+                "project_ref": self.target.project_ref,
+                "built": self.built,
+                "history": {"table": h.table, "rows": len(h.rows), "dirty": h.dirty, "error": h.error}
+                if h
+                else None,
+                "groups": [
+                    {
+                        "name": g.name,
+                        "pattern": g.pattern,
+                        "expected": list(g.expected),
+                        "present": list(g.present),
+                        "missing": list(g.missing),
+                        "database_only": list(g.database_only),
+                    }
+                    for g in self.groups
+                ],
+                "explained": [{"difference": d, "source": s, "reason": r} for d, s, r in self.explained],
+                "compared": self.compared,
+                "seconds": {k: round(v, 3) for k, v in self.timings.items()},
+            },
+        )
+
+    def markdown(self, date: str | None = None, command: str = "") -> str:
+        return verification_markdown(self, date, command)
+
+    def _repr_markdown_(self) -> str:
+        return self.markdown()
+
+
+def _check_readonly(conn: psycopg.Connection) -> None:
+    with live.readonly_transaction(conn):
+        value = conn.execute("SELECT pg_catalog.current_setting('default_transaction_read_only')").fetchone()[
+            0
+        ]
+    if value != "on":
+        raise DatabaseError(
+            "refusing to verify through a session that is not read-only by default "
+            "(open it with schemalens.verify.open_session; a pooler in transaction mode drops "
+            "startup options: use the direct host or the session pooler)"
+        )
+
+
+def verify(
+    folder: str | Path,
+    conn: psycopg.Connection,
+    *,
+    manifest: Manifest | str | Path | None = None,
+    target: Target | None = None,
+    baseline: live.Baseline | None = None,
+    history_table: str | None = None,
+    groups: Sequence[str] = (),
+) -> Verification:
+    """Verify the database of ``conn`` (a read-only session) against the migrations in ``folder``.
+
+    ``target`` describes the database for the report and the project check (default: from the session,
+    without a project); ``baseline`` leaves out objects that existed before the migrations ran."""
+    clock = time.perf_counter()
+    timings: dict[str, float] = {}
+    files, _ = discover(folder)
+    static, sources = load_schema(folder), Sources(folder)
+    m = load_manifest(manifest) if isinstance(manifest, (str, Path)) else manifest
+    timings["files"] = time.perf_counter() - clock
+    try:
+        _check_readonly(conn)
+        t0 = time.perf_counter()
+        live_schema = live.introspect(conn, baseline)
+        timings["introspect"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        located = find_history_table(conn, history_table)
+        try:
+            history = read_history(conn, located) if located else None
+        except psycopg.errors.InsufficientPrivilege as e:
+            history = History(".".join(located), error=_first_line(e)) if located else None
+        timings["history"] = time.perf_counter() - t0
+        if target is None:
+            info = conn.info
+            target = Target(
+                f"{info.user}@{info.host}:{info.port}/{info.dbname}",
+                info.host,
+                str(info.port),
+                info.dbname,
+                info.user,
+            )
+    except psycopg.Error as e:
+        raise DatabaseError(f"reading the database failed: {postgres.mask_dsn(_first_line(e))}") from None
+    t0 = time.perf_counter()
+    found = project_findings(target, static, m, sources, live_schema)
+    if history is not None and not history.error:
+        found += migration_findings(files, history, sources)
+    drift, explained = drift_findings(static, live_schema, files, sources, [history.table] if history else [])
+    found += drift
+    found.sort(key=lambda f: (CODES.index(f.code), SEVERITY_ORDER.index(f.severity), f.subject))
+    checks = group_checks(static, live_schema, groups)
+    timings["compare"] = time.perf_counter() - t0
+    timings["total"] = time.perf_counter() - clock
+    compared: dict[str, int] = {}
+    for d in diff_schemas(static, Schema()):
+        compared[d.kind] = compared.get(d.kind, 0) + 1
+    findings = Findings(tuple(found), static, m, str(folder), files=tuple(f.name for f in files))
+    return Verification(findings, target, live_schema, history, checks, tuple(explained), compared, timings)
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
+
+
+def verify_database(
+    folder: str | Path, dsn: str, *, connect_timeout: float = CONNECT_TIMEOUT, **kwargs: Any
+) -> Verification:
+    """Open a read-only session on ``dsn`` and :func:`verify` through it; the session is closed after."""
+    target = parse_target(dsn)
+    t0 = time.perf_counter()
+    with open_session(dsn, connect_timeout) as conn:
+        connected = time.perf_counter() - t0
+        result = verify(folder, conn, target=target, **kwargs)
+    return replace(result, timings={"connect": connected, **result.timings})
+
+
+@contextmanager
+def _maybe_server(server: postgres.Server | None) -> Iterator[postgres.Server]:
+    if server is not None:
+        yield server
+    else:
+        with postgres.server() as srv:
+            yield srv
+
+
+def record_history(conn: psycopg.Connection, files: Sequence[MigrationFile]) -> None:
+    """Record ``files`` in ``supabase_migrations.schema_migrations`` as ``supabase db push`` does.
+    Only for a throwaway database schemalens created (:func:`verify_built`)."""
+    conn.execute("CREATE SCHEMA IF NOT EXISTS supabase_migrations")
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS supabase_migrations.schema_migrations "
+        "(version text PRIMARY KEY, statements text[], name text)"
+    )
+    for f in files:
+        if f.version is not None:
+            conn.execute(
+                "INSERT INTO supabase_migrations.schema_migrations (version, name) VALUES (%s, %s) "
+                "ON CONFLICT DO NOTHING",
+                (re.sub(r"\D", "", _version_text(f)), f.name),
+            )
+
+
+def verify_built(folder: str | Path, *, server: postgres.Server | None = None, **kwargs: Any) -> Verification:
+    """Build a throwaway database from the files (stand-ins, apply, history) on ``server`` (default:
+    :func:`schemalens.postgres.server`) and verify it through a read-only session: the command end to end."""
+    t0 = time.perf_counter()
+    files, _ = discover(folder)
+    with _maybe_server(server) as srv:
+        started = time.perf_counter() - t0
+        name = srv.create_database()
+        try:
+            t1 = time.perf_counter()
+            with srv.connect(name, autocommit=True) as admin:
+                postgres.install_standins(admin)
+                base = live.baseline(admin)
+                postgres.apply_files(admin, files, folder)
+                record_history(admin, files)
+            applied = time.perf_counter() - t1
+            with open_session(srv.dsn(name)) as conn:
+                result = verify(
+                    folder, conn, baseline=base, target=Target(f"throwaway database {name}"), **kwargs
+                )
+        finally:
+            srv.drop_database(name)
+    timings = {"server": started, "apply": applied, **result.timings, "total": time.perf_counter() - t0}
+    return replace(result, timings=timings, built=True)
+
+
+# Markdown --------------------------------------------------------------------------------------------------
+
+_ICON = {"critical": "❌", "warning": "⚠️", "info": "ℹ️"}
+
+
+def _cell(text: str) -> str:
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def _excerpt(e: Evidence, context: int = 3, most: int = 16) -> str:
+    """The statement, or for a long one its first line, the lines around the cited one, and its last."""
+    lines = e.text.splitlines()
+    if len(lines) <= most:
+        return e.text
+    at = e.line - (e.start or e.line)
+    keep = sorted({0, len(lines) - 1, *range(max(0, at - context), min(len(lines), at + context + 1))})
+    out = []
+    for i, n in enumerate(keep):
+        if i and n > keep[i - 1] + 1:
+            out.append("  ...")
+        out.append(lines[n])
+    return "\n".join(out)
+
+
+def verification_markdown(v: Verification, date: str | None = None, command: str = "") -> str:
+    """The verification as Markdown: summary, findings by section with file:line, groups, timing."""
+    date = date or datetime.date.today().isoformat()
+    fs = v.findings
+    counts = fs.counts()
+    status = (
+        "DATABASE DIFFERS FROM THE MIGRATIONS"
+        if counts["critical"] or counts["warning"]
+        else "DATABASE MATCHES THE MIGRATIONS"
+    )
+    where = (
+        "a throwaway database built from the migrations"
+        if v.built
+        else f"`{v.target.masked}`"
+        + (f" (Supabase project `{v.target.project_ref}`)" if v.target.project_ref else "")
+    )
+    compared = ", ".join(_count(n, k) for k, n in v.compared.items() if n)
+    parts = [
+        (
+            f"# Runtime Verification: `{fs.migrations}` against the live database\n\n> **Date:** {date}  \n"
+            f"> **Database:** {where}  \n> **Session:** read-only (default_transaction_read_only, "
+            f"statement_timeout, lock_timeout); nothing was written  \n> **Status:** {status}"
+        ),
+        "## Summary\n\n"
+        + f"Compared {compared} that {len(fs.files)} migration files build with the database: "
+        f"**{counts['critical']} critical**, **{counts['warning']} warning**, "
+        f"{counts['info']} informational.\n\n"
+        + "| Code | Findings |\n|---|---|\n"
+        + "\n".join(f"| `{c}` | {len(fs.by_code(c))} |" for c in CODES),
+    ]
+    sections = (
+        ("Project", ("project-ref-mismatch",)),
+        ("Applied Migrations", ("migration-unknown", "migration-not-applied")),
+        ("Drift", ("drift-missing", "drift-changed", "drift-extra")),
+    )
+    n = 0
+    for title, codes in sections:
+        body = []
+        if title == "Project":
+            body.append(
+                f"The DSN points at Supabase project `{v.target.project_ref}`."
+                if v.target.project_ref
+                else "A throwaway database: no project to check."
+                if v.built
+                else "The DSN is not a Supabase host: the project is not checked."
+            )
+        if title == "Applied Migrations":
+            h = v.history
+            if h is None:
+                body.append(
+                    "No migration history table (looked for "
+                    + ", ".join(f"`{t}`" for t in HISTORY_TABLES)
+                    + "): applied migrations are not checked."
+                )
+            elif h.error:
+                body.append(f"`{h.table}` cannot be read ({h.error}): applied migrations are not checked.")
+            else:
+                body.append(
+                    f"`{h.table}` records {len(h.rows)} migrations" + (" (dirty)." if h.dirty else ".")
+                )
+        for f in (f for f in fs if f.code in codes):
+            n += 1
+            block = [
+                f"### {n}. {_ICON[f.severity]} {f.title}",
+                f"`{f.code}`, {f.severity}  \n**Files:** {f.assumed}  \n**Database:** {f.actual}",
+            ]
+            for e in f.evidence:
+                if e.kind == "migration" and e.text:
+                    block.append(f"```sql\n-- {e.file}:{e.line}: {e.note}\n{_excerpt(e)}\n```")
+                else:
+                    block.append(
+                        f"{e.note}: `{e.file}`" + (f" line {e.line}" if e.line else "") + f" `{e.text}`"
+                    )
+            block += [
+                f"**Impact:** {f.impact}",
+                "**Decision** (`" + f.decision + "`):\n" + "\n".join(f"- [ ] {o}" for o in f.options),
+            ]
+            body.append("\n\n".join(block))
+        if not any(f.code in codes for f in fs):
+            body.append("✅ No findings.")
+        parts.append(f"## {title}\n\n" + "\n\n".join(body))
+    if v.groups:
+        rows = ["| Group | Pattern | Present | Missing | Only in the database |", "|---|---|---|---|---|"]
+        rows += [
+            f"| `{g.name}` | `{g.pattern}` | {', '.join(short(t) for t in g.present) or '—'} | "
+            f"{', '.join(short(t) for t in g.missing) or '—'} | "
+            f"{', '.join(short(t) for t in g.database_only) or '—'} |"
+            for g in v.groups
+        ]
+        parts.append(
+            "## Groups\n\nWhich tables of each group of alike tables exist in the database "
+            "(the seed's `table_name LIKE …` query, answered from the catalog):\n\n" + "\n".join(rows)
+        )
+    if v.explained:
+        parts.append(
+            "## Explained Differences\n\nNot findings: a statement the static analysis does not analyse "
+            "names the object.\n\n" + "\n".join(f"- `{_cell(d)}`: `{s}` ({r})" for d, s, r in v.explained)
+        )
+    seconds = ", ".join(f"{k} {t:.2f} s" for k, t in v.timings.items())
+    parts.append(
+        f"---\n\n*Generated: {date} | {len(fs)} findings | {seconds}*"
+        + (f"  \n*Re-run: `{command}`*" if command else "")
+    )
+    return "\n\n".join(p.rstrip("\n") for p in parts) + "\n"
+
+
+__all__ = [
+    "CODES",
+    "GroupCheck",
+    "History",
+    "HistoryRow",
+    "Target",
+    "Verification",
+    "default_groups",
+    "drift_findings",
+    "find_history_table",
+    "group_checks",
+    "like",
+    "migration_findings",
+    "open_session",
+    "parse_target",
+    "project_findings",
+    "read_history",
+    "record_history",
+    "verification_markdown",
+    "verify",
+    "verify_built",
+    "verify_database",
+    "version_key",
+]
