@@ -248,3 +248,12 @@ def test_connect_readonly_never_shows_the_password() -> None:
         live.connect_readonly("postgresql://app:topsecret@127.0.0.1:1/db?connect_timeout=2")
     assert "topsecret" not in str(caught.value) and "***" in str(caught.value)
     assert "topsecret" not in live.mask_dsn("host=db user=app password=topsecret")
+
+
+def test_a_malformed_dsn_never_shows_its_password() -> None:
+    from schemalens.errors import DatabaseError
+    from schemalens.live import connect_readonly
+
+    with pytest.raises(DatabaseError) as e:
+        connect_readonly("host=localhost password='s3cr3t-value")
+    assert "s3cr3t-value" not in str(e.value) and "not a valid connection string" in str(e.value)

@@ -68,7 +68,10 @@ def readonly_options(statement_timeout_ms: int = 30_000, lock_timeout_ms: int = 
 def connect_readonly(dsn: str, statement_timeout_ms: int = 30_000, lock_timeout_ms: int = 5_000,
                      **kwargs: Any) -> psycopg.Connection:
     """A session whose transactions are read-only by default, with timeouts; errors never show a password."""
-    params = psycopg.conninfo.conninfo_to_dict(dsn, **kwargs)
+    try:
+        params = psycopg.conninfo.conninfo_to_dict(dsn, **kwargs)
+    except psycopg.Error:  # its message may quote the DSN, password included
+        raise DatabaseError(f"not a valid connection string: {mask_dsn(dsn)}") from None
     ours = readonly_options(statement_timeout_ms, lock_timeout_ms)
     params["options"] = f"{params['options']} {ours}" if params.get("options") else ours
     params.setdefault("application_name", "schemalens")

@@ -57,7 +57,7 @@ _DB_PREFIX = re.compile(r"[a-z_][a-z0-9_]{0,39}")
 _PASSWORDS = (
     re.compile(r"(?P<keep>\b[a-z][a-z0-9+.-]*://[^\s:/@]*:)[^\s@]+(?=@)", re.IGNORECASE),  # URI user:pw@
     re.compile(r"(?P<keep>[?&]password=)[^&\s#]*", re.IGNORECASE),  # URI ?password=
-    re.compile(r"(?P<keep>(?<![?&\w])password\s*=\s*)(?:'(?:[^'\\]|\\.)*'|[^\s']\S*)", re.IGNORECASE),
+    re.compile(r"(?P<keep>(?<![?&\w])password\s*=\s*)(?:'(?:[^'\\]|\\.)*(?:'|$)|[^\s']\S*)", re.IGNORECASE),
 )
 
 
@@ -69,6 +69,8 @@ def mask_dsn(text: str) -> str:
     'postgresql://app:***@db.example.com:5432/main?sslmode=require'
     >>> mask_dsn("host=db user=app password='s e c' dbname=prod")
     'host=db user=app password=*** dbname=prod'
+    >>> mask_dsn("host=db password='unterminated dbname=prod")
+    'host=db password=***'
     """
     for pattern in _PASSWORDS:
         text = pattern.sub(r"\g<keep>***", text)
