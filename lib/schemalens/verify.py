@@ -46,8 +46,6 @@ end to end. It never decides which side is right: each finding offers both ways 
 
 >>> parse_target("postgresql://postgres:s3cret@db.trdoainmejxanrownbuz.supabase.co:5432/postgres").project_ref
 'trdoainmejxanrownbuz'
->>> version_key("20240101120000"), version_key("001"), version_key("3.1"), version_key("1.0")
-((20240101120000,), (1,), (3, 1), (1,))
 """
 
 from __future__ import annotations
@@ -55,22 +53,32 @@ from __future__ import annotations
 import datetime
 import re
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import psycopg
-from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from schemalens import live, load_schema, postgres
-from schemalens.diff import ADDED, CHANGED, REMOVED, Difference, diff_schemas, normalise_arguments
+from schemalens.diff import diff_schemas
+from schemalens.drift import MANAGED_SCHEMAS, _count, drift_findings  # noqa: F401 (re-exported)
 from schemalens.errors import DatabaseError, InputError
-from schemalens.findings import Evidence, Finding, Findings, Sources, group_name, short
+from schemalens.findings import PROJECT_HEADERS, Evidence, Finding, Findings, Sources, group_name, short
+from schemalens.history import (  # noqa: F401 (re-exported)
+    HISTORY_TABLES,
+    History,
+    HistoryRow,
+    find_history_table,
+    migration_findings,
+    read_history,
+    record_history,
+    version_key,
+)
 from schemalens.manifest import Manifest, load_manifest
-from schemalens.migrations import MigrationFile, discover
+from schemalens.migrations import discover
 from schemalens.model import Schema, Source
 
 CODES = (
@@ -82,32 +90,6 @@ CODES = (
     "drift-extra",
 )
 SEVERITY_ORDER = ("critical", "warning", "info")
-HISTORY_TABLES = (
-    "supabase_migrations.schema_migrations",
-    "schema_migrations",
-    "flyway_schema_history",
-    "__diesel_schema_migrations",
-)
-MANAGED_SCHEMAS = frozenset(
-    {
-        "auth",
-        "storage",
-        "extensions",
-        "realtime",
-        "_realtime",
-        "graphql",
-        "graphql_public",
-        "vault",
-        "pgsodium",
-        "pgsodium_masks",
-        "supabase_functions",
-        "supabase_migrations",
-        "net",
-        "cron",
-        "pgbouncer",
-        "_analytics",
-    }
-)
 CONNECT_TIMEOUT = 10.0
 
 
@@ -184,188 +166,8 @@ def open_session(
     )
 
 
-# Applied migrations ----------------------------------------------------------------------------------------
-
-
-def version_key(text: str) -> tuple[int, ...] | None:
-    """A history version as a tuple of numbers (split on ``.``, ``_``, ``-``; trailing ``.0`` dropped)."""
-    parts = re.split(r"[._-]", text.strip())
-    if not all(p.isdigit() for p in parts):
-        return None
-    key = tuple(int(p) for p in parts)
-    while len(key) > 1 and key[-1] == 0:
-        key = key[:-1]
-    return key
-
-
-def _version_text(f: MigrationFile) -> str:
-    """A file's version as its name writes it (``031``, ``3_1``, ``2020-01-01-000000``)."""
-    for name in (f.path.name, f.path.parent.name):
-        m = re.match(r"[Vv]?(\d+(?:[-_]\d+)*)", name)
-        if m:
-            return m.group(1)
-    return ".".join(map(str, f.version or ()))
-
-
-def _file_keys(f: MigrationFile) -> tuple[tuple[int, ...], int] | None:
-    """A file's version as a tuple (trailing zeros dropped) and as one number of all its digits."""
-    if f.version is None:
-        return None
-    return version_key(".".join(map(str, f.version))) or f.version, int(
-        re.sub(r"\D", "", _version_text(f)) or 0
-    )
-
-
-@dataclass(frozen=True)
-class HistoryRow:
-    version: str
-    name: str = ""
-    status: str = "applied"  # applied | failed | baseline | latest (golang-migrate: every file up to it)
-
-
-@dataclass(frozen=True)
-class History:
-    """The rows of a migration history table (``table`` qualified), in the table's order."""
-
-    table: str
-    rows: tuple[HistoryRow, ...] = ()
-    dirty: bool = False
-    error: str = ""  # why the rows could not be read (e.g. no SELECT privilege): then nothing is compared
-
-
-def find_history_table(conn: psycopg.Connection, name: str | None = None) -> tuple[str, str] | None:
-    """``(schema, table)`` of ``name`` or of the first known history table that exists; read-only."""
-    for candidate in (name,) if name else HISTORY_TABLES:
-        with live.readonly_transaction(conn):
-            row = conn.execute(
-                "SELECT n.nspname, c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n"
-                " ON n.oid = c.relnamespace WHERE c.oid = pg_catalog.to_regclass(%(name)s)",
-                {"name": candidate},
-            ).fetchone()
-        if row:
-            return row[0], row[1]
-    if name:
-        raise InputError(f"history table {name!r} does not exist in the database")
-    return None
-
-
-def read_history(conn: psycopg.Connection, table: tuple[str, str]) -> History:
-    """Every version the history table records, with its status; read-only."""
-    with live.readonly_transaction(conn):
-        columns = {
-            r[0]
-            for r in conn.execute(
-                "SELECT attname FROM pg_catalog.pg_attribute"
-                " WHERE attrelid = %(oid)s::regclass AND attnum > 0 AND NOT attisdropped",
-                {"oid": sql.Identifier(*table).as_string(conn)},
-            ).fetchall()
-        }
-        if "version" not in columns:
-            raise InputError(f"{'.'.join(table)} has no column 'version': not a migration history table")
-
-        def col(*names: str) -> sql.Composable:
-            found = next((n for n in names if n in columns), None)
-            return sql.SQL("{}::text").format(sql.Identifier(found)) if found else sql.SQL("NULL")
-
-        query = sql.SQL("SELECT version::text, {}, {}, {}, {} FROM {} ORDER BY {}").format(
-            col("name", "description"),
-            col("success"),
-            col("type"),
-            col("dirty"),
-            sql.Identifier(*table),
-            sql.Identifier("installed_rank") if "installed_rank" in columns else sql.SQL("1"),
-        )
-        raw = conn.execute(query).fetchall()
-    rows, dirty = [], False
-    for version, name, success, kind, is_dirty in raw:
-        if version is None or kind in ("SCHEMA", "DELETE"):
-            continue  # Flyway: repeatable migrations, schema creation, deleted entries
-        status = "baseline" if kind == "BASELINE" else "failed" if success == "false" else "applied"
-        if is_dirty is not None:  # golang-migrate keeps one row: the latest version
-            status, dirty = "latest", dirty or is_dirty == "true"
-        rows.append(HistoryRow(version.strip(), name or "", status))
-    return History(".".join(table), tuple(rows), dirty)
-
-
-def migration_findings(files: Sequence[MigrationFile], history: History, sources: Sources) -> list[Finding]:
-    """``migration-not-applied`` for each file the history does not record as applied, and
-    ``migration-unknown`` for each recorded version no file has."""
-    keyed = [(f, _file_keys(f)) for f in files]
-    applied: set[str] = set()
-    out = []
-    for row in history.rows:
-        key = version_key(row.version)
-        digits = int(re.sub(r"\D", "", row.version)) if re.search(r"\d", row.version) else -1
-        if row.status in ("latest", "baseline") and key is not None:
-            applied |= {f.name for f, k in keyed if k and k[0] <= key}
-        matched = [f for f, k in keyed if k and (k[0] == key or k[1] == digits)]
-        if row.status == "applied":
-            applied |= {f.name for f in matched}
-        if matched or row.status == "baseline":
-            continue
-        ev = Evidence(
-            history.table,
-            0,
-            f"version = {row.version!r}" + (f", name = {row.name!r}" if row.name else ""),
-            "a row of the migration history",
-            "database",
-        )
-        out.append(
-            Finding(
-                "migration-unknown",
-                "warning",
-                f"The database recorded migration `{row.version}`{f' ({row.name})' if row.name else ''}, "
-                "which no file has",
-                "every applied migration is in the folder",
-                f"`{history.table}` holds version `{row.version}`",
-                (ev,),
-                "The database holds changes the folder cannot rebuild: a fresh database built from the files "
-                "differs from this one, and drift findings may come from this migration.",
-                "migration-history",
-                (
-                    "Option A: Find the file (another branch or repository) and add it to the folder",
-                    "Option B: If it was reverted, remove its row after checking its objects are gone",
-                ),
-                f"version {row.version}",
-                {"version": row.version, "name": row.name, "table": history.table},
-            )
-        )
-    failed = {
-        f.name
-        for row in history.rows
-        if row.status == "failed"
-        for f, k in keyed
-        if k and k[0] == version_key(row.version)
-    }
-    for f, k in keyed:
-        if k is None or f.name in applied:
-            continue
-        reason = "recorded as failed" if f.name in failed else "not recorded"
-        out.append(
-            Finding(
-                "migration-not-applied",
-                "warning",
-                f"`{f.name}` was never applied to the database ({reason})",
-                "every file in the folder is applied",
-                f"`{history.table}` has no successful row for version `{_version_text(f)}`",
-                (sources.evidence(Source(f.name, 1), "the migration file", whole=False),),
-                "What this file builds is missing unless it was made by hand (see the drift findings); "
-                "applying it later may fail on objects that already exist.",
-                "migration-history",
-                (
-                    f"Option A: Apply `{f.name}`",
-                    "Option B: If its changes were made another way, record its version in the history table",
-                ),
-                f.name,
-                {"file": f.name, "version": list(f.version or ()), "reason": reason, "table": history.table},
-            )
-        )
-    return out
-
-
 # Project ---------------------------------------------------------------------------------------------------
 
-PROJECT_HEADERS = ("supabase project", "project ref", "project_ref", "project")
 
 
 def project_findings(
@@ -450,267 +252,6 @@ def project_findings(
             )
         )
     return out
-
-
-# Drift -----------------------------------------------------------------------------------------------------
-
-_LABELS = {
-    "table": "Table",
-    "column": "Column",
-    "primary key": "Primary key of",
-    "unique": "Unique constraint",
-    "index": "Index",
-    "foreign key": "Foreign key",
-    "policy": "Policy",
-    "enum": "Type",
-    "view": "View",
-    "function": "Function",
-    "trigger": "Trigger",
-}
-_ON_TABLE = ("column", "primary key", "unique", "foreign key", "policy", "trigger")
-
-
-_PLURAL = {"index": "indexes", "policy": "policies", "unique": "unique constraints"}
-
-
-def _count(n: int, kind: str) -> str:
-    return f"{n} {kind if n == 1 else _PLURAL.get(kind, kind + 's')}"
-
-
-def _table_key(d: Difference) -> tuple[str, ...] | None:
-    if d.kind == "table":
-        return d.key
-    if d.kind in _ON_TABLE:
-        return d.key[:2]
-    if d.kind == "index":
-        facts = d.a if d.a is not None else d.b
-        return tuple(facts.table.split(".", 1))
-    return None
-
-
-def _find(schema: Schema, kind: str, key: tuple[str, ...]) -> Any:
-    table_name = ".".join(key[:2])
-    table = schema.table(table_name)
-    if kind in ("table", "primary key"):
-        return table
-    if kind == "column":
-        return table.column(key[2]) if table else None
-    if kind == "unique":
-        return next((u for u in table.uniques if u.name == key[2]), None) if table else None
-    pools = {"foreign key": schema.foreign_keys, "policy": schema.policies, "trigger": schema.triggers}
-    if kind in pools:
-        return next((o for o in pools[kind] if o.table == table_name and o.name == key[2]), None)
-    if kind == "index":
-        return next((i for i in schema.indexes if i.name == key[1] and i.table.split(".")[0] == key[0]), None)
-    if kind == "function":
-        return next(
-            (
-                f
-                for f in schema.functions
-                if f.name == table_name and normalise_arguments(f.arguments) == key[2]
-            ),
-            None,
-        )
-    return next((o for o in (schema.enums if kind == "enum" else schema.views) if o.name == table_name), None)
-
-
-def _label(d: Difference) -> str:
-    k, table = d.key, short(".".join(d.key[:2]))
-    if d.kind == "column":
-        what = f"{table}.{k[2]}"
-    elif d.kind == "index":
-        what = k[1]
-    elif d.kind == "function":
-        what = f"{table}({k[2]})"
-    elif d.kind in _ON_TABLE and len(k) > 2:
-        return f"{_LABELS[d.kind]} `{k[2]}` on `{table}`"
-    else:
-        what = table
-    return f"{_LABELS[d.kind]} `{what}`"
-
-
-def _rls_sources(files: Sequence[MigrationFile]) -> dict[str, Source]:
-    """Where each table's RLS was last switched (``ALTER TABLE … ENABLE ROW LEVEL SECURITY``)."""
-    from schemalens import parse_files
-
-    found = {}
-    for st in parse_files(tuple(files)):
-        if st.kind == "alter table rls":
-            t = st.node.table
-            name, schema = t.args["this"], t.args.get("db")
-            fold = [i.this if i.quoted else i.this.lower() for i in (schema, name) if i is not None]
-            found[".".join(fold if schema is not None else ["public", *fold])] = st.source
-    return found
-
-
-_RAW = ("table", "column", "foreign key", "policy")  # kinds whose model objects have the facts' field names
-
-
-def _changed_fields(d: Difference, a: Any, b: Any) -> list[tuple[str, Any, Any]]:
-    """``(field, files, database)`` for each differing field, in each side's own text where it has one."""
-    out = []
-    for f in d.a._fields:
-        if getattr(d.a, f) != getattr(d.b, f):
-            raw = d.kind in _RAW and a is not None and b is not None
-            out.append(
-                (f, getattr(a, f) if raw else getattr(d.a, f), getattr(b, f) if raw else getattr(d.b, f))
-            )
-    return out
-
-
-def _severity(d: Difference, fields: list[tuple[str, Any, Any]]) -> str:
-    if d.change == REMOVED:
-        return "warning" if d.kind == "index" else "critical"
-    if d.change == ADDED:
-        return "critical" if d.kind == "policy" else "warning"
-    if d.kind == "index" or (d.kind == "column" and [f for f, _, _ in fields] == ["nullable"]):
-        return "warning"
-    return "critical"
-
-
-def drift_findings(
-    static: Schema,
-    live_schema: Schema,
-    files: Sequence[MigrationFile],
-    sources: Sources,
-    ignore: Iterable[str] = (),
-) -> tuple[list[Finding], list[tuple[str, str, str]]]:
-    """Drift findings (live against files) and the differences explained by not-analysed statements.
-
-    ``ignore`` names tables (``schema.table``) left out, e.g. the migration history table."""
-    scope = {d.key[0] for d in diff_schemas(static, Schema())}
-    ignored = {tuple(t.split(".", 1)) for t in ignore}
-    diff = diff_schemas(static, live_schema)
-    kept = [
-        d
-        for d in diff
-        if d.key[0] in scope
-        and _table_key(d) not in ignored
-        and not (d.change == ADDED and d.key[0] in MANAGED_SCHEMAS)
-    ]
-    remaining, excused = replace(diff, differences=tuple(kept)).excuse(
-        (*static.not_analysed, *static.unparsed)
-    )
-    whole = {d.key: d for d in remaining if d.kind == "table" and d.change != CHANGED}
-    parts: dict[tuple[str, ...], list[Difference]] = {}
-    rls = _rls_sources(files)
-    out = []
-    for d in remaining:
-        table = _table_key(d)
-        if d.kind != "table" and table in whole and whole[table].change == d.change:
-            parts.setdefault(table, []).append(d)
-            continue
-        out.append(d)
-    findings = [_drift_finding(d, static, live_schema, sources, parts.get(d.key, []), rls) for d in out]
-    return findings, [(str(d), str(st.source), st.reason) for d, st in excused]
-
-
-def _drift_finding(
-    d: Difference,
-    static: Schema,
-    live_schema: Schema,
-    sources: Sources,
-    parts: list[Difference],
-    rls: dict[str, Source],
-) -> Finding:
-    a, b = _find(static, d.kind, d.key), _find(live_schema, d.kind, d.key)
-    label, table_name = _label(d), ".".join(_table_key(d) or d.key[:2])
-    counts: dict[str, int] = {}
-    for p in parts:
-        counts[p.kind] = counts.get(p.kind, 0) + 1
-    with_parts = ", ".join(_count(n, k) for k, n in counts.items())
-    fields = _changed_fields(d, a, b) if d.change == CHANGED else []
-    source = getattr(a, "source", None)
-    if d.kind == "table" and [f for f, _, _ in fields] == ["rls_enabled"]:
-        source = rls.get(table_name, source)
-    if source is None or not source.file:  # an extra object: cite the table it is on, if the files have it
-        t = static.table(table_name) if d.kind != "table" else None
-        source = t.source if t is not None else None
-    evidence = (
-        (
-            sources.evidence(
-                source, "defined here" if d.change != ADDED else f"`{short(table_name)}` is defined here"
-            ),
-        )
-        if source and source.file
-        else ()
-    )
-    data = {
-        "kind": d.kind,
-        "object": d.name,
-        "change": d.change,
-        "table": table_name,
-        "files": d.a._asdict() if d.a is not None else None,
-        "database": d.b._asdict() if d.b is not None else None,
-        "parts": [f"{p.kind} {p.name}" for p in parts],
-        "source": str(source) if source and source.file else None,
-    }
-    where = f"`{source}`" if source and source.file else "the files"
-    if d.change == REMOVED:
-        code, title = "drift-missing", f"{label} is missing from the database"
-        assumed, actual = (
-            f"{where} creates it",
-            "not in the database" + (f" (nor its {with_parts})" if parts else ""),
-        )
-        impact = (
-            "Statements and policies that use it fail or behave differently on this database; a database "
-            "built from the files has it."
-        )
-        options = (
-            f"Option A: Restore it as {where} defines it (a file never applied: apply the file)",
-            "Option B: If it was removed on purpose, add a migration that drops it",
-        )
-    elif d.change == ADDED:
-        code, title = "drift-extra", f"{label} exists in the database but in no migration"
-        assumed = "no migration creates it"
-        actual = (
-            "in the database"
-            + (f" (with {with_parts})" if parts else "")
-            + (
-                f": {', '.join(f'{k}={v!r}' for k, v in d.b._asdict().items())}"
-                if d.b and d.b._fields
-                else ""
-            )
-        )
-        impact = "Made outside the migrations: databases built from the files lack it" + (
-            "; a permissive policy widens who sees rows." if d.kind == "policy" else "."
-        )
-        options = (
-            "Option A: Add a migration that creates it (the database is right)",
-            "Option B: Drop it by hand after checking nothing uses it",
-        )
-    else:
-        code = "drift-changed"
-        names = ", ".join(f for f, _, _ in fields)
-        if d.kind == "table" and ("rls_enabled", True, False) in fields:
-            title = f"Row level security is off on `{short(table_name)}` in the database"
-        else:
-            title = f"{label} differs in the database: {names}"
-        assumed = "; ".join(f"{f} `{x}`" for f, x, _ in fields) + f" ({where})"
-        actual = "; ".join(f"{f} `{y}`" for f, _, y in fields)
-        impact = (
-            "Row access differs from what the migrations define."
-            if d.kind in ("policy", "table")
-            else "The database behaves differently from a database built from the files."
-        )
-        options = (
-            f"Option A: Restore the files' definition ({where})",
-            "Option B: Add a migration that makes the change, so the files match",
-        )
-        data["fields"] = [f for f, _, _ in fields]
-    return Finding(
-        code,
-        _severity(d, fields),
-        title,
-        assumed,
-        actual,
-        evidence,
-        impact,
-        "reconcile-drift",
-        options,
-        f"{d.kind} {d.name}",
-        data,
-    )
 
 
 # Groups of alike tables ------------------------------------------------------------------------------------
@@ -934,23 +475,6 @@ def _maybe_server(server: postgres.Server | None) -> Iterator[postgres.Server]:
     else:
         with postgres.server() as srv:
             yield srv
-
-
-def record_history(conn: psycopg.Connection, files: Sequence[MigrationFile]) -> None:
-    """Record ``files`` in ``supabase_migrations.schema_migrations`` as ``supabase db push`` does.
-    Only for a throwaway database schemalens created (:func:`verify_built`)."""
-    conn.execute("CREATE SCHEMA IF NOT EXISTS supabase_migrations")
-    conn.execute(
-        "CREATE TABLE IF NOT EXISTS supabase_migrations.schema_migrations "
-        "(version text PRIMARY KEY, statements text[], name text)"
-    )
-    for f in files:
-        if f.version is not None:
-            conn.execute(
-                "INSERT INTO supabase_migrations.schema_migrations (version, name) VALUES (%s, %s) "
-                "ON CONFLICT DO NOTHING",
-                (re.sub(r"\D", "", _version_text(f)), f.name),
-            )
 
 
 def verify_built(folder: str | Path, *, server: postgres.Server | None = None, **kwargs: Any) -> Verification:
