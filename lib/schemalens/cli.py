@@ -8,6 +8,7 @@ Examples::
     schemalens graph data/revos/migrations --format json
     schemalens report data/revos/migrations --manifest data/revos/manifest.yaml
     schemalens report data/revos/migrations --manifest data/revos/manifest.yaml --format sarif -o f.sarif
+    schemalens decisions data/revos/migrations --manifest data/revos/manifest.yaml --write sql/
 """
 
 from __future__ import annotations
@@ -80,6 +81,34 @@ def cmd_verify(args: argparse.Namespace) -> int:
         text = report.sarif(result.findings, base=args.base)
     _write(text, args.output)
     return EXIT_FINDINGS if result.findings.reaching(args.fail_on) else EXIT_OK
+
+
+def cmd_decisions(args: argparse.Namespace) -> int:
+    from schemalens.compare import analyse
+    from schemalens.decisions import decide
+    from schemalens.errors import InputError
+
+    decisions = decide(analyse(args.dir, args.manifest))
+    choices = {}
+    for item in args.choose or ():
+        did, _, key = item.partition("=")
+        try:
+            decisions[did].option(key)
+        except KeyError:
+            raise InputError(f"--choose {item}: no such decision and option (decisions: "
+                             f"{', '.join(d.id for d in decisions)})") from None
+        choices[did] = key
+    text = decisions.markdown()
+    if choices:
+        text += "\n" + decisions.rewrite(choices).markdown()
+    _write(text, args.output)
+    if args.write:
+        try:
+            written = decisions.write(args.write, choices or None)
+        except OSError as e:
+            raise SchemalensError(f"cannot write {args.write}: {e.strerror or e}") from None
+        print(f"schemalens: wrote {len(written)} files to {args.write}", file=sys.stderr)
+    return EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -157,6 +186,25 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--base", default=".", help="SARIF paths are relative to this folder (default: the current one)")
     v.add_argument("--date", help="the report's date (default: today), for reproducible output")
     v.set_defaults(func=cmd_verify)
+
+    d = sub.add_parser(
+        "decisions",
+        help="every way out of the findings, as SQL: forward, rollback, preflight, risks, impact",
+        description="The decisions the findings open, each option with up/down/preflight SQL, the locks each "
+        "statement takes, risks and impact. --write writes sql/<decision>/<option>/{up,down,preflight}.sql "
+        "(and validate.sql where a later step is needed), a README.md per decision, and the planned documents "
+        "rewritten for the recommended options (or those given with --choose). Exit 0, or 2 for bad input.",
+        epilog="example: schemalens decisions data/revos/migrations --manifest data/revos/manifest.yaml "
+        "--write sql/ --choose root-entity=B --choose proposed-hierarchy=A",
+    )
+    d.add_argument("dir", help="folder of migration files")
+    d.add_argument("--manifest", "-m", required=True, help="the plan's manifest.yaml")
+    d.add_argument("--write", metavar="FOLDER", help="write the SQL files and READMEs into this folder")
+    d.add_argument("--choose", action="append", metavar="DECISION=OPTION",
+                   help="the option picked for a decision (repeatable): the planned documents are rewritten for "
+                   "the picks and their diffs printed (default for --write: the recommended options)")
+    d.add_argument("--output", "-o", help="write the Markdown to this file instead of standard output")
+    d.set_defaults(func=cmd_decisions)
     return parser
 
 

@@ -1,0 +1,165 @@
+"""Decisions and options as Markdown: for Jupyter (with SQL blocks) and for ``sql/<decision>/README.md``.
+
+The README says what each option does, what its preflight rows mean, its risks and locks, and what it
+reaches (impact); the SQL itself is in the files beside it, so the README names them instead of
+repeating them.
+"""
+
+from __future__ import annotations
+
+from schemalens.sqlgen import LOCK_MODES
+
+SEVERITY_MARK = {"critical": "❌", "warning": "⚠️", "info": "ℹ️"}
+
+
+def _cell(text: str) -> str:
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def _strongest(o) -> str:
+    modes = [lk.mode for name in o.scripts[:-1] for s in o.steps(name) for lk in s.locks]
+    return max(modes, key=LOCK_MODES.index) if modes else "none"
+
+
+def checks_table(o) -> str:
+    if not o.checks:
+        return "No preflight check: nothing to verify before running it.\n"
+    rows = ["| # | check | when | rule | what a row means |", "|---|---|---|---|---|"]
+    for i, c in enumerate(o.checks, 1):
+        rule = "must list no row" if c.blocking else "information"
+        rows.append(f"| {i} | `{c.name}` | {c.when} | {rule} | {_cell(c.meaning)} |")
+    return "\n".join(rows) + "\n"
+
+
+def locks_table(o) -> str:
+    rows = o.locks()
+    if not rows:
+        return "No table lock.\n"
+    out = ["| script | statement | lock | blocks |", "|---|---|---|---|"]
+    out += [f"| `{s}.sql` | {_cell(note)} | {lock} | {blocks} |" for s, note, lock, blocks in rows]
+    return "\n".join(out) + "\n"
+
+
+def option_markdown(o, level: int = 3, sql: bool = True) -> str:
+    h = "#" * level
+    badge = f" — ⚠️ **unsafe**: {'; '.join(o.unsafe)}" if o.unsafe else ""
+    parts = [f"{h} Option {o.key}: {o.title}{badge}", "", o.summary, ""]
+    if o.manifest:
+        parts += ["Manifest after it: " + "; ".join(o.manifest.splitlines()), ""]
+    parts += [f"**Preflight** (`{o.slug}/preflight.sql`)", "", checks_table(o)]
+    for name in o.scripts:
+        label = {"up": "Forward", "down": "Rollback"}.get(name, f"Then `{name}`")
+        stage = next((s for s in o.stages if s.name == name), None)
+        note = f": {stage.note}" if stage and stage.note else ""
+        if sql:
+            parts += [
+                f"**{label}** (`{o.slug}/{name}.sql`){note}",
+                "",
+                "```sql",
+                o.script(name).rstrip(),
+                "```",
+                "",
+            ]
+        else:
+            count = len(o.steps(name))
+            parts.append(
+                f"- **{label}**: `{o.slug}/{name}.sql`, {count} statement{'s' if count != 1 else ''}"
+                f"{' (one transaction)' if count else ' (nothing to run)'}{note}"
+            )
+    if not sql:
+        parts.append("")
+    parts += ["**Locks**", "", locks_table(o), "**Risks**", ""]
+    parts += [f"- **{r.kind}**: {r.text}" for r in o.risks] + [""]
+    if o.impact is not None:
+        parts += ["**Impact**", "", o.impact.markdown()]
+    return "\n".join(parts).rstrip() + "\n"
+
+
+def _summary_table(d) -> str:
+    rows = ["| option | what | unsafe | strongest lock (forward) | scripts |", "|---|---|---|---|---|"]
+    for o in d.options:
+        scripts = ", ".join(f"`{n}.sql`" for n in (*o.scripts, "preflight"))
+        rows.append(
+            f"| {o.key}{' (recommended)' if o.key == d.recommended else ''} | {_cell(o.title)} | "
+            f"{'yes' if o.unsafe else 'no'} | {_strongest(o)} | {scripts} |"
+        )
+    return "\n".join(rows) + "\n"
+
+
+def decision_markdown(d, level: int = 2, sql: bool = True) -> str:
+    h = "#" * level
+    parts = [f"{h} Decision: {d.title} (`{d.id}`)", "", d.question, ""]
+    if d.findings:
+        parts += ["Opened by:", ""]
+        parts += [f"- {SEVERITY_MARK.get(f.severity, '')} `{f.code}`: {f.title}" for f in d.findings] + [""]
+    if d.recommended:
+        parts += [f"**Recommended: option {d.recommended}.** {d.why}", ""]
+    parts += [_summary_table(d), ""]
+    parts += [option_markdown(o, level + 1, sql) for o in d.options]
+    return "\n".join(parts).rstrip() + "\n"
+
+
+def decisions_markdown(ds) -> str:
+    parts = ["# Decisions", ""]
+    if ds.decisions:
+        parts += ["| decision | options | recommended |", "|---|---|---|"]
+        parts += [
+            f"| `{d.id}`: {d.title} | {', '.join(o.key for o in d.options)} | {d.recommended or ''} |"
+            for d in ds.decisions
+        ] + [""]
+    parts += [decision_markdown(d) for d in ds.decisions]
+    if ds.skipped:
+        parts += ["## Not covered here", ""] + [f"- `{did}`: {why}" for did, why in ds.skipped] + [""]
+    return "\n".join(parts).rstrip() + "\n"
+
+
+def decision_readme(d) -> str:
+    """``sql/<decision>/README.md``: options, how to run them, preflight meaning, risks, locks, impact."""
+    how = (
+        "Each option is a folder: run `preflight.sql` first (read-only; what each row means is below), then "
+        "`up.sql` (one transaction, `lock_timeout` 5s), any later script (e.g. `validate.sql`) once its "
+        "checks "
+        "list no row, and `down.sql` to roll back. Run them on a copy of the database first."
+    )
+    text = decision_markdown(d, level=1, sql=False)
+    head, _, rest = text.partition("\n\n")
+    return f"{head}\n\n{how}\n\n{rest}"
+
+
+def rewrite_markdown(rewrite, level: int = 2) -> str:
+    h = "#" * level
+    run = ", ".join(f"`{o.decision}` {o.key}" for o in rewrite.applied) or "none"
+    by_docs = ", ".join(f"`{o.decision}` {o.key}" for o in rewrite.carried) or "none"
+    parts = [
+        f"{h} Planned documents, rewritten",
+        "",
+        (
+            f"Run first (their `up.sql`): {run}. Carried out by the documents themselves (they create the "
+            "same "
+            f"tables, rewritten to the option's names): {by_docs}."
+        ),
+        "",
+    ]
+    for d in rewrite.documents:
+        parts.append(f"{h}# `{d.name}`: {len(d.changes)} change{'s' if len(d.changes) != 1 else ''}")
+        parts.append("")
+        if d.unresolved:
+            parts += ["Unresolved (left as written): " + "; ".join(d.unresolved), ""]
+        parts += ["```diff", d.diff.rstrip(), "```", ""] if d.diff else ["No change.", ""]
+    return "\n".join(parts).rstrip() + "\n"
+
+
+def rewrite_readme(rewrite, choices: dict[str, str]) -> str:
+    picked = ", ".join(f"`{k}` = {v}" for k, v in choices.items()) or "none"
+    head = [
+        "# Planned documents, rewritten",
+        "",
+        (
+            f"For the options {picked} (`schemalens decisions … --choose DECISION=OPTION` picks others). "
+            "Only "
+            "names change; every other character is as written. The rewritten documents are beside this file."
+        ),
+        "",
+    ]
+    body = rewrite_markdown(rewrite, 2).split("\n", 2)[2]
+    return "\n".join(head) + "\n" + body

@@ -1,0 +1,221 @@
+"""The options of each kind of decision, one module per kind, and what they share (:class:`Context`).
+
+* :mod:`~schemalens.options.root`: a missing table with an actual counterpart (``root-entity``,
+  ``mapping-of-…``): rename the counterpart, or keep it and rewrite the plan;
+* :mod:`~schemalens.options.keys`: a missing foreign key (``user-mapping``, ``foreign-key-…``): add it
+  (``NOT VALID``, then ``VALIDATE``), keep the soft reference and document it, or, for a key the auth
+  user's id should fill, a trigger on ``auth.users`` for new users;
+* :mod:`~schemalens.options.scope`: tables scoped by another entity than assumed (``scope-of-…``):
+  keep, re-scope (new key column, backfill, policy), or unify a group into one table (keeping the
+  old tables, or archiving them);
+* :mod:`~schemalens.options.hierarchy`: where the plan's new tables hang (``proposed-hierarchy``).
+
+Every builder reads the finding's ``data`` and the schema, never a sample's names.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from sqlglot import exp
+
+from schemalens.impact import Impact, impact
+from schemalens.migrations import discover
+from schemalens.model import Schema, truncate_identifier
+from schemalens.parse import Statement, split_and_parse, table_name
+from schemalens.rewrite import path_foreign_keys
+from schemalens.sqlgen import ident, short, table
+
+AUTH_USERS = "auth.users"
+
+
+@dataclass
+class Context:
+    """What every option builder reads: findings, schema, planned documents, migration statements."""
+
+    findings: Any
+    schema: Schema
+    documents: tuple = ()
+    statements: tuple[Statement, ...] = field(default=(), repr=False)
+
+    @classmethod
+    def of(cls, findings) -> Context:
+        statements: list[Statement] = []
+        if findings.migrations and Path(findings.migrations).is_dir():
+            for f in discover(findings.migrations)[0]:
+                statements += split_and_parse(f.text, f.name)
+        return cls(findings, findings.schema, tuple(findings.documents), tuple(statements))
+
+    @cached_property
+    def views(self) -> dict[str, str]:
+        """Each view's defining statement, from the migration files (the model keeps names only)."""
+        out = {}
+        for st in self.statements:
+            if st.kind == "create view" and isinstance(st.node, exp.Create):
+                schema, name = table_name(st.node.this)
+                out[f"{schema or 'public'}.{name}"] = st.text
+        return out
+
+    @cached_property
+    def identity(self) -> tuple[str, str] | None:
+        """The table whose key is the signed-in user's id (``users.id``), from the policies that compare it
+        with ``auth.uid()``: the most used primary key among them."""
+        from schemalens.rls import identity_keys
+
+        uses = Counter()
+        for (tbl, col), found in identity_keys(self.schema).items():
+            t = self.schema.table(tbl)
+            if t is not None and t.primary_key == (col,):
+                uses[(tbl, col)] += len(found)
+        if not uses:
+            return None
+        return min(uses.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+
+    def chain_select(self, entity: str) -> str | None:
+        """``SELECT <entity key> FROM <identity> JOIN … WHERE <key> = auth.uid()`` (None: no path)."""
+        from schemalens.rls import fk_path
+
+        if self.identity is None:
+            return None
+        start, key = self.identity
+        path = list(fk_path(self.schema, start, entity))
+        fks = path_foreign_keys(self.schema, path)
+        ref = ident(start.split(".")[-1])
+        if start == entity:
+            return f"SELECT {ref}.{ident(key)} FROM {table(start)} WHERE {ref}.{ident(key)} = auth.uid()"
+        if not fks:
+            return None
+        joins = "".join(
+            f" JOIN {table(fk.ref_table)} ON {ident(fk.ref_table.split('.')[-1])}.{ident(fk.ref_columns[0])}"
+            f" = {ident(fk.table.split('.')[-1])}.{ident(fk.columns[0])}"
+            for fk in fks[:-1]
+        )
+        last = fks[-1]
+        return (
+            f"SELECT {ident(last.table.split('.')[-1])}.{ident(last.columns[0])} FROM {table(start)}{joins} "
+            f"WHERE {ref}.{ident(key)} = auth.uid()"
+        )
+
+    def chain_tables(self, entity: str) -> list[str]:
+        """The tables :meth:`chain_select` reads."""
+        from schemalens.rls import fk_path
+
+        if self.identity is None:
+            return []
+        path = list(fk_path(self.schema, self.identity[0], entity))
+        return path[:-1] if len(path) > 1 else path
+
+    def comment(self, table_: str, column: str | None = None) -> str | None:
+        """The comment the migrations leave on a table or column (the last ``COMMENT ON``), else None."""
+        found = None
+        for st in self.statements:
+            node = st.node
+            if not isinstance(node, exp.Comment):
+                continue
+            kind, target = str(node.args.get("kind") or "").upper(), node.this
+            if column is None and kind == "TABLE" and isinstance(target, exp.Table):
+                if f"{table_name(target)[0] or 'public'}.{table_name(target)[1]}" == table_:
+                    found = node.expression
+            elif column is not None and kind == "COLUMN" and isinstance(target, exp.Column):
+                parts = [p.name for p in target.parts]
+                if parts[-1] == column and ".".join((["public"] + parts[:-1])[-2:]) == table_:
+                    found = node.expression
+        if found is None:
+            return None
+        return None if isinstance(found, exp.Null) else found.name
+
+    def impact(
+        self,
+        tables: Iterable[str],
+        columns: Iterable[str] = (),
+        effects: dict[str, str] | None = None,
+        document_tables: Iterable[str] = (),
+        extra: Iterable = (),
+        mention_columns: bool = True,
+    ) -> Impact:
+        return impact(
+            self.schema,
+            tables,
+            columns,
+            self.documents,
+            self.views,
+            effects,
+            document_tables,
+            extra,
+            mention_columns,
+        )
+
+    def unique_name(self, wanted: str, taken: Iterable[str]) -> str:
+        taken = set(taken)
+        name, n = wanted, 1
+        while name in taken:
+            name, n = f"{wanted}{n}", n + 1
+        return name
+
+    def index_name(self, table_: str, columns: Iterable[str]) -> str:
+        """An index name in the schema's own convention (``idx_<table>_<cols>`` or ``<table>_<cols>_idx``)."""
+        styles = Counter(
+            "prefix" if i.name.startswith("idx_") else "suffix" if i.name.endswith("_idx") else ""
+            for i in self.schema.indexes
+        )
+        base = f"{table_.split('.')[-1]}_{'_'.join(columns)}"
+        name = f"idx_{base}" if styles["prefix"] > styles["suffix"] else f"{base}_idx"
+        return self.unique_name(truncate_identifier(name), {i.name for i in self.schema.indexes})
+
+    def constraint_names(self, table_: str) -> set[str]:
+        t = self.schema.table(table_)
+        names = {fk.name for fk in self.schema.foreign_keys_from(table_)}
+        if t is not None:
+            names |= {u.name for u in t.uniques} | ({t.primary_key_name} if t.primary_key_name else set())
+        return names
+
+
+def _builders() -> list[tuple[Callable[[str, list], bool], Callable]]:
+    from schemalens.options import hierarchy, keys, root, scope
+
+    return [
+        (lambda d, fs: any(f.code == "missing-table" and f.data.get("counterpart") for f in fs), root.build),
+        (lambda d, fs: any(f.code == "missing-foreign-key" for f in fs), keys.build),
+        (lambda d, fs: any(f.code == "scope-mismatch" for f in fs), scope.build),
+        (
+            lambda d, fs: any(f.code == "hierarchy-mismatch" and f.data.get("proposed") for f in fs),
+            hierarchy.build,
+        ),
+    ]
+
+
+def build_decisions(findings):
+    """Decisions with options for every decision id the builders know; the rest in ``skipped``."""
+    from schemalens.decisions import Decisions
+
+    ctx = Context.of(findings)
+    built, skipped = [], []
+    for did, fs in findings.decisions().items():
+        builder = next((b for test, b in _builders() if test(did, fs)), None)
+        if builder is None:
+            why = (
+                "the planned documents are rewritten for the chosen options "
+                "(schemalens.documents.rewrite_documents)"
+                if did == "rewrite-documents"
+                else "no SQL options are generated for it (see the report)"
+            )
+            skipped.append((did, why))
+            continue
+        decision, why = builder(ctx, did, fs)
+        if decision is None:
+            skipped.append((did, why))
+        else:
+            built.append(decision)
+    return Decisions(tuple(built), findings, tuple(skipped))
+
+
+def name_list(tables: Iterable[str]) -> str:
+    return ", ".join(f"`{short(t)}`" for t in tables)
+
+
+__all__ = ["AUTH_USERS", "Context", "build_decisions", "name_list"]

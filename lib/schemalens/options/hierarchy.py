@@ -1,0 +1,244 @@
+"""Where the plan's new tables hang (``hierarchy-mismatch`` with ``proposed`` tables).
+
+* A: under the table the existing hierarchy recommends (the parent the assumed child really has,
+  e.g. ``clients``), as its siblings do;
+* B: straight under the root.
+
+Each new table is the planned document's ``CREATE TABLE`` when there is one (its text kept, the
+column that referenced the assumed parent rewritten to the chosen parent, references to tables that
+do not exist dropped), else a minimal table; then an index on the parent key, row level security, and
+a policy that follows the foreign-key chain from the signed-in user's row to the parent.
+"""
+
+from __future__ import annotations
+
+import sqlglot
+from sqlglot import exp
+
+from schemalens.decisions import Check, Decision, Option, Risk, slug
+from schemalens.options import Context, name_list
+from schemalens.parse import table_name
+from schemalens.report import decision_title
+from schemalens.rewrite import Renames, Rewriter, fk_column_name
+from schemalens.sqlgen import (
+    ACCESS_EXCLUSIVE,
+    SHARE_ROW_EXCLUSIVE,
+    add_column,
+    create_index,
+    create_policy,
+    create_table,
+    drop_table,
+    enable_rls,
+    literal,
+    short,
+    singular,
+    step,
+    table,
+)
+
+
+def build(ctx: Context, did: str, findings: list) -> tuple[Decision | None, str]:
+    f = next(f for f in findings if f.code == "hierarchy-mismatch" and f.data.get("proposed"))
+    d = f.data
+    recommended, root = d.get("recommended_parent"), ctx.findings.root or d.get("parent_actual")
+    proposed = [t for t in d["proposed"] if ctx.schema.table(t) is None]
+    if not proposed or not recommended:
+        return None, "no new table to place, or no recommended parent"
+    assumed = {p.table: p.parent for p in (ctx.findings.manifest.proposed if ctx.findings.manifest else ())}
+    options = [_place(ctx, did, "A", proposed, assumed, recommended, d, root)]
+    if root and root != recommended and ctx.schema.table(root) is not None:
+        options.append(_place(ctx, did, "B", proposed, assumed, root, d, root))
+    n = len(d.get("siblings") or [])
+    return Decision(
+        did,
+        decision_title(did, f),
+        f"Hang {name_list(proposed)} under `{short(recommended)}` (as the "
+        f"hierarchy does) or straight under `{short(root)}`?",
+        tuple(options),
+        tuple(findings),
+        "A",
+        f"A follows the existing hierarchy ({n} tables already hang under `{short(recommended)}`); its "
+        "policies are the one-hop check those tables use.",
+    ), ""
+
+
+def _documented(ctx: Context, tbl: str):
+    for doc in ctx.documents:
+        for st in doc.statements:
+            if (
+                st.kind == "create table"
+                and isinstance(st.node, exp.Create)
+                and isinstance(st.node.this, exp.Schema)
+            ):
+                schema, name = table_name(st.node.this)
+                if f"{schema or 'public'}.{name}" == tbl:
+                    return doc, st
+    return None, None
+
+
+def _references(sql: str, own: str) -> list[str]:
+    try:
+        tree = sqlglot.parse_one(sql, read="postgres")
+    except sqlglot.errors.SqlglotError:
+        return []
+    out = []
+    for ref in tree.find_all(exp.Reference):
+        target = ref.this.this if isinstance(ref.this, exp.Schema) else ref.this
+        schema, name = table_name(target)
+        q = f"{schema or 'public'}.{name}"
+        if q != own and q not in out:
+            out.append(q)
+    return out
+
+
+def _place(
+    ctx: Context,
+    did: str,
+    key: str,
+    proposed: list[str],
+    assumed: dict[str, str],
+    parent: str,
+    d: dict,
+    root: str | None,
+) -> Option:
+    col = fk_column_name(ctx.schema, parent)
+    pkey = ctx.schema.table(parent).primary_key[0]
+    pkey_type = ctx.schema.table(parent).column(pkey).type
+    renames = Renames(
+        tables=tuple(ctx.findings.mapping.items()),
+        parents=tuple((t, assumed.get(t, d.get("parent")), parent) for t in proposed),
+    )
+    rewriter = Rewriter(ctx.schema, renames, ctx.documents, drop_missing_references=True)
+    chain = ctx.chain_select(parent)
+    up, down, sources, dropped = [], [], [], []
+    for t in proposed:
+        doc, st = _documented(ctx, t)
+        if st is not None:
+            before = list(rewriter.unresolved)
+            sql, _ = rewriter.sql(st.text)
+            dropped += [u for u in rewriter.unresolved if u not in before]
+            refs = _references(sql, t)
+            up.append(
+                step(
+                    sql,
+                    (t, ACCESS_EXCLUSIVE),
+                    *[(r, SHARE_ROW_EXCLUSIVE) for r in refs],
+                    note=f"create {short(t)} ({doc.name}:{st.source.line}, rewritten)",
+                )
+            )
+            sources.append(f"`{short(t)}`: {doc.name}:{st.source.line}")
+            if parent not in refs:
+                up.append(add_column(t, col, pkey_type, parent, pkey, "CASCADE"))
+                refs.append(parent)
+        else:
+            body = (
+                f"  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),\n"
+                f"  {col} {pkey_type} NOT NULL REFERENCES {table(parent)} ({pkey}) ON DELETE CASCADE,\n"
+                f"  created_at timestamptz NOT NULL DEFAULT now()"
+            )
+            up.append(create_table(t, body, [parent]))
+            refs = [parent]
+            sources.append(f"`{short(t)}`: no planned CREATE TABLE (minimal table)")
+        up.append(create_index(ctx.index_name(t, [col]), t, [col]))
+        up.append(enable_rls(t))
+        if chain:
+            cond = f"{col} IN ({chain})"
+            up.append(
+                create_policy(
+                    f"Members of the {singular(parent)} can manage {short(t)}",
+                    t,
+                    "ALL",
+                    cond,
+                    cond,
+                    reads=ctx.chain_tables(parent),
+                )
+            )
+        down.append(drop_table(t, refs))
+    pairs = ", ".join(f"({literal(t.split('.')[0])}, {literal(t.split('.')[1])})" for t in proposed)
+    rows = "\nUNION ALL\n".join(
+        f"SELECT {literal(short(t))} AS table_name, count(*) AS rows FROM {table(t)}" for t in proposed
+    )
+    checks = (
+        Check(
+            "names-free",
+            "SELECT c.oid::regclass AS taken FROM pg_catalog.pg_class c\n"
+            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace\n"
+            f"WHERE (n.nspname, c.relname) IN ({pairs})",
+            "A row means a table of that name exists already: up.sql would fail.",
+            blocking=True,
+        ),
+        Check(
+            "rows",
+            f"SELECT * FROM (\n{rows}\n) AS counts WHERE rows > 0",
+            "Tables that hold rows: down.sql drops them with their rows. Copy them out first.",
+            when="before down",
+            blocking=True,
+        ),
+    )
+    direct = key == "A"
+    title = f"New tables under `{short(parent)}`" + (
+        " (the existing hierarchy)" if direct else " (straight to the root)"
+    )
+    risks = [
+        Risk(
+            "breaking",
+            "None: the tables are new."
+            + (
+                f" The planned documents that create them are the other way "
+                f"to carry this out: run them (rewritten to `{col}`) instead of up.sql, not as well."
+                if sources
+                else ""
+            ),
+        ),
+        Risk(
+            "data",
+            f"None: the new tables start empty. Deleting a `{short(parent)}` row deletes its rows in them "
+            "(ON DELETE CASCADE)."
+            + (
+                ""
+                if direct
+                else f" Their rows belong to no `{short(d.get('recommended_parent'))}`: every member of "
+                f"the `{short(parent)}` reaches them, and deleting a `{short(d.get('recommended_parent'))}` "
+                "leaves "
+                "them."
+            ),
+        ),
+        Risk(
+            "lock",
+            f"SHARE ROW EXCLUSIVE on {name_list(sorted({r for t in proposed for r in [parent]}))} (and any "
+            "other referenced table) while each foreign key is created: writes wait, briefly.",
+        ),
+        Risk(
+            "reversibility",
+            "down.sql drops the new tables with every row written to them since up (check `rows`).",
+        ),
+    ]
+    if dropped:
+        risks.append(
+            Risk(
+                "data",
+                "Planned references to tables that do not exist are left out: " + "; ".join(dropped) + ".",
+            )
+        )
+    return Option(
+        did,
+        key,
+        slug(key, f"under {short(parent)}"),
+        title,
+        f"{name_list(proposed)} with `{col}` → `{short(parent)}` (ON DELETE CASCADE), an index on it, row "
+        "level "
+        "security and a policy following "
+        f"{('the chain to `' + short(parent) + '`') if chain else 'no chain (none found)'}."
+        f" Columns from: {'; '.join(sources)}.",
+        tuple(up),
+        tuple(reversed(down)),
+        checks,
+        (),
+        tuple(risks),
+        ctx.impact(
+            [parent], effects={"document": "creates or uses the new tables"}, document_tables=proposed
+        ),
+        manifest="\n".join(f"{short(t)}: {short(parent)}" for t in proposed),
+        renames=Renames(parents=renames.parents),
+        creates=tuple(proposed),
+    )

@@ -1,0 +1,102 @@
+-- schemalens decision proposed-hierarchy, option A: New tables under `clients` (the existing hierarchy)
+-- up.sql: one transaction; a lock that cannot be had within 5s aborts it.
+BEGIN;
+SET LOCAL lock_timeout = '5s';
+
+-- create communications (plans/CC1-audienceos-core-tables.md:25, rewritten) (locks: ACCESS EXCLUSIVE on communications, SHARE ROW EXCLUSIVE on clients)
+CREATE TABLE communications (
+  id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+  client_id UUID NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+  channel TEXT NOT NULL CHECK (channel IN ('email', 'slack', 'linkedin', 'call')),
+  subject TEXT,
+  body TEXT,
+  sender TEXT,
+  received_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+  created_at TIMESTAMPTZ DEFAULT now()
+);
+
+-- index communications (client_id) (locks: SHARE on communications)
+CREATE INDEX idx_communications_client_id ON public.communications (client_id);
+
+-- enable row level security on communications (locks: ACCESS EXCLUSIVE on communications)
+ALTER TABLE public.communications ENABLE ROW LEVEL SECURITY;
+
+-- policy "Members of the client can manage communications" (locks: ACCESS EXCLUSIVE on communications, ACCESS SHARE on users)
+CREATE POLICY "Members of the client can manage communications" ON public.communications
+  FOR ALL TO authenticated
+  USING (client_id IN (SELECT users.client_id FROM public.users WHERE users.id = auth.uid()))
+  WITH CHECK (client_id IN (SELECT users.client_id FROM public.users WHERE users.id = auth.uid()));
+
+-- create alerts (plans/CC1-audienceos-core-tables.md:36, rewritten) (locks: ACCESS EXCLUSIVE on alerts, SHARE ROW EXCLUSIVE on clients)
+CREATE TABLE alerts (
+  id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+  client_id UUID NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+  severity TEXT NOT NULL CHECK (severity IN ('low', 'medium', 'high', 'critical')),
+  title TEXT NOT NULL,
+  details JSONB DEFAULT '{}',
+  resolved_at TIMESTAMPTZ,
+  created_at TIMESTAMPTZ DEFAULT now()
+);
+
+-- index alerts (client_id) (locks: SHARE on alerts)
+CREATE INDEX idx_alerts_client_id ON public.alerts (client_id);
+
+-- enable row level security on alerts (locks: ACCESS EXCLUSIVE on alerts)
+ALTER TABLE public.alerts ENABLE ROW LEVEL SECURITY;
+
+-- policy "Members of the client can manage alerts" (locks: ACCESS EXCLUSIVE on alerts, ACCESS SHARE on users)
+CREATE POLICY "Members of the client can manage alerts" ON public.alerts
+  FOR ALL TO authenticated
+  USING (client_id IN (SELECT users.client_id FROM public.users WHERE users.id = auth.uid()))
+  WITH CHECK (client_id IN (SELECT users.client_id FROM public.users WHERE users.id = auth.uid()));
+
+-- create tickets (plans/CC1-audienceos-core-tables.md:46, rewritten) (locks: ACCESS EXCLUSIVE on tickets, SHARE ROW EXCLUSIVE on clients, SHARE ROW EXCLUSIVE on users)
+CREATE TABLE tickets (
+  id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+  client_id UUID NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+  title TEXT NOT NULL,
+  description TEXT,
+  status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'pending', 'resolved', 'closed')),
+  priority INTEGER DEFAULT 3,
+  assignee_id UUID REFERENCES users(id) ON DELETE SET NULL,
+  created_at TIMESTAMPTZ DEFAULT now(),
+  updated_at TIMESTAMPTZ DEFAULT now()
+);
+
+-- index tickets (client_id) (locks: SHARE on tickets)
+CREATE INDEX idx_tickets_client_id ON public.tickets (client_id);
+
+-- enable row level security on tickets (locks: ACCESS EXCLUSIVE on tickets)
+ALTER TABLE public.tickets ENABLE ROW LEVEL SECURITY;
+
+-- policy "Members of the client can manage tickets" (locks: ACCESS EXCLUSIVE on tickets, ACCESS SHARE on users)
+CREATE POLICY "Members of the client can manage tickets" ON public.tickets
+  FOR ALL TO authenticated
+  USING (client_id IN (SELECT users.client_id FROM public.users WHERE users.id = auth.uid()))
+  WITH CHECK (client_id IN (SELECT users.client_id FROM public.users WHERE users.id = auth.uid()));
+
+-- create documents (plans/CC1-audienceos-core-tables.md:58, rewritten) (locks: ACCESS EXCLUSIVE on documents, SHARE ROW EXCLUSIVE on clients, SHARE ROW EXCLUSIVE on users)
+CREATE TABLE documents (
+  id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+  client_id UUID NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+  title TEXT NOT NULL,
+  storage_path TEXT NOT NULL,
+  mime_type TEXT,
+  size_bytes BIGINT,
+  uploaded_by UUID REFERENCES users(id) ON DELETE SET NULL,
+  created_at TIMESTAMPTZ DEFAULT now()
+);
+
+-- index documents (client_id) (locks: SHARE on documents)
+CREATE INDEX idx_documents_client_id ON public.documents (client_id);
+
+-- enable row level security on documents (locks: ACCESS EXCLUSIVE on documents)
+ALTER TABLE public.documents ENABLE ROW LEVEL SECURITY;
+
+-- policy "Members of the client can manage documents" (locks: ACCESS EXCLUSIVE on documents, ACCESS SHARE on users)
+CREATE POLICY "Members of the client can manage documents" ON public.documents
+  FOR ALL TO authenticated
+  USING (client_id IN (SELECT users.client_id FROM public.users WHERE users.id = auth.uid()))
+  WITH CHECK (client_id IN (SELECT users.client_id FROM public.users WHERE users.id = auth.uid()));
+
+COMMIT;

@@ -1,0 +1,18 @@
+-- schemalens decision proposed-hierarchy, option B: New tables under `agencies` (straight to the root)
+-- down.sql: one transaction; a lock that cannot be had within 5s aborts it.
+BEGIN;
+SET LOCAL lock_timeout = '5s';
+
+-- drop documents (locks: ACCESS EXCLUSIVE on documents, ACCESS EXCLUSIVE on agencies, ACCESS EXCLUSIVE on users)
+DROP TABLE public.documents;
+
+-- drop tickets (locks: ACCESS EXCLUSIVE on tickets, ACCESS EXCLUSIVE on agencies, ACCESS EXCLUSIVE on users)
+DROP TABLE public.tickets;
+
+-- drop alerts (locks: ACCESS EXCLUSIVE on alerts, ACCESS EXCLUSIVE on agencies)
+DROP TABLE public.alerts;
+
+-- drop communications (locks: ACCESS EXCLUSIVE on communications, ACCESS EXCLUSIVE on agencies)
+DROP TABLE public.communications;
+
+COMMIT;

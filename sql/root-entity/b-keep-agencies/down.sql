@@ -1,0 +1,2 @@
+-- schemalens decision root-entity, option B: Keep `agencies`
+-- down.sql: nothing to run (no schema change).

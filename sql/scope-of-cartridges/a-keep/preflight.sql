@@ -1,0 +1,3 @@
+-- schemalens decision scope-of-cartridges, option A: Keep them scoped by `auth.users`
+-- Preflight: read-only queries. Each lists rows; what a row means is written above it.
+-- No check: this option changes no data and takes no lock worth checking.

@@ -1,0 +1,2 @@
+-- schemalens decision scope-of-cartridges, option A: Keep them scoped by `auth.users`
+-- up.sql: nothing to run (no schema change).

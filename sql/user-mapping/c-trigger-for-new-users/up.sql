@@ -1,0 +1,29 @@
+-- schemalens decision user-mapping, option C: Trigger on `auth.users` creating `users` rows for new users
+-- up.sql: one transaction; a lock that cannot be had within 5s aborts it.
+BEGIN;
+SET LOCAL lock_timeout = '5s';
+
+-- function create_user_for_new_auth_user() (SECURITY DEFINER, empty search_path) (locks: no table lock)
+CREATE FUNCTION public.create_user_for_new_auth_user()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+BEGIN
+  IF NEW.email IS NULL THEN
+    RETURN NEW;  -- users.email is NOT NULL: no row for an auth user without it
+  END IF;
+  INSERT INTO public.users (id, email)
+  VALUES (NEW.id, NEW.email)
+  ON CONFLICT DO NOTHING;  -- a row with this key (or another unique value) exists: left as it is
+  RETURN NEW;
+END;
+$fn$;
+
+-- trigger on_auth_user_created on auth.users (locks: SHARE ROW EXCLUSIVE on auth.users)
+CREATE TRIGGER on_auth_user_created
+  AFTER INSERT ON auth.users
+  FOR EACH ROW EXECUTE FUNCTION public.create_user_for_new_auth_user();
+
+COMMIT;
