@@ -29,7 +29,7 @@ report: $(STAMP)
 	$(BIN)/schemalens graph $(MIGRATIONS) --format json --output $(REPORTS)/graph.json
 	$(BIN)/schemalens graph $(MIGRATIONS) --format mermaid --output $(REPORTS)/graph.mmd
 	@$(MAKE) --no-print-directory notebook-reports
-	@echo "reports written to $(REPORTS)/: findings.md, findings.json, findings.sarif, graph.json, graph.mmd, notebooks/"
+	@echo "reports written to $(REPORTS)/: findings.md, findings.json, findings.sarif, graph.json, graph.mmd, notebooks/ (HTML, meeting HTML, slides)"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -42,8 +42,12 @@ clean:
 # `make notebooks` re-executes each one in place (working directory: notebooks/), so what is committed
 # is executed and nbval (make test) compares against it. `make notebook-reports` runs them with
 # papermill on MIGRATIONS/MANIFEST (paths as given to make; papermill runs from this folder) into
-# $(REPORTS)/notebooks/: the executed notebook, NAME.html with code, NAME.meeting.html without.
+# $(REPORTS)/notebooks/: the executed notebook, NAME.html with code, NAME.meeting.html without, and
+# for the decisions notebook NAME.slides.html (reveal.js, without code; reveal.js itself loads from
+# its CDN when the slides open). The templates in notebooks/export/ add each figure's alt text.
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
+SLIDES    := 3.0-decisions
+EXPORT    := $(BIN)/jupyter nbconvert --log-level WARN
 
 .PHONY: notebooks notebook-reports
 
@@ -58,6 +62,11 @@ notebook-reports: $(STAMP)
 		echo "$$nb -> $$out.ipynb, $$out.html, $$out.meeting.html"; \
 		$(BIN)/papermill --cwd . --kernel python3 --no-progress-bar --log-level WARNING $$nb $$out.ipynb \
 			-p migrations "$(MIGRATIONS)" -p manifest "$(MANIFEST)"; \
-		$(BIN)/jupyter nbconvert --to html --log-level WARN $$out.ipynb --output $$name; \
-		$(BIN)/jupyter nbconvert --to html --no-input --log-level WARN $$out.ipynb --output $$name.meeting; \
+		$(EXPORT) --to html --template-file notebooks/export/html.j2 $$out.ipynb --output $$name; \
+		$(EXPORT) --to html --template-file notebooks/export/html.j2 --no-input $$out.ipynb --output $$name.meeting; \
+		if [ "$$name" = "$(SLIDES)" ]; then \
+			echo "$$nb -> $$out.slides.html"; \
+			$(EXPORT) --to slides --template-file notebooks/export/slides.j2 --no-input \
+				--SlidesExporter.reveal_scroll=True $$out.ipynb --output $$name; \
+		fi; \
 	done

@@ -27,6 +27,7 @@ from schemalens.decisions import Decisions, decide
 from schemalens.diff import diff_schemas
 from schemalens.errors import ApplyError
 from schemalens.migrations import discover
+from schemalens.rehearse import row_checksums as checksums
 from schemalens.sqlgen import LOCK_MODES, RESERVED, ident, literal, table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -142,33 +143,6 @@ def prepare(conn: psycopg.Connection, sample: str, seed: bool = True) -> live.Ba
 
 def rows(conn: psycopg.Connection, sql: str) -> list[tuple]:
     return conn.execute(sql).fetchall()
-
-
-def checksums(conn: psycopg.Connection, columns: dict[int, list[int]] | None = None):
-    """``({table oid: Counter(row md5)}, {oid: attnums})`` over every user table, each row hashed over the
-    columns (by number) it had at ``columns`` time, so renamed and moved tables are followed by oid."""
-    found = rows(
-        conn,
-        """
-        SELECT c.oid, array_agg(a.attnum ORDER BY a.attnum)
-        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-        WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
-        GROUP BY c.oid""",
-    )
-    now = {oid: list(nums) for oid, nums in found}
-    columns = columns or now
-    out = {}
-    for oid, nums in columns.items():
-        if oid not in now:
-            continue
-        names = dict(
-            rows(conn, f"SELECT attnum, attname FROM pg_attribute WHERE attrelid = {oid} AND attnum > 0")
-        )
-        cols = ", ".join(f"t.{ident(names[n])}" for n in nums)
-        rel = rows(conn, f"SELECT {oid}::regclass::text")[0][0]
-        out[oid] = Counter(r[0] for r in rows(conn, f"SELECT md5(ROW({cols})::text) FROM {rel} AS t"))
-    return out, columns
 
 
 def count(conn: psycopg.Connection, sql: str) -> int:

@@ -163,3 +163,100 @@ def rewrite_readme(rewrite, choices: dict[str, str]) -> str:
     ]
     body = rewrite_markdown(rewrite, 2).split("\n", 2)[2]
     return "\n".join(head) + "\n" + body
+
+
+# Rehearsals (schemalens.rehearse) ------------------------------------------------------------------------
+
+
+def _sample_table(result) -> str:
+    if not result.sample:
+        return ""
+    more = result.rows - len(result.sample)
+    out = ["| " + " | ".join(result.columns) + " |", "|" + "---|" * len(result.columns)]
+    out += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in result.sample]
+    if more > 0:
+        out.append(f"\n… and {more} more row{'s' if more != 1 else ''}.")
+    return "\n".join(out) + "\n"
+
+
+def _check_line(result) -> str:
+    c = result.check
+    if result.error:
+        return f"- `{c.name}` ({c.when}): ❌ the query failed: {result.error}"
+    plural = "s" if result.rows != 1 else ""
+    if c.blocking:
+        mark = f"⛔ **{result.rows} row{plural}**: the next script refuses" if result.rows else "✅ no row"
+    else:
+        mark = f"ℹ️ {result.rows} row{plural}"
+    return f"- `{c.name}` ({c.when}): {mark}. {_cell(c.meaning)}"
+
+
+def _script_line(s) -> str:
+    count = f"{s.statements} statement{'s' if s.statements != 1 else ''}"
+    if s.ok is None:
+        return f"- `{s.name}.sql` ({count}): not run"
+    if not s.ok:
+        left = "nothing left behind" if s.changes == 0 else f"{s.changes} catalog objects left behind"
+        return f"- `{s.name}.sql` ({count}): ⛔ PostgreSQL refused it, rolled back ({left}): `{_cell(s.error)}`"
+    if not s.statements:
+        return f"- `{s.name}.sql`: ✅ nothing to run (no schema change)"
+    if s.name == "down":
+        return f"- `{s.name}.sql` ({count}): ✅ ran"
+    changed = (f"{s.changes} catalog object{'s' if s.changes != 1 else ''} changed" if s.changes
+               else "no catalog object changed (comments or rows only)")
+    return f"- `{s.name}.sql` ({count}): ✅ ran; {changed}"
+
+
+def rehearsal_markdown(r, level: int = 4) -> str:
+    """One option's rehearsal: preflight rows, each script's outcome, what forward and rollback did."""
+    from schemalens.rehearse import VERDICTS
+
+    h = "#" * level
+    o = r.option
+    parts = [f"{h} Option {o.key}: {o.title} — {VERDICTS[r.verdict]}", ""]
+    if r.checks:
+        parts += ["**Preflight, on the rehearsal database**", ""]
+        for c in r.checks:
+            parts.append(_check_line(c))
+            if c.rows and c.sample:
+                parts += ["", _sample_table(c)]
+        parts.append("")
+    parts += ["**Scripts**", ""] + [_script_line(s) for s in r.scripts] + [""]
+    if r.changed:
+        shown = "\n".join(r.changed[:8]) + (f"\n… and {len(r.changed) - 8} more" if len(r.changed) > 8 else "")
+        parts += [f"Forward changed {len(r.changed)} catalog object{'s' if len(r.changed) != 1 else ''}:", "",
+                  "```diff", shown, "```", ""]
+    parts.append("**Rollback** gives back the catalog as it was: " + (
+        "✅ yes." if r.restored else f"❌ no, {len(r.left_behind)} differences:\n\n```diff\n"
+        + "\n".join(r.left_behind) + "\n```"))
+    parts.append("")
+    parts.append("**Rows** of every table that existed: " + (
+        "✅ unchanged after forward and after rollback." if r.rows_kept
+        else f"❌ changed in {', '.join(f'`{t}`' for t in r.rows_changed)}."))
+    if r.verdict == "refused":
+        names = ", ".join(f"`{c.check.name}`" for c in r.predicted)
+        parts += ["", f"The preflight predicted the refusal ({names}): fix those rows, then run it again."]
+    return "\n".join(parts).rstrip() + "\n"
+
+
+def rehearsals_markdown(rs) -> str:
+    from schemalens.rehearse import VERDICTS
+
+    counts = ", ".join(f"{n} {VERDICTS[v]}" for v, n in rs.counts().items()) or "no option"
+    seed = f"the rows of `{rs.seed}`" if rs.seed else "no rows (no seed file)"
+    parts = [
+        "# Rehearsals",
+        "",
+        f"Each option on its own throwaway database ({rs.server}): the migrations, then {seed}. {counts}.",
+        "",
+        "| decision | option | preflight | scripts | rollback restores | rows kept | verdict |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    parts += [
+        f"| `{row['decision']}` | {row['option']} | {_cell(row['preflight'])} | {row['scripts']} | "
+        f"{row['rollback restores']} | {row['rows kept']} | {VERDICTS[row['verdict']]} |"
+        for row in rs.rows()
+    ]
+    parts.append("")
+    parts += [rehearsal_markdown(r, 2) for r in rs]
+    return "\n".join(parts).rstrip() + "\n"

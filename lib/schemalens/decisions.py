@@ -182,6 +182,7 @@ class Decision:
     findings: tuple[Any, ...] = field(default=(), compare=False, repr=False)
     recommended: str | None = None
     why: str = ""
+    kind: str = ""  # root | keys | hierarchy | scope (schemalens.options.KINDS)
 
     def option(self, key: str) -> Option:
         """An option by key (``"A"``) or slug."""
@@ -189,6 +190,12 @@ class Decision:
             if key in (o.key, o.slug):
                 return o
         raise KeyError(f"{self.id} has no option {key!r}")
+
+    def tables(self) -> tuple[str, ...]:
+        """Every table an option of this decision changes (that the schema has), in option order."""
+        found = [t for o in self.options if o.impact is not None for t in o.impact.tables
+                 if o.impact.schema.table(t) is not None]
+        return tuple(dict.fromkeys(found))
 
     def markdown(self, level: int = 2) -> str:
         from schemalens.decision_report import decision_markdown

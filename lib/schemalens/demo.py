@@ -99,15 +99,6 @@ def suggest_drift(
 
 
 @contextmanager
-def _server(server: postgres.Server | None) -> Iterator[postgres.Server]:
-    if server is not None:
-        yield server
-    else:
-        with postgres.server() as srv:
-            yield srv
-
-
-@contextmanager
 def drifted_database(
     folder: str | Path,
     *,
@@ -133,7 +124,7 @@ def drifted_database(
     applied = [f for f in files if f.name not in set(skip)]
     clock = {} if timings is None else timings
     t0 = time.perf_counter()
-    with _server(server) as srv:
+    with postgres.using(server) as srv:
         clock["server"] = time.perf_counter() - t0
         name = srv.create_database()
         try:

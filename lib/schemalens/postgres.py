@@ -180,6 +180,16 @@ def server() -> Iterator[Server]:
         cluster.stop()
 
 
+@contextmanager
+def using(srv: Server | None) -> Iterator[Server]:
+    """``srv`` itself when given (left running), else a :func:`server` for the duration."""
+    if srv is not None:
+        yield srv
+    else:
+        with server() as started:
+            yield started
+
+
 def _check_version(srv: Server) -> None:
     version = srv.version()
     if version < MIN_SERVER_VERSION:

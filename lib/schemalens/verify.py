@@ -53,8 +53,7 @@ from __future__ import annotations
 import datetime
 import re
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -468,21 +467,12 @@ def verify_database(
     return replace(result, timings={"connect": connected, **result.timings})
 
 
-@contextmanager
-def _maybe_server(server: postgres.Server | None) -> Iterator[postgres.Server]:
-    if server is not None:
-        yield server
-    else:
-        with postgres.server() as srv:
-            yield srv
-
-
 def verify_built(folder: str | Path, *, server: postgres.Server | None = None, **kwargs: Any) -> Verification:
     """Build a throwaway database from the files (stand-ins, apply, history) on ``server`` (default:
     :func:`schemalens.postgres.server`) and verify it through a read-only session: the command end to end."""
     t0 = time.perf_counter()
     files, _ = discover(folder)
-    with _maybe_server(server) as srv:
+    with postgres.using(server) as srv:
         started = time.perf_counter() - t0
         name = srv.create_database()
         try:

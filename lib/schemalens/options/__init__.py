@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -175,18 +175,27 @@ class Context:
         return names
 
 
-def _builders() -> list[tuple[Callable[[str, list], bool], Callable]]:
+def _builders() -> list[tuple[str, Callable[[str, list], bool], Callable]]:
+    """``(kind, applies to a decision's findings, builder)``; the kinds are :data:`KINDS`."""
     from schemalens.options import hierarchy, keys, root, scope
 
     return [
-        (lambda d, fs: any(f.code == "missing-table" and f.data.get("counterpart") for f in fs), root.build),
-        (lambda d, fs: any(f.code == "missing-foreign-key" for f in fs), keys.build),
-        (lambda d, fs: any(f.code == "scope-mismatch" for f in fs), scope.build),
-        (
-            lambda d, fs: any(f.code == "hierarchy-mismatch" and f.data.get("proposed") for f in fs),
-            hierarchy.build,
-        ),
+        ("root", lambda d, fs: any(f.code == "missing-table" and f.data.get("counterpart") for f in fs),
+         root.build),
+        ("keys", lambda d, fs: any(f.code == "missing-foreign-key" for f in fs), keys.build),
+        ("scope", lambda d, fs: any(f.code == "scope-mismatch" for f in fs), scope.build),
+        ("hierarchy", lambda d, fs: any(f.code == "hierarchy-mismatch" and f.data.get("proposed") for f in fs),
+         hierarchy.build),
     ]
+
+
+# The kinds of decision, in the order a meeting takes them (the seed's findings 1-4).
+KINDS = {
+    "root": "The root entity: a table the plan names is another table",
+    "keys": "Identity and foreign keys: a reference the plan assumes is not enforced",
+    "hierarchy": "Where the new tables hang",
+    "scope": "Scope: rows that belong to another entity than the plan says",
+}
 
 
 def build_decisions(findings):
@@ -196,7 +205,7 @@ def build_decisions(findings):
     ctx = Context.of(findings)
     built, skipped = [], []
     for did, fs in findings.decisions().items():
-        builder = next((b for test, b in _builders() if test(did, fs)), None)
+        kind, builder = next(((k, b) for k, test, b in _builders() if test(did, fs)), (None, None))
         if builder is None:
             why = (
                 "the planned documents are rewritten for the chosen options "
@@ -210,7 +219,7 @@ def build_decisions(findings):
         if decision is None:
             skipped.append((did, why))
         else:
-            built.append(decision)
+            built.append(replace(decision, kind=kind))
     return Decisions(tuple(built), findings, tuple(skipped))
 
 
@@ -218,4 +227,4 @@ def name_list(tables: Iterable[str]) -> str:
     return ", ".join(f"`{short(t)}`" for t in tables)
 
 
-__all__ = ["AUTH_USERS", "Context", "build_decisions", "name_list"]
+__all__ = ["AUTH_USERS", "KINDS", "Context", "build_decisions", "name_list"]

@@ -1,0 +1,366 @@
+"""Rehearse every option on a throwaway copy: the evidence a decision meeting needs that its SQL works.
+
+For each :class:`~schemalens.decisions.Option`, :func:`rehearse` builds a fresh database on an embedded
+PostgreSQL (or ``DATABASE_URL``'s server, in a database it creates and drops): the Supabase stand-ins,
+every migration file in order, then the sample rows (``seed``; by default Supabase's ``seed.sql``
+beside the migrations folder, when there is one). Then, as an operator would:
+
+1. the preflight checks meant for *before up* run, and their rows are kept (a few of them shown);
+2. ``up.sql`` runs, then each later script (``validate.sql`` …) after its own checks; a script that
+   fails is rolled back (each is one transaction) and the scripts after it are not run;
+3. the catalog is compared with the one before (:func:`schemalens.diff.diff_schemas`), and every row
+   of every table that existed is compared by checksum (tables followed by oid, so a rename or a move to
+   another schema does not hide a change);
+4. the checks meant for *before down* run, then ``down.sql``, and the catalog and the rows are compared
+   with the ones before ``up.sql`` again.
+
+The verdict (:attr:`Rehearsal.verdict`): ``proven`` when every script ran, the rollback gave back the
+catalog and no kept row changed; ``refused`` when a script failed exactly where a blocking check had
+listed rows (the preflight predicted it: the data must be fixed first), and the failure left nothing
+behind; ``failed`` otherwise. Nothing here touches a database the caller named: every database is
+created here and dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from schemalens import live, postgres
+from schemalens.decisions import Check, Decisions, Option
+from schemalens.diff import diff_schemas
+from schemalens.errors import ApplyError, InputError
+from schemalens.migrations import discover
+from schemalens.sqlgen import ident
+
+SHOWN_ROWS = 5  # rows of a check kept for display
+SHOWN_COLUMNS = 4
+SHOWN_WIDTH = 48  # characters of a value kept for display
+VERDICTS = {
+    "proven": "✅ proven",
+    "refused": "⛔ refused until the preflight is clean",
+    "failed": "❌ failed",
+}
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """A preflight check run on the rehearsal database: how many rows it listed, and the first few."""
+
+    check: Check
+    rows: int
+    columns: tuple[str, ...] = ()
+    sample: tuple[tuple[str, ...], ...] = ()
+    error: str = ""  # PostgreSQL's message when the query itself failed
+
+    @property
+    def blocks(self) -> bool:
+        """The check must list no row, and it listed some: the next script will refuse or lose data."""
+        return self.check.blocking and self.rows > 0
+
+
+@dataclass(frozen=True)
+class ScriptResult:
+    """One script of an option: whether it ran (``ok`` None: not run), and PostgreSQL's error if it failed."""
+
+    name: str
+    statements: int
+    ok: bool | None
+    error: str = ""
+    changes: int = 0  # catalog objects that differ after it, compared with before it
+
+    @property
+    def outcome(self) -> str:
+        return "not run" if self.ok is None else "ok" if self.ok else "failed"
+
+
+@dataclass(frozen=True)
+class Rehearsal:
+    """One option rehearsed: preflight results, each script's outcome, and what forward and rollback did."""
+
+    option: Option
+    checks: tuple[CheckResult, ...]
+    scripts: tuple[ScriptResult, ...]
+    changed: tuple[str, ...] = ()  # catalog differences after the forward scripts (one line each)
+    left_behind: tuple[str, ...] = ()  # catalog differences after the rollback (empty: restored)
+    rows_kept: bool = True  # every row of every table that existed is unchanged, after forward and rollback
+    rows_changed: tuple[str, ...] = ()  # the tables whose kept rows changed
+    seconds: float = field(default=0.0, compare=False)
+
+    @property
+    def restored(self) -> bool:
+        return not self.left_behind
+
+    @property
+    def failed_script(self) -> ScriptResult | None:
+        return next((s for s in self.scripts if s.ok is False), None)
+
+    @property
+    def predicted(self) -> tuple[CheckResult, ...]:
+        """The blocking checks that listed rows before the script that failed."""
+        failed = self.failed_script
+        if failed is None:
+            return ()
+        return tuple(c for c in self.checks if c.blocks and c.check.when == f"before {failed.name}")
+
+    @property
+    def verdict(self) -> str:
+        """``proven``, ``refused`` (a failure the preflight predicted, nothing left behind) or ``failed``."""
+        if not (self.restored and self.rows_kept):
+            return "failed"
+        failed = self.failed_script
+        if failed is None:
+            return "proven" if all(s.ok for s in self.scripts) else "failed"
+        return "refused" if self.predicted and failed.name != "down" and failed.changes == 0 else "failed"
+
+    def row(self) -> dict[str, Any]:
+        """One line of the meeting's summary table."""
+        blocking = [f"{c.check.name} ({c.rows})" for c in self.checks if c.blocks]
+        return {
+            "decision": self.option.decision,
+            "option": self.option.key,
+            "title": self.option.title,
+            "preflight": ("blocked by " + ", ".join(blocking)) if blocking else "clean",
+            "scripts": ", ".join(f"{s.name} {s.outcome}" for s in self.scripts),
+            "catalog changes": len(self.changed),
+            "rollback restores": "yes" if self.restored else f"no ({len(self.left_behind)} differences)",
+            "rows kept": "yes" if self.rows_kept else "no",
+            "verdict": self.verdict,
+        }
+
+    def markdown(self, level: int = 4) -> str:
+        from schemalens.decision_report import rehearsal_markdown
+
+        return rehearsal_markdown(self, level)
+
+    def _repr_markdown_(self) -> str:
+        return self.markdown()
+
+
+@dataclass(frozen=True)
+class Rehearsals(Sequence):
+    """The rehearsal of every option; ``seed``: the file of sample rows used (None: none)."""
+
+    items: tuple[Rehearsal, ...]
+    seed: str | None = None
+    server: str = ""
+
+    def __getitem__(self, i):
+        return self.items[i]
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[Rehearsal]:
+        return iter(self.items)
+
+    def of(self, decision: str, key: str | None = None) -> tuple[Rehearsal, ...] | Rehearsal:
+        """The rehearsals of one decision, or of one of its options (by key or slug)."""
+        found = tuple(r for r in self.items if r.option.decision == decision)
+        if key is None:
+            return found
+        for r in found:
+            if key in (r.option.key, r.option.slug):
+                return r
+        raise KeyError(f"no rehearsal of {decision} option {key}")
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [r.row() for r in self.items]
+
+    def frame(self):
+        """The summary table as a pandas DataFrame (one row per option)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.rows())
+
+    def counts(self) -> dict[str, int]:
+        """``{verdict: options}`` in the order proven, refused, failed."""
+        found = Counter(r.verdict for r in self.items)
+        return {v: found[v] for v in VERDICTS if found[v]}
+
+    def markdown(self) -> str:
+        from schemalens.decision_report import rehearsals_markdown
+
+        return rehearsals_markdown(self)
+
+    def _repr_markdown_(self) -> str:
+        return self.markdown()
+
+
+# Rows, by checksum --------------------------------------------------------------------------------------
+
+
+Checksums = dict[int, Counter]
+Columns = dict[int, list[int]]
+
+
+def row_checksums(conn: psycopg.Connection, columns: Columns | None = None) -> tuple[Checksums, Columns]:
+    """``({table oid: Counter(row md5)}, {oid: attnums})`` over every user table, each row hashed over the
+    columns (by number) it had at ``columns`` time, so renamed and moved tables are followed by oid and a
+    column added later does not count as a change. Tables gone since ``columns`` are left out."""
+    found = conn.execute(
+        """
+        SELECT c.oid, array_agg(a.attnum ORDER BY a.attnum)
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+        WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+          AND n.nspname NOT LIKE 'pg_temp%'
+        GROUP BY c.oid"""
+    ).fetchall()
+    now = {oid: list(nums) for oid, nums in found}
+    columns = columns or now
+    out: Checksums = {}
+    for oid, nums in columns.items():
+        if oid not in now:
+            continue
+        names = dict(conn.execute("SELECT attnum, attname FROM pg_attribute WHERE attrelid = %s AND attnum > 0",
+                                  (oid,)).fetchall())
+        cols = ", ".join(f"t.{ident(names[n])}" for n in nums if n in names)
+        rel = conn.execute("SELECT %s::oid::regclass::text", (oid,)).fetchone()[0]
+        out[oid] = Counter(r[0] for r in conn.execute(f"SELECT md5(ROW({cols})::text) FROM {rel} AS t"))
+    return out, columns
+
+
+def _changed_tables(conn: psycopg.Connection, before: Checksums, after: Checksums) -> list[str]:
+    oids = sorted(o for o in before.keys() | after.keys() if before.get(o) != after.get(o))
+    return [conn.execute("SELECT %s::oid::regclass::text", (o,)).fetchone()[0] if o in after else f"oid {o}"
+            for o in oids]
+
+
+# Running ------------------------------------------------------------------------------------------------
+
+
+def _show(value: Any) -> str:
+    text = "NULL" if value is None else " ".join(str(value).split())
+    return text if len(text) <= SHOWN_WIDTH else text[: SHOWN_WIDTH - 1] + "…"
+
+
+def run_check(conn: psycopg.Connection, check: Check) -> CheckResult:
+    """Run one preflight query read-only (a transaction rolled back); its row count and first rows."""
+    conn.execute("BEGIN READ ONLY")
+    try:
+        cur = conn.execute(check.sql)
+        rows = cur.fetchall()
+        names = tuple(d.name for d in cur.description or ())
+    except psycopg.Error as e:
+        return CheckResult(check, 0, error=" ".join(str(e).split()))
+    finally:
+        conn.execute("ROLLBACK")
+    # the first columns that hold a value in some row (an all-NULL column says nothing)
+    keep = [i for i in range(len(names)) if any(r[i] is not None for r in rows)][:SHOWN_COLUMNS]
+    shown = sorted(tuple(_show(r[i]) for i in keep) for r in rows)[:SHOWN_ROWS]
+    return CheckResult(check, len(rows), tuple(names[i] for i in keep), tuple(shown))
+
+
+def seed_file(migrations: str | Path, seed: str | Path | None = "auto") -> Path | None:
+    """The sample rows to rehearse with: ``seed`` itself, or for ``"auto"`` Supabase's ``seed.sql`` beside
+    the migrations folder (``supabase/seed.sql`` next to ``supabase/migrations``) when there is one."""
+    if seed is None or seed == "":
+        return None
+    if seed == "auto":
+        beside = Path(migrations).parent / "seed.sql"
+        return beside if beside.is_file() else None
+    path = Path(seed)
+    if not path.is_file():
+        raise InputError("no such seed file (the rows to rehearse the options with)", str(seed))
+    return path
+
+
+def _statements(option: Option, name: str) -> int:
+    return len(option.steps(name))
+
+
+def rehearse_option(conn: psycopg.Connection, option: Option, base: live.Baseline) -> Rehearsal:
+    """Rehearse one option on ``conn``: a database that holds the migrations (and rows) and nothing else."""
+    t0 = time.perf_counter()
+    before = live.introspect(conn, base)
+    sums, columns = row_checksums(conn)
+    checks: list[CheckResult] = []
+    scripts: list[ScriptResult] = []
+    forward = [n for n in option.scripts if n != "down"]
+    current = before
+    stopped = False
+    for name in forward:
+        if stopped:
+            scripts.append(ScriptResult(name, _statements(option, name), None))
+            continue
+        checks += [run_check(conn, c) for c in option.checks_for(f"before {name}")]
+        try:
+            postgres.apply_sql(conn, option.script(name), f"{option.slug}/{name}.sql")
+        except ApplyError as e:
+            stopped = True
+            after = live.introspect(conn, base)
+            scripts.append(ScriptResult(name, _statements(option, name), False, str(e),
+                                        len(diff_schemas(current, after))))
+            continue
+        after = live.introspect(conn, base)
+        scripts.append(ScriptResult(name, _statements(option, name), True, "", len(diff_schemas(current, after))))
+        current = after
+    changed = tuple(str(d) for d in diff_schemas(before, current, labels=("before", "after")))
+    changed_rows = _changed_tables(conn, sums, row_checksums(conn, columns)[0])
+    if scripts[0].ok:
+        checks += [run_check(conn, c) for c in option.checks_for("before down")]
+        try:
+            postgres.apply_sql(conn, option.script("down"), f"{option.slug}/down.sql")
+            down = ScriptResult("down", _statements(option, "down"), True)
+        except ApplyError as e:
+            down = ScriptResult("down", _statements(option, "down"), False, str(e))
+        scripts.append(down)
+    else:
+        scripts.append(ScriptResult("down", _statements(option, "down"), None))
+    restored = live.introspect(conn, base)
+    left = tuple(str(d) for d in diff_schemas(before, restored, labels=("before", "after rollback")))
+    changed_rows += [t for t in _changed_tables(conn, sums, row_checksums(conn, columns)[0]) if t not in changed_rows]
+    return Rehearsal(option, tuple(checks), tuple(scripts), changed, left, not changed_rows, tuple(changed_rows),
+                     time.perf_counter() - t0)
+
+
+@contextmanager
+def prepared(srv: postgres.Server, files: Sequence[Any], folder: str | Path,
+             seed: Path | None) -> Iterator[tuple[psycopg.Connection, live.Baseline]]:
+    """A fresh database on ``srv`` with the stand-ins, the migration files and the seed rows; dropped after."""
+    with srv.database(standins=True) as conn:
+        base = live.baseline(conn)
+        postgres.apply_files(conn, files, folder)
+        if seed is not None:
+            postgres.apply_sql(conn, seed.read_text(encoding="utf-8"), str(seed))
+        yield conn, base
+
+
+def rehearse(
+    decisions: Decisions,
+    migrations: str | Path | None = None,
+    *,
+    seed: str | Path | None = "auto",
+    server: postgres.Server | None = None,
+    options: Iterable[Option] | None = None,
+) -> Rehearsals:
+    """Rehearse ``options`` (default: every option of ``decisions``), each on its own fresh database built
+    from ``migrations`` (default: the folder the findings were read from) and ``seed`` (see
+    :func:`seed_file`), on ``server`` (default: :func:`schemalens.postgres.server`)."""
+    folder = migrations or (decisions.findings.migrations if decisions.findings is not None else None)
+    if not folder:
+        raise InputError("rehearse needs the migrations folder the decisions were made from")
+    files, _ = discover(folder)
+    rows = seed_file(folder, seed)
+    chosen = tuple(decisions.options() if options is None else options)
+    done = []
+    with postgres.using(server) as srv:
+        for option in chosen:
+            with prepared(srv, files, folder, rows) as (conn, base):
+                done.append(rehearse_option(conn, option, base))
+        where = "embedded PostgreSQL" if srv.embedded else "DATABASE_URL's server (throwaway databases)"
+        version = srv.version()
+    label = f"{where} {version // 10000}.{version % 10000}"
+    return Rehearsals(tuple(done), rows.name if rows else None, label)
+
+
+__all__ = ["CheckResult", "Rehearsal", "Rehearsals", "ScriptResult", "rehearse", "rehearse_option",
+           "row_checksums", "run_check", "seed_file"]
