@@ -181,7 +181,8 @@ def test_the_meeting_walks_each_kind(revos) -> None:
     assert m.proof("root").text.count("✅ proven") == 2
     fig = m.impact("keys")
     assert "Impact of a change to users" in fig.get_suptitle() + "".join(a.get_title() for a in fig.axes)
-    assert "9 ✅ proven, 2 ⛔ refused" in m.agenda().text
+    assert "9 ✅ proven, 2 ⛔ refused" in m.agenda().text == m._repr_markdown_()
+    assert repr(m) == "Meeting(4 decisions, 11 options, 11 rehearsed)"
     with pytest.raises(KeyError, match="tenant"):
         m.of("tenant")
 

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from schemalens import postgres
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Meeting:
     """The decisions of one comparison and, when rehearsed, the proof of each option."""
 
@@ -54,6 +54,13 @@ class Meeting:
         decisions = decide(analyse(migrations, manifest))
         rehearsals = rehearse(decisions, migrations, seed=seed, server=server) if rehearsed else None
         return cls(decisions, rehearsals)
+
+    def _repr_markdown_(self) -> str:
+        return self.agenda().text
+
+    def __repr__(self) -> str:
+        rehearsed = f", {len(self.rehearsals)} rehearsed" if self.rehearsals is not None else ""
+        return f"Meeting({len(self.decisions)} decisions, {len(list(self.decisions.options()))} options{rehearsed})"
 
     def of(self, kind: str) -> tuple[Decision, ...]:
         """The decisions of one kind (``root``, ``keys``, ``hierarchy``, ``scope``)."""
