@@ -19,17 +19,20 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@rm -f $(VENV)/.installed-* && touch $@
 
-# The main job: findings (Markdown in the seed's shape, JSON, SARIF), the FK graph, and the notebooks
-# run on the same inputs and exported to HTML. Findings never fail this target (see --fail-on in CI use).
+# The main job: findings (Markdown in the seed's shape, JSON, SARIF), the decisions with every option's
+# SQL rehearsed on a throwaway database, the FK graph, and the notebooks run on the same inputs and
+# exported to HTML and slides. An option whose rehearsal fails makes `decisions` exit 1: reported,
+# and the reports are still written (the leading "-"). Findings never fail this target (see --fail-on in CI use).
 report: $(STAMP)
 	@mkdir -p $(REPORTS)
 	$(BIN)/schemalens report $(MIGRATIONS) --manifest $(MANIFEST) --fail-on never --output $(REPORTS)/findings.md
 	$(BIN)/schemalens report $(MIGRATIONS) --manifest $(MANIFEST) --fail-on never --format json --output $(REPORTS)/findings.json
 	$(BIN)/schemalens report $(MIGRATIONS) --manifest $(MANIFEST) --fail-on never --format sarif --output $(REPORTS)/findings.sarif
+	-$(BIN)/schemalens decisions $(MIGRATIONS) --manifest $(MANIFEST) --rehearse --output $(REPORTS)/decisions.md
 	$(BIN)/schemalens graph $(MIGRATIONS) --format json --output $(REPORTS)/graph.json
 	$(BIN)/schemalens graph $(MIGRATIONS) --format mermaid --output $(REPORTS)/graph.mmd
 	@$(MAKE) --no-print-directory notebook-reports
-	@echo "reports written to $(REPORTS)/: findings.md, findings.json, findings.sarif, graph.json, graph.mmd, notebooks/ (HTML, meeting HTML, slides)"
+	@echo "reports written to $(REPORTS)/: findings.md, findings.json, findings.sarif, decisions.md, graph.json, graph.mmd, notebooks/ (HTML, meeting HTML, slides)"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

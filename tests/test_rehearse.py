@@ -194,3 +194,28 @@ def test_a_kind_the_comparison_does_not_open_says_so() -> None:
     assert "Not rehearsed" in m.proof("keys").text and set(m.summary().rehearsal) == {"not rehearsed"}
     assert set(KINDS) == {"root", "keys", "hierarchy", "scope"}
     assert isinstance(m.decisions, Decisions)
+
+
+# The command -------------------------------------------------------------------------------------------
+
+
+def test_cli_rehearses_and_exits_1_only_when_an_option_fails(tmp_path: Path, capsys) -> None:
+    from schemalens import cli
+
+    args = ["decisions", str(ACME / "migrations"), "--manifest", str(ACME / "manifest.yaml"), "--rehearse"]
+    assert cli.main(args) == 0
+    out, err = capsys.readouterr()
+    assert "# Rehearsals" in out and "then no rows (no seed file)" in out
+    assert "schemalens: rehearsed 6 options: 6 proven" in err
+    # A database whose event trigger refuses every ALTER TABLE: no preflight predicts that, so the options
+    # that alter a table fail (exit 1); the comment-only and CREATE-only ones are still proven.
+    seed = tmp_path / "guard.sql"
+    seed.write_text("""
+        CREATE FUNCTION no_alter() RETURNS event_trigger LANGUAGE plpgsql AS
+        $$ BEGIN RAISE EXCEPTION 'ALTER TABLE is frozen here'; END $$;
+        CREATE EVENT TRIGGER no_alter ON ddl_command_start WHEN TAG IN ('ALTER TABLE') EXECUTE FUNCTION no_alter();
+    """)
+    assert cli.main([*args, "--seed", str(seed)]) == 1
+    out, err = capsys.readouterr()
+    assert "ALTER TABLE is frozen here" in out and "❌ failed" in out
+    assert "failed" in err.splitlines()[-1] and "proven" in err.splitlines()[-1]

@@ -101,6 +101,12 @@ def cmd_decisions(args: argparse.Namespace) -> int:
     text = decisions.markdown()
     if choices:
         text += "\n" + decisions.rewrite(choices).markdown()
+    rehearsals = None
+    if args.rehearse:
+        from schemalens.rehearse import rehearse
+
+        rehearsals = rehearse(decisions, args.dir, seed=args.seed or "auto")
+        text += "\n" + rehearsals.markdown()
     _write(text, args.output)
     if args.write:
         try:
@@ -108,6 +114,11 @@ def cmd_decisions(args: argparse.Namespace) -> int:
         except OSError as e:
             raise SchemalensError(f"cannot write {args.write}: {e.strerror or e}") from None
         print(f"schemalens: wrote {len(written)} files to {args.write}", file=sys.stderr)
+    if rehearsals is not None:
+        counts = ", ".join(f"{n} {v}" for v, n in rehearsals.counts().items())
+        print(f"schemalens: rehearsed {len(rehearsals)} options: {counts}", file=sys.stderr)
+        if rehearsals.counts().get("failed"):
+            return EXIT_FINDINGS
     return EXIT_OK
 
 
@@ -193,7 +204,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="The decisions the findings open, each option with up/down/preflight SQL, the locks each "
         "statement takes, risks and impact. --write writes sql/<decision>/<option>/{up,down,preflight}.sql "
         "(and validate.sql where a later step is needed), a README.md per decision, and the planned documents "
-        "rewritten for the recommended options (or those given with --choose). Exit 0, or 2 for bad input.",
+        "rewritten for the recommended options (or those given with --choose). --rehearse runs every option "
+        "on its own throwaway PostgreSQL database (embedded, or DATABASE_URL's server) built from the files and "
+        "the seed rows: preflight, forward, later scripts, rollback, with the catalog and the rows compared. "
+        "Exit 0; 1 when a rehearsed option failed (a refusal its preflight predicted is not a failure); "
+        "2 for bad input.",
         epilog="example: schemalens decisions data/revos/migrations --manifest data/revos/manifest.yaml "
         "--write sql/ --choose root-entity=B --choose proposed-hierarchy=A",
     )
@@ -204,6 +219,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the option picked for a decision (repeatable): the planned documents are rewritten for "
                    "the picks and their diffs printed (default for --write: the recommended options)")
     d.add_argument("--output", "-o", help="write the Markdown to this file instead of standard output")
+    d.add_argument("--rehearse", action="store_true",
+                   help="prove every option on a throwaway database and append the rehearsals to the Markdown")
+    d.add_argument("--seed", metavar="FILE", help="rows to rehearse with (default: seed.sql beside the "
+                   "migrations folder, as Supabase keeps it, if there is one)")
     d.set_defaults(func=cmd_decisions)
     return parser
 
