@@ -194,10 +194,11 @@ def _child_static(folder: str) -> dict:
 
     import sqlglot.parser
 
-    from schemalens import load_schema, parse_files
+    from schemalens import load_schema, parse_files, tune_gc
     from schemalens.graph import build_graph
     from schemalens.migrations import discover
 
+    tune_gc()  # as the command line runs
     rss_start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t0 = time.perf_counter()
     files, _ = discover(folder)
@@ -218,9 +219,10 @@ def _child_static(folder: str) -> dict:
 
 
 def _child_reanalysis(folder: str) -> dict:
-    from schemalens import load_schema
+    from schemalens import load_schema, tune_gc
     from schemalens.graph import build_graph
 
+    tune_gc()  # as the command line runs
     t0 = time.perf_counter()
     build_graph(load_schema(folder))
     cold = time.perf_counter() - t0

@@ -143,3 +143,23 @@ def test_default_constraint_names_are_numbered_when_taken(tmp_path: Path) -> Non
     names = [fk.name for fk in load_schema(tmp_path).foreign_keys]
     # the CHECK constraint is not modelled, so only the FKs' own names are seen
     assert names == ["c_p_id_fkey", "c_p_id_fkey1"]
+
+
+def test_parsing_pauses_the_garbage_collector_and_resumes_it(tmp_path: Path) -> None:
+    import gc
+
+    from schemalens import load_schema, paused_gc
+
+    (tmp_path / "001_a.sql").write_text("CREATE TABLE a (id int PRIMARY KEY);\n")
+    assert gc.isenabled()
+    with paused_gc():
+        assert not gc.isenabled()
+        assert [t.name for t in load_schema(tmp_path).tables] == ["public.a"]
+        assert not gc.isenabled()  # nested: an inner pause does not resume it early
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        load_schema(tmp_path)
+        assert not gc.isenabled()  # a caller's choice is kept
+    finally:
+        gc.enable()

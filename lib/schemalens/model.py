@@ -38,6 +38,8 @@ def truncate_identifier(name: str) -> str:
     >>> len(truncate_identifier("x" * 70))
     63
     """
+    if len(name) <= PG_NAMEDATALEN and name.isascii():  # the usual case, without encoding
+        return name
     raw = name.encode()
     if len(raw) <= PG_NAMEDATALEN:
         return name

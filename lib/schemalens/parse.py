@@ -34,7 +34,14 @@ from schemalens.model import Source, truncate_identifier
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
 DIALECT = "postgres"
+_POSTGRES = Postgres()  # one instance: ``node.sql(dialect=…)`` builds a new one per call
 UNDERSTOOD, NOT_ANALYSED, UNPARSED = "understood", "not analysed", "unparsed"
+
+
+def to_sql(node: exp.Expression, copy: bool = False) -> str:
+    """``node.sql(dialect="postgres")``, through one dialect instance (replay renders a type or default for
+    every column: building the dialect each time was a quarter of replay's time)."""
+    return _POSTGRES.generate(node, copy=copy)
 
 
 @dataclass(frozen=True)
@@ -174,11 +181,14 @@ class Piece:
     token_line_offset: int = 0
 
 
+_NEWLINE = re.compile("\n")
+
+
 def split(text: str, file: str) -> list[Piece]:
     """The statements of a file; a piece's tokens are None when it would not tokenize."""
-    starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+    starts = [0] + [m.end() for m in _NEWLINE.finditer(text)]
     try:
-        tokens = Postgres().tokenize(text)
+        tokens = _POSTGRES.tokenize(text)
     except SqlglotError:
         return _split_fallback(text, starts)
     out, current = [], []
@@ -216,7 +226,7 @@ def _split_fallback(text: str, starts: list[int]):
             continue
         offset = a + lead + (len(chunk[lead:]) - len(body))
         try:
-            toks = Postgres().tokenize(body)
+            toks = _POSTGRES.tokenize(body)
             err = ""
         except SqlglotError as e:
             toks, err = None, f"cannot tokenize: {str(e).splitlines()[0][:200]}"
@@ -257,7 +267,7 @@ def parse_statement(text: str, source: Source, piece: Piece | None = None) -> St
     offset = source.line - 1
     if piece is None:
         try:
-            piece = Piece(source.line, text, Postgres().tokenize(text), "", text, offset)
+            piece = Piece(source.line, text, _POSTGRES.tokenize(text), "", text, offset)
         except SqlglotError as e:
             piece = Piece(source.line, text, None, f"cannot tokenize: {str(e).splitlines()[0][:200]}")
     tokens = piece.tokens
@@ -294,7 +304,7 @@ def _parse_with_sqlglot(text: str, source: Source, piece: Piece) -> Statement:
     """Parse the statement from the tokens already read (no second tokenizing); node lines are the file's."""
     offset = piece.token_line_offset
     try:
-        nodes = Postgres().parser().parse(piece.tokens, piece.token_sql)
+        nodes = _POSTGRES.parser().parse(piece.tokens, piece.token_sql)
         if len(nodes) != 1 or nodes[0] is None:
             raise ValueError("expected one statement")
         node = nodes[0]

@@ -25,9 +25,9 @@ from schemalens.model import (
     Unparsed, View, build_schema, truncate_identifier,
 )
 from schemalens.parse import (
-    DIALECT, NOT_ANALYSED, UNPARSED, AlterTypeStmt, ConstraintStmt, DropNamesStmt, FunctionStmt, PolicyStmt,
+    NOT_ANALYSED, UNPARSED, AlterTypeStmt, ConstraintStmt, DropNamesStmt, FunctionStmt, PolicyStmt,
     RlsStmt, Statement, column_references, ident, lower_unquoted, mentions, replace_spans, table_name,
-    table_references, write_identifier,
+    table_references, to_sql, write_identifier,
 )
 
 # Tables that migrations reference but do not create, with their primary keys (Supabase's).
@@ -35,6 +35,21 @@ EXTERNAL_PRIMARY_KEYS = {"auth.users": ("id",), "storage.objects": ("id",), "sto
 
 _ACTIONS = {"CASCADE": "CASCADE", "RESTRICT": "RESTRICT", "SET NULL": "SET NULL", "SET DEFAULT": "SET DEFAULT",
             "NO ACTION": "NO ACTION"}
+
+
+_SIMPLE_TYPES: dict[object, str] = {}
+
+
+def _type_text(kind: exp.DataType) -> str:
+    """A column type as stored: ``uuid``, ``varchar(20)``; a plain type (nothing set but the type) is
+    rendered once."""
+    simple = all(k == "this" or not v for k, v in kind.args.items())
+    if simple and kind.this in _SIMPLE_TYPES:
+        return _SIMPLE_TYPES[kind.this]
+    text = lower_unquoted(to_sql(kind))
+    if simple:
+        _SIMPLE_TYPES[kind.this] = text
+    return text
 
 
 class ReplayWarning(Exception):
@@ -168,6 +183,7 @@ class _TableState:
     rls_enabled: bool = False
     rls_forced: bool = False
     partition_of: str | None = None
+    partitioned: bool = False  # some table was created as a partition of this one
 
     def freeze(self) -> Table:
         return Table(self.name, tuple(self.columns.values()), self.primary_key, self.primary_key_name,
@@ -282,6 +298,7 @@ class _Replayer:
             pname = self.qname(parent.this)
             pstate = self.table(pname)
             state.partition_of = pname
+            pstate.partitioned = True
             state.columns = dict(pstate.columns)
             state.primary_key = pstate.primary_key
             state.primary_key_name = make_object_name(name.split(".", 1)[1], "", "pkey") if pstate.primary_key else None
@@ -300,7 +317,7 @@ class _Replayer:
                 return
             raise ReplayWarning(f"column {name} of {state.name} already exists")
         kind = cd.args.get("kind")
-        type_text = lower_unquoted(kind.sql(dialect=DIALECT, copy=False)) if kind is not None else ""
+        type_text = _type_text(kind) if kind is not None else ""
         nullable, default = True, None
         for cons in cd.args.get("constraints") or []:
             k = cons.args.get("kind")
@@ -309,7 +326,7 @@ class _Replayer:
             elif isinstance(k, exp.PrimaryKeyColumnConstraint):
                 nullable = False
             elif isinstance(k, exp.DefaultColumnConstraint):
-                default = k.this.sql(dialect=DIALECT, copy=False)
+                default = to_sql(k.this)
             elif isinstance(k, exp.GeneratedAsIdentityColumnConstraint):
                 nullable = False
         if type_text in ("serial", "bigserial", "smallserial") or (kind is not None and kind.this in (
@@ -426,7 +443,7 @@ class _Replayer:
         elif isinstance(action, exp.AlterColumn):
             self.alter_column(state, action)
         else:
-            raise ReplayWarning(f"ALTER TABLE action {action.sql(dialect=DIALECT, copy=False)[:60]!r} is not modelled")
+            raise ReplayWarning(f"ALTER TABLE action {to_sql(action)[:60]!r} is not modelled")
 
     def alter_column(self, state: _TableState, action: exp.AlterColumn) -> None:
         cname = ident(action.this)
@@ -434,13 +451,13 @@ class _Replayer:
         if col is None:
             raise ReplayWarning(f"column {cname} of {state.name} does not exist")
         if action.args.get("dtype") is not None:
-            col = replace(col, type=lower_unquoted(action.args["dtype"].sql(dialect=DIALECT, copy=False)))
+            col = replace(col, type=lower_unquoted(to_sql(action.args["dtype"])))
         if action.args.get("allow_null") is not None:
             col = replace(col, nullable=bool(action.args["allow_null"]))
         if action.args.get("drop") and action.args.get("allow_null") is None:
             col = replace(col, default=None)  # DROP DEFAULT
         if action.args.get("default") is not None:
-            col = replace(col, default=action.args["default"].sql(dialect=DIALECT, copy=False))
+            col = replace(col, default=to_sql(action.args["default"]))
         state.columns[cname] = col
 
     def rename_table(self, state: _TableState, to: exp.Table) -> None:
@@ -465,9 +482,10 @@ class _Replayer:
             self.triggers[(new, n)] = replace(trigger, table=new)
         for key, index in self.indexes.touching(old):
             self.indexes[key] = replace(index, table=new)
-        for t in self.tables.values():
-            if t.partition_of == old:
-                t.partition_of = new
+        if state.partitioned:  # its partitions name it as their parent
+            for t in self.tables.values():
+                if t.partition_of == old:
+                    t.partition_of = new
 
     def rename_column(self, state: _TableState, old: str, new: str, if_exists: bool = False) -> None:
         if old not in state.columns:
@@ -651,7 +669,8 @@ class _Replayer:
                                             + [f"policy {n} on {t}" for t, n in using]))
         for key in using:
             del self.policies[key]
-        for child in [t.name for t in self.tables.values() if t.partition_of == name]:
+        children = [t.name for t in self.tables.values() if t.partition_of == name] if self.tables[name].partitioned else []
+        for child in children:
             self.drop_table(child, cascade, st)
         state = self.tables.pop(name)
         for uname in [state.primary_key_name, *state.uniques]:
@@ -764,7 +783,7 @@ class _Replayer:
             self.table(table)
         execute = props.args.get("execute")
         func = execute.this if execute is not None else None
-        fname = func.sql(dialect=DIALECT, copy=False).split("(")[0].lower() if func is not None else ""
+        fname = to_sql(func).split("(")[0].lower() if func is not None else ""
         events = tuple(str(e.this).upper() for e in props.args.get("events") or [])
         name = ident(node.this)
         self.triggers[(table, name)] = Trigger(name, table, self.plain_qname(fname), str(props.args.get("timing") or ""),
@@ -776,7 +795,7 @@ class _Replayer:
         self.table(table)
         params = index.args.get("params")
         elements = [c.this for c in (params.args.get("columns") or [] if params else [])]
-        columns = tuple(ident(c) if isinstance(c, exp.Column) else c.sql(dialect=DIALECT, copy=False) for c in elements)
+        columns = tuple(ident(c) if isinstance(c, exp.Column) else to_sql(c) for c in elements)
         schema = table.split(".", 1)[0]
         if index.this is not None:
             name = ident(index.this)
@@ -816,9 +835,9 @@ def _index_label(node: exp.Expression) -> str:
         return ident(node.this)
     if isinstance(node, exp.Cast):
         inner = _index_label(node.this)
-        return inner if inner != "expr" else node.to.sql(dialect=DIALECT).lower().split("(")[0]
+        return inner if inner != "expr" else to_sql(node.to, copy=True).lower().split("(")[0]
     if isinstance(node, (exp.Func, exp.Dot)):
-        m = re.match(r'\s*(?:(?:\w+|"[^"]*")\.)*"?(\w+)"?\s*\(', node.sql(dialect=DIALECT))
+        m = re.match(r'\s*(?:(?:\w+|"[^"]*")\.)*"?(\w+)"?\s*\(', to_sql(node, copy=True))
         if m:
             return m.group(1).lower()
     return "expr"
