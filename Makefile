@@ -47,10 +47,8 @@ clean:
 # papermill on MIGRATIONS/MANIFEST (paths as given to make; papermill runs from this folder) into
 # $(REPORTS)/notebooks/: the executed notebook, NAME.html with code, NAME.meeting.html without, and
 # for the decisions notebook NAME.slides.html (reveal.js, without code; reveal.js itself loads from
-# its CDN when the slides open). The templates in notebooks/export/ add each figure's alt text.
+# its CDN when the slides open): `schemalens notebooks`, see lib/schemalens/notebook_reports.py.
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
-SLIDES    := 3.0-decisions
-EXPORT    := $(BIN)/jupyter nbconvert --log-level WARN
 
 .PHONY: notebooks notebook-reports
 
@@ -59,17 +57,4 @@ notebooks: $(STAMP)
 		--ExecutePreprocessor.record_timing=False $(NOTEBOOKS)
 
 notebook-reports: $(STAMP)
-	@mkdir -p $(REPORTS)/notebooks
-	@set -e; for nb in $(NOTEBOOKS); do \
-		name=$$(basename $$nb .ipynb); out=$(REPORTS)/notebooks/$$name; \
-		echo "$$nb -> $$out.ipynb, $$out.html, $$out.meeting.html"; \
-		$(BIN)/papermill --cwd . --kernel python3 --no-progress-bar --log-level WARNING $$nb $$out.ipynb \
-			-p migrations "$(MIGRATIONS)" -p manifest "$(MANIFEST)"; \
-		$(EXPORT) --to html --template-file notebooks/export/html.j2 $$out.ipynb --output $$name; \
-		$(EXPORT) --to html --template-file notebooks/export/html.j2 --no-input $$out.ipynb --output $$name.meeting; \
-		if [ "$$name" = "$(SLIDES)" ]; then \
-			echo "$$nb -> $$out.slides.html"; \
-			$(EXPORT) --to slides --template-file notebooks/export/slides.j2 --no-input \
-				--SlidesExporter.reveal_scroll=True $$out.ipynb --output $$name; \
-		fi; \
-	done
+	$(BIN)/schemalens notebooks $(MIGRATIONS) $(NOTEBOOKS) --manifest $(MANIFEST) --output $(REPORTS)/notebooks

@@ -4,7 +4,7 @@ nbval (pytest's notebooks/ collection) checks the committed outputs on the RevOS
 the way `make notebook-reports` does (only `migrations` and `manifest` given), on data/acme, whose names
 share nothing with RevOS and which has no seed file: its three decisions get their sections, the kind
 it does not open (the root entity) says so, every option is rehearsed (proven, on empty tables), and
-the exports with the templates of notebooks/export/ carry the decisions, the SQL highlighted, and the
+the exports (schemalens.notebook_reports, as `make report` writes them) carry the decisions, the SQL highlighted, and the
 impact pictures with their alt text, but no code.
 """
 
@@ -17,11 +17,11 @@ from pathlib import Path
 import nbformat
 import papermill
 import pytest
-from nbconvert import HTMLExporter, SlidesExporter
+
+from schemalens import notebook_reports
 
 ROOT = Path(__file__).parents[1]
 NOTEBOOK = ROOT / "notebooks" / "3.0-decisions.ipynb"
-TEMPLATES = ROOT / "notebooks" / "export"
 ACME = ROOT / "data" / "acme"
 DECISIONS = ("foreign-key-tasks-assignee_id", "proposed-hierarchy", "scope-of-api_keys")
 
@@ -71,9 +71,8 @@ def visible_outside_repo(page: str) -> str:
 
 
 def test_meeting_html_and_slides_have_the_decisions_pictures_and_sql_but_no_code(decided) -> None:
-    html, _ = HTMLExporter(template_file=str(TEMPLATES / "html.j2"), exclude_input=True).from_notebook_node(decided)
-    slides, _ = SlidesExporter(template_file=str(TEMPLATES / "slides.j2"), exclude_input=True,
-                               reveal_scroll=True).from_notebook_node(decided)
+    html = notebook_reports.html(decided, code=False)  # what `make report` writes (schemalens notebooks)
+    slides = notebook_reports.slides(decided)
     for page in (html, slides):
         for decision in DECISIONS:
             assert decision in page, decision

@@ -78,3 +78,23 @@ def test_notebooks_are_thin_parameterised_and_committed_executed(path: Path) -> 
     counts = [c["execution_count"] for c in code]
     assert counts == list(range(1, len(code) + 1)), "executed top to bottom in one run"
     assert str(ROOT) not in path.read_text(encoding="utf-8")
+
+
+def test_the_notebooks_command_writes_reports_and_names_a_failing_cell(tmp_path: Path, capsys) -> None:
+    from schemalens import cli
+
+    notebook = ROOT / "notebooks" / "1.0-explore-schema.ipynb"
+    args = ["notebooks", str(ACME / "migrations"), str(notebook), "--manifest", str(ACME / "manifest.yaml")]
+    assert cli.main([*args, "--output", str(tmp_path / "ok"), "-p", "focus=tasks"]) == 0
+    assert sorted(p.name for p in (tmp_path / "ok").iterdir()) == [
+        "1.0-explore-schema.html", "1.0-explore-schema.ipynb", "1.0-explore-schema.meeting.html"]
+    meeting = (tmp_path / "ok" / "1.0-explore-schema.meeting.html").read_text()
+    assert "public.task_labels" in meeting and "load_schema" not in meeting
+    assert re.search(r'<img alt="Neighbourhood of tasks[^"]*"', meeting)  # the figure's alt text
+    capsys.readouterr()
+    missing = tmp_path / "nowhere"
+    bad = ["notebooks", str(missing), str(notebook), "--manifest", str(ACME / "manifest.yaml")]
+    assert cli.main([*bad, "--output", str(tmp_path / "bad")]) == 2
+    err = capsys.readouterr().err
+    assert f"schemalens: error: {notebook}: cell " in err and "failed: " in err and str(missing) in err
+    assert (tmp_path / "bad" / "1.0-explore-schema.ipynb").exists()  # kept, with the error, for reading

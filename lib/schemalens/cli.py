@@ -19,7 +19,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from schemalens import load_schema
+from schemalens import load_schema, tune_gc
 from schemalens.errors import SchemalensError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -119,6 +119,26 @@ def cmd_decisions(args: argparse.Namespace) -> int:
         print(f"schemalens: rehearsed {len(rehearsals)} options: {counts}", file=sys.stderr)
         if rehearsals.counts().get("failed"):
             return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def cmd_notebooks(args: argparse.Namespace) -> int:
+    from schemalens.errors import InputError
+    from schemalens.notebook_reports import write_reports
+
+    notebooks = args.notebook or sorted(Path("notebooks").glob("*.ipynb"))
+    if not notebooks:
+        raise InputError("no notebook given and none in ./notebooks", "notebooks")
+    parameters = {"migrations": args.dir, "manifest": args.manifest}
+    for item in args.parameter or ():
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise InputError(f"-p {item}: expected NAME=VALUE")
+        parameters[key] = value
+    for path in notebooks:
+        print(f"schemalens: running {path}", file=sys.stderr)
+        written = write_reports([path], args.output, parameters)
+        print(f"schemalens: wrote {', '.join(str(w) for w in written)}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -224,10 +244,31 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--seed", metavar="FILE", help="rows to rehearse with (default: seed.sql beside the "
                    "migrations folder, as Supabase keeps it, if there is one)")
     d.set_defaults(func=cmd_decisions)
+
+    n = sub.add_parser(
+        "notebooks",
+        help="run the notebooks on a migration folder and export them: HTML, meeting HTML, slides",
+        description="Run each notebook with papermill (parameters migrations=DIR and manifest=FILE, paths as "
+        "seen from the current folder) and write into --output: NAME.ipynb (executed), NAME.html (with code), "
+        "NAME.meeting.html (without code) and, for 3.0-decisions, NAME.slides.html (reveal.js). Exit 0, or 2 "
+        "when a notebook is missing or one of its cells fails (named, with the error).",
+        epilog="example: schemalens notebooks data/acme/migrations notebooks/3.0-decisions.ipynb "
+        "--manifest data/acme/manifest.yaml --output reports/notebooks (the notebooks follow DIR)",
+    )
+    n.add_argument("dir", help="folder of migration files (the notebooks' migrations parameter)")
+    n.add_argument("notebook", nargs="*", type=Path,
+                   help="the notebooks to run (default: every notebooks/*.ipynb, in name order)")
+    n.add_argument("--manifest", "-m", required=True, help="the plan's manifest.yaml (the manifest parameter)")
+    n.add_argument("--output", "-o", default="reports/notebooks", help="the folder to write into "
+                   "(default: reports/notebooks)")
+    n.add_argument("-p", "--parameter", action="append", metavar="NAME=VALUE",
+                   help="another notebook parameter, as a string (repeatable), e.g. -p seed=data/x/seed.sql")
+    n.set_defaults(func=cmd_notebooks)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    tune_gc()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

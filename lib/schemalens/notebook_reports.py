@@ -1,0 +1,93 @@
+"""Notebooks as reports: run each on a migration folder and manifest, and export it for a meeting.
+
+:func:`write_reports` is what ``make notebook-reports`` runs (``schemalens notebooks``). For each
+notebook, papermill executes it with the given parameters (``migrations``, ``manifest``, paths as the
+working directory sees them) into ``folder/NAME.ipynb``, and nbconvert writes beside it:
+
+* ``NAME.html``: the whole notebook, code included, for engineers;
+* ``NAME.meeting.html``: narrative and outputs only, for a meeting;
+* ``NAME.slides.html`` for the notebooks in ``slides`` (default ``3.0-decisions``): reveal.js slides
+  without code, long slides scrolling. reveal.js itself loads from its CDN when the slides open.
+
+The templates in ``templates/`` are nbconvert's, plus each figure's alt text (:mod:`schemalens.plot`
+stores the figure's title as the PNG's ``alt`` metadata; nbconvert's templates leave it out). A cell that
+fails stops that notebook with an :class:`~schemalens.errors.InputError` naming the notebook, the cell
+and the error; the executed notebook, error included, is kept for reading.
+
+Exports run in this process (one nbconvert for all files), papermill starts one kernel per notebook.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from schemalens.errors import InputError
+
+SLIDES = ("3.0-decisions",)
+TEMPLATES = importlib.resources.files("schemalens") / "templates"
+
+
+def html(nb: Any, code: bool = True) -> str:
+    """The notebook as one HTML page (``code=False``: for a meeting, outputs and narrative only)."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_file=str(TEMPLATES / "html.j2"), exclude_input=not code)
+    return exporter.from_notebook_node(nb)[0]
+
+
+def slides(nb: Any) -> str:
+    """The notebook as reveal.js slides without code; a slide longer than the screen scrolls."""
+    from nbconvert import SlidesExporter
+
+    exporter = SlidesExporter(template_file=str(TEMPLATES / "slides.j2"), exclude_input=True, reveal_scroll=True)
+    return exporter.from_notebook_node(nb)[0]
+
+
+def run(notebook: str | Path, output: str | Path, parameters: Mapping[str, Any], cwd: str | Path = ".") -> Any:
+    """Execute ``notebook`` with papermill into ``output`` (kernel ``python3``, working directory ``cwd``)."""
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    try:
+        papermill.execute_notebook(str(notebook), str(output), parameters=dict(parameters), cwd=str(cwd),
+                                   kernel_name="python3", progress_bar=False, log_output=False)
+    except PapermillExecutionError as e:
+        reason = f"{e.ename}: {e.evalue}".strip().splitlines()[0]
+        raise InputError(f"cell {e.exec_count} failed: {reason} (the run, with its error: {output})",
+                         str(notebook)) from None
+    return nbformat.read(str(output), as_version=4)
+
+
+def write_reports(
+    notebooks: Iterable[str | Path],
+    folder: str | Path,
+    parameters: Mapping[str, Any],
+    cwd: str | Path = ".",
+    slides_of: Iterable[str] = SLIDES,
+) -> list[Path]:
+    """Run each notebook on ``parameters`` and write its reports into ``folder``; the files written."""
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    slides_of = set(slides_of)
+    written: list[Path] = []
+    for notebook in notebooks:
+        path = Path(notebook)
+        if not path.is_file():
+            raise InputError("no such notebook", str(path))
+        name = path.stem
+        nb = run(path, out / path.name, parameters, cwd)
+        pages = {f"{name}.html": html(nb), f"{name}.meeting.html": html(nb, code=False)}
+        if name in slides_of:
+            pages[f"{name}.slides.html"] = slides(nb)
+        written.append(out / path.name)
+        for file, text in pages.items():
+            (out / file).write_text(text, encoding="utf-8")
+            written.append(out / file)
+    return written
+
+
+__all__ = ["SLIDES", "TEMPLATES", "html", "run", "slides", "write_reports"]
