@@ -133,7 +133,7 @@ def test_revos_picture_shows_the_counterpart_and_the_actual_path(revos) -> None:
 
 def test_markdown_views(revos, acme) -> None:
     s = views.summary(revos)._repr_markdown_()
-    assert s.startswith("**8 critical**, **5 warning** and 4 informational findings from 27 migration files")
+    assert s.startswith("**8 critical**, **4 warning** and 5 informational findings from 27 migration files")
     assert "`tenants` → `agencies`" in s and s.count("\n| ") == len(revos) + 1
     assert "(1 different parent" not in views.summary(acme)._repr_markdown_()  # that is the picture's title
     tree = views.revised_understanding(revos)._repr_markdown_()

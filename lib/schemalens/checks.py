@@ -1,6 +1,10 @@
 """General checks on the actual schema, whatever the plan says: ``rls-disabled``,
 ``table-without-policy``, ``unindexed-foreign-key`` and ``unreachable-from-root``.
 
+``rls-disabled`` concerns tables the API roles (``anon``, ``authenticated``) can read or write: Supabase's
+default privileges give them every new ``public`` table, and the migrations' GRANT and REVOKE statements
+are replayed on top (a table revoked from both is not exposed, so RLS being off is no finding).
+
 They look at ``public`` tables only (the schema an API exposes) and never at names.
 """
 
@@ -16,28 +20,53 @@ def _public(ctx: Context):
 
 
 def rls_disabled(ctx: Context) -> list[Finding]:
-    return [
-        Finding(
+    out = []
+    for t in _public(ctx):
+        if t.rls_enabled:
+            continue
+        if t.api_access:
+            out.append(Finding(
+                "rls-disabled",
+                "warning",
+                f"Row level security is off on `{short(t.name)}`",
+                "every exposed table enforces row level security",
+                f"`{short(t.name)}` never enables RLS",
+                tuple(ctx.table_evidence(t.name)),
+                f"Any role with table privileges reads and writes every row of `{short(t.name)}` "
+                "(Supabase grants the "
+                "API roles access to new public tables by default).",
+                "enable-rls",
+                (
+                    "Option A: Enable RLS and add policies",
+                    "Option B: Keep it off and revoke the API roles' privileges (document why)",
+                ),
+                t.name,
+                {"table": t.name, "api_access": list(t.api_access)},
+            ))
+            continue
+        holders = [role for role, _ in t.grants or ()]
+        held = f"only {', '.join(f'`{r}`' for r in holders)} hold{'s' if len(holders) == 1 else ''} privileges" \
+            if holders else "no role but its owner holds privileges"
+        grants = [ctx.sources.evidence(t.grants_source, "the API roles' privileges are revoked here")] \
+            if t.grants_source.file else []
+        out.append(Finding(
             "rls-disabled",
-            "warning",
-            f"Row level security is off on `{short(t.name)}`",
+            "info",
+            f"Row level security is off on `{short(t.name)}`, which the API roles cannot reach",
             "every exposed table enforces row level security",
-            f"`{short(t.name)}` never enables RLS",
-            tuple(ctx.table_evidence(t.name)),
-            f"Any role with table privileges reads and writes every row of `{short(t.name)}` "
-            "(Supabase grants the "
-            "API roles access to new public tables by default).",
+            f"`{short(t.name)}` never enables RLS; `anon` and `authenticated` hold no privilege on it ({held})",
+            (*ctx.table_evidence(t.name), *grants),
+            "Not exposed through the API today. A later GRANT to `anon` or `authenticated` (or to PUBLIC) would "
+            "expose every row, with nothing to filter them.",
             "enable-rls",
             (
-                "Option A: Enable RLS and add policies",
-                "Option B: Keep it off and revoke the API roles' privileges (document why)",
+                "Option A: Enable RLS anyway, without policies (defence in depth: a later grant exposes nothing)",
+                "Option B: Keep it off; the revoked privileges are the protection (document why)",
             ),
             t.name,
-            {"table": t.name},
-        )
-        for t in _public(ctx)
-        if not t.rls_enabled
-    ]
+            {"table": t.name, "api_access": []},
+        ))
+    return out
 
 
 def tables_without_policy(ctx: Context) -> list[Finding]:

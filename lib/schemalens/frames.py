@@ -26,7 +26,8 @@ STATUSES = ("understood", "not analysed", "unparsed")
 
 def _rls(schema: Schema, table: str, enabled: bool) -> str:
     if not enabled:
-        return "off"
+        t = schema.table(table)
+        return "off" if t is None or t.api_access else "off, not exposed"
     return "on" if schema.policies_on(table) else "on, no policy"
 
 
@@ -69,16 +70,18 @@ def coverage_frame(schema: Schema) -> pd.DataFrame:
 
 
 def rls_frame(schema: Schema) -> pd.DataFrame:
-    """One row per table: RLS enabled and forced, policies and the commands they cover, a status word."""
+    """One row per table: RLS enabled and forced, policies and the commands they cover, the row privileges
+    Supabase's API roles hold (``none``: revoked, the table is not exposed), a status word."""
     rows = []
     for t in sorted(schema.tables, key=lambda t: t.name):
         policies = schema.policies_on(t.name)
         commands = sorted({p.command for p in policies})
         rows.append({"table": t.name, "rls_enabled": t.rls_enabled, "rls_forced": t.rls_forced,
                      "policies": len(policies), "commands": ", ".join(commands),
+                     "api_access": ", ".join(t.api_access) or "none",
                      "status": _rls(schema, t.name, t.rls_enabled)})
     return pd.DataFrame(rows, columns=["table", "rls_enabled", "rls_forced", "policies", "commands",
-                                       "status"])
+                                       "api_access", "status"])
 
 
 def unparsed_frame(schema: Schema) -> pd.DataFrame:

@@ -32,6 +32,23 @@ class Source:
 NOWHERE = Source("", 0)
 
 
+TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER", "MAINTAIN")
+ROW_PRIVILEGES = TABLE_PRIVILEGES[:4]
+API_ROLES = ("anon", "authenticated")  # Supabase's roles for requests through its API
+SUPABASE_ROLES = ("anon", "authenticated", "service_role")
+
+
+def default_grants(table: str) -> dict[str, tuple[str, ...]]:
+    """The privileges a table has when created: Supabase's default privileges give its roles every
+    privilege on new tables in ``public`` (``ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT ALL ON
+    TABLES TO anon, authenticated, service_role``); tables elsewhere belong to their owner only.
+
+    >>> default_grants("public.t")["anon"][:2], default_grants("private.t")
+    (('SELECT', 'INSERT'), {})
+    """
+    return {r: TABLE_PRIVILEGES for r in SUPABASE_ROLES} if table.startswith("public.") else {}
+
+
 def truncate_identifier(name: str) -> str:
     """Cut an identifier to 63 bytes as PostgreSQL does (never inside a UTF-8 character).
 
@@ -119,9 +136,25 @@ class Table:
     rls_forced: bool = False
     partition_of: str | None = None
     source: Source = _src()
+    # ``(role, privileges)`` once a GRANT or REVOKE names the table (or every table of its schema);
+    # None: nothing did, so the defaults hold (see :func:`default_grants`)
+    grants: tuple[tuple[str, tuple[str, ...]], ...] | None = None
+    grants_source: Source = _src()  # the last GRANT or REVOKE naming an API role (or PUBLIC) on it
 
     def column(self, name: str) -> Column | None:
         return next((c for c in self.columns if c.name == name), None)
+
+    def privileges(self, role: str) -> tuple[str, ...]:
+        """What ``role`` holds on the table, directly or through PUBLIC (column privileges end in
+        ``(columns)``)."""
+        held = default_grants(self.name) if self.grants is None else dict(self.grants)
+        return tuple(sorted(set(held.get(role, ())) | set(held.get("public", ()))))
+
+    @property
+    def api_access(self) -> tuple[str, ...]:
+        """The row privileges (SELECT, INSERT, UPDATE, DELETE) that Supabase's API roles hold on it."""
+        return tuple(p for p in ROW_PRIVILEGES
+                     if any(h.split()[0] == p for role in API_ROLES for h in self.privileges(role)))
 
     @property
     def column_names(self) -> tuple[str, ...]:

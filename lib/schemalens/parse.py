@@ -61,6 +61,20 @@ class Statement:
 
 
 @dataclass(frozen=True)
+class PrivilegeStmt:
+    """``GRANT``/``REVOKE`` privileges ON objects TO/FROM roles (role membership grants: ``on="role"``)."""
+
+    action: str  # grant | revoke
+    privileges: tuple[str, ...]  # upper case; ALL [PRIVILEGES] is ("ALL",)
+    on: str  # table | all tables | sequence | function | schema | role | … (the object kind, lower case)
+    tables: tuple[exp.Table, ...] = ()  # on == "table"
+    schemas: tuple[str, ...] = ()  # on == "all tables": ALL TABLES IN SCHEMA …
+    roles: tuple[str, ...] = ()  # lower case; PUBLIC is "public"
+    columns: bool = False  # column privileges, e.g. SELECT (email): the table-level ones are unchanged
+    grant_option_only: bool = False  # REVOKE GRANT OPTION FOR: the privileges themselves stay
+
+
+@dataclass(frozen=True)
 class PolicyStmt:
     action: str  # create | alter | drop
     name: str
@@ -601,9 +615,56 @@ def _alter_trigger(text: str, tokens: list[Token], source: Source) -> Statement 
     return Statement(source, text, "alter trigger", node, UNDERSTOOD, "", source.line - 1)
 
 
+_OBJECT_KINDS = ("TABLE", "SEQUENCE", "FUNCTION", "PROCEDURE", "ROUTINE", "SCHEMA", "DATABASE", "TYPE", "DOMAIN",
+                 "LANGUAGE", "TABLESPACE", "FOREIGN", "LARGE", "PARAMETER")
+_ROLE_END = ("WITH", "GRANTED", "CASCADE", "RESTRICT")
+
+
+def _comma_groups(tokens: list[Token]) -> list[list[Token]]:
+    """Tokens split at the commas outside parentheses."""
+    groups: list[list[Token]] = [[]]
+    depth = 0
+    for t in tokens:
+        if t.token_type == TokenType.L_PAREN:
+            depth += 1
+        elif t.token_type == TokenType.R_PAREN:
+            depth -= 1
+        if t.token_type == TokenType.COMMA and depth == 0:
+            groups.append([])
+        else:
+            groups[-1].append(t)
+    return [g for g in groups if g]
+
+
 def _privileges(text: str, tokens: list[Token], source: Source) -> Statement:
-    """GRANT / REVOKE change privileges, not the schema model; sqlglot raises on some forms."""
-    return Statement(source, text, tokens[0].text.lower(), None, UNDERSTOOD, "", source.line - 1)
+    """GRANT / REVOKE, read from the tokens (sqlglot keeps several forms opaque): what the privileges
+    are, on which tables (or every table of a schema), for which roles."""
+    up = _upper(tokens)
+    action = up[0].lower()
+    i, grant_option_only = 1, False
+    if up[1:4] == ["GRANT", "OPTION", "FOR"]:
+        i, grant_option_only = 4, True
+    on = up.index("ON") if "ON" in up else None
+    to = next((j for j in range(i, len(up)) if up[j] == ("TO" if action == "grant" else "FROM")), None)
+    if on is None or to is None or on > to:  # GRANT role TO user: membership, not privileges on objects
+        return Statement(source, text, action, PrivilegeStmt(action, (), "role"), UNDERSTOOD, "", source.line - 1)
+    groups = _comma_groups(tokens[i:on])
+    privileges = tuple(" ".join(_upper(g[:1])) or g[0].text.upper() for g in groups)
+    privileges = tuple("ALL" if p.startswith("ALL") else p for p in privileges)
+    columns = any(t.token_type == TokenType.L_PAREN for g in groups for t in g)
+    j, kind, schemas, tables = on + 1, "table", (), ()
+    if up[j:j + 1] == ["ALL"] and up[j + 2:j + 4] == ["IN", "SCHEMA"]:
+        kind = f"all {up[j + 1].lower()}"
+        schemas = tuple(_token_name(g[0]) for g in _comma_groups(tokens[j + 4:to]))
+    else:
+        if up[j] in _OBJECT_KINDS:
+            kind, j = up[j].lower(), j + 1
+        if kind == "table":
+            tables = tuple(_tokens_table(g) for g in _comma_groups(tokens[j:to]))
+    end = next((k for k in range(to + 1, len(up)) if up[k] in _ROLE_END), len(up))
+    roles = tuple(_token_name(g[-1]) for g in _comma_groups(tokens[to + 1:end]))  # GROUP name: the name
+    node = PrivilegeStmt(action, privileges, kind, tables, schemas, roles, columns, grant_option_only)
+    return Statement(source, text, action, node, UNDERSTOOD, "", source.line - 1)
 
 
 def _extension(text: str, tokens: list[Token], source: Source) -> Statement:

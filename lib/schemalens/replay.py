@@ -22,10 +22,10 @@ from sqlglot import exp
 
 from schemalens.model import (
     Column, EnumType, ForeignKey, Function, Index, Policy, Schema, Source, Table, Trigger, UniqueConstraint,
-    Unparsed, View, build_schema, truncate_identifier,
+    API_ROLES, NOWHERE, TABLE_PRIVILEGES, Unparsed, View, build_schema, default_grants, truncate_identifier,
 )
 from schemalens.parse import (
-    NOT_ANALYSED, UNPARSED, AlterTypeStmt, ConstraintStmt, DropNamesStmt, FunctionStmt, PolicyStmt,
+    NOT_ANALYSED, UNPARSED, AlterTypeStmt, ConstraintStmt, DropNamesStmt, FunctionStmt, PolicyStmt, PrivilegeStmt,
     RlsStmt, Statement, column_references, ident, lower_unquoted, mentions, replace_spans, table_name,
     table_references, to_sql, write_identifier,
 )
@@ -184,11 +184,15 @@ class _TableState:
     rls_forced: bool = False
     partition_of: str | None = None
     partitioned: bool = False  # some table was created as a partition of this one
+    grants: dict[str, set[str]] | None = None  # None: the defaults (model.default_grants)
+    grants_source: Source | None = None
 
     def freeze(self) -> Table:
+        grants = None if self.grants is None else tuple(
+            (role, tuple(sorted(privs))) for role, privs in sorted(self.grants.items()) if privs)
         return Table(self.name, tuple(self.columns.values()), self.primary_key, self.primary_key_name,
                      tuple(sorted(self.uniques.values(), key=lambda u: u.name)), self.rls_enabled, self.rls_forced,
-                     self.partition_of, self.source)
+                     self.partition_of, self.source, grants, self.grants_source or NOWHERE)
 
 
 class _Replayer:
@@ -279,6 +283,33 @@ class _Replayer:
             if line:
                 return Source(st.source.file, st.line_offset + line)
         return st.source
+
+    # GRANT / REVOKE ---------------------------------------------------------------------
+    def _grant(self, node: PrivilegeStmt, st: Statement) -> None:
+        for state in self._privilege_tables(node):
+            if state.grants is None:
+                state.grants = {r: set(p) for r, p in default_grants(state.name).items()}
+            if set(node.roles) & {*API_ROLES, "public"}:
+                state.grants_source = st.source
+            privileges = TABLE_PRIVILEGES if node.privileges == ("ALL",) else node.privileges
+            for role in node.roles:
+                held = state.grants.setdefault(role, set())
+                if node.action == "grant":
+                    held.update(f"{p} (columns)" if node.columns else p for p in privileges)
+                elif not node.columns and not node.grant_option_only:
+                    held.difference_update(privileges)
+                    if node.privileges == ("ALL",):  # REVOKE ALL takes column privileges too
+                        held.difference_update({h for h in held if h.endswith("(columns)")})
+
+    _revoke = _grant
+
+    def _privilege_tables(self, node: PrivilegeStmt) -> list[_TableState]:
+        """The tables a GRANT/REVOKE names (a name that is no table, e.g. a view or sequence, is skipped)."""
+        if node.on == "all tables":
+            return [t for t in self.tables.values() if t.name.split(".", 1)[0] in node.schemas]
+        if node.on != "table":
+            return []
+        return [t for t in (self.tables.get(self.qname(tbl)) for tbl in node.tables) if t is not None]
 
     # CREATE TABLE -----------------------------------------------------------------------
     def _create_table(self, node: exp.Create, st: Statement) -> None:
