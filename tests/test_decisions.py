@@ -27,6 +27,7 @@ from schemalens.decisions import Decisions, decide
 from schemalens.diff import diff_schemas
 from schemalens.errors import ApplyError
 from schemalens.migrations import discover
+from schemalens.rehearse import privileges
 from schemalens.rehearse import row_checksums as checksums
 from schemalens.sqlgen import LOCK_MODES, RESERVED, ident, literal, table
 
@@ -188,6 +189,11 @@ def _fk(conn, name: str) -> tuple | None:
     return found[0] if found else None
 
 
+def _api_access(conn, rel: str) -> set[tuple[str, str]]:
+    return {(role, p) for role in ("anon", "authenticated") for p in ("SELECT", "INSERT", "UPDATE", "DELETE")
+            if rows(conn, f"SELECT has_table_privilege('{role}', '{rel}', '{p}')")[0][0]}
+
+
 def intended(sample: str, option, conn, before, after) -> None:
     key = (option.decision, option.key)
     if sample == "acme":
@@ -198,6 +204,13 @@ def intended(sample: str, option, conn, before, after) -> None:
             assert text.startswith("Soft reference to members.id")
         elif key == ("scope-of-api_keys", "B"):
             assert rows(conn, "SELECT count(workspace_id) FROM api_keys") == [(1,)]
+        elif key == ("enable-rls", "A"):  # exposed: RLS on, and a policy along audit_log's route to the root
+            assert after.table("audit_log").rls_enabled
+            [policy] = after.policies_on("audit_log")
+            assert policy.using.startswith("(organisation_id IN ( SELECT workspaces.organisation_id")
+            assert "(members.id = auth.uid())" in policy.using and policy.command == "ALL"
+        elif key == ("enable-rls", "B"):
+            assert _api_access(conn, "public.audit_log") == set()
         elif option.decision == "proposed-hierarchy":
             parent = {"A": "public.workspaces", "B": "public.organisations"}[option.key]
             assert [fk.ref_table for fk in after.foreign_keys_from("invoices")] == [parent]
@@ -211,6 +224,12 @@ def intended(sample: str, option, conn, before, after) -> None:
         )
         assert _fk(conn, "clients_tenant_id_fkey") == ("clients", "tenants", True)
         assert rows(conn, "SELECT count(*) FROM tenants")[0][0] == 3
+    elif key == ("enable-rls", "A"):  # webhook_events has no route to the root: RLS on, no policy
+        assert after.table("webhook_events").rls_enabled and not after.policies_on("webhook_events")
+    elif key == ("enable-rls", "B"):  # already revoked: nothing changes
+        assert _api_access(conn, "public.webhook_events") == set()
+    elif key == ("index-foreign-keys", "A"):
+        assert [i.columns for i in after.indexes if i.table == "public.instruction_cartridges"] == [("user_id",)]
     elif key == ("user-mapping", "A"):
         assert _fk(conn, "users_id_fkey") == ("users", "auth.users", True)  # validated after the resolve
     elif key == ("user-mapping", "B"):
@@ -291,6 +310,7 @@ def test_option_forward_and_back(sample: str, option, pg_db: psycopg.Connection)
         postgres.apply_sql(pg_db, resolve[1], "resolve.sql")
     assert all(n == 0 for c in option.checks_for("before up") if c.blocking for n in [count(pg_db, c.sql)])
     sums, columns = checksums(pg_db)
+    granted = privileges(pg_db)
     postgres.apply_sql(pg_db, option.script("up"), "up.sql")
     for stage in option.stages:
         if resolve and resolve[0] == stage.name:
@@ -303,7 +323,8 @@ def test_option_forward_and_back(sample: str, option, pg_db: psycopg.Connection)
         postgres.apply_sql(pg_db, option.script(stage.name), f"{stage.name}.sql")
     after = live.introspect(pg_db, base)
     intended(sample, option, pg_db, before, after)
-    assert bool(diff_schemas(before, after)) == any(not s.sql.startswith("COMMENT") for s in option.up)
+    schema_changes = [s for s in option.up if not s.sql.startswith(("COMMENT", "GRANT", "REVOKE"))]
+    assert bool(diff_schemas(before, after)) == bool(schema_changes)
     assert checksums(pg_db, columns)[0] == sums, "up.sql changed the rows it should keep"
     assert all(n == 0 for c in option.checks_for("before down") if c.blocking for n in [count(pg_db, c.sql)])
     postgres.apply_sql(pg_db, option.script("down"), "down.sql")
@@ -312,6 +333,7 @@ def test_option_forward_and_back(sample: str, option, pg_db: psycopg.Connection)
         f"down.sql did not restore the catalog:\n{diff_schemas(before, restored)}"
     )
     assert checksums(pg_db, columns)[0] == sums, "down.sql did not give back the rows"
+    assert privileges(pg_db) == granted, "down.sql did not give back the privileges"
     if option.decision == "user-mapping" and option.key == "B":
         assert rows(pg_db, "SELECT col_description('public.users'::regclass, 1)")[0][0] is None
 
@@ -383,12 +405,16 @@ def test_the_seeds_decisions_and_options() -> None:
         "user-mapping": ["A", "B", "C"],
         "proposed-hierarchy": ["A", "B"],
         "scope-of-cartridges": ["A", "B", "C", "D"],
+        "enable-rls": ["A", "B"],
+        "index-foreign-keys": ["A", "B"],
     }
     assert {d.id: d.recommended for d in DECISIONS["revos"]} == {
         "root-entity": "B",
         "user-mapping": "B",
         "proposed-hierarchy": "A",
         "scope-of-cartridges": "C",
+        "enable-rls": "B",  # webhook_events: the API roles hold nothing already
+        "index-foreign-keys": "A",
     }
     unsafe = {(o.decision, o.key) for o in DECISIONS["revos"].options() if o.is_unsafe}
     assert unsafe == {("scope-of-cartridges", k) for k in "BCD"}
@@ -397,7 +423,9 @@ def test_the_seeds_decisions_and_options() -> None:
         "foreign-key-tasks-assignee_id": ["A", "B"],
         "proposed-hierarchy": ["A", "B"],
         "scope-of-api_keys": ["A", "B"],
+        "enable-rls": ["A", "B"],
     }
+    assert DECISIONS["acme"]["enable-rls"].recommended == "A"  # audit_log is exposed
     assert dict(DECISIONS["revos"].skipped).keys() >= {"project-ref", "rewrite-documents"}
 
 

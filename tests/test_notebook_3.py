@@ -2,7 +2,7 @@
 
 nbval (pytest's notebooks/ collection) checks the committed outputs on the RevOS sample; this runs 3.0
 the way `make notebook-reports` does (only `migrations` and `manifest` given), on data/acme, whose names
-share nothing with RevOS and which has no seed file: its three decisions get their sections, the kind
+share nothing with RevOS and which has no seed file: its four decisions get their sections, the kind
 it does not open (the root entity) says so, every option is rehearsed (proven, on empty tables), and
 the exports (schemalens.notebook_reports, as `make report` writes them) carry the decisions, the SQL highlighted, and the
 impact pictures with their alt text, but no code.
@@ -23,7 +23,7 @@ from schemalens import notebook_reports
 ROOT = Path(__file__).parents[1]
 NOTEBOOK = ROOT / "notebooks" / "3.0-decisions.ipynb"
 ACME = ROOT / "data" / "acme"
-DECISIONS = ("foreign-key-tasks-assignee_id", "proposed-hierarchy", "scope-of-api_keys")
+DECISIONS = ("foreign-key-tasks-assignee_id", "proposed-hierarchy", "scope-of-api_keys", "enable-rls")
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +47,7 @@ def images(nb: nbformat.NotebookNode) -> list:
 def test_acme_gets_a_section_per_decision_and_every_option_rehearsed(decided) -> None:
     agenda, *rest = markdown(decided)
     assert "| 1 | The root entity: a table the plan names is another table | none in this comparison |  |" in agenda
-    assert "6 options rehearsed on" in agenda and "with no rows: 6 ✅ proven." in agenda
+    assert "8 options rehearsed on" in agenda and "with no rows: 8 ✅ proven." in agenda
     text = "\n".join(rest)
     for decision in DECISIONS:
         assert f"(`{decision}`)" in text and f"### `{decision}`: rehearsed" in text, decision
@@ -57,10 +57,11 @@ def test_acme_gets_a_section_per_decision_and_every_option_rehearsed(decided) ->
     assert "revos" not in text.lower() and "agencies" not in text and "cartridge" not in text
     summary = next(str(o.data["text/plain"]) for c in decided.cells if c.source == "meeting.summary()"
                    for o in c.outputs)
-    assert summary.count("✅ proven") == 6
+    assert summary.count("✅ proven") == 8
     alts = [o.metadata["image/png"]["alt"] for o in images(decided)]
     assert [a.split(":")[0] for a in alts] == [
-        "Impact of a change to tasks", "Impact of a change to organisations, workspaces", "Impact of a change to api_keys"]
+        "Impact of a change to tasks", "Impact of a change to organisations, workspaces", "Impact of a change to api_keys",
+        "Impact of a change to audit_log"]
     tags = [c.metadata.get("tags", []) for c in decided.cells]
     assert tags.index(["injected-parameters"]) == tags.index(["parameters"]) + 1
 
@@ -77,7 +78,7 @@ def test_meeting_html_and_slides_have_the_decisions_pictures_and_sql_but_no_code
         for decision in DECISIONS:
             assert decision in page, decision
         alts = re.findall(r'<img alt="(Impact of a change to [^"]+)"[^>]* src="data:image/png;base64,', page)
-        assert len(alts) == 3
+        assert len(alts) == 4
         assert '<span class="k">ALTER</span>' in page  # the options' SQL, highlighted
         assert "Meeting.prepare" not in page and "import pandas" not in page
         assert tempfile.gettempdir() + "/" not in visible_outside_repo(page) and "schemalens-pg-" not in page
@@ -86,5 +87,5 @@ def test_meeting_html_and_slides_have_the_decisions_pictures_and_sql_but_no_code
     # for each kind three vertical sub-slides: impact, SQL, rehearsal
     sections = [c for c in decided.cells if c.metadata.get("slideshow", {}).get("slide_type") == "slide"]
     subslides = [c for c in decided.cells if c.metadata.get("slideshow", {}).get("slide_type") == "subslide"]
-    assert len(sections) == 10 and len(subslides) == 12
+    assert len(sections) == 11 and len(subslides) == 15
     assert slides.count("<section") >= len(sections) + len(subslides)

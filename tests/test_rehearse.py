@@ -45,12 +45,12 @@ def revos(pg_server: postgres.Server):
 def test_every_revos_option_is_proven_or_refused_where_the_preflight_said(revos) -> None:
     decisions, rehearsals = revos
     assert rehearsals.seed == "seed.sql"
-    assert len(rehearsals) == len(list(decisions.options())) == 11
+    assert len(rehearsals) == len(list(decisions.options())) == 15
     verdicts = {(r.option.decision, r.option.key): r.verdict for r in rehearsals}
     refused = {k for k, v in verdicts.items() if v != "proven"}
     assert refused == {("user-mapping", "A"), ("scope-of-cartridges", "D")}
     assert all(verdicts[k] == "refused" for k in refused)
-    assert rehearsals.counts() == {"proven": 9, "refused": 2}
+    assert rehearsals.counts() == {"proven": 13, "refused": 2}
     for r in rehearsals:
         assert r.restored and r.rows_kept, r.option.slug
 
@@ -169,10 +169,10 @@ def test_a_seed_that_fails_names_its_file_and_line(pg_server, tmp_path: Path) ->
 def test_the_meeting_walks_each_kind(revos) -> None:
     decisions, rehearsals = revos
     m = Meeting(decisions, rehearsals)
-    assert [d.kind for d in decisions] == ["root", "keys", "hierarchy", "scope"]
+    assert [d.kind for d in decisions] == ["root", "keys", "hierarchy", "scope", "general", "general"]
     frame = m.summary()
-    assert len(frame) == 11 and list(frame.decision.unique()) == [d.id for d in decisions]
-    assert frame[frame.recommended == "yes"].option.tolist() == ["B", "B", "A", "C"]
+    assert len(frame) == 15 and list(frame.decision.unique()) == [d.id for d in decisions]
+    assert frame[frame.recommended == "yes"].option.tolist() == ["B", "B", "A", "C", "B", "A"]
     section = m.section("keys").text
     assert "(001_initial_schema.sql:43)" in section and "(009_add_rls_policies_all_tables.sql:27)" in section
     assert "| A | Add the foreign key `users.id` → `auth.users` | no | SHARE ROW EXCLUSIVE | blocked by orphans (3)" \
@@ -181,8 +181,8 @@ def test_the_meeting_walks_each_kind(revos) -> None:
     assert m.proof("root").text.count("✅ proven") == 2
     fig = m.impact("keys")
     assert "Impact of a change to users" in fig.get_suptitle() + "".join(a.get_title() for a in fig.axes)
-    assert "9 ✅ proven, 2 ⛔ refused" in m.agenda().text == m._repr_markdown_()
-    assert repr(m) == "Meeting(4 decisions, 11 options, 11 rehearsed)"
+    assert "13 ✅ proven, 2 ⛔ refused" in m.agenda().text == m._repr_markdown_()
+    assert repr(m) == "Meeting(6 decisions, 15 options, 15 rehearsed)"
     with pytest.raises(KeyError, match="tenant"):
         m.of("tenant")
 
@@ -192,7 +192,7 @@ def test_a_kind_the_comparison_does_not_open_says_so() -> None:
     assert m.of("root") == () and "opens no decision of this kind" in m.section("root").text
     assert "No table to draw" in m.impact("root").text
     assert "Not rehearsed" in m.proof("keys").text and set(m.summary().rehearsal) == {"not rehearsed"}
-    assert set(KINDS) == {"root", "keys", "hierarchy", "scope"}
+    assert set(KINDS) == {"root", "keys", "hierarchy", "scope", "general"}
     assert isinstance(m.decisions, Decisions)
 
 
@@ -206,7 +206,7 @@ def test_cli_rehearses_and_exits_1_only_when_an_option_fails(tmp_path: Path, cap
     assert cli.main(args) == 0
     out, err = capsys.readouterr()
     assert "# Rehearsals" in out and "then no rows (no seed file)" in out
-    assert "schemalens: rehearsed 6 options: 6 proven" in err
+    assert "schemalens: rehearsed 8 options: 8 proven" in err
     # A database whose event trigger refuses every ALTER TABLE: no preflight predicts that, so the options
     # that alter a table fail (exit 1); the comment-only and CREATE-only ones are still proven.
     seed = tmp_path / "guard.sql"
@@ -219,3 +219,13 @@ def test_cli_rehearses_and_exits_1_only_when_an_option_fails(tmp_path: Path, cap
     out, err = capsys.readouterr()
     assert "ALTER TABLE is frozen here" in out and "❌ failed" in out
     assert "failed" in err.splitlines()[-1] and "proven" in err.splitlines()[-1]
+
+
+def test_a_rollback_that_forgets_a_privilege_fails(shop) -> None:
+    conn, base = shop
+    r = rehearse_option(conn, _option("REVOKE SELECT ON public.items FROM anon;",
+                                      "GRANT SELECT ON public.items TO anon;"), base)
+    assert r.verdict == "proven" and r.changed == ("- privilege SELECT of anon on items",)
+    r = rehearse_option(conn, _option("REVOKE ALL ON public.items FROM anon;", ""), base)
+    assert r.verdict == "failed" and r.scripts[0].changes > 0
+    assert "- privilege SELECT of anon on items" in r.changed and "- privilege SELECT of anon on items" in r.left_behind

@@ -3,7 +3,7 @@
 
 ``rls-disabled`` concerns tables the API roles (``anon``, ``authenticated``) can read or write: Supabase's
 default privileges give them every new ``public`` table, and the migrations' GRANT and REVOKE statements
-are replayed on top (a table revoked from both is not exposed, so RLS being off is no finding).
+are replayed on top (a table revoked from both is not exposed: RLS being off there is information).
 
 They look at ``public`` tables only (the schema an API exposes) and never at names.
 """

@@ -182,7 +182,7 @@ class Decision:
     findings: tuple[Any, ...] = field(default=(), compare=False, repr=False)
     recommended: str | None = None
     why: str = ""
-    kind: str = ""  # root | keys | hierarchy | scope (schemalens.options.KINDS)
+    kind: str = ""  # root | keys | hierarchy | scope | general (schemalens.options.KINDS)
 
     def option(self, key: str) -> Option:
         """An option by key (``"A"``) or slug."""

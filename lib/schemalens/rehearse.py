@@ -8,8 +8,8 @@ beside the migrations folder, when there is one). Then, as an operator would:
 1. the preflight checks meant for *before up* run, and their rows are kept (a few of them shown);
 2. ``up.sql`` runs, then each later script (``validate.sql`` …) after its own checks; a script that
    fails is rolled back (each is one transaction) and the scripts after it are not run;
-3. the catalog is compared with the one before (:func:`schemalens.diff.diff_schemas`), and every row
-   of every table that existed is compared by checksum (tables followed by oid, so a rename or a move to
+3. the catalog is compared with the one before (:func:`schemalens.diff.diff_schemas`, and the
+   privileges on every table and view), and every row of every table that existed is compared by checksum (tables followed by oid, so a rename or a move to
    another schema does not hide a change);
 4. the checks meant for *before down* run, then ``down.sql``, and the catalog and the rows are compared
    with the ones before ``up.sql`` again.
@@ -228,6 +228,25 @@ def row_checksums(conn: psycopg.Connection, columns: Columns | None = None) -> t
     return out, columns
 
 
+PRIVILEGES_SQL = """
+SELECT c.oid::regclass::text, coalesce(r.rolname, 'PUBLIC'), a.privilege_type
+FROM pg_catalog.pg_class c CROSS JOIN LATERAL aclexplode(c.relacl) a
+LEFT JOIN pg_catalog.pg_roles r ON r.oid = a.grantee
+WHERE c.relkind IN ('r', 'p', 'v', 'm') AND c.relnamespace NOT IN ('pg_catalog'::regnamespace,
+                                                                  'information_schema'::regnamespace)"""
+
+
+def privileges(conn: psycopg.Connection) -> set[tuple[str, str, str]]:
+    """``(table, grantee, privilege)`` for every privilege granted on a table or view (PUBLIC as ``PUBLIC``)."""
+    return set(conn.execute(PRIVILEGES_SQL).fetchall())
+
+
+def privilege_changes(before: set, after: set) -> list[str]:
+    """One line per privilege revoked (``-``) or granted (``+``), in the style of the catalog differences."""
+    return [f"- privilege {p} of {g} on {t}" for t, g, p in sorted(before - after)] + [
+        f"+ privilege {p} of {g} on {t}" for t, g, p in sorted(after - before)]
+
+
 def _changed_tables(conn: psycopg.Connection, before: Checksums, after: Checksums) -> list[str]:
     oids = sorted(o for o in before.keys() | after.keys() if before.get(o) != after.get(o))
     return [conn.execute("SELECT %s::oid::regclass::text", (o,)).fetchone()[0] if o in after else f"oid {o}"
@@ -281,11 +300,12 @@ def rehearse_option(conn: psycopg.Connection, option: Option, base: live.Baselin
     """Rehearse one option on ``conn``: a database that holds the migrations (and rows) and nothing else."""
     t0 = time.perf_counter()
     before = live.introspect(conn, base)
+    granted = privileges(conn)
     sums, columns = row_checksums(conn)
     checks: list[CheckResult] = []
     scripts: list[ScriptResult] = []
     forward = [n for n in option.scripts if n != "down"]
-    current = before
+    current, current_grants = before, granted
     stopped = False
     for name in forward:
         if stopped:
@@ -296,14 +316,16 @@ def rehearse_option(conn: psycopg.Connection, option: Option, base: live.Baselin
             postgres.apply_sql(conn, option.script(name), f"{option.slug}/{name}.sql")
         except ApplyError as e:
             stopped = True
-            after = live.introspect(conn, base)
-            scripts.append(ScriptResult(name, _statements(option, name), False, str(e),
-                                        len(diff_schemas(current, after))))
+            after, after_grants = live.introspect(conn, base), privileges(conn)
+            changes = len(diff_schemas(current, after)) + len(privilege_changes(current_grants, after_grants))
+            scripts.append(ScriptResult(name, _statements(option, name), False, str(e), changes))
             continue
-        after = live.introspect(conn, base)
-        scripts.append(ScriptResult(name, _statements(option, name), True, "", len(diff_schemas(current, after))))
-        current = after
+        after, after_grants = live.introspect(conn, base), privileges(conn)
+        changes = len(diff_schemas(current, after)) + len(privilege_changes(current_grants, after_grants))
+        scripts.append(ScriptResult(name, _statements(option, name), True, "", changes))
+        current, current_grants = after, after_grants
     changed = tuple(str(d) for d in diff_schemas(before, current, labels=("before", "after")))
+    changed += tuple(privilege_changes(granted, current_grants))
     changed_rows = _changed_tables(conn, sums, row_checksums(conn, columns)[0])
     if scripts[0].ok:
         checks += [run_check(conn, c) for c in option.checks_for("before down")]
@@ -317,6 +339,7 @@ def rehearse_option(conn: psycopg.Connection, option: Option, base: live.Baselin
         scripts.append(ScriptResult("down", _statements(option, "down"), None))
     restored = live.introspect(conn, base)
     left = tuple(str(d) for d in diff_schemas(before, restored, labels=("before", "after rollback")))
+    left += tuple(privilege_changes(granted, privileges(conn)))
     changed_rows += [t for t in _changed_tables(conn, sums, row_checksums(conn, columns)[0]) if t not in changed_rows]
     return Rehearsal(option, tuple(checks), tuple(scripts), changed, left, not changed_rows, tuple(changed_rows),
                      time.perf_counter() - t0)
@@ -362,5 +385,5 @@ def rehearse(
     return Rehearsals(tuple(done), rows.name if rows else None, label)
 
 
-__all__ = ["CheckResult", "Rehearsal", "Rehearsals", "ScriptResult", "rehearse", "rehearse_option",
-           "row_checksums", "run_check", "seed_file"]
+__all__ = ["CheckResult", "Rehearsal", "Rehearsals", "ScriptResult", "privilege_changes", "privileges", "rehearse",
+           "rehearse_option", "row_checksums", "run_check", "seed_file"]

@@ -1,0 +1,304 @@
+"""The general checks' decisions: row level security off (``enable-rls``), foreign keys without an index
+(``index-foreign-keys``).
+
+``enable-rls`` (one decision for every table with RLS off):
+
+* A: enable RLS on each table and, where the table has a foreign-key route to the root and the
+  signed-in user's chain to the root is known, one policy that lets the root's members in (the route's
+  first column ``IN`` the chain, for reads and writes); a table with no route gets no policy, so the
+  API roles see none of its rows (roles that bypass RLS, such as ``service_role``, still do).
+* B: leave RLS off and revoke the API roles' privileges (``anon``, ``authenticated``, and PUBLIC when it
+  holds some); the rollback grants back exactly what each held. Where they hold nothing already, B
+  keeps things as they are.
+
+``index-foreign-keys`` (one decision for every foreign key without an index):
+
+* A: create the indexes (``CREATE INDEX`` holds a SHARE lock, which blocks writes to the table while it
+  builds; on a large, busy table run it ``CONCURRENTLY`` outside a transaction instead);
+* B: leave them (small tables, rare deletes on the parent).
+"""
+
+from __future__ import annotations
+
+from schemalens.decisions import Check, Decision, Option, Risk, slug
+from schemalens.model import API_ROLES, TABLE_PRIVILEGES, default_grants
+from schemalens.options import Context
+from schemalens.options.scope import Hop, _joins, _value, unmappable_sql
+from schemalens.report import decision_title
+from schemalens.sqlgen import (
+    ACCESS_SHARE,
+    create_index,
+    create_policy,
+    drop_policy,
+    enable_rls,
+    ident,
+    literal,
+    short,
+    step,
+    table,
+)
+
+KINDS = {"rls-disabled": "enable-rls", "unindexed-foreign-key": "index-foreign-keys"}
+
+
+def build(ctx: Context, did: str, findings: list) -> tuple[Decision | None, str]:
+    if did == "enable-rls":
+        return _rls(ctx, did, findings)
+    return _indexes(ctx, did, findings)
+
+
+# enable-rls -------------------------------------------------------------------------------------------
+
+
+def _route(ctx: Context, tbl: str) -> list[Hop]:
+    from schemalens.rewrite import path_foreign_keys
+    from schemalens.rls import fk_path
+
+    root = ctx.findings.root
+    if not root or root == tbl:
+        return []
+    fks = path_foreign_keys(ctx.schema, list(fk_path(ctx.schema, tbl, root)))
+    return [Hop(f.table, f.columns[0], f.ref_table, f.ref_columns[0]) for f in fks]
+
+
+def _member_condition(ctx: Context, hops: list[Hop]) -> str | None:
+    """The predicate that lets the root's members see a row (None: no route, or no known user chain)."""
+    root = ctx.findings.root
+    chain = ctx.chain_select(root) if root else None
+    if not hops or chain is None:
+        return None
+    first = hops[0]
+    if len(hops) == 1:
+        return f"{ident(first.column)} IN ({chain})"
+    via = ident(first.ref.split(".")[-1])
+    joins = _joins(hops[1:], alias=via).replace("\n", " ")
+    return (
+        f"{ident(first.column)} IN (SELECT {via}.{ident(first.ref_column)} FROM {table(first.ref)} {joins} "
+        f"WHERE {_value(hops[1:], alias=via)} IN ({chain}))".replace("  ", " ")
+    )
+
+
+def _policy_name(ctx: Context, tbl: str) -> str:
+    return f"{short(ctx.findings.root)} members can use {short(tbl)}"
+
+
+def _enable(ctx: Context, did: str, tables: list[str]) -> Option:
+    up, down, with_policy, without = [], [], [], []
+    routes, reads = {}, set()
+    for tbl in tables:
+        up.append(enable_rls(tbl))
+        hops = _route(ctx, tbl)
+        cond = _member_condition(ctx, hops)
+        if cond is None:
+            without.append(tbl)
+            down.insert(0, _disable_rls(tbl))
+            continue
+        with_policy.append(tbl)
+        routes[tbl] = hops
+        chain_reads = [h.ref for h in hops[:-1]] + ctx.chain_tables(ctx.findings.root)  # what the predicate reads
+        reads.update(chain_reads)
+        name = _policy_name(ctx, tbl)
+        up.append(create_policy(name, tbl, "ALL", cond, cond, reads=chain_reads))
+        down[:0] = [drop_policy(name, tbl), _disable_rls(tbl)]
+    names = ", ".join(f"`{short(t)}`" for t in tables)
+    checks = [
+        Check(
+            "policy-name-free",
+            "SELECT polrelid::regclass AS table_name, polname FROM pg_catalog.pg_policy\nWHERE "
+            + " OR ".join(
+                f"(polrelid = {literal(table(t))}::regclass AND polname = {literal(_policy_name(ctx, t))})"
+                for t in with_policy
+            ),
+            "A row means a policy of that name exists already: up.sql would fail.",
+            blocking=True,
+        )
+    ] if with_policy else []
+    if routes:
+        checks.append(Check(
+            "unreachable-rows",
+            unmappable_sql(routes),
+            f"Rows with no route to `{short(ctx.findings.root)}`: once RLS is on, no API user sees them "
+            "(service_role still does).",
+        ))
+    checks.append(Check(
+        "rows",
+        "\nUNION ALL\n".join(f"SELECT {literal(short(t))} AS table_name, count(*) AS rows FROM {table(t)}"
+                             for t in tables),
+        "How many rows each table holds: with RLS on and no policy letting them in, API users see none.",
+    ))
+    def listed(ts: list[str]) -> str:
+        return ", ".join(f"`{short(t)}`" for t in ts) + (" gets" if len(ts) == 1 else " get")
+
+    summary = (
+        f"Enable row level security on {names}"
+        + (f"; {listed(with_policy)} a policy letting the members of `{short(ctx.findings.root)}` read and "
+           "write their rows" if with_policy else "")
+        + (f"; {listed(without)} no policy (no route to the root): API users see none of its rows"
+           if without else "")
+        + "."
+    )
+    risks = [
+        Risk("breaking", "API reads and writes of rows outside the policy stop returning or changing rows "
+             "(no error: they see fewer rows)."),
+        Risk("data", "No row changes; rows outside the policy stay, invisible to API users (preflight "
+             "`unreachable-rows`)."),
+        Risk("lock", "ENABLE ROW LEVEL SECURITY and CREATE POLICY take ACCESS EXCLUSIVE on the table: brief."),
+        Risk("reversibility", "down.sql drops the policies and disables RLS again."),
+    ]
+    return Option(
+        did, "A", slug("A", "Enable RLS"), "Enable row level security" + (" with member policies" if with_policy
+                                                                          else ""),
+        summary, tuple(up), tuple(down), tuple(checks), risks=tuple(risks),
+        impact=ctx.impact(tables, effects={"policy": "its predicate now filters API reads and writes"}),
+    )
+
+
+def _disable_rls(tbl: str):
+    return step(f"ALTER TABLE {table(tbl)} DISABLE ROW LEVEL SECURITY", (tbl, "ACCESS EXCLUSIVE"),
+                note=f"disable row level security on {short(tbl)}")
+
+
+def _held(ctx: Context, tbl: str) -> dict[str, tuple[str, ...]]:
+    """Table-level privileges of the API roles and PUBLIC on ``tbl``, as the migrations leave them."""
+    t = ctx.schema.table(tbl)
+    grants = default_grants(tbl) if t.grants is None else dict(t.grants)
+    return {r: tuple(p for p in grants.get(r, ()) if not p.endswith("(columns)"))
+            for r in (*API_ROLES, "public") if grants.get(r)}
+
+
+def _privileges_sql(privs: tuple[str, ...]) -> str:
+    return "ALL" if set(privs) >= set(TABLE_PRIVILEGES) - {"MAINTAIN"} else ", ".join(
+        p for p in TABLE_PRIVILEGES if p in privs and p != "MAINTAIN")
+
+
+def _revoke(ctx: Context, did: str, tables: list[str]) -> Option:
+    up, down, held_by = [], [], {}
+    for tbl in tables:
+        held = _held(ctx, tbl)
+        if not held:
+            continue
+        held_by[tbl] = held
+        roles = list(held)
+        grantees = ", ".join("PUBLIC" if r == "public" else ident(r) for r in roles)
+        up.append(step(f"REVOKE ALL ON {table(tbl)} FROM {grantees}", (tbl, ACCESS_SHARE),
+                       note=f"revoke the API roles' privileges on {short(tbl)}"))
+        for role, privs in held.items():
+            grantee = "PUBLIC" if role == "public" else ident(role)
+            down.insert(0, step(f"GRANT {_privileges_sql(privs)} ON {table(tbl)} TO {grantee}", (tbl, ACCESS_SHARE),
+                                note=f"give {role} back {', '.join(privs)} on {short(tbl)}"))
+    names = ", ".join(f"`{short(t)}`" for t in tables)
+    if not held_by:
+        return Option(
+            did, "B", slug("B", "Keep it off"), "Keep RLS off: the API roles hold no privilege already",
+            f"{names}: `anon` and `authenticated` hold no privilege (the migrations revoke them), so nothing is "
+            "exposed through the API. Nothing to run; document why the table has no RLS.",
+            (), (), risks=(
+                Risk("breaking", "None: nothing changes."),
+                Risk("data", "None: nothing changes."),
+                Risk("lock", "None."),
+                Risk("reversibility", "Nothing to undo."),
+                Risk("security", "A later GRANT to `anon`, `authenticated` or PUBLIC exposes every row, with no "
+                     "policy to filter them."),
+            ),
+            impact=ctx.impact(tables),
+        )
+    checks = (Check(
+        "api-privileges",
+        "SELECT table_name, grantee, string_agg(privilege_type, ', ' ORDER BY privilege_type) AS privileges\n"
+        "FROM information_schema.role_table_grants\n"
+        f"WHERE table_schema || '.' || table_name IN ({', '.join(literal(t) for t in held_by)})\n"
+        "  AND grantee IN ('anon', 'authenticated', 'PUBLIC')\nGROUP BY table_name, grantee ORDER BY 1, 2",
+        "What the API roles hold now: down.sql grants back what the migrations leave them; anything "
+        "granted by hand since is revoked by up.sql and not given back.",
+    ),)
+    return Option(
+        did, "B", slug("B", "Revoke the API roles' privileges"), "Keep RLS off and revoke the API roles' privileges",
+        f"Revoke every privilege of {', '.join(sorted({r for h in held_by.values() for r in h}))} on "
+        f"{', '.join(f'`{short(t)}`' for t in held_by)}: only roles granted explicitly (e.g. `service_role`) "
+        "reach the rows.",
+        tuple(up), tuple(down), checks,
+        risks=(
+            Risk("breaking", "Every API request to these tables fails with `permission denied` (client code "
+                 "that reads them must move to a server with the service role)."),
+            Risk("data", "No row changes."),
+            Risk("lock", "REVOKE and GRANT take ACCESS SHARE on the table: they wait only for ACCESS EXCLUSIVE."),
+            Risk("reversibility", "down.sql grants back exactly what the migrations leave each role."),
+        ),
+        impact=ctx.impact(list(held_by)),
+    )
+
+
+def _rls(ctx: Context, did: str, findings: list) -> tuple[Decision | None, str]:
+    tables = [f.data["table"] for f in findings if f.code == "rls-disabled"]
+    exposed = [t for t in tables if ctx.schema.table(t).api_access]
+    options = (_enable(ctx, did, tables), _revoke(ctx, did, tables))
+    names = ", ".join(f"`{short(t)}`" for t in tables)
+    recommended, why = ("A", "The tables are exposed to the API roles today; RLS with member policies keeps "
+                        "them usable from the API.") if exposed else (
+        "B", "Nothing is exposed: the API roles hold no privilege already, and RLS would change nothing "
+        "for the roles that reach the rows.")
+    return Decision(did, decision_title(did, findings[0]),
+                    f"Enable row level security on {names}, or keep it off with the API roles' privileges revoked?",
+                    options, tuple(findings), recommended, why), ""
+
+
+# index-foreign-keys -------------------------------------------------------------------------------------
+
+
+def _indexes(ctx: Context, did: str, findings: list) -> tuple[Decision | None, str]:
+    keys = [(f.data["table"], tuple(f.data["columns"])) for f in findings if f.code == "unindexed-foreign-key"]
+    if not keys:
+        return None, "no foreign key without an index"
+    names = {k: ctx.index_name(k[0], k[1]) for k in keys}
+    up = tuple(create_index(names[k], k[0], list(k[1])) for k in keys)
+    down = tuple(step(f"DROP INDEX {table(k[0].split('.')[0] + '.' + names[k])}", (k[0], "ACCESS EXCLUSIVE"),
+                      note=f"drop index {names[k]}") for k in reversed(keys))
+    listed = ", ".join(f"`{short(t)}` ({', '.join(c)})" for t, c in keys)
+    create = Option(
+        did, "A", slug("A", "Create the indexes"), "Create the indexes",
+        f"An index on {listed}: deletes and key updates on the referenced table, joins and RLS checks on "
+        "these columns stop scanning the table.",
+        up, down,
+        (
+            Check(
+                "name-free",
+                "SELECT to_regclass(name) AS taken FROM (VALUES "
+                + ", ".join(f"({literal(table(k[0].split('.')[0] + '.' + names[k]))})" for k in keys)
+                + ") AS v(name) WHERE to_regclass(name) IS NOT NULL",
+                "A row means a relation of that name exists already: up.sql would fail.",
+                blocking=True,
+            ),
+            Check(
+                "rows",
+                "\nUNION ALL\n".join(f"SELECT {literal(short(t))} AS table_name, count(*) AS rows FROM {table(t)}"
+                                     for t in dict.fromkeys(t for t, _ in keys)),
+                "How many rows each index covers: writes to the table wait while it builds (SHARE lock). On a "
+                "large, busy table run `CREATE INDEX CONCURRENTLY` outside a transaction instead.",
+            ),
+        ),
+        risks=(
+            Risk("breaking", "None: an index changes no query's result."),
+            Risk("data", "No row changes; the index takes disk space and slows writes a little."),
+            Risk("lock", "CREATE INDEX takes SHARE on the table: reads go on, writes wait until it is built."),
+            Risk("reversibility", "down.sql drops the indexes."),
+        ),
+        impact=ctx.impact([t for t, _ in keys], [f"{t}.{c}" for t, cs in keys for c in cs], mention_columns=False),
+    )
+    keep = Option(
+        did, "B", slug("B", "Leave them"), "Leave the foreign keys without an index",
+        "Nothing to run: right for small tables whose referenced rows are rarely deleted.",
+        (), (), risks=(
+            Risk("breaking", "None: nothing changes."),
+            Risk("data", "None: nothing changes."),
+            Risk("lock", "Each delete of a referenced row scans the table (and holds its locks longer) as it "
+                 "grows."),
+            Risk("reversibility", "Nothing to undo; option A can follow at any time."),
+        ),
+        impact=ctx.impact([t for t, _ in keys]),
+    )
+    return Decision(did, decision_title(did, findings[0]), f"Index the foreign-key columns {listed}, or leave them?",
+                    (create, keep), tuple(findings), "A",
+                    "An index costs one short SHARE lock now and saves a scan on every delete of a referenced row."), ""
+
+
+__all__ = ["build"]

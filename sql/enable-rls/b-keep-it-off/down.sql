@@ -1,0 +1,2 @@
+-- schemalens decision enable-rls, option B: Keep RLS off: the API roles hold no privilege already
+-- down.sql: nothing to run (no schema change).

@@ -1,0 +1,3 @@
+-- schemalens decision enable-rls, option B: Keep RLS off: the API roles hold no privilege already
+-- Preflight: read-only queries. Each lists rows; what a row means is written above it.
+-- No check: this option changes no data and takes no lock worth checking.

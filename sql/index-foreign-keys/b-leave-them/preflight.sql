@@ -1,0 +1,3 @@
+-- schemalens decision index-foreign-keys, option B: Leave the foreign keys without an index
+-- Preflight: read-only queries. Each lists rows; what a row means is written above it.
+-- No check: this option changes no data and takes no lock worth checking.

@@ -1,0 +1,2 @@
+-- schemalens decision index-foreign-keys, option B: Leave the foreign keys without an index
+-- up.sql: nothing to run (no schema change).
