@@ -228,6 +228,9 @@ def intended(sample: str, option, conn, before, after) -> None:
         assert after.table("webhook_events").rls_enabled and not after.policies_on("webhook_events")
     elif key == ("enable-rls", "B"):  # already revoked: nothing changes
         assert _api_access(conn, "public.webhook_events") == set()
+    elif key == ("add-policies", "A"):
+        [policy] = after.policies_on("campaign_daily_stats")
+        assert policy.command == "SELECT" and "users.client_id" in policy.using
     elif key == ("index-foreign-keys", "A"):
         assert [i.columns for i in after.indexes if i.table == "public.instruction_cartridges"] == [("user_id",)]
     elif key == ("user-mapping", "A"):
@@ -406,6 +409,7 @@ def test_the_seeds_decisions_and_options() -> None:
         "proposed-hierarchy": ["A", "B"],
         "scope-of-cartridges": ["A", "B", "C", "D"],
         "enable-rls": ["A", "B"],
+        "add-policies": ["A", "B"],
         "index-foreign-keys": ["A", "B"],
     }
     assert {d.id: d.recommended for d in DECISIONS["revos"]} == {
@@ -414,6 +418,7 @@ def test_the_seeds_decisions_and_options() -> None:
         "proposed-hierarchy": "A",
         "scope-of-cartridges": "C",
         "enable-rls": "B",  # webhook_events: the API roles hold nothing already
+        "add-policies": "B",
         "index-foreign-keys": "A",
     }
     unsafe = {(o.decision, o.key) for o in DECISIONS["revos"].options() if o.is_unsafe}
@@ -501,6 +506,22 @@ def test_new_tables_under_clients_are_visible_to_that_clients_users_only(pg_db: 
     )
     assert as_user(pg_db, MAYA, "SELECT title FROM alerts") == [("churn risk",)]
     assert as_user(pg_db, PRIYA, "SELECT title FROM alerts") == []
+
+
+def test_read_policies_scope_by_the_users_client_as_the_existing_ones(pg_db: psycopg.Connection) -> None:
+    prepare(pg_db, "revos")
+    pg_db.execute(
+        "INSERT INTO campaign_daily_stats (campaign_id, stat_date, replies) VALUES "
+        "('ca000000-0000-0000-0000-000000000001', '2025-06-01', 3), "
+        "('ca000000-0000-0000-0000-000000000003', '2025-06-01', 5)"
+    )
+    read = "SELECT replies FROM campaign_daily_stats"
+    assert as_user(pg_db, MAYA, read) == [] and as_user(pg_db, PRIYA, read) == []  # RLS on, no policy
+    postgres.apply_sql(pg_db, DECISIONS["revos"]["add-policies"].option("A").script("up"), "up.sql")
+    assert as_user(pg_db, MAYA, read) == [(3,)] and as_user(pg_db, PRIYA, read) == [(5,)]
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):  # reads only: writes stay with service_role
+        as_user(pg_db, MAYA, "INSERT INTO campaign_daily_stats (campaign_id, stat_date) VALUES "
+                             "('ca000000-0000-0000-0000-000000000001', '2025-06-02')")
 
 
 def test_auth_trigger_creates_rows_for_new_users_only(pg_db: psycopg.Connection) -> None:

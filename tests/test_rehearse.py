@@ -45,12 +45,12 @@ def revos(pg_server: postgres.Server):
 def test_every_revos_option_is_proven_or_refused_where_the_preflight_said(revos) -> None:
     decisions, rehearsals = revos
     assert rehearsals.seed == "seed.sql"
-    assert len(rehearsals) == len(list(decisions.options())) == 15
+    assert len(rehearsals) == len(list(decisions.options())) == 17
     verdicts = {(r.option.decision, r.option.key): r.verdict for r in rehearsals}
     refused = {k for k, v in verdicts.items() if v != "proven"}
     assert refused == {("user-mapping", "A"), ("scope-of-cartridges", "D")}
     assert all(verdicts[k] == "refused" for k in refused)
-    assert rehearsals.counts() == {"proven": 13, "refused": 2}
+    assert rehearsals.counts() == {"proven": 15, "refused": 2}
     for r in rehearsals:
         assert r.restored and r.rows_kept, r.option.slug
 
@@ -169,10 +169,10 @@ def test_a_seed_that_fails_names_its_file_and_line(pg_server, tmp_path: Path) ->
 def test_the_meeting_walks_each_kind(revos) -> None:
     decisions, rehearsals = revos
     m = Meeting(decisions, rehearsals)
-    assert [d.kind for d in decisions] == ["root", "keys", "hierarchy", "scope", "general", "general"]
+    assert [d.kind for d in decisions] == ["root", "keys", "hierarchy", "scope", "general", "general", "general"]
     frame = m.summary()
-    assert len(frame) == 15 and list(frame.decision.unique()) == [d.id for d in decisions]
-    assert frame[frame.recommended == "yes"].option.tolist() == ["B", "B", "A", "C", "B", "A"]
+    assert len(frame) == 17 and list(frame.decision.unique()) == [d.id for d in decisions]
+    assert frame[frame.recommended == "yes"].option.tolist() == ["B", "B", "A", "C", "B", "B", "A"]
     section = m.section("keys").text
     assert "(001_initial_schema.sql:43)" in section and "(009_add_rls_policies_all_tables.sql:27)" in section
     assert "| A | Add the foreign key `users.id` → `auth.users` | no | SHARE ROW EXCLUSIVE | blocked by orphans (3)" \
@@ -181,8 +181,8 @@ def test_the_meeting_walks_each_kind(revos) -> None:
     assert m.proof("root").text.count("✅ proven") == 2
     fig = m.impact("keys")
     assert "Impact of a change to users" in fig.get_suptitle() + "".join(a.get_title() for a in fig.axes)
-    assert "13 ✅ proven, 2 ⛔ refused" in m.agenda().text == m._repr_markdown_()
-    assert repr(m) == "Meeting(6 decisions, 15 options, 15 rehearsed)"
+    assert "15 ✅ proven, 2 ⛔ refused" in m.agenda().text == m._repr_markdown_()
+    assert repr(m) == "Meeting(7 decisions, 17 options, 17 rehearsed)"
     with pytest.raises(KeyError, match="tenant"):
         m.of("tenant")
 

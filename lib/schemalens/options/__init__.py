@@ -9,7 +9,8 @@
   keep, re-scope (new key column, backfill, policy), or unify a group into one table (keeping the
   old tables, or archiving them);
 * :mod:`~schemalens.options.hierarchy`: where the plan's new tables hang (``proposed-hierarchy``);
-* :mod:`~schemalens.options.general`: the general checks' decisions (``enable-rls``, ``index-foreign-keys``).
+* :mod:`~schemalens.options.general`: the general checks' decisions (``enable-rls``, ``add-policies``,
+  ``index-foreign-keys``).
 
 Every builder reads the finding's ``data`` and the schema, never a sample's names.
 """
@@ -187,7 +188,7 @@ def _builders() -> list[tuple[str, Callable[[str, list], bool], Callable]]:
         ("scope", lambda d, fs: any(f.code == "scope-mismatch" for f in fs), scope.build),
         ("hierarchy", lambda d, fs: any(f.code == "hierarchy-mismatch" and f.data.get("proposed") for f in fs),
          hierarchy.build),
-        ("general", lambda d, fs: d in ("enable-rls", "index-foreign-keys"), general.build),
+        ("general", lambda d, fs: d in ("enable-rls", "add-policies", "index-foreign-keys"), general.build),
     ]
 
 
@@ -197,7 +198,7 @@ KINDS = {
     "keys": "Identity and foreign keys: a reference the plan assumes is not enforced",
     "hierarchy": "Where the new tables hang",
     "scope": "Scope: rows that belong to another entity than the plan says",
-    "general": "General checks: tables without row level security, foreign keys without an index",
+    "general": "General checks: row level security off or without policies, foreign keys without an index",
 }
 
 

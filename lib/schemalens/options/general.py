@@ -1,5 +1,5 @@
-"""The general checks' decisions: row level security off (``enable-rls``), foreign keys without an index
-(``index-foreign-keys``).
+"""The general checks' decisions: row level security off (``enable-rls``), RLS on without a policy
+(``add-policies``), foreign keys without an index (``index-foreign-keys``).
 
 ``enable-rls`` (one decision for every table with RLS off):
 
@@ -11,6 +11,9 @@
   holds some); the rollback grants back exactly what each held. Where they hold nothing already, B
   keeps things as they are.
 
+``add-policies`` (tables with RLS on and no policy): A, a SELECT policy for the root's members along each
+table's route to the root; B, keep it service-role only (recommended: usually on purpose).
+
 ``index-foreign-keys`` (one decision for every foreign key without an index):
 
 * A: create the indexes (``CREATE INDEX`` holds a SHARE lock, which blocks writes to the table while it
@@ -19,6 +22,8 @@
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from schemalens.decisions import Check, Decision, Option, Risk, slug
 from schemalens.model import API_ROLES, TABLE_PRIVILEGES, default_grants
@@ -44,10 +49,28 @@ KINDS = {"rls-disabled": "enable-rls", "unindexed-foreign-key": "index-foreign-k
 def build(ctx: Context, did: str, findings: list) -> tuple[Decision | None, str]:
     if did == "enable-rls":
         return _rls(ctx, did, findings)
+    if did == "add-policies":
+        return _policies(ctx, did, findings)
     return _indexes(ctx, did, findings)
 
 
 # enable-rls -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Membership:
+    """Who may see a row of ``table``: members of ``entity``, the first table on the row's foreign-key route
+    to the root that the signed-in user's own chain (users → … → root) also passes; so a policy scopes as
+    narrowly as the existing ones (RevOS: by the user's client, not by the agency)."""
+
+    table: str
+    entity: str
+    hops: tuple[Hop, ...]  # from ``table`` to ``entity``
+    condition: str
+    reads: tuple[str, ...]  # the tables the condition reads
+
+    def policy(self, verb: str) -> str:
+        return f"{short(self.entity)} members can {verb} {short(self.table)}"
 
 
 def _route(ctx: Context, tbl: str) -> list[Hop]:
@@ -61,53 +84,55 @@ def _route(ctx: Context, tbl: str) -> list[Hop]:
     return [Hop(f.table, f.columns[0], f.ref_table, f.ref_columns[0]) for f in fks]
 
 
-def _member_condition(ctx: Context, hops: list[Hop]) -> str | None:
-    """The predicate that lets the root's members see a row (None: no route, or no known user chain)."""
-    root = ctx.findings.root
-    chain = ctx.chain_select(root) if root else None
-    if not hops or chain is None:
+def membership(ctx: Context, tbl: str) -> Membership | None:
+    """The :class:`Membership` of ``tbl`` (None: no route to the root, or no known user chain)."""
+    from schemalens.rls import fk_path
+
+    root, identity = ctx.findings.root, ctx.identity
+    hops = _route(ctx, tbl)
+    if not hops or identity is None:
+        return None
+    own = set(fk_path(ctx.schema, identity[0], root)) | {identity[0]}
+    cut = next((i for i, h in enumerate(hops) if h.ref in own), None)
+    if cut is None:
+        return None
+    hops, entity = hops[: cut + 1], hops[cut].ref
+    chain = ctx.chain_select(entity)
+    if chain is None:
         return None
     first = hops[0]
     if len(hops) == 1:
-        return f"{ident(first.column)} IN ({chain})"
-    via = ident(first.ref.split(".")[-1])
-    joins = _joins(hops[1:], alias=via).replace("\n", " ")
-    return (
-        f"{ident(first.column)} IN (SELECT {via}.{ident(first.ref_column)} FROM {table(first.ref)} {joins} "
-        f"WHERE {_value(hops[1:], alias=via)} IN ({chain}))".replace("  ", " ")
-    )
-
-
-def _policy_name(ctx: Context, tbl: str) -> str:
-    return f"{short(ctx.findings.root)} members can use {short(tbl)}"
+        cond = f"{ident(first.column)} IN ({chain})"
+    else:
+        via = ident(first.ref.split(".")[-1])
+        joins = _joins(hops[1:], alias=via).replace("\n", " ")
+        cond = (f"{ident(first.column)} IN (SELECT {via}.{ident(first.ref_column)} FROM {table(first.ref)} "
+                f"{joins} WHERE {_value(hops[1:], alias=via)} IN ({chain}))").replace("  ", " ")
+    return Membership(tbl, entity, tuple(hops), cond, (*[h.ref for h in hops[:-1]], *ctx.chain_tables(entity)))
 
 
 def _enable(ctx: Context, did: str, tables: list[str]) -> Option:
-    up, down, with_policy, without = [], [], [], []
-    routes, reads = {}, set()
+    up, down, members, without = [], [], {}, []
     for tbl in tables:
         up.append(enable_rls(tbl))
-        hops = _route(ctx, tbl)
-        cond = _member_condition(ctx, hops)
-        if cond is None:
+        m = membership(ctx, tbl)
+        if m is None:
             without.append(tbl)
             down.insert(0, _disable_rls(tbl))
             continue
-        with_policy.append(tbl)
-        routes[tbl] = hops
-        chain_reads = [h.ref for h in hops[:-1]] + ctx.chain_tables(ctx.findings.root)  # what the predicate reads
-        reads.update(chain_reads)
-        name = _policy_name(ctx, tbl)
-        up.append(create_policy(name, tbl, "ALL", cond, cond, reads=chain_reads))
-        down[:0] = [drop_policy(name, tbl), _disable_rls(tbl)]
+        members[tbl] = m
+        up.append(create_policy(m.policy("use"), tbl, "ALL", m.condition, m.condition, reads=m.reads))
+        down[:0] = [drop_policy(m.policy("use"), tbl), _disable_rls(tbl)]
+    with_policy = list(members)
+    routes = {t: list(m.hops) for t, m in members.items()}
     names = ", ".join(f"`{short(t)}`" for t in tables)
     checks = [
         Check(
             "policy-name-free",
             "SELECT polrelid::regclass AS table_name, polname FROM pg_catalog.pg_policy\nWHERE "
             + " OR ".join(
-                f"(polrelid = {literal(table(t))}::regclass AND polname = {literal(_policy_name(ctx, t))})"
-                for t in with_policy
+                f"(polrelid = {literal(table(t))}::regclass AND polname = {literal(m.policy('use'))})"
+                for t, m in members.items()
             ),
             "A row means a policy of that name exists already: up.sql would fail.",
             blocking=True,
@@ -117,8 +142,8 @@ def _enable(ctx: Context, did: str, tables: list[str]) -> Option:
         checks.append(Check(
             "unreachable-rows",
             unmappable_sql(routes),
-            f"Rows with no route to `{short(ctx.findings.root)}`: once RLS is on, no API user sees them "
-            "(service_role still does).",
+            "Rows with no route to the entity whose members the policy lets in: once RLS is on, no API user "
+            "sees them (service_role still does).",
         ))
     checks.append(Check(
         "rows",
@@ -131,8 +156,8 @@ def _enable(ctx: Context, did: str, tables: list[str]) -> Option:
 
     summary = (
         f"Enable row level security on {names}"
-        + (f"; {listed(with_policy)} a policy letting the members of `{short(ctx.findings.root)}` read and "
-           "write their rows" if with_policy else "")
+        + "".join(f"; `{short(t)}` gets a policy letting the members of `{short(m.entity)}` read and write its rows"
+                  for t, m in members.items())
         + (f"; {listed(without)} no policy (no route to the root): API users see none of its rows"
            if without else "")
         + "."
@@ -240,6 +265,68 @@ def _rls(ctx: Context, did: str, findings: list) -> tuple[Decision | None, str]:
     return Decision(did, decision_title(did, findings[0]),
                     f"Enable row level security on {names}, or keep it off with the API roles' privileges revoked?",
                     options, tuple(findings), recommended, why), ""
+
+
+# add-policies -------------------------------------------------------------------------------------------
+
+
+def _policies(ctx: Context, did: str, findings: list) -> tuple[Decision | None, str]:
+    tables = [f.data["table"] for f in findings if f.code == "table-without-policy"]
+    members = {t: m for t in tables if (m := membership(ctx, t)) is not None}
+    if not members:
+        return None, "no table without a policy has a foreign-key route to the user's entities: no policy to write"
+    up, down = [], []
+    for tbl, m in members.items():
+        up.append(create_policy(m.policy("read"), tbl, "SELECT", m.condition, reads=m.reads))
+        down.insert(0, drop_policy(m.policy("read"), tbl))
+    entities = ", ".join(dict.fromkeys(f"`{short(m.entity)}`" for m in members.values()))
+    listed = ", ".join(f"`{short(t)}`" for t in members)
+    add = Option(
+        did, "A", slug("A", "Add read policies"), f"Let the members of {entities} read their rows",
+        f"A SELECT policy on {listed}: members of {entities} read the rows along each table's route to it, as "
+        "the existing policies scope; writes stay with roles that bypass RLS (`service_role`).",
+        tuple(up), tuple(down),
+        (
+            Check(
+                "policy-name-free",
+                "SELECT polrelid::regclass AS table_name, polname FROM pg_catalog.pg_policy\nWHERE "
+                + " OR ".join(f"(polrelid = {literal(table(t))}::regclass AND polname = "
+                              f"{literal(m.policy('read'))})" for t, m in members.items()),
+                "A row means a policy of that name exists already: up.sql would fail.",
+                blocking=True,
+            ),
+            Check(
+                "unreachable-rows",
+                unmappable_sql({t: list(m.hops) for t, m in members.items()}),
+                f"Rows with no route to {entities}: no API user reads them (service_role still does).",
+            ),
+        ),
+        risks=(
+            Risk("breaking", "None for what works today: API users start to read rows they saw none of."),
+            Risk("data", "No row changes."),
+            Risk("lock", "CREATE POLICY takes ACCESS EXCLUSIVE on the table: brief."),
+            Risk("reversibility", "down.sql drops the policies."),
+        ),
+        impact=ctx.impact(list(members), effects={"policy": "read by the new policy's predicate"}),
+    )
+    keep = Option(
+        did, "B", slug("B", "Keep it service-role only"), "Keep it service-role only",
+        f"No policy: API users read nothing of {listed}; jobs and views that run as its owner or as "
+        "`service_role` use it. Document that this is on purpose.",
+        (), (), risks=(
+            Risk("breaking", "None: nothing changes."),
+            Risk("data", "None: nothing changes."),
+            Risk("lock", "None."),
+            Risk("reversibility", "Nothing to undo; option A can follow at any time."),
+        ),
+        impact=ctx.impact(list(members)),
+    )
+    return Decision(did, decision_title(did, findings[0]),
+                    f"Let API users read {listed} through a policy, or keep {'it' if len(members) == 1 else 'them'} "
+                    "service-role only?",
+                    (add, keep), tuple(findings), "B",
+                    "A table with RLS on and no policy is usually written and read by jobs and views on purpose; "
+                    "choose A if clients read it directly through the API."), ""
 
 
 # index-foreign-keys -------------------------------------------------------------------------------------

@@ -1,0 +1,2 @@
+-- schemalens decision add-policies, option B: Keep it service-role only
+-- down.sql: nothing to run (no schema change).

@@ -1,0 +1,3 @@
+-- schemalens decision add-policies, option B: Keep it service-role only
+-- Preflight: read-only queries. Each lists rows; what a row means is written above it.
+-- No check: this option changes no data and takes no lock worth checking.

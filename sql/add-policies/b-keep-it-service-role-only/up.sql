@@ -1,0 +1,2 @@
+-- schemalens decision add-policies, option B: Keep it service-role only
+-- up.sql: nothing to run (no schema change).
