@@ -217,14 +217,8 @@ def _revoke(ctx: Context, did: str, tables: list[str]) -> Option:
             did, "B", slug("B", "Keep it off"), "Keep RLS off: the API roles hold no privilege already",
             f"{names}: `anon` and `authenticated` hold no privilege (the migrations revoke them), so nothing is "
             "exposed through the API. Nothing to run; document why the table has no RLS.",
-            (), (), risks=(
-                Risk("breaking", "None: nothing changes."),
-                Risk("data", "None: nothing changes."),
-                Risk("lock", "None."),
-                Risk("reversibility", "Nothing to undo."),
-                Risk("security", "A later GRANT to `anon`, `authenticated` or PUBLIC exposes every row, with no "
-                     "policy to filter them."),
-            ),
+            (), (), risks=_unchanged(Risk("security", "A later GRANT to `anon`, `authenticated` or PUBLIC exposes "
+                                          "every row, with no policy to filter them.")),
             impact=ctx.impact(tables),
         )
     checks = (Check(
@@ -251,6 +245,12 @@ def _revoke(ctx: Context, did: str, tables: list[str]) -> Option:
         ),
         impact=ctx.impact(list(held_by)),
     )
+
+
+def _unchanged(*extra: Risk, lock: str = "None.") -> tuple[Risk, ...]:
+    """The risks of an option that runs nothing."""
+    return (Risk("breaking", "None: nothing changes."), Risk("data", "None: nothing changes."), Risk("lock", lock),
+            Risk("reversibility", "Nothing to undo; option A can follow at any time."), *extra)
 
 
 def _rls(ctx: Context, did: str, findings: list) -> tuple[Decision | None, str]:
@@ -313,12 +313,7 @@ def _policies(ctx: Context, did: str, findings: list) -> tuple[Decision | None, 
         did, "B", slug("B", "Keep it service-role only"), "Keep it service-role only",
         f"No policy: API users read nothing of {listed}; jobs and views that run as its owner or as "
         "`service_role` use it. Document that this is on purpose.",
-        (), (), risks=(
-            Risk("breaking", "None: nothing changes."),
-            Risk("data", "None: nothing changes."),
-            Risk("lock", "None."),
-            Risk("reversibility", "Nothing to undo; option A can follow at any time."),
-        ),
+        (), (), risks=_unchanged(),
         impact=ctx.impact(list(members)),
     )
     return Decision(did, decision_title(did, findings[0]),
@@ -374,13 +369,8 @@ def _indexes(ctx: Context, did: str, findings: list) -> tuple[Decision | None, s
     keep = Option(
         did, "B", slug("B", "Leave them"), "Leave the foreign keys without an index",
         "Nothing to run: right for small tables whose referenced rows are rarely deleted.",
-        (), (), risks=(
-            Risk("breaking", "None: nothing changes."),
-            Risk("data", "None: nothing changes."),
-            Risk("lock", "Each delete of a referenced row scans the table (and holds its locks longer) as it "
-                 "grows."),
-            Risk("reversibility", "Nothing to undo; option A can follow at any time."),
-        ),
+        (), (), risks=_unchanged(lock="Each delete of a referenced row scans the table (and holds its locks "
+                                       "longer) as it grows."),
         impact=ctx.impact([t for t, _ in keys]),
     )
     return Decision(did, decision_title(did, findings[0]), f"Index the foreign-key columns {listed}, or leave them?",
