@@ -83,6 +83,9 @@ def test_meeting_html_and_slides_have_the_decisions_pictures_and_sql_but_no_code
         assert "Meeting.prepare" not in page and "import pandas" not in page
         assert tempfile.gettempdir() + "/" not in visible_outside_repo(page) and "schemalens-pg-" not in page
     assert "reveal.js" in slides and "var scroll = true" in slides  # long sections scroll
+    assert "https://unpkg.com/reveal.js" in slides  # by default from its CDN; a local copy when asked:
+    offline = notebook_reports.slides(decided, reveal="reveal.js-4.0.2")
+    assert "reveal.js-4.0.2/dist/reveal.js" in offline and "unpkg.com" not in offline
     # one slide per section (the title, agenda, options, each kind, not covered, rewrite, to decide), and
     # for each kind three vertical sub-slides: impact, SQL, rehearsal
     sections = [c for c in decided.cells if c.metadata.get("slideshow", {}).get("slide_type") == "slide"]

@@ -137,7 +137,7 @@ def cmd_notebooks(args: argparse.Namespace) -> int:
         parameters[key] = value
     for path in notebooks:
         print(f"schemalens: running {path}", file=sys.stderr)
-        written = write_reports([path], args.output, parameters)
+        written = write_reports([path], args.output, parameters, reveal=args.reveal)
         print(f"schemalens: wrote {', '.join(str(w) for w in written)}", file=sys.stderr)
     return EXIT_OK
 
@@ -263,6 +263,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default: reports/notebooks)")
     n.add_argument("-p", "--parameter", action="append", metavar="NAME=VALUE",
                    help="another notebook parameter, as a string (repeatable), e.g. -p seed=data/x/seed.sql")
+    n.add_argument("--reveal", metavar="PREFIX", help="where the slides load reveal.js from (default: its CDN; "
+                   "a folder or URL holding dist/reveal.js, for presenting without internet access)")
     n.set_defaults(func=cmd_notebooks)
     return parser
 

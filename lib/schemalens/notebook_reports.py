@@ -7,7 +7,8 @@ working directory sees them) into ``folder/NAME.ipynb``, and nbconvert writes be
 * ``NAME.html``: the whole notebook, code included, for engineers;
 * ``NAME.meeting.html``: narrative and outputs only, for a meeting;
 * ``NAME.slides.html`` for the notebooks in ``slides`` (default ``3.0-decisions``): reveal.js slides
-  without code, long slides scrolling. reveal.js itself loads from its CDN when the slides open.
+  without code, long slides scrolling. reveal.js itself loads from its CDN when the slides open, or
+  from ``reveal`` (a local copy) for a room without internet access.
 
 The templates in ``templates/`` are nbconvert's, plus each figure's alt text (:mod:`schemalens.plot`
 stores the figure's title as the PNG's ``alt`` metadata; nbconvert's templates leave it out). A cell that
@@ -38,11 +39,15 @@ def html(nb: Any, code: bool = True) -> str:
     return exporter.from_notebook_node(nb)[0]
 
 
-def slides(nb: Any) -> str:
-    """The notebook as reveal.js slides without code; a slide longer than the screen scrolls."""
+def slides(nb: Any, reveal: str | None = None) -> str:
+    """The notebook as reveal.js slides without code; a slide longer than the screen scrolls. ``reveal``:
+    where reveal.js is loaded from (default: its CDN; a folder or URL with ``dist/reveal.js`` for a
+    meeting room without internet access)."""
     from nbconvert import SlidesExporter
 
-    exporter = SlidesExporter(template_file=str(TEMPLATES / "slides.j2"), exclude_input=True, reveal_scroll=True)
+    extra = {"reveal_url_prefix": reveal} if reveal else {}
+    exporter = SlidesExporter(template_file=str(TEMPLATES / "slides.j2"), exclude_input=True, reveal_scroll=True,
+                              **extra)
     return exporter.from_notebook_node(nb)[0]
 
 
@@ -68,6 +73,7 @@ def write_reports(
     parameters: Mapping[str, Any],
     cwd: str | Path = ".",
     slides_of: Iterable[str] = SLIDES,
+    reveal: str | None = None,
 ) -> list[Path]:
     """Run each notebook on ``parameters`` and write its reports into ``folder``; the files written."""
     out = Path(folder)
@@ -82,7 +88,7 @@ def write_reports(
         nb = run(path, out / path.name, parameters, cwd)
         pages = {f"{name}.html": html(nb), f"{name}.meeting.html": html(nb, code=False)}
         if name in slides_of:
-            pages[f"{name}.slides.html"] = slides(nb)
+            pages[f"{name}.slides.html"] = slides(nb, reveal)
         written.append(out / path.name)
         for file, text in pages.items():
             (out / file).write_text(text, encoding="utf-8")
