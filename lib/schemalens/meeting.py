@@ -114,8 +114,8 @@ class Meeting:
         if self.rehearsals is not None:
             counts = ", ".join(f"{n} {VERDICTS[v]}" for v, n in self.rehearsals.counts().items())
             seed = f"the rows of `{self.rehearsals.seed}`" if self.rehearsals.seed else "no rows"
-            lines += ["", f"{len(self.rehearsals)} options rehearsed on {self.rehearsals.server} with {seed}: "
-                          f"{counts}."]
+            rehearsed = f"{len(self.rehearsals)} options rehearsed on {self.rehearsals.server} with {seed}: {counts}."
+            lines += ["", rehearsed]
         return Markdown("\n".join(lines) + "\n")
 
     def section(self, kind: str) -> Markdown:

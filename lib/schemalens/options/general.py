@@ -258,10 +258,13 @@ def _rls(ctx: Context, did: str, findings: list) -> tuple[Decision | None, str]:
     exposed = [t for t in tables if ctx.schema.table(t).api_access]
     options = (_enable(ctx, did, tables), _revoke(ctx, did, tables))
     names = ", ".join(f"`{short(t)}`" for t in tables)
-    recommended, why = ("A", "The tables are exposed to the API roles today; RLS with member policies keeps "
-                        "them usable from the API.") if exposed else (
-        "B", "Nothing is exposed: the API roles hold no privilege already, and RLS would change nothing "
-        "for the roles that reach the rows.")
+    if exposed:
+        recommended = "A"
+        why = "The tables are exposed to the API roles today; RLS with member policies keeps them usable from the API."
+    else:
+        recommended = "B"
+        why = ("Nothing is exposed: the API roles hold no privilege already, and RLS would change nothing for the "
+               "roles that reach the rows.")
     return Decision(did, decision_title(did, findings[0]),
                     f"Enable row level security on {names}, or keep it off with the API roles' privileges revoked?",
                     options, tuple(findings), recommended, why), ""
