@@ -108,7 +108,8 @@ class Meeting:
         for n, (kind, title) in enumerate(KINDS.items(), 1):
             ds = self.of(kind)
             names = ", ".join(f"`{d.id}`" for d in ds) or "none in this comparison"
-            rec = "; ".join(f"{d.option(d.recommended).key}: {_cell(d.option(d.recommended).title)}"
+            named = len(ds) > 1  # several decisions of a kind: say which recommendation is whose
+            rec = "; ".join(f"{f'`{d.id}` ' if named else ''}{d.recommended}: {_cell(d.option(d.recommended).title)}"
                             for d in ds if d.recommended)
             lines.append(f"| {n} | {title} | {names} | {rec} |")
         if self.rehearsals is not None:
