@@ -141,8 +141,11 @@ def test_sample_labels_do_not_overlap_and_everything_is_named(sample) -> None:
     assert not any(label.startswith("public.") for label in labels)
     assert len(labels) == 25
     assert fig.get_suptitle().startswith("Foreign-key hierarchy: 24 tables, 30 foreign keys")
-    assert {"RLS on, with policies", "RLS on, no policy", "RLS off",
+    assert {"RLS on, with policies", "RLS on, no policy", "RLS off, API roles revoked",
             "external (referenced, not created)"} <= set(legend_labels(fig))
+    assert "RLS off" not in legend_labels(fig)  # webhook_events: RLS off, but 024 revokes the API roles
+    [hidden] = drawn(fig, "box")["public.webhook_events"]
+    assert to_hex(hidden.get_facecolor()) == "#e4dcef"
     [auth] = drawn(fig, "box")["auth.users"]
     assert auth.get_linestyle() == "--" and to_hex(auth.get_facecolor()) == "#eeeeee"
     bold = {t.get_text() for t in fig.axes[0].texts if t.get_fontweight() == "bold"}
@@ -283,3 +286,12 @@ def test_pictures_are_deterministic(sample) -> None:
     from schemalens.plot import _png
 
     assert _png(draw_hierarchy(sample)) == _png(draw_hierarchy(sample))
+
+
+def test_a_table_exposed_without_rls_is_red() -> None:
+    from schemalens import load_schema
+
+    fig = draw_hierarchy(load_schema(Path(__file__).parents[1] / "data" / "acme" / "migrations"))
+    assert "RLS off" in legend_labels(fig) and "RLS off, API roles revoked" not in legend_labels(fig)
+    [audit] = drawn(fig, "box")["public.audit_log"]  # granted to service_role only: the defaults still expose it
+    assert to_hex(audit.get_facecolor()) == "#f4b6b0"

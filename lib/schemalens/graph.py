@@ -27,7 +27,7 @@ def build_graph(schema: Schema) -> nx.MultiDiGraph:
     policies = Counter(p.table for p in schema.policies)
     for t in schema.tables:
         g.add_node(t.name, external=False, rls_enabled=t.rls_enabled, source=str(t.source),
-                   columns=len(t.columns), policies=policies[t.name])
+                   columns=len(t.columns), policies=policies[t.name], exposed=bool(t.api_access))
     for fk in schema.foreign_keys:
         for node in (fk.table, fk.ref_table):
             if node not in g:

@@ -60,10 +60,11 @@ MARGIN, MIN_WIDTH = 0.25, 6.0  # around a picture / its narrowest, inches
 RLS_POLICIES = ("RLS on, with policies", "#cfe3f3")
 RLS_NO_POLICY = ("RLS on, no policy", "#fde0a8")
 RLS_OFF = ("RLS off", "#f4b6b0")
+RLS_OFF_HIDDEN = ("RLS off, API roles revoked", "#e4dcef")
 TABLE = ("table", "#e3ecf5")
 EXTERNAL = ("external (referenced, not created)", "#eeeeee")
 GROUP = ("several tables collapsed", "#ffffff")
-LEGEND_ORDER = [RLS_POLICIES[0], RLS_NO_POLICY[0], RLS_OFF[0], TABLE[0], EXTERNAL[0], GROUP[0]]
+LEGEND_ORDER = [RLS_POLICIES[0], RLS_NO_POLICY[0], RLS_OFF[0], RLS_OFF_HIDDEN[0], TABLE[0], EXTERNAL[0], GROUP[0]]
 HIGHLIGHT = "#6a3d9a"
 EDGE = "#5b5b5b"
 
@@ -199,7 +200,7 @@ def _rls_category(attrs: Mapping) -> tuple[str, str]:
     if "rls_enabled" not in attrs:
         return TABLE
     if not attrs["rls_enabled"]:
-        return RLS_OFF
+        return RLS_OFF if attrs.get("exposed", True) else RLS_OFF_HIDDEN
     return RLS_POLICIES if attrs.get("policies") else RLS_NO_POLICY
 
 
