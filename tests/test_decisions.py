@@ -431,7 +431,9 @@ def test_the_seeds_decisions_and_options() -> None:
         "enable-rls": ["A", "B"],
     }
     assert DECISIONS["acme"]["enable-rls"].recommended == "A"  # audit_log is exposed
-    assert dict(DECISIONS["revos"].skipped).keys() >= {"project-ref", "rewrite-documents"}
+    skipped = dict(DECISIONS["revos"].skipped)
+    assert skipped.keys() == {"project-ref", "rewrite-documents", "scope-of-webhook_events"}
+    assert "not by SQL" in skipped["project-ref"] and "which entity owns a row" in skipped["scope-of-webhook_events"]
 
 
 def test_options_carry_locks_risks_checks_and_impact() -> None:

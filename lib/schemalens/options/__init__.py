@@ -202,6 +202,15 @@ KINDS = {
 }
 
 
+# Why a decision gets no SQL options, by the code of a finding that opens it.
+_NO_SQL = {
+    "project-ref-mismatch": "which project a file belongs to is settled in the repository (correct its header, or move the "
+                   "file to the other project's folder), not by SQL on this database",
+    "unreachable-from-root": "no column of these rows leads to the root: which entity owns a row is not in the "
+                             "schema, so a key to add cannot be derived (see the report's options)",
+}
+
+
 def build_decisions(findings):
     """Decisions with options for every decision id the builders know; the rest in ``skipped``."""
     from schemalens.decisions import Decisions
@@ -211,12 +220,11 @@ def build_decisions(findings):
     for did, fs in findings.decisions().items():
         kind, builder = next(((k, b) for k, test, b in _builders() if test(did, fs)), (None, None))
         if builder is None:
-            why = (
-                "the planned documents are rewritten for the chosen options "
-                "(schemalens.documents.rewrite_documents)"
-                if did == "rewrite-documents"
-                else "no SQL options are generated for it (see the report)"
-            )
+            codes = {f.code for f in fs}
+            why = next((text for code, text in _NO_SQL.items() if code in codes),
+                       "no SQL options are generated for it (see the report)")
+            if did == "rewrite-documents":
+                why = "the planned documents are rewritten for the chosen options (schemalens.documents.rewrite_documents)"
             skipped.append((did, why))
             continue
         decision, why = builder(ctx, did, fs)
