@@ -44,7 +44,7 @@ def rls_disabled(ctx: Context) -> list[Finding]:
                 {"table": t.name, "api_access": list(t.api_access)},
             ))
             continue
-        holders = [role for role, _ in t.grants or ()]
+        holders = list(t.granted)
         held = f"only {', '.join(f'`{r}`' for r in holders)} hold{'s' if len(holders) == 1 else ''} privileges" \
             if holders else "no role but its owner holds privileges"
         grants = [ctx.sources.evidence(t.grants_source, "the API roles' privileges are revoked here")] \

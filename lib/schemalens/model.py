@@ -144,10 +144,15 @@ class Table:
     def column(self, name: str) -> Column | None:
         return next((c for c in self.columns if c.name == name), None)
 
+    @property
+    def granted(self) -> dict[str, tuple[str, ...]]:
+        """``{role: privileges}`` granted on the table: :attr:`grants`, or the defaults when nothing changed
+        them (column privileges end in ``(columns)``)."""
+        return default_grants(self.name) if self.grants is None else dict(self.grants)
+
     def privileges(self, role: str) -> tuple[str, ...]:
-        """What ``role`` holds on the table, directly or through PUBLIC (column privileges end in
-        ``(columns)``)."""
-        held = default_grants(self.name) if self.grants is None else dict(self.grants)
+        """What ``role`` holds on the table, directly or through PUBLIC."""
+        held = self.granted
         return tuple(sorted(set(held.get(role, ())) | set(held.get("public", ()))))
 
     @property

@@ -312,6 +312,39 @@ def enable_rls(name: str) -> Step:
     )
 
 
+def disable_rls(name: str) -> Step:
+    return step(
+        f"ALTER TABLE {table(name)} DISABLE ROW LEVEL SECURITY",
+        (name, ACCESS_EXCLUSIVE),
+        note=f"disable row level security on {short(name)}",
+    )
+
+
+def grantee(role: str) -> str:
+    """A role as GRANT/REVOKE name it: ``PUBLIC`` for the pseudo-role ``public``, else :func:`ident`."""
+    return "PUBLIC" if role == "public" else ident(role)
+
+
+def revoke_all(name: str, roles: Sequence[str], note: str = "") -> Step:
+    """``REVOKE ALL ON name FROM roles``: ACCESS SHARE on the table."""
+    return step(f"REVOKE ALL ON {table(name)} FROM {', '.join(grantee(r) for r in roles)}",
+                (name, ACCESS_SHARE), note=note)
+
+
+def grant(privileges: str, name: str, role: str, note: str = "") -> Step:
+    """``GRANT privileges ON name TO role``: ACCESS SHARE on the table."""
+    return step(f"GRANT {privileges} ON {table(name)} TO {grantee(role)}", (name, ACCESS_SHARE), note=note)
+
+
+def drop_index(index: str, name: str) -> Step:
+    """``DROP INDEX`` of an index on table ``name`` (same schema): ACCESS EXCLUSIVE on the table."""
+    return step(
+        f"DROP INDEX {table(qualify(name).split('.')[0] + '.' + index)}",
+        (name, ACCESS_EXCLUSIVE),
+        note=f"drop index {index}",
+    )
+
+
 def create_policy(
     policy: str,
     name: str,

@@ -31,7 +31,7 @@ from schemalens.migrations import discover
 from schemalens.model import Schema, truncate_identifier
 from schemalens.parse import Statement, split_and_parse, table_name
 from schemalens.rewrite import path_foreign_keys
-from schemalens.sqlgen import ident, short, table
+from schemalens.sqlgen import ident, literal, short, table
 
 AUTH_USERS = "auth.users"
 
@@ -235,8 +235,22 @@ def build_decisions(findings):
     return Decisions(tuple(built), findings, tuple(skipped))
 
 
+def row_counts_sql(tables: Iterable[str]) -> str:
+    """A preflight query: how many rows each table holds (``table_name``, ``rows``)."""
+    return "\nUNION ALL\n".join(
+        f"SELECT {literal(short(t))} AS table_name, count(*) AS rows FROM {table(t)}" for t in tables
+    )
+
+
+def policies_named_sql(policies: Iterable[tuple[str, str]]) -> str:
+    """A preflight query: which of the ``(table, policy name)`` pairs exist already."""
+    return "SELECT polrelid::regclass AS table_name, polname FROM pg_catalog.pg_policy\nWHERE " + " OR ".join(
+        f"(polrelid = {literal(table(t))}::regclass AND polname = {literal(name)})" for t, name in policies
+    )
+
+
 def name_list(tables: Iterable[str]) -> str:
     return ", ".join(f"`{short(t)}`" for t in tables)
 
 
-__all__ = ["AUTH_USERS", "KINDS", "Context", "build_decisions", "name_list"]
+__all__ = ["AUTH_USERS", "KINDS", "Context", "build_decisions", "name_list", "policies_named_sql", "row_counts_sql"]

@@ -26,24 +26,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from schemalens.decisions import Check, Decision, Option, Risk, slug
-from schemalens.model import API_ROLES, TABLE_PRIVILEGES, default_grants
-from schemalens.options import Context
+from schemalens.model import API_ROLES, TABLE_PRIVILEGES
+from schemalens.options import Context, policies_named_sql, row_counts_sql
 from schemalens.options.scope import Hop, _joins, _value, unmappable_sql
 from schemalens.report import decision_title
 from schemalens.sqlgen import (
-    ACCESS_SHARE,
     create_index,
     create_policy,
+    disable_rls,
+    drop_index,
     drop_policy,
     enable_rls,
+    grant,
     ident,
     literal,
+    revoke_all,
     short,
-    step,
     table,
 )
-
-KINDS = {"rls-disabled": "enable-rls", "unindexed-foreign-key": "index-foreign-keys"}
 
 
 def build(ctx: Context, did: str, findings: list) -> tuple[Decision | None, str]:
@@ -118,22 +118,18 @@ def _enable(ctx: Context, did: str, tables: list[str]) -> Option:
         m = membership(ctx, tbl)
         if m is None:
             without.append(tbl)
-            down.insert(0, _disable_rls(tbl))
+            down.insert(0, disable_rls(tbl))
             continue
         members[tbl] = m
         up.append(create_policy(m.policy("use"), tbl, "ALL", m.condition, m.condition, reads=m.reads))
-        down[:0] = [drop_policy(m.policy("use"), tbl), _disable_rls(tbl)]
+        down[:0] = [drop_policy(m.policy("use"), tbl), disable_rls(tbl)]
     with_policy = list(members)
     routes = {t: list(m.hops) for t, m in members.items()}
     names = ", ".join(f"`{short(t)}`" for t in tables)
     checks = [
         Check(
             "policy-name-free",
-            "SELECT polrelid::regclass AS table_name, polname FROM pg_catalog.pg_policy\nWHERE "
-            + " OR ".join(
-                f"(polrelid = {literal(table(t))}::regclass AND polname = {literal(m.policy('use'))})"
-                for t, m in members.items()
-            ),
+            policies_named_sql((t, m.policy("use")) for t, m in members.items()),
             "A row means a policy of that name exists already: up.sql would fail.",
             blocking=True,
         )
@@ -147,8 +143,7 @@ def _enable(ctx: Context, did: str, tables: list[str]) -> Option:
         ))
     checks.append(Check(
         "rows",
-        "\nUNION ALL\n".join(f"SELECT {literal(short(t))} AS table_name, count(*) AS rows FROM {table(t)}"
-                             for t in tables),
+        row_counts_sql(tables),
         "How many rows each table holds: with RLS on and no policy letting them in, API users see none.",
     ))
     def listed(ts: list[str]) -> str:
@@ -178,17 +173,11 @@ def _enable(ctx: Context, did: str, tables: list[str]) -> Option:
     )
 
 
-def _disable_rls(tbl: str):
-    return step(f"ALTER TABLE {table(tbl)} DISABLE ROW LEVEL SECURITY", (tbl, "ACCESS EXCLUSIVE"),
-                note=f"disable row level security on {short(tbl)}")
-
-
 def _held(ctx: Context, tbl: str) -> dict[str, tuple[str, ...]]:
     """Table-level privileges of the API roles and PUBLIC on ``tbl``, as the migrations leave them."""
-    t = ctx.schema.table(tbl)
-    grants = default_grants(tbl) if t.grants is None else dict(t.grants)
-    return {r: tuple(p for p in grants.get(r, ()) if not p.endswith("(columns)"))
-            for r in (*API_ROLES, "public") if grants.get(r)}
+    granted = ctx.schema.table(tbl).granted
+    return {r: tuple(p for p in granted[r] if not p.endswith("(columns)"))
+            for r in (*API_ROLES, "public") if granted.get(r)}
 
 
 def _privileges_sql(privs: tuple[str, ...]) -> str:
@@ -203,14 +192,10 @@ def _revoke(ctx: Context, did: str, tables: list[str]) -> Option:
         if not held:
             continue
         held_by[tbl] = held
-        roles = list(held)
-        grantees = ", ".join("PUBLIC" if r == "public" else ident(r) for r in roles)
-        up.append(step(f"REVOKE ALL ON {table(tbl)} FROM {grantees}", (tbl, ACCESS_SHARE),
-                       note=f"revoke the API roles' privileges on {short(tbl)}"))
+        up.append(revoke_all(tbl, list(held), note=f"revoke the API roles' privileges on {short(tbl)}"))
         for role, privs in held.items():
-            grantee = "PUBLIC" if role == "public" else ident(role)
-            down.insert(0, step(f"GRANT {_privileges_sql(privs)} ON {table(tbl)} TO {grantee}", (tbl, ACCESS_SHARE),
-                                note=f"give {role} back {', '.join(privs)} on {short(tbl)}"))
+            down.insert(0, grant(_privileges_sql(privs), tbl, role,
+                                 note=f"give {role} back {', '.join(privs)} on {short(tbl)}"))
     names = ", ".join(f"`{short(t)}`" for t in tables)
     if not held_by:
         return Option(
@@ -292,9 +277,7 @@ def _policies(ctx: Context, did: str, findings: list) -> tuple[Decision | None, 
         (
             Check(
                 "policy-name-free",
-                "SELECT polrelid::regclass AS table_name, polname FROM pg_catalog.pg_policy\nWHERE "
-                + " OR ".join(f"(polrelid = {literal(table(t))}::regclass AND polname = "
-                              f"{literal(m.policy('read'))})" for t, m in members.items()),
+                policies_named_sql((t, m.policy("read")) for t, m in members.items()),
                 "A row means a policy of that name exists already: up.sql would fail.",
                 blocking=True,
             ),
@@ -336,8 +319,7 @@ def _indexes(ctx: Context, did: str, findings: list) -> tuple[Decision | None, s
         return None, "no foreign key without an index"
     names = {k: ctx.index_name(k[0], k[1]) for k in keys}
     up = tuple(create_index(names[k], k[0], list(k[1])) for k in keys)
-    down = tuple(step(f"DROP INDEX {table(k[0].split('.')[0] + '.' + names[k])}", (k[0], "ACCESS EXCLUSIVE"),
-                      note=f"drop index {names[k]}") for k in reversed(keys))
+    down = tuple(drop_index(names[k], k[0]) for k in reversed(keys))
     listed = ", ".join(f"`{short(t)}` ({', '.join(c)})" for t, c in keys)
     create = Option(
         did, "A", slug("A", "Create the indexes"), "Create the indexes",
@@ -355,8 +337,7 @@ def _indexes(ctx: Context, did: str, findings: list) -> tuple[Decision | None, s
             ),
             Check(
                 "rows",
-                "\nUNION ALL\n".join(f"SELECT {literal(short(t))} AS table_name, count(*) AS rows FROM {table(t)}"
-                                     for t in dict.fromkeys(t for t, _ in keys)),
+                row_counts_sql(dict.fromkeys(t for t, _ in keys)),
                 "How many rows each index covers: writes to the table wait while it builds (SHARE lock). On a "
                 "large, busy table run `CREATE INDEX CONCURRENTLY` outside a transaction instead.",
             ),

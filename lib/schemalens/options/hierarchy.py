@@ -16,7 +16,7 @@ import sqlglot
 from sqlglot import exp
 
 from schemalens.decisions import Check, Decision, Option, Risk, slug
-from schemalens.options import Context, name_list
+from schemalens.options import Context, name_list, row_counts_sql
 from schemalens.parse import table_name
 from schemalens.report import decision_title
 from schemalens.rewrite import Renames, Rewriter, fk_column_name
@@ -155,9 +155,7 @@ def _place(
             )
         down.append(drop_table(t, refs))
     pairs = ", ".join(f"({literal(t.split('.')[0])}, {literal(t.split('.')[1])})" for t in proposed)
-    rows = "\nUNION ALL\n".join(
-        f"SELECT {literal(short(t))} AS table_name, count(*) AS rows FROM {table(t)}" for t in proposed
-    )
+    rows = row_counts_sql(proposed)
     checks = (
         Check(
             "names-free",
