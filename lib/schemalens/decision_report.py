@@ -86,14 +86,24 @@ def _summary_table(d) -> str:
     return "\n".join(rows) + "\n"
 
 
-def decision_markdown(d, level: int = 2, sql: bool = True) -> str:
-    h = "#" * level
-    parts = [f"{h} Decision: {d.title} (`{d.id}`)", "", d.question, ""]
+def opened_by(d, where: bool = False) -> list[str]:
+    """The findings that open a decision, as Markdown lines (``where``: each with its first ``file:line``),
+    then its recommendation."""
+    parts = []
     if d.findings:
         parts += ["Opened by:", ""]
-        parts += [f"- {SEVERITY_MARK.get(f.severity, '')} `{f.code}`: {f.title}" for f in d.findings] + [""]
+        for f in d.findings:
+            at = f" ({f.evidence[0].file}:{f.evidence[0].line})" if where and f.evidence else ""
+            parts.append(f"- {SEVERITY_MARK.get(f.severity, '')} `{f.code}`: {f.title}{at}")
+        parts.append("")
     if d.recommended:
         parts += [f"**Recommended: option {d.recommended}.** {d.why}", ""]
+    return parts
+
+
+def decision_markdown(d, level: int = 2, sql: bool = True) -> str:
+    h = "#" * level
+    parts = [f"{h} Decision: {d.title} (`{d.id}`)", "", d.question, "", *opened_by(d)]
     parts += [_summary_table(d), ""]
     parts += [option_markdown(o, level + 1, sql) for o in d.options]
     return "\n".join(parts).rstrip() + "\n"

@@ -19,16 +19,15 @@ from __future__ import annotations
 import pandas as pd
 
 from schemalens.graph import build_graph, coverage, paths_to_root
-from schemalens.model import Schema, unqualify
+from schemalens.model import Schema, Table, unqualify
 
 STATUSES = ("understood", "not analysed", "unparsed")
 
 
-def _rls(schema: Schema, table: str, enabled: bool) -> str:
-    if not enabled:
-        t = schema.table(table)
-        return "off" if t is None or t.api_access else "off, not exposed"
-    return "on" if schema.policies_on(table) else "on, no policy"
+def _rls(schema: Schema, t: Table) -> str:
+    if not t.rls_enabled:
+        return "off" if t.api_access else "off, not exposed"
+    return "on" if schema.policies_on(t.name) else "on, no policy"
 
 
 def tables_frame(schema: Schema) -> pd.DataFrame:
@@ -36,7 +35,7 @@ def tables_frame(schema: Schema) -> pd.DataFrame:
     rows = [{"table": t.name, "columns": len(t.columns), "primary_key": ", ".join(t.primary_key),
              "foreign_keys": len(schema.foreign_keys_from(t.name)),
              "referenced_by": len(schema.foreign_keys_to(t.name)),
-             "rls": _rls(schema, t.name, t.rls_enabled), "policies": len(schema.policies_on(t.name)),
+             "rls": _rls(schema, t), "policies": len(schema.policies_on(t.name)),
              "defined_at": str(t.source)} for t in sorted(schema.tables, key=lambda t: t.name)]
     return pd.DataFrame(rows, columns=["table", "columns", "primary_key", "foreign_keys", "referenced_by",
                                        "rls", "policies", "defined_at"])
@@ -79,7 +78,7 @@ def rls_frame(schema: Schema) -> pd.DataFrame:
         rows.append({"table": t.name, "rls_enabled": t.rls_enabled, "rls_forced": t.rls_forced,
                      "policies": len(policies), "commands": ", ".join(commands),
                      "api_access": ", ".join(t.api_access) or "none",
-                     "status": _rls(schema, t.name, t.rls_enabled)})
+                     "status": _rls(schema, t)})
     return pd.DataFrame(rows, columns=["table", "rls_enabled", "rls_forced", "policies", "commands",
                                        "api_access", "status"])
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from schemalens.decision_report import SEVERITY_MARK, _cell, _strongest, option_markdown, rehearsal_markdown
+from schemalens.decision_report import _cell, _strongest, opened_by, option_markdown, rehearsal_markdown
 from schemalens.decisions import Decision, Decisions, decide
 from schemalens.options import KINDS
 from schemalens.rehearse import VERDICTS, Rehearsals, rehearse
@@ -76,8 +76,7 @@ class Meeting:
     def _preflight(self, decision: str, key: str) -> str:
         if self.rehearsals is None:
             return ""
-        r = self.rehearsals.of(decision, key)
-        return r.row()["preflight"]
+        return self.rehearsals.of(decision, key).preflight
 
     def rows(self) -> list[dict[str, Any]]:
         out = []
@@ -126,13 +125,7 @@ class Meeting:
             return Markdown(f"This comparison opens no decision of this kind ({KINDS[kind].lower()}).\n")
         parts = []
         for d in ds:
-            parts += [f"### {d.title} (`{d.id}`)", "", d.question, "", "Opened by:", ""]
-            for f in d.findings:
-                where = f" ({f.evidence[0].file}:{f.evidence[0].line})" if f.evidence else ""
-                parts.append(f"- {SEVERITY_MARK.get(f.severity, '')} `{f.code}`: {f.title}{where}")
-            parts.append("")
-            if d.recommended:
-                parts += [f"**Recommended: option {d.recommended}.** {d.why}", ""]
+            parts += [f"### {d.title} (`{d.id}`)", "", d.question, "", *opened_by(d, where=True)]
             parts += ["| option | what | unsafe | strongest lock | preflight | rehearsal |",
                       "|---|---|---|---|---|---|"]
             for o in d.options:

@@ -53,18 +53,16 @@ def slides(nb: Any, reveal: str | None = None) -> str:
 
 def run(notebook: str | Path, output: str | Path, parameters: Mapping[str, Any], cwd: str | Path = ".") -> Any:
     """Execute ``notebook`` with papermill into ``output`` (kernel ``python3``, working directory ``cwd``)."""
-    import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
     try:
-        papermill.execute_notebook(str(notebook), str(output), parameters=dict(parameters), cwd=str(cwd),
-                                   kernel_name="python3", progress_bar=False, log_output=False)
+        return papermill.execute_notebook(str(notebook), str(output), parameters=dict(parameters), cwd=str(cwd),
+                                          kernel_name="python3", progress_bar=False, log_output=False)
     except PapermillExecutionError as e:
         reason = f"{e.ename}: {e.evalue}".strip().splitlines()[0]
         raise InputError(f"cell {e.exec_count} failed: {reason} (the run, with its error: {output})",
                          str(notebook)) from None
-    return nbformat.read(str(output), as_version=4)
 
 
 def write_reports(

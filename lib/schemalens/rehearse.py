@@ -120,14 +120,19 @@ class Rehearsal:
             return "proven" if all(s.ok for s in self.scripts) else "failed"
         return "refused" if self.predicted and failed.name != "down" and failed.changes == 0 else "failed"
 
+    @property
+    def preflight(self) -> str:
+        """``clean``, or ``blocked by`` the blocking checks that listed rows (with their counts)."""
+        blocking = [f"{c.check.name} ({c.rows})" for c in self.checks if c.blocks]
+        return ("blocked by " + ", ".join(blocking)) if blocking else "clean"
+
     def row(self) -> dict[str, Any]:
         """One line of the meeting's summary table."""
-        blocking = [f"{c.check.name} ({c.rows})" for c in self.checks if c.blocks]
         return {
             "decision": self.option.decision,
             "option": self.option.key,
             "title": self.option.title,
-            "preflight": ("blocked by " + ", ".join(blocking)) if blocking else "clean",
+            "preflight": self.preflight,
             "scripts": ", ".join(f"{s.name} {s.outcome}" for s in self.scripts),
             "catalog changes": len(self.changed),
             "rollback restores": "yes" if self.restored else f"no ({len(self.left_behind)} differences)",
@@ -262,16 +267,15 @@ def _show(value: Any) -> str:
 
 
 def run_check(conn: psycopg.Connection, check: Check) -> CheckResult:
-    """Run one preflight query read-only (a transaction rolled back); its row count and first rows."""
-    conn.execute("BEGIN READ ONLY")
+    """Run one preflight query in a read-only transaction (:func:`schemalens.live.readonly_transaction`);
+    its row count and first rows."""
     try:
-        cur = conn.execute(check.sql)
-        rows = cur.fetchall()
-        names = tuple(d.name for d in cur.description or ())
+        with live.readonly_transaction(conn):
+            cur = conn.execute(check.sql)
+            rows = cur.fetchall()
+            names = tuple(d.name for d in cur.description or ())
     except psycopg.Error as e:
         return CheckResult(check, 0, error=" ".join(str(e).split()))
-    finally:
-        conn.execute("ROLLBACK")
     # the first columns that hold a value in some row (an all-NULL column says nothing)
     keep = [i for i in range(len(names)) if any(r[i] is not None for r in rows)][:SHOWN_COLUMNS]
     shown = sorted(tuple(_show(r[i]) for i in keep) for r in rows)[:SHOWN_ROWS]
@@ -312,18 +316,16 @@ def rehearse_option(conn: psycopg.Connection, option: Option, base: live.Baselin
             scripts.append(ScriptResult(name, _statements(option, name), None))
             continue
         checks += [run_check(conn, c) for c in option.checks_for(f"before {name}")]
+        error = ""
         try:
             postgres.apply_sql(conn, option.script(name), f"{option.slug}/{name}.sql")
         except ApplyError as e:
-            stopped = True
-            after, after_grants = live.introspect(conn, base), privileges(conn)
-            changes = len(diff_schemas(current, after)) + len(privilege_changes(current_grants, after_grants))
-            scripts.append(ScriptResult(name, _statements(option, name), False, str(e), changes))
-            continue
+            stopped, error = True, str(e)
         after, after_grants = live.introspect(conn, base), privileges(conn)
         changes = len(diff_schemas(current, after)) + len(privilege_changes(current_grants, after_grants))
-        scripts.append(ScriptResult(name, _statements(option, name), True, "", changes))
-        current, current_grants = after, after_grants
+        scripts.append(ScriptResult(name, _statements(option, name), not error, error, changes))
+        if not error:
+            current, current_grants = after, after_grants
     changed = tuple(str(d) for d in diff_schemas(before, current, labels=("before", "after")))
     changed += tuple(privilege_changes(granted, current_grants))
     changed_rows = _changed_tables(conn, sums, row_checksums(conn, columns)[0])
