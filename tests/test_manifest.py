@@ -97,3 +97,10 @@ def test_literal_document_that_does_not_exist(tmp_path: Path):
 def test_markdown_repr_lists_assumptions():
     text = load_manifest(REVOS)._repr_markdown_()
     assert "| root | `tenants` | 7 |" in text and "`users.id -> auth.users.id`" in text
+
+
+def test_platform_is_read_with_its_line_and_must_be_known():
+    m = parse_manifest("root: agencies\nplatform: postgres\n")
+    assert (m.platform, m.platform_line) == ("postgres", 2)
+    with pytest.raises(ManifestError, match=r"manifest.yaml:2: platform: 'mysql' is not one of supabase, postgres"):
+        parse_manifest("root: agencies\nplatform: mysql\n")

@@ -1,6 +1,7 @@
 """The plan's assumptions (``manifest.yaml``), validated; every error names the manifest's line.
 
-What it reads (ARCHITECTURE.md, "Manifest"): ``project_ref``, ``root``, ``hierarchy`` (``child -> parent``
+What it reads (ARCHITECTURE.md, "Manifest"): ``project_ref``, ``platform`` (``supabase`` or ``postgres``,
+when the folder alone does not tell; see :mod:`schemalens.platform`), ``root``, ``hierarchy`` (``child -> parent``
 arrows; a chain ``a -> b -> c`` is two edges), ``foreign_keys`` (``table.column -> table.column``, the
 referenced side may be schema-qualified: ``users.id -> auth.users.id``), ``scoping`` (table: entity),
 ``proposed`` (new table: expected parent) and ``documents`` (globs relative to the manifest).
@@ -30,6 +31,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from schemalens.errors import ManifestError
+from schemalens.platform import PLATFORMS
 
 _NAME = r'(?:"[^"]+"|[A-Za-z_][\w$]*)'
 _TABLE = re.compile(rf"^\s*({_NAME}(?:\.{_NAME})?)\s*$")
@@ -93,6 +95,8 @@ class Manifest(_Frozen):
     file: str = "manifest.yaml"
     project_ref: str | None = None
     project_ref_line: int | None = None
+    platform: str | None = None
+    platform_line: int | None = None
     root: Assumed | None = None
     hierarchy: tuple[AssumedEdge, ...] = ()
     foreign_keys: tuple[AssumedForeignKey, ...] = ()
@@ -141,6 +145,8 @@ class Manifest(_Frozen):
         rows = ["| assumption | value | line |", "|---|---|---|"]
         if self.project_ref:
             rows.append(f"| project_ref | `{self.project_ref}` | {self.project_ref_line} |")
+        if self.platform:
+            rows.append(f"| platform | `{self.platform}` | {self.platform_line} |")
         if self.root:
             rows.append(f"| root | `{self.root.written}` | {self.root.line} |")
         rows += [f"| hierarchy | `{e.text}` | {e.line} |" for e in self.hierarchy]
@@ -156,6 +162,7 @@ class _Raw(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
     project_ref: str | None = None
+    platform: str | None = None
     root: str | None = None
     hierarchy: list[str] = []
     foreign_keys: list[str] = []
@@ -271,6 +278,10 @@ def parse_manifest(text: str, file: str = "manifest.yaml") -> Manifest:
                 raw.project_ref.strip(),
                 line_of(("project_ref",)),
             )
+        if raw.platform is not None:
+            if raw.platform.strip() not in PLATFORMS:
+                raise _At(f"platform: {raw.platform!r} is not one of {', '.join(PLATFORMS)}", ("platform",))
+            fields["platform"], fields["platform_line"] = raw.platform.strip(), line_of(("platform",))
         if raw.root is not None:
             fields["root"] = Assumed(
                 table=_table(raw.root, "root"), written=raw.root.strip(), line=line_of(("root",))

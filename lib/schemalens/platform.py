@@ -1,0 +1,123 @@
+"""What a migration folder was written for: its platform (Supabase or plain PostgreSQL) and its runner.
+
+Both are read from the folder itself, each with the reasons that decided it, and both can be overridden
+(the manifest's ``platform:``, the command line's ``--platform``). The platform decides which objects a
+throwaway database needs before the files run (Supabase's schemas, roles and ``auth.users``) and which
+general checks apply (row-level security matters where the API roles reach the tables); the runner
+decides how files are applied (one transaction per file or none) and which bookkeeping tables exist.
+
+>>> detect_runner(["2019-02-26-002946_create_users/up.sql"]).name
+'diesel'
+>>> detect_runner(["V1__init.sql", "V2__users.sql"]).name
+'flyway'
+>>> detect_runner(["1_init.up.sql", "2_users.up.sql"]).name
+'golang-migrate'
+>>> detect_runner(["20240101120000_init/migration.sql", "migration_lock.toml"]).name
+'prisma'
+>>> detect_platform(["001_init.sql"], ["CREATE POLICY p ON t USING (auth.uid() = user_id);"]).name
+'supabase'
+>>> detect_platform(["001_init.sql"], ["CREATE TABLE t (id int);"]).name
+'postgres'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+PLATFORMS = ("supabase", "postgres")
+RUNNERS = ("supabase", "diesel", "rails", "golang-migrate", "flyway", "prisma", "drizzle", "plain")
+
+
+@dataclass(frozen=True)
+class Detected:
+    """A detected (or given) platform or runner, and why."""
+
+    name: str
+    reasons: tuple[str, ...]
+    given: bool = False
+
+    def __str__(self) -> str:
+        how = "given" if self.given else "; ".join(self.reasons) or "default"
+        return f"{self.name} ({how})"
+
+
+_DIESEL_DIR = re.compile(r"(^|/)\d{4}-\d{2}-\d{2}-\d{6}(-\d+)?_[^/]+/up\.sql$")
+_FLYWAY = re.compile(r"(^|/)[VvRr]\d+(?:[._]\d+)*__[^/]+\.sql$")
+_GOLANG = re.compile(r"(^|/)\d+_[^/]+\.up\.sql$")
+_PRISMA = re.compile(r"(^|/)\d{14}_[^/]+/migration\.sql$")
+_SUPABASE_FILE = re.compile(r"(^|/)\d{14}_[^/]+\.sql$")
+_DRIZZLE = re.compile(r"(^|/)\d{4}_[a-z_]+\.sql$")
+
+# What only a Supabase project writes: its auth and storage schemas, its API roles, its helpers.
+_SUPABASE_TEXT = (
+    (re.compile(r"\bauth\s*\.\s*(uid|jwt|role|email)\s*\(", re.IGNORECASE), "calls auth.uid()/auth.jwt()"),
+    (re.compile(r"\bauth\s*\.\s*users\b", re.IGNORECASE), "references auth.users"),
+    (re.compile(r"\bstorage\s*\.\s*(objects|buckets)\b", re.IGNORECASE), "references storage.objects/buckets"),
+    (re.compile(r"\bto\s+(anon|authenticated|service_role)\b", re.IGNORECASE), "grants to Supabase's API roles"),
+    (re.compile(r"\bsupabase_realtime\b", re.IGNORECASE), "uses the supabase_realtime publication"),
+)
+
+
+def detect_runner(paths: Sequence[str], texts: Iterable[str] = ()) -> Detected:
+    """The runner a folder's layout belongs to, from its relative paths (and, for drizzle, its texts)."""
+    paths = [p.replace("\\", "/") for p in paths]
+
+    def share(pattern: re.Pattern[str]) -> int:
+        return sum(1 for p in paths if pattern.search(p))
+
+    sql = [p for p in paths if p.endswith(".sql")] or paths
+    if any(p.endswith("structure.sql") for p in sql):
+        return Detected("rails", ("a Rails structure.sql",))
+    if share(_DIESEL_DIR):
+        return Detected("diesel", (f"{share(_DIESEL_DIR)} dated folders with up.sql (diesel)",))
+    if share(_PRISMA) or any(p.endswith("migration_lock.toml") for p in paths):
+        return Detected("prisma", ("folders with migration.sql (Prisma Migrate)",))
+    if share(_FLYWAY) * 2 >= len(sql):
+        return Detected("flyway", (f"{share(_FLYWAY)} files named V<n>__<name>.sql (Flyway)",))
+    if share(_GOLANG) * 2 >= len(sql):
+        return Detected("golang-migrate", (f"{share(_GOLANG)} files named <n>_<name>.up.sql",))
+    if any("supabase/migrations" in p for p in paths) or share(_SUPABASE_FILE) * 2 > len(sql) > 0:
+        return Detected("supabase", ("files named <14-digit timestamp>_<name>.sql (Supabase CLI)",))
+    if any("--> statement-breakpoint" in t for t in texts) or (share(_DRIZZLE) * 2 > len(sql) > 0
+                                                                 and any("/meta/" in p for p in paths)):
+        return Detected("drizzle", ("statement breakpoints (drizzle-kit)",))
+    return Detected("plain", ("numbered files applied in order",))
+
+
+# A folder that creates these schemas itself is the service that owns them (supabase/auth, supabase/storage,
+# hasura-auth), not a project that relies on Supabase having created them.
+_CREATES_OWN = re.compile(r"\bcreate\s+(?:schema|table)\s+(?:if\s+not\s+exists\s+)?\"?(auth|storage)\"?\s*(?:;|\.|\s)",
+                          re.IGNORECASE)
+
+
+def detect_platform(paths: Sequence[str], texts: Iterable[str], given: str | None = None) -> Detected:
+    """``supabase`` when the files use what only a Supabase project has, else ``postgres``.
+
+    ``given`` (from the manifest or the command line) wins; it must be one of :data:`PLATFORMS`. Files that
+    create the ``auth`` or ``storage`` schema themselves are that service, not a project on Supabase:
+
+    >>> detect_platform(["1_init.up.sql"], ["CREATE SCHEMA auth; CREATE TABLE auth.users (id uuid);"]).name
+    'postgres'
+    """
+    if given is not None:
+        if given not in PLATFORMS:
+            raise ValueError(f"platform {given!r} is not one of {', '.join(PLATFORMS)}")
+        return Detected(given, (), given=True)
+    reasons: list[str] = []
+    if any("supabase/migrations" in p.replace("\\", "/") for p in paths):
+        reasons.append("files under supabase/migrations")
+    owned: set[str] = set()
+    for text in texts:
+        owned.update(m.group(1).lower() for m in _CREATES_OWN.finditer(text))
+        for pattern, why in _SUPABASE_TEXT:
+            if why not in reasons and pattern.search(text):
+                reasons.append(why)
+    if owned and not any("supabase/migrations" in r for r in reasons):
+        own = " and ".join(sorted(owned))
+        return Detected("postgres", (f"the files create the {own} schema themselves",))
+    return Detected("supabase", tuple(reasons)) if reasons else Detected("postgres", ("no Supabase objects used",))
+
+
+__all__ = ["PLATFORMS", "RUNNERS", "Detected", "detect_platform", "detect_runner"]
