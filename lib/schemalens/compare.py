@@ -28,7 +28,9 @@ assumed name as that counterpart and say so. The rules that need judgement:
   hierarchy; or nothing: standalone tables). Such a group shares its decision id with a
   ``scope-mismatch`` on the same tables, so a report shows them together. Without one actual root
   the check is skipped.
-* General checks look at ``public`` tables only (the schema an API exposes).
+* Names: the manifest's plain names are read against the schema first (:mod:`schemalens.resolve`:
+  ``accounts`` is ``basejump.accounts`` when only that schema has one, ``Team`` is Prisma's ``"Team"``).
+* General checks look at every table the migrations create; ``rls-disabled`` only on Supabase.
 
 >>> from schemalens.manifest import parse_manifest
 >>> from schemalens.model import Column, ForeignKey, Schema, Table
@@ -74,7 +76,17 @@ from schemalens.graph import build_graph, paths_to_root, reaches
 from schemalens.graph import roots as hierarchy_roots
 from schemalens.manifest import Manifest, load_manifest
 from schemalens.model import ForeignKey, Schema, Source
+from schemalens.plan_checks import (
+    belongs_to,
+    composite_containing,
+    composite_foreign_keys,
+    global_scope,
+    owner_path,
+    related_groups,
+)
+from schemalens.platform import Detected, detect_platform
 from schemalens.replay import EXTERNAL_PRIMARY_KEYS
+from schemalens.resolve import resolve_names
 
 
 def _path_fks(schema: Schema, path: Sequence[str]) -> list[ForeignKey]:
@@ -103,8 +115,6 @@ def counterpart(ctx: Context, missing: str) -> tuple[str | None, list[str]]:
     }
     scores: dict[str, tuple[int, list[str]]] = {}
     for t in ctx.schema.tables:
-        if not t.name.startswith("public."):
-            continue
         score, why = 0, []
         if m.root is not None and m.root.table == missing and t.name in all_roots:
             below = len([n for n in ctx.graph if t.name in reaches(ctx.graph, n)])
@@ -308,6 +318,8 @@ def missing_foreign_keys(ctx: Context) -> list[Finding]:
         fks = [fk for fk in ctx.schema.foreign_keys_from(table) if fk.columns == a.columns]
         if any(fk.ref_table == ref and fk.ref_columns == a.ref_columns for fk in fks):
             continue
+        if not fks and composite_containing(ctx, a):
+            continue  # plan_checks.composite_foreign_keys says it exists as part of a composite key
         t = ctx.schema.table(table)
         col = t.column(a.columns[0]) if t else None
         left, right = f"{short(table)}.{a.columns[0]}", f"{short(ref)}.{a.ref_columns[0]}"
@@ -560,8 +572,7 @@ def hierarchy(ctx: Context) -> list[Finding]:
 def _fk_scope(ctx: Context, table: str) -> str | None:
     path = rls.fk_path(ctx.schema, table, ctx.root) if ctx.root else ()
     if not path:
-        ups = paths_to_root(ctx.graph, table)
-        path = ups[0] if ups else ()
+        path = owner_path(ctx, table)
     return path[1] if len(path) > 1 else (table if path else None)
 
 
@@ -578,20 +589,23 @@ def _bridge(ctx: Context, entity: str) -> list[str]:
 
 def scoping(ctx: Context) -> list[Finding]:
     groups: dict[tuple, list] = {}
+    out = []
     for s in ctx.manifest.scoping:
         table, entity = ctx.actual(s.table), ctx.actual(s.entity)
         if not ctx.exists(table) or not (ctx.exists(entity) or _is_external(entity)):
             continue
         by_policy = rls.table_scopes(ctx.schema, table)
         fk = _fk_scope(ctx, table)
-        if entity in (list(by_policy) or [fk]):
+        if entity in (list(by_policy) or [fk]) or belongs_to(ctx, table, entity):
+            continue
+        if not by_policy and fk is None:
+            out.append(global_scope(ctx, s, table, entity))
             continue
         primary = (
             max(by_policy, key=lambda sc: (len(rls.fk_path(ctx.schema, table, sc)), sc)) if by_policy else fk
         )
         groups.setdefault((s.entity, entity, primary), []).append((s, table, by_policy, fk))
-    out = []
-    for (assumed, entity, primary), items in groups.items():
+    for (assumed, entity, primary), items in related_groups(groups):
         tables = [t for _, t, _, _ in items]
         name = group_name(tables)
         evidence, detail, agree = [], [], True
@@ -763,6 +777,7 @@ RULES = (
     missing_tables,
     root_mismatch,
     missing_foreign_keys,
+    composite_foreign_keys,
     manual_sync,
     hierarchy,
     scoping,
@@ -783,7 +798,7 @@ def compare(
     documents: Sequence[Document] | None = None,
 ) -> Findings:
     """Every finding for a schema against a manifest (``None``: the general checks only)."""
-    manifest = manifest or Manifest()
+    manifest = resolve_names(manifest or Manifest(), schema)
     if documents is None:
         documents = (
             [
@@ -794,6 +809,7 @@ def compare(
             else []
         )
     ctx = Context(schema, manifest, sources or Sources(), list(documents), build_graph(schema))
+    ctx.platform = platform_of(ctx.sources, manifest).name
     found: list[Finding] = []
     for rule in RULES:
         found += rule(ctx)
@@ -810,6 +826,15 @@ def compare(
         dict(ctx.mapping),
         tuple(ctx.sources.files),
     )
+
+
+def platform_of(sources: Sources, manifest: Manifest | None = None) -> Detected:
+    """The platform the general checks assume: the manifest's ``platform:``, else detected from the
+    migration files (:func:`schemalens.platform.detect_platform`), else Supabase (no files to tell)."""
+    given = manifest.platform if manifest else None
+    if given or sources.files:
+        return detect_platform([sources.path(n) for n in sources.files], [f.text for f in sources.files.values()], given)
+    return Detected("supabase", ("no migration files to tell",))
 
 
 def analyse(migrations: str | Path, manifest: str | Path | Manifest | None = None) -> Findings:

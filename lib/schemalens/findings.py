@@ -180,6 +180,7 @@ class Context:
     graph: nx.MultiDiGraph
     mapping: dict[str, str] = field(default_factory=dict)
     root: str | None = None
+    platform: str = "supabase"  # schemalens.platform: which general checks apply
 
     def exists(self, table: str) -> bool:
         return self.schema.table(table) is not None or table in self.graph or table in EXTERNAL_PRIMARY_KEYS

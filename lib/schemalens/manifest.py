@@ -122,7 +122,10 @@ class Manifest(_Frozen):
         for s in self.scoping:
             add(s.table, f"scoping {s.table.removeprefix('public.')}: {s.entity_written}", s.line)
             add(s.entity, f"scoping {s.table.removeprefix('public.')}: {s.entity_written}", s.line)
+        proposed = {p.table for p in self.proposed}
         for p in self.proposed:
+            if p.parent in proposed:  # a chain of proposals: its parent is new too
+                continue
             add(p.parent, f"proposed {p.table.removeprefix('public.')}: {p.parent_written}", p.line)
         return out
 

@@ -143,7 +143,11 @@ def _proposed(findings) -> str:
         return ""
     children: dict[str, list[tuple[str, str]]] = {}
     tops = []
+    new = {child for items in place.values() for child, _ in items}
     for parent, items in place.items():
+        if parent in new:  # a chain of proposals: nested under the new parent, not a top of its own
+            children.setdefault(parent, []).extend(items)
+            continue
         chain = list(fk_path(schema, parent, root)) if root else []
         chain = chain or [parent]
         if chain[-1] not in tops:

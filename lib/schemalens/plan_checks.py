@@ -1,0 +1,180 @@
+"""Plan checks for what real projects do that a single-column reading misses.
+
+* :func:`composite_foreign_keys`: the plan assumes ``transactions.category_slug -> categories.slug``;
+  the migrations have ``(category_slug, team_id) -> categories (slug, team_id)``. The assumed column is
+  checked by the database, but only together with the others: a ``missing-foreign-key`` *warning* that
+  says so (a join on the one column can match another team's row), not "a standalone text (no FK)".
+* Scope (helpers of :func:`schemalens.compare.scoping`): a table *belongs* to an entity it has a foreign
+  key to, directly or through a many-to-many link table (``prompt_workspaces``), whatever its policies
+  restrict per user (:func:`belongs_to`); a one-to-one row it points at (a settings row, its FK column
+  unique) is not its owner (:func:`owner_path`); only related tables share one finding
+  (:func:`related_groups`); a table with no owner at all is global (:func:`global_scope`).
+"""
+
+from __future__ import annotations
+
+from schemalens.findings import Context, Finding, _fk_dict, _manifest_evidence, group_name, short
+from schemalens.graph import paths_to_root
+from schemalens.manifest import AssumedForeignKey, AssumedScope
+from schemalens.model import ForeignKey, Schema
+
+
+def composite_containing(ctx: Context, a: AssumedForeignKey) -> ForeignKey | None:
+    """The actual multi-column FK of ``a``'s table to its referenced table that pairs ``a``'s column with
+    ``a``'s referenced column, or None."""
+    table, ref = ctx.actual(a.table), ctx.actual(a.ref_table)
+    for fk in ctx.schema.foreign_keys_from(table):
+        if fk.ref_table != ref or len(fk.columns) < 2 or fk.columns == a.columns:
+            continue
+        if (a.columns[0], a.ref_columns[0]) in zip(fk.columns, fk.ref_columns):
+            return fk
+    return None
+
+
+def composite_foreign_keys(ctx: Context) -> list[Finding]:
+    out = []
+    for a in ctx.manifest.foreign_keys:
+        table, ref = ctx.actual(a.table), ctx.actual(a.ref_table)
+        if any(fk.ref_table == ref and fk.columns == a.columns for fk in ctx.schema.foreign_keys_from(table)):
+            continue
+        fk = composite_containing(ctx, a)
+        if fk is None:
+            continue
+        left, right = f"{short(table)}.{a.columns[0]}", f"{short(ref)}.{a.ref_columns[0]}"
+        cols, ref_cols = ", ".join(fk.columns), ", ".join(fk.ref_columns)
+        others = [c for c in fk.columns if c != a.columns[0]]
+        out.append(
+            Finding(
+                "missing-foreign-key",
+                "warning",
+                f"`{left}` → `{right}` exists only as part of a composite foreign key",
+                f"`{left}` is a foreign key to `{right}`",
+                f"`{short(table)}` ({cols}) references `{short(ref)}` ({ref_cols}): "
+                f"`{a.columns[0]}` is checked together with {', '.join(f'`{c}`' for c in others)}",
+                (ctx.fk_evidence(fk), _manifest_evidence(ctx.manifest, a.line, a.text)),
+                f"A join on `{a.columns[0]}` alone can match `{short(ref)}` rows of another "
+                f"{', '.join(others)}: the plan's joins and policies must use ({cols}).",
+                f"foreign-key-{short(table)}-{a.columns[0]}".replace(".", "-"),
+                (
+                    f"Option A: Update the plan to the composite key ({cols}) → ({ref_cols})",
+                    f"Option B: Make `{right}` unique on its own and add the single-column FK (migration)",
+                ),
+                f"{table}.{a.columns[0]}",
+                {
+                    "table": table,
+                    "columns": list(a.columns),
+                    "ref_table": ref,
+                    "ref_columns": list(a.ref_columns),
+                    "column_exists": True,
+                    "composite": _fk_dict(fk),
+                    "actual_foreign_keys": [_fk_dict(fk)],
+                },
+            )
+        )
+    return out
+
+
+# Scope ------------------------------------------------------------------------------------------------------
+
+
+def link_tables(schema: Schema, table: str, entity: str) -> list[str]:
+    """Tables with a foreign key to ``table`` and one to ``entity``: many-to-many routes between them."""
+    return sorted(
+        {
+            fk.table
+            for fk in schema.foreign_keys_to(table)
+            if fk.table not in (table, entity)
+            and any(f.ref_table == entity for f in schema.foreign_keys_from(fk.table))
+        }
+    )
+
+
+def belongs_to(ctx: Context, table: str, entity: str) -> str | None:
+    """How ``table``'s rows belong to ``entity`` (a direct FK, or a link table), or None."""
+    direct = next((fk for fk in ctx.schema.foreign_keys_from(table) if fk.ref_table == entity), None)
+    if direct is not None:
+        return f"FK `{short(table)}.{','.join(direct.columns)}` → `{short(entity)}`"
+    links = link_tables(ctx.schema, table, entity)
+    if links:
+        return f"link table {', '.join(f'`{short(x)}`' for x in links)}"
+    return None
+
+
+def _one_to_one(schema: Schema, fk: ForeignKey) -> bool:
+    t = schema.table(fk.table)
+    keys = [t.primary_key, *(u.columns for u in t.uniques)] if t else []
+    keys += [i.columns for i in schema.indexes if i.table == fk.table and i.unique]
+    return any(tuple(k) == tuple(fk.columns) for k in keys) and (t is None or t.primary_key != fk.columns)
+
+
+def _detail_row(schema: Schema, fk: ForeignKey) -> bool:
+    """``fk`` points at a one-to-one detail row (settings, metadata): unique on its side, and every FK to
+    the referenced table is one-to-one too (an owner has many rows under it)."""
+    return _one_to_one(schema, fk) and all(_one_to_one(schema, f) for f in schema.foreign_keys_to(fk.ref_table))
+
+
+def owner_path(ctx: Context, table: str) -> list[str]:
+    """The FK path from ``table`` up to a top that says who owns its rows: shortest first, skipping a
+    first hop through a one-to-one FK (``Envelope.documentMetaId`` unique → ``DocumentMeta``)."""
+    paths = paths_to_root(ctx.graph, table)
+    owned = [
+        p
+        for p in paths
+        if not any(
+            _detail_row(ctx.schema, fk) for fk in ctx.schema.foreign_keys_from(table) if fk.ref_table == p[1]
+        )
+    ]
+    return (owned or paths or [[]])[0]
+
+
+def related_groups(groups: dict[tuple, list]) -> list[tuple[tuple, list]]:
+    """``groups`` with each group kept whole only when its tables share a name part (``style_cartridges``,
+    ``voice_cartridges``); unrelated tables get one entry each (``items[i][1]`` is the table)."""
+    out: list[tuple[tuple, list]] = []
+    for key, items in groups.items():
+        if len(items) > 1 and group_name([t for _, t, *_ in items], "\0") != "\0":
+            out.append((key, items))
+        else:
+            out += [(key, [item]) for item in items]
+    return out
+
+
+def global_scope(ctx: Context, s: AssumedScope, table: str, entity: str) -> Finding:
+    """A ``scope-mismatch`` for a table the plan scopes but nothing owns: no FK up, no policy binding rows."""
+    policies = ctx.schema.policies_on(table)
+    evidence = [*ctx.table_evidence(table), _manifest_evidence(ctx.manifest, s.line, f"scoping {short(s.table)}: {s.entity_written}")]
+    how = (
+        f"its {len(policies)} polic{'ies' if len(policies) != 1 else 'y'} bind no row to a user or entity"
+        if policies
+        else "it has no policy"
+    )
+    return Finding(
+        "scope-mismatch",
+        "warning",
+        f"`{short(table)}` is global, not scoped by `{short(s.entity)}`",
+        f"`{short(table)}` scoped by `{short(s.entity)}`",
+        f"`{short(table)}` has no owner: no foreign key from it to any table, and {how}",
+        tuple(evidence),
+        f"- Every `{short(table)}` row is shared by all `{short(entity)}` rows\n"
+        f"- Nothing ties a row to one `{short(entity)}`: the plan's per-`{short(entity)}` reads see them all",
+        f"scope-of-{short(table).replace('.', '_')}",
+        (
+            f"Option A: Keep `{short(table)}` global (update the manifest)",
+            f"Option B: Scope it: add an FK to `{short(entity)}`, backfill, add policies",
+        ),
+        table,
+        {"group": short(table), "tables": [table], "assumed": s.entity, "assumed_actual": entity,
+         "actual": None, "global": True, "fk_scope": {table: None}, "agree": True, "bridge": [],
+         "policy_scopes": {table: []}},
+    )
+
+
+__all__ = [
+    "belongs_to",
+    "composite_containing",
+    "composite_foreign_keys",
+    "global_scope",
+    "link_tables",
+    "owner_path",
+    "related_groups",
+]
