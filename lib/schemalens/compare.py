@@ -82,6 +82,7 @@ from schemalens.plan_checks import (
     composite_foreign_keys,
     global_scope,
     owner_path,
+    owning_paths,
     related_groups,
 )
 from schemalens.platform import Detected, detect_platform
@@ -273,7 +274,7 @@ def root_mismatch(ctx: Context) -> list[Finding]:
     r = ctx.manifest.root
     if r is None or not ctx.exists(r.table) or r.table in hierarchy_roots(ctx.graph):
         return []
-    paths = paths_to_root(ctx.graph, r.table, include_external=False)
+    paths = owning_paths(ctx, r.table, include_external=False)
     top = paths[0][-1] if paths else ctx.root
     path = paths[0] if paths else []
     evidence = [ctx.fk_evidence(fk) for fk in _path_fks(ctx.schema, path)]
@@ -569,10 +570,10 @@ def hierarchy(ctx: Context) -> list[Finding]:
     return out
 
 
-def _fk_scope(ctx: Context, table: str) -> str | None:
+def _fk_scope(ctx: Context, table: str, towards: str | None = None) -> str | None:
     path = rls.fk_path(ctx.schema, table, ctx.root) if ctx.root else ()
     if not path:
-        path = owner_path(ctx, table)
+        path = owner_path(ctx, table, towards)
     return path[1] if len(path) > 1 else (table if path else None)
 
 
@@ -595,7 +596,7 @@ def scoping(ctx: Context) -> list[Finding]:
         if not ctx.exists(table) or not (ctx.exists(entity) or _is_external(entity)):
             continue
         by_policy = rls.table_scopes(ctx.schema, table)
-        fk = _fk_scope(ctx, table)
+        fk = _fk_scope(ctx, table, entity)
         if entity in (list(by_policy) or [fk]) or belongs_to(ctx, table, entity):
             continue
         if not by_policy and fk is None:
@@ -620,12 +621,10 @@ def scoping(ctx: Context) -> list[Finding]:
                 evidence.append(
                     ctx.sources.evidence(meanings[0].policy.source, f'policy "{meanings[0].policy.name}"')
                 )
-            agree &= (
-                not by_policy
-                or not fk
-                or primary == fk
-                or primary in reaches(ctx.graph, table)
-                or primary == table
+            fk_columns = fk_obj.columns if fk_obj is not None and fk_obj.ref_table == fk else ()
+            policy_columns = {t.column for m in meanings for t in m.terms if t.scope == primary}
+            agree &= (  # the policies bind the same column the FK path leaves by (or the same table)
+                not by_policy or not fk or primary in (fk, table) or bool(policy_columns & set(fk_columns))
             )
         evidence += [
             _manifest_evidence(ctx.manifest, s.line, f"scoping {short(s.table)}: {s.entity_written}")
@@ -654,13 +653,15 @@ def scoping(ctx: Context) -> list[Finding]:
         if term:
             detail.append(f"RLS `{term.text}`")
         agreement = (
-            "the FK path and the policies agree"
+            "no policy binds its rows, the FK path decides"
+            if not any(pol for _, _, pol, _ in items)
+            else "the FK path and the policies agree"
             if agree
             else f"the FK path says `{short(fk0)}`, the policies say `{short(primary)}`"
         )
         through = rls.fk_path(ctx.schema, t0, entity)
         reach = (
-            f"; rows reach `{short(entity)}` only through `{short(primary)}` "
+            f"; rows reach `{short(entity)}` only through `{short(through[1])}` "
             f"({' → '.join(short(x) for x in through)})"
             if len(through) > 2
             else ""

@@ -7,7 +7,7 @@
 * Scope (helpers of :func:`schemalens.compare.scoping`): a table *belongs* to an entity it has a foreign
   key to, directly or through a many-to-many link table (``prompt_workspaces``), whatever its policies
   restrict per user (:func:`belongs_to`); a one-to-one row it points at (a settings row, its FK column
-  unique) is not its owner (:func:`owner_path`); only related tables share one finding
+  unique) is not its owner, nor is a row it outlives (``ON DELETE SET NULL``; :func:`owner_path`); only related tables share one finding
   (:func:`related_groups`); a table with no owner at all is global (:func:`global_scope`).
 """
 
@@ -113,18 +113,36 @@ def _detail_row(schema: Schema, fk: ForeignKey) -> bool:
     return _one_to_one(schema, fk) and all(_one_to_one(schema, f) for f in schema.foreign_keys_to(fk.ref_table))
 
 
-def owner_path(ctx: Context, table: str) -> list[str]:
-    """The FK path from ``table`` up to a top that says who owns its rows: shortest first, skipping a
-    first hop through a one-to-one FK (``Envelope.documentMetaId`` unique → ``DocumentMeta``)."""
-    paths = paths_to_root(ctx.graph, table)
-    owned = [
-        p
-        for p in paths
-        if not any(
-            _detail_row(ctx.schema, fk) for fk in ctx.schema.foreign_keys_from(table) if fk.ref_table == p[1]
-        )
-    ]
-    return (owned or paths or [[]])[0]
+def owns(schema: Schema, fk: ForeignKey) -> bool:
+    """Whether ``fk`` says who owns a row: not ``ON DELETE SET NULL`` (the row outlives the referenced one)
+    and not a pointer to a one-to-one detail row (``Envelope.documentMetaId`` → ``DocumentMeta``)."""
+    return fk.on_delete != "SET NULL" and not _detail_row(schema, fk)
+
+
+def owning_paths(ctx: Context, table: str, include_external: bool = True) -> list[list[str]]:
+    """FK paths from ``table`` up to its owner at the top: each path of
+    :func:`schemalens.graph.paths_to_root` cut before its first hop that does not own (:func:`owns`),
+    shortest first; ``Organisation → User`` rather than ``Organisation → AvatarImage`` (a picture it
+    outlives). When no hop owns, the paths as they are."""
+    paths = paths_to_root(ctx.graph, table, include_external=include_external)
+    cut: list[list[str]] = []
+    for path in paths:
+        n = 1
+        while n < len(path) and any(
+            owns(ctx.schema, fk) for fk in ctx.schema.foreign_keys_from(path[n - 1]) if fk.ref_table == path[n]
+        ):
+            n += 1
+        if n > 1 and path[:n] not in cut:
+            cut.append(path[:n])
+    cut = [p for p in cut if not any(q != p and q[: len(p)] == p for q in cut)]
+    return sorted(cut, key=lambda p: (len(p), p)) or paths
+
+
+def owner_path(ctx: Context, table: str, towards: str | None = None) -> list[str]:
+    """The FK path from ``table`` up to a top that says who owns its rows (see :func:`owning_paths`), one
+    through ``towards`` (the plan's entity) when there is one."""
+    paths = owning_paths(ctx, table)
+    return next((p for p in paths if towards in p), paths[0] if paths else [])
 
 
 def related_groups(groups: dict[tuple, list]) -> list[tuple[tuple, list]]:
@@ -176,5 +194,7 @@ __all__ = [
     "global_scope",
     "link_tables",
     "owner_path",
+    "owning_paths",
+    "owns",
     "related_groups",
 ]
