@@ -16,6 +16,7 @@ from __future__ import annotations
 from schemalens.findings import Context, Finding, _fk_dict, group_name, short
 from schemalens.graph import paths_to_root, reaches
 from schemalens.model import ForeignKey
+from schemalens.plan_checks import detail_owners
 
 
 def _created(ctx: Context):
@@ -135,6 +136,9 @@ def unreachable_from_root(ctx: Context) -> list[Finding]:
     groups: dict[tuple[str, ...], list[str]] = {}
     for t in _created(ctx):
         if t.name == ctx.root or ctx.root in reaches(ctx.graph, t.name):
+            continue
+        owners = detail_owners(ctx.schema, t.name)  # a one-to-one settings row belongs where its owner does
+        if owners and all(ctx.root in reaches(ctx.graph, o) | {o} for o in owners):
             continue
         tops = tuple(sorted({p[-1] for p in paths_to_root(ctx.graph, t.name)}))
         groups.setdefault(tops, []).append(t.name)

@@ -113,6 +113,13 @@ def _detail_row(schema: Schema, fk: ForeignKey) -> bool:
     return _one_to_one(schema, fk) and all(_one_to_one(schema, f) for f in schema.foreign_keys_to(fk.ref_table))
 
 
+def detail_owners(schema: Schema, table: str) -> list[str]:
+    """The tables ``table`` is a one-to-one detail row of (``Envelope`` for ``DocumentMeta``): every FK to
+    it is unique on the referencing side; empty when any is not (or none exists)."""
+    fks = [fk for fk in schema.foreign_keys_to(table) if fk.table != table]
+    return sorted({fk.table for fk in fks}) if fks and all(_one_to_one(schema, fk) for fk in fks) else []
+
+
 def owns(schema: Schema, fk: ForeignKey) -> bool:
     """Whether ``fk`` says who owns a row: not ``ON DELETE SET NULL`` (the row outlives the referenced one)
     and not a pointer to a one-to-one detail row (``Envelope.documentMetaId`` → ``DocumentMeta``)."""
@@ -162,7 +169,7 @@ def global_scope(ctx: Context, s: AssumedScope, table: str, entity: str) -> Find
     policies = ctx.schema.policies_on(table)
     evidence = [*ctx.table_evidence(table), _manifest_evidence(ctx.manifest, s.line, f"scoping {short(s.table)}: {s.entity_written}")]
     how = (
-        f"its {len(policies)} polic{'ies' if len(policies) != 1 else 'y'} bind no row to a user or entity"
+        f"its {len(policies)} polic{'ies bind' if len(policies) != 1 else 'y binds'} no row to a user or entity"
         if policies
         else "it has no policy"
     )
@@ -191,6 +198,7 @@ __all__ = [
     "belongs_to",
     "composite_containing",
     "composite_foreign_keys",
+    "detail_owners",
     "global_scope",
     "link_tables",
     "owner_path",
