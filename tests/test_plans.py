@@ -113,3 +113,19 @@ def test_no_finding_renders_an_empty_name(case: Path):
     for f in analyse(migrations, case / "manifest.yaml"):
         for text in (f.title, f.assumed, f.actual, f.impact, *f.options):
             assert "``" not in text and "(-scoped)" not in text and "`None`" not in text, (f.code, text)
+
+
+def test_no_root_is_fine_until_a_check_needs_one(tmp_path):
+    sql = (
+        "CREATE TABLE orgs (id uuid PRIMARY KEY);\nCREATE TABLE shops (id uuid PRIMARY KEY);\n"
+        "CREATE TABLE staff (id uuid PRIMARY KEY, org_id uuid REFERENCES orgs (id));\n"
+        "CREATE TABLE items (id uuid PRIMARY KEY, shop_id uuid REFERENCES shops (id));\n"
+    )
+    two_roots = compare(_schema(tmp_path, sql), parse_manifest("hierarchy:\n  - staff -> orgs\n"))
+    [note] = two_roots.notes
+    assert "no `root`" in note and "`orgs`, `shops`" in note and "unreachable-from-root" in note
+    assert note in markdown(two_roots, date="2026-01-01")
+    named = compare(_schema(tmp_path, sql), parse_manifest("root: orgs\n"))
+    assert named.notes == () and named.by_code("unreachable-from-root")
+    one_root = compare(load_schema(FIXTURES / "_base" / "migrations"), parse_manifest("scoping:\n  notes: teams\n"))
+    assert one_root.notes == ()  # the only root is the root: nothing is missing

@@ -826,7 +826,20 @@ def compare(
         ctx.root,
         dict(ctx.mapping),
         tuple(ctx.sources.files),
+        tuple(_notes(ctx)),
     )
+
+
+def _notes(ctx: Context) -> list[str]:
+    """A manifest without ``root`` is fine until a check needs one: then the report says which and why."""
+    candidates = hierarchy_roots(ctx.graph)
+    if ctx.manifest.root is not None or ctx.root is not None or len(candidates) < 2:
+        return []
+    listed = ", ".join(f"`{short(c)}`" for c in candidates[:5]) + (", …" if len(candidates) > 5 else "")
+    return [
+        f"The manifest names no `root` and {len(candidates)} tables could be it ({listed}): "
+        "`unreachable-from-root` was not checked; add `root:` to check it."
+    ]
 
 
 def platform_of(sources: Sources, manifest: Manifest | None = None) -> Detected:

@@ -457,6 +457,7 @@ def markdown(findings, date: str | None = None, command: str = "") -> str:
         )
     elif worst not in ("critical", "warning"):
         summary += " The plan's assumptions hold."
+    summary += "".join(f"\n\n{note}" for note in getattr(findings, "notes", ()))
     table = ["| # | Finding | Severity | Codes |", "|---|---|---|---|"]
     table += [
         f"| {i} | {_section_title(g)} | {ICON[g[0].severity]} {g[0].severity} | "
