@@ -129,3 +129,36 @@ def test_no_root_is_fine_until_a_check_needs_one(tmp_path):
     assert named.notes == () and named.by_code("unreachable-from-root")
     one_root = compare(load_schema(FIXTURES / "_base" / "migrations"), parse_manifest("scoping:\n  notes: teams\n"))
     assert one_root.notes == ()  # the only root is the root: nothing is missing
+
+
+PLAN_CODES = {"missing-table", "root-mismatch", "missing-foreign-key", "hierarchy-mismatch", "scope-mismatch"}
+
+
+@pytest.mark.parametrize("folder", sorted({c / "migrations" for c in CASES if (c / "migrations").is_dir()}
+                                          | {FIXTURES / "_base" / "migrations"}), ids=lambda p: p.parent.name)
+def test_init_writes_a_manifest_the_schema_satisfies(folder: Path, tmp_path: Path):
+    out = tmp_path / "manifest.yaml"
+    run = subprocess.run(
+        [sys.executable, "-m", "schemalens.cli", "init", str(folder), "--output", str(out)],
+        check=False, capture_output=True, text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    found = analyse(folder, out)
+    assert [f.title for f in found if f.code in PLAN_CODES] == []
+    assert out.read_text().startswith("# The schema as the migrations build it")
+
+
+def test_init_names_the_hierarchy_and_what_policies_rely_on():
+    from schemalens.manifest_init import init_manifest
+
+    text = init_manifest(load_schema(FIXTURES / "_base" / "migrations"))
+    m = parse_manifest(text)
+    assert m.root.table == "public.orgs"
+    assert {(e.child, e.parent) for e in m.hierarchy} == {
+        ("public.notes", "public.people"), ("public.people", "public.teams"), ("public.teams", "public.orgs")
+    }
+    assert [(f.table, f.columns, f.ref_table) for f in m.foreign_keys] == [("public.people", ("id",), "auth.users")]
+    assert ("public.people", "auth.users") in {(s.table, s.entity) for s in m.scoping}
+    prisma = init_manifest(load_schema(FIXTURES / "missing_table_case_negative" / "migrations"))
+    assert "root: Team" in prisma and "- Recipient -> Envelope" in prisma  # plain, as people write them
+    assert "DocumentMeta" not in prisma.split("hierarchy:")[1]  # a one-to-one detail row owns nothing

@@ -274,6 +274,8 @@ def root_mismatch(ctx: Context) -> list[Finding]:
     r = ctx.manifest.root
     if r is None or not ctx.exists(r.table) or r.table in hierarchy_roots(ctx.graph):
         return []
+    if not owning_paths(ctx, r.table, include_external=False, owned_only=True):
+        return []  # it points only at rows it does not belong to (a picture, its settings): it is a top
     paths = owning_paths(ctx, r.table, include_external=False)
     top = paths[0][-1] if paths else ctx.root
     path = paths[0] if paths else []

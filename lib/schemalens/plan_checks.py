@@ -126,11 +126,13 @@ def owns(schema: Schema, fk: ForeignKey) -> bool:
     return fk.on_delete != "SET NULL" and not _detail_row(schema, fk)
 
 
-def owning_paths(ctx: Context, table: str, include_external: bool = True) -> list[list[str]]:
+def owning_paths(
+    ctx: Context, table: str, include_external: bool = True, owned_only: bool = False
+) -> list[list[str]]:
     """FK paths from ``table`` up to its owner at the top: each path of
     :func:`schemalens.graph.paths_to_root` cut before its first hop that does not own (:func:`owns`),
     shortest first; ``Organisation → User`` rather than ``Organisation → AvatarImage`` (a picture it
-    outlives). When no hop owns, the paths as they are."""
+    outlives). When no hop owns, the paths as they are (none with ``owned_only``: nothing owns the table)."""
     paths = paths_to_root(ctx.graph, table, include_external=include_external)
     cut: list[list[str]] = []
     for path in paths:
@@ -142,7 +144,32 @@ def owning_paths(ctx: Context, table: str, include_external: bool = True) -> lis
         if n > 1 and path[:n] not in cut:
             cut.append(path[:n])
     cut = [p for p in cut if not any(q != p and q[: len(p)] == p for q in cut)]
-    return sorted(cut, key=lambda p: (len(p), p)) or paths
+    return sorted(cut, key=lambda p: (len(p), p)) or ([] if owned_only else paths)
+
+
+def owned_roots(ctx: Context) -> dict[str, int]:
+    """``{top: tables under it}`` for the tops of the ownership hierarchy among the tables the migrations
+    create: referenced by an owning FK (:func:`owns`), owned by none."""
+    created = {t.name for t in ctx.schema.tables}
+    edges = [
+        (fk.table, fk.ref_table)
+        for fk in ctx.schema.foreign_keys
+        if fk.table in created and fk.ref_table in created and fk.table != fk.ref_table and owns(ctx.schema, fk)
+    ]
+    children: dict[str, set[str]] = {}
+    for child, parent in edges:
+        children.setdefault(parent, set()).add(child)
+    owned = {child for child, _ in edges}
+    out = {}
+    for top in sorted(set(children) - owned):
+        seen, todo = set(), [top]
+        while todo:
+            for c in children.get(todo.pop(), ()):
+                if c not in seen:
+                    seen.add(c)
+                    todo.append(c)
+        out[top] = len(seen)
+    return out
 
 
 def owner_path(ctx: Context, table: str, towards: str | None = None) -> list[str]:
@@ -201,6 +228,7 @@ __all__ = [
     "detail_owners",
     "global_scope",
     "link_tables",
+    "owned_roots",
     "owner_path",
     "owning_paths",
     "owns",

@@ -33,7 +33,10 @@ from schemalens.replay import EXTERNAL_PRIMARY_KEYS
 
 
 def _known(schema: Schema) -> list[str]:
-    return list(dict.fromkeys([t.name for t in schema.tables] + list(EXTERNAL_PRIMARY_KEYS)))
+    """The tables a name can mean: those the migrations create, those their foreign keys reference (a
+    folder that starts mid-history references tables it never creates), and Supabase's own."""
+    referenced = [fk.ref_table for fk in schema.foreign_keys]
+    return list(dict.fromkeys([t.name for t in schema.tables] + referenced + list(EXTERNAL_PRIMARY_KEYS)))
 
 
 def _pick(candidates: list[str], what: str, manifest: Manifest, line: int | None) -> str | None:
