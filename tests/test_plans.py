@@ -162,3 +162,12 @@ def test_init_names_the_hierarchy_and_what_policies_rely_on():
     prisma = init_manifest(load_schema(FIXTURES / "missing_table_case_negative" / "migrations"))
     assert "root: Team" in prisma and "- Recipient -> Envelope" in prisma  # plain, as people write them
     assert "DocumentMeta" not in prisma.split("hierarchy:")[1]  # a one-to-one detail row owns nothing
+
+
+def test_a_global_table_renders_as_global_everywhere():
+    case = FIXTURES / "scope_mismatch_chat_positive"
+    text = markdown(analyse(case / "migrations", case / "manifest.yaml"), date="2026-01-01")
+    assert "-scoped)" not in text.replace("auth.users-scoped)", "") and "`` " not in text
+    assert "Keep 1 table (global: no owner)" in text
+    assert "  # model_catalog: workspaces   # global: nothing owns its rows" in text
+    assert "  profiles: auth.users   # was: workspaces" in text

@@ -99,7 +99,7 @@ class Findings(Sequence):
     root: str | None = None
     mapping: dict[str, str] = field(default_factory=dict, hash=False)
     files: tuple[str, ...] = ()  # the migration files read, in apply order
-    notes: tuple[str, ...] = ()  # what was not checked and why (e.g. no root to check against)
+    notes: tuple[str, ...] = field(default=(), repr=False)  # what was not checked and why (no root to check)
 
     def __getitem__(self, i):
         return self.findings[i]

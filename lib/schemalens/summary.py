@@ -164,6 +164,11 @@ def _proposed(findings) -> str:
     return "### Proposed Addition\n\n```\n" + "\n".join(lines) + "\n```\n"
 
 
+def _scoped(entity: str | None) -> str:
+    """``auth.users-scoped``, or ``global`` for a table nothing owns."""
+    return f"{_s(entity)}-scoped" if entity else "global: no owner"
+
+
 def suggested_manifest(findings) -> str:
     """The manifest as the migrations stand: each changed line says what the plan had."""
     m = findings.manifest
@@ -231,19 +236,22 @@ def suggested_manifest(findings) -> str:
         out.append("scoping:")
         for s in m.scoping:
             f = scopes.get(findings.mapping.get(s.table, s.table))
-            entity = _s(f.data["actual"] if f else findings.mapping.get(s.entity, s.entity))
+            entity = f.data["actual"] if f else findings.mapping.get(s.entity, s.entity)
+            if f and entity is None:
+                out.append(f"  # {_s(s.table)}: {s.entity_written}   # global: nothing owns its rows")
+                continue
             out.append(
-                f"  {_s(s.table)}: {entity}"
-                + (f"   # was: {s.entity_written}" if entity != s.entity_written else "")
+                f"  {_s(s.table)}: {_s(entity) if entity != s.entity else s.entity_written}"
+                + (f"   # was: {s.entity_written}" if entity != s.entity else "")
             )
     if m.proposed:
         out.append("proposed:")
         where = {t: p for p, items in placements(findings).items() for t, _ in items}
         for p in m.proposed:
-            parent = _s(where.get(p.table, p.parent))
+            parent = where.get(p.table, p.parent)
             out.append(
-                f"  {_s(p.table)}: {parent}"
-                + (f"   # was: {p.parent_written}" if parent != p.parent_written else "")
+                f"  {_s(p.table)}: {_s(parent) if parent != p.parent else p.parent_written}"
+                + (f"   # was: {p.parent_written}" if parent != p.parent else "")
             )
     if m.documents:
         out.append("documents:")
@@ -280,7 +288,7 @@ def _change(f, group) -> str:
     if f.code == "scope-mismatch":
         n = len(d["tables"])
         return (
-            f"**CHANGE:** Keep {n} table{'s' * (n > 1)} ({_s(d['actual'])}-scoped) OR "
+            f"**CHANGE:** Keep {n} table{'s' * (n > 1)} ({_scoped(d['actual'])}) OR "
             f"{'unify' if n > 1 else 're-scope'} to {_s(d['assumed_actual'])}-scoped"
         )
     if f.code == "project-ref-mismatch":
@@ -320,7 +328,7 @@ _BLOCKER = {  # code -> (status word, short text of what is actually there)
     "scope-mismatch": (
         "Different",
         lambda f: (
-            f"{len(f.data['tables'])} table{'s' * (len(f.data['tables']) > 1)}, {_s(f.data['actual'])}-scoped"
+            f"{len(f.data['tables'])} table{'s' * (len(f.data['tables']) > 1)}, {_scoped(f.data['actual'])}"
         ),
     ),
     "project-ref-mismatch": (
