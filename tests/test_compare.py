@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from fixture_view import fixture_migrations
 
 from schemalens import load_schema, rls
 from schemalens.compare import CODES, Findings, analyse, compare, group_name, hierarchy_roots
@@ -18,8 +19,7 @@ CASES = sorted(p for p in FIXTURES.iterdir() if p.is_dir() and p.name not in ("_
 
 
 def run_case(case: Path) -> Findings:
-    migrations = case / "migrations" if (case / "migrations").exists() else FIXTURES / "_base" / "migrations"
-    return analyse(migrations, case / "manifest.yaml")
+    return analyse(fixture_migrations(case), case / "manifest.yaml")
 
 
 def _matches(finding, want: dict) -> bool:

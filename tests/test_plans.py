@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from fixture_view import fixture_migrations
 
 from schemalens import load_schema
 from schemalens.compare import analyse, compare
@@ -109,8 +110,7 @@ def test_platform_decides_rls_disabled(tmp_path):
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
 def test_no_finding_renders_an_empty_name(case: Path):
-    migrations = case / "migrations" if (case / "migrations").exists() else FIXTURES / "_base" / "migrations"
-    for f in analyse(migrations, case / "manifest.yaml"):
+    for f in analyse(fixture_migrations(case), case / "manifest.yaml"):
         for text in (f.title, f.assumed, f.actual, f.impact, *f.options):
             assert "``" not in text and "(-scoped)" not in text and "`None`" not in text, (f.code, text)
 
@@ -166,7 +166,7 @@ def test_init_names_the_hierarchy_and_what_policies_rely_on():
 
 def test_a_global_table_renders_as_global_everywhere():
     case = FIXTURES / "scope_mismatch_chat_positive"
-    text = markdown(analyse(case / "migrations", case / "manifest.yaml"), date="2026-01-01")
+    text = markdown(analyse(fixture_migrations(case), case / "manifest.yaml"), date="2026-01-01")
     assert "-scoped)" not in text.replace("auth.users-scoped)", "") and "`` " not in text
     assert "Keep 1 table (global: no owner)" in text
     assert "  # model_catalog: workspaces   # global: nothing owns its rows" in text
