@@ -33,7 +33,7 @@ from schemalens.findings import Context, Sources
 from schemalens.graph import build_graph
 from schemalens.manifest import Manifest
 from schemalens.model import Schema
-from schemalens.plan_checks import owned_roots, owner_path, owns
+from schemalens.plan_checks import owned_roots, owner_path, owning_foreign_keys
 
 _WORD = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")
 
@@ -97,11 +97,7 @@ def init_manifest(schema: Schema, sources: Sources | None = None) -> str:
     else:
         out.append("# root: no table is referenced by others: name the tenant table here")
     created = {t.name for t in schema.tables}
-    edges = [
-        fk
-        for fk in schema.foreign_keys
-        if fk.table in created and fk.ref_table in created and fk.table != fk.ref_table and owns(schema, fk)
-    ]
+    edges = owning_foreign_keys(schema)
     seen: Counter = Counter()
     out.append("hierarchy:" if edges else "hierarchy: []  # no table owns another by a foreign key")
     for fk in sorted(edges, key=lambda f: (f.table, f.ref_table, f.columns)):

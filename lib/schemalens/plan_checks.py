@@ -147,15 +147,20 @@ def owning_paths(
     return sorted(cut, key=lambda p: (len(p), p)) or ([] if owned_only else paths)
 
 
+def owning_foreign_keys(schema: Schema) -> list[ForeignKey]:
+    """The foreign keys between tables the migrations create that own their rows (:func:`owns`)."""
+    created = {t.name for t in schema.tables}
+    return [
+        fk
+        for fk in schema.foreign_keys
+        if fk.table in created and fk.ref_table in created and fk.table != fk.ref_table and owns(schema, fk)
+    ]
+
+
 def owned_roots(ctx: Context) -> dict[str, int]:
     """``{top: tables under it}`` for the tops of the ownership hierarchy among the tables the migrations
     create: referenced by an owning FK (:func:`owns`), owned by none."""
-    created = {t.name for t in ctx.schema.tables}
-    edges = [
-        (fk.table, fk.ref_table)
-        for fk in ctx.schema.foreign_keys
-        if fk.table in created and fk.ref_table in created and fk.table != fk.ref_table and owns(ctx.schema, fk)
-    ]
+    edges = [(fk.table, fk.ref_table) for fk in owning_foreign_keys(ctx.schema)]
     children: dict[str, set[str]] = {}
     for child, parent in edges:
         children.setdefault(parent, set()).add(child)
@@ -230,6 +235,7 @@ __all__ = [
     "link_tables",
     "owned_roots",
     "owner_path",
+    "owning_foreign_keys",
     "owning_paths",
     "owns",
     "related_groups",
