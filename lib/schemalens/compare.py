@@ -22,7 +22,9 @@ assumed name as that counterpart and say so. The rules that need judgement:
   it is not reached at all.
 * ``scope-mismatch``: a table's scope is what its SELECT/ALL policies bind the user to
   (:mod:`schemalens.rls`), else the first hop of its FK path to the root (or to ``auth.users``).
-  The finding says when the FK path and the policies disagree.
+  The finding says when the FK path and the policies disagree. Rows that belong to the assumed entity
+  by a direct FK or a many-to-many link table are no mismatch, whatever the policies narrow per user
+  (:func:`schemalens.plan_checks.belongs_to`); a table nothing owns is reported as global.
 * ``unreachable-from-root``: public tables with no FK path to the actual root, one finding per group
   of tables that reach the same tops (e.g. only ``auth.users``: user-owned rows outside the tenant
   hierarchy; or nothing: standalone tables). Such a group shares its decision id with a
