@@ -5,7 +5,9 @@ when the folder alone does not tell; see :mod:`schemalens.platform`), ``root``, 
 arrows; a chain ``a -> b -> c`` is two edges), ``foreign_keys`` (``table.column -> table.column``, the
 referenced side may be schema-qualified: ``users.id -> auth.users.id``), ``scoping`` (table: entity),
 ``proposed`` (new table: expected parent) and ``documents`` (globs relative to the manifest).
-Unqualified names mean ``public.``; identifiers fold to lower case unless double-quoted.
+Unqualified names are read as ``public.`` here; identifiers fold to lower case unless double-quoted.
+The comparison then reads them against the schema (:mod:`schemalens.resolve`: ``accounts`` may be
+``basejump.accounts``, ``Team`` Prisma's ``"Team"``), which the manifest alone cannot know.
 
 It refuses rather than guesses: an unknown key, a malformed arrow, a value of the wrong type, a
 missing manifest and a document glob that matches nothing are :class:`~schemalens.errors.ManifestError`
