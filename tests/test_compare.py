@@ -278,6 +278,7 @@ def test_scope_says_when_the_fk_path_and_the_policies_disagree(tmp_path):
         False,
     )
     assert "the FK path says `teams`, the policies say `auth.users`" in f.actual
+    assert f.title == "`docs` is scoped by `teams` (FK) and `auth.users` (RLS), not `orgs`"
     [sync] = found.by_code("manual-sync-required")  # owner is compared with auth.uid() and tied to nothing
     assert (sync.data["table"], sync.data["column"]) == ("public.docs", "owner")
 

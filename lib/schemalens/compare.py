@@ -672,8 +672,11 @@ def scoping(ctx: Context) -> list[Finding]:
         )
         label = f"{len(tables)} `{name}` tables" if len(tables) > 1 else f"`{short(t0)}`"
         bridge = _bridge(ctx, entity) if primary == rls.AUTH_USERS else []
+        owner = fk0 if not agree and fk0 and fk0 != primary else None  # the FK owner, when RLS says other
         impact = (
             f"- Rows are per-`{short(primary)}`, NOT per-`{short(entity)}`\n"
+            + (f"- Each row belongs to one `{short(owner)}` row by its foreign key; RLS narrows per "
+               f"`{short(primary)}`\n" if owner else "")
             + (f"- RLS uses `{term.text}`\n" if term else "")
             + "- This is a DIFFERENT multi-tenancy model than assumed"
             + (
@@ -697,7 +700,8 @@ def scoping(ctx: Context) -> list[Finding]:
                 "scope-mismatch",
                 "warning",
                 f"{label} {'are' if len(tables) > 1 else 'is'} scoped by "
-                f"`{short(primary)}`, not `{short(assumed)}`",
+                + (f"`{short(owner)}` (FK) and `{short(primary)}` (RLS)" if owner else f"`{short(primary)}`")
+                + f", not `{short(assumed)}`",
                 f"{', '.join(f'`{short(t)}`' for t in tables)} scoped by {ctx.as_mapped(assumed)}",
                 f"Scoped by `{short(primary)}` ({'; '.join(detail)}): {agreement}{reach}",
                 tuple(evidence),
