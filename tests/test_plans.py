@@ -3,6 +3,7 @@ platform-aware general checks (the real-world shapes are fixtures in tests/fixtu
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -171,3 +172,21 @@ def test_a_global_table_renders_as_global_everywhere():
     assert "Keep 1 table (global: no owner)" in text
     assert "  # model_catalog: workspaces   # global: nothing owns its rows" in text
     assert "  profiles: auth.users   # was: workspaces" in text
+
+
+def test_the_plans_benchmark_names_what_it_needs(tmp_path):
+    """benchmarks/plans.py needs the projects' checkouts (not in the repository): without them it exits 2
+    naming the repository and commit; every expected.yaml names its source and lists findings."""
+    import yaml
+
+    root = Path(__file__).parents[1] / "benchmarks"
+    plans = sorted(p for p in (root / "plans").iterdir() if (p / "expected.yaml").is_file())
+    assert len(plans) >= 3
+    for plan in plans:
+        want = yaml.safe_load((plan / "expected.yaml").read_text())
+        assert re.fullmatch(r"[0-9a-f]{40}", want["commit"]) and want["repository"] and want["path"]
+        assert want["findings"] and all({"code", "severity", "subject"} <= set(f) for f in want["findings"])
+        parse_manifest((plan / "manifest.yaml").read_text(), str(plan / "manifest.yaml")).document_paths()
+    run = subprocess.run([sys.executable, str(root / "plans.py"), str(tmp_path)], check=False,
+                         capture_output=True, text=True)
+    assert run.returncode == 2 and "not a folder" in run.stderr and "usebasejump/basejump" in run.stderr
