@@ -181,7 +181,7 @@ def test_the_plans_benchmark_names_what_it_needs(tmp_path):
 
     root = Path(__file__).parents[1] / "benchmarks"
     plans = sorted(p for p in (root / "plans").iterdir() if (p / "expected.yaml").is_file())
-    assert len(plans) >= 3
+    assert len(plans) >= 4
     for plan in plans:
         want = yaml.safe_load((plan / "expected.yaml").read_text())
         assert re.fullmatch(r"[0-9a-f]{40}", want["commit"]) and want["repository"] and want["path"]

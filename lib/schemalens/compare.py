@@ -86,6 +86,7 @@ from schemalens.plan_checks import (
     owner_path,
     owning_paths,
     related_groups,
+    required_path,
 )
 from schemalens.platform import Detected, detect_platform
 from schemalens.replay import EXTERNAL_PRIMARY_KEYS
@@ -492,7 +493,7 @@ def hierarchy(ctx: Context) -> list[Finding]:
             continue
         if any(fk.ref_table == parent for fk in ctx.schema.foreign_keys_from(child)):
             continue
-        path = list(rls.fk_path(ctx.schema, child, parent))
+        path = list(required_path(ctx, child, parent))
         evidence = [ctx.fk_evidence(fk) for fk in _path_fks(ctx.schema, path)]
         evidence.append(_manifest_evidence(ctx.manifest, e.line, e.text))
         assumed = (
@@ -663,7 +664,7 @@ def scoping(ctx: Context) -> list[Finding]:
             if agree
             else f"the FK path says `{short(fk0)}`, the policies say `{short(primary)}`"
         )
-        through = rls.fk_path(ctx.schema, t0, entity)
+        through = required_path(ctx, t0, entity)
         reach = (
             f"; rows reach `{short(entity)}` only through `{short(through[1])}` "
             f"({' → '.join(short(x) for x in through)})"
@@ -844,10 +845,11 @@ def _notes(ctx: Context) -> list[str]:
     if ctx.manifest.root is not None or ctx.root is not None or len(candidates) < 2:
         return []
     listed = ", ".join(f"`{short(c)}`" for c in candidates[:5]) + (", …" if len(candidates) > 5 else "")
-    return [
+    note = (
         f"The manifest names no `root` and {len(candidates)} tables could be it ({listed}): "
         "`unreachable-from-root` was not checked; add `root:` to check it."
-    ]
+    )
+    return [note]
 
 
 def platform_of(sources: Sources, manifest: Manifest | None = None) -> Detected:

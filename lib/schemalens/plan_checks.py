@@ -13,6 +13,11 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
+import networkx as nx
+
+from schemalens import rls
 from schemalens.findings import Context, Finding, _fk_dict, _manifest_evidence, group_name, short
 from schemalens.graph import paths_to_root
 from schemalens.manifest import AssumedForeignKey, AssumedScope
@@ -177,6 +182,31 @@ def owned_roots(ctx: Context) -> dict[str, int]:
     return out
 
 
+def required_path(ctx: Context, table: str, target: str) -> tuple[str, ...]:
+    """The shortest FK path from ``table`` up to ``target``, preferring among equally short ones the path
+    whose hops are required (NOT NULL columns, owning FKs): ``wallet_transactions → wallets → customers``
+    rather than through an optional ``credit_note_id``. ``()`` when there is none."""
+    shortest = rls.fk_path(ctx.schema, table, target)
+    if len(shortest) < 3:
+        return shortest
+    paths = nx.all_simple_paths(ctx.graph, table, target, cutoff=len(shortest) - 1)
+
+    def optional(path: list[str]) -> int:
+        hops = 0
+        for child, parent in pairwise(path):
+            t = ctx.schema.table(child)
+            fks = [fk for fk in ctx.schema.foreign_keys_from(child) if fk.ref_table == parent]
+            hops += not any(
+                owns(ctx.schema, fk) and t is not None and all(not (c := t.column(n)) or not c.nullable
+                                                               for n in fk.columns)
+                for fk in fks
+            )
+        return hops
+
+    best = min((p for p in paths if len(p) == len(shortest)), key=lambda p: (optional(p), p), default=None)
+    return tuple(best) if best else shortest
+
+
 def owner_path(ctx: Context, table: str, towards: str | None = None) -> list[str]:
     """The FK path from ``table`` up to a top that says who owns its rows (see :func:`owning_paths`), one
     through ``towards`` (the plan's entity) when there is one."""
@@ -239,4 +269,5 @@ __all__ = [
     "owning_paths",
     "owns",
     "related_groups",
+    "required_path",
 ]
