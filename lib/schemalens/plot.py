@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import io
 import math
+import os
 import sys
 import textwrap
 from collections.abc import Iterable, Mapping
@@ -514,16 +515,34 @@ def _png(fig: Figure) -> bytes:
 
 def _png_with_alt(fig: Figure) -> tuple[bytes, dict[str, str]]:
     """The PNG and, as its alternative text in exported HTML, the title that says what it shows."""
+    return _png(fig), {"alt": _alt(fig)}
+
+
+def _svg_with_alt(fig: Figure) -> tuple[str, dict[str, str]]:
+    """The figure as SVG with its text as text (searchable, sharp at any zoom), and its alt text."""
+    from matplotlib import rc_context
+
+    buf = io.StringIO()
+    with rc_context({"svg.fonttype": "none", "svg.hashsalt": "schemalens"}):
+        fig.savefig(buf, format="svg", facecolor=fig.get_facecolor(), metadata={"Date": None})
+    return buf.getvalue(), {"alt": _alt(fig)}
+
+
+def _alt(fig: Figure) -> str:
     title = fig.get_suptitle() or next((ax.get_title() for ax in fig.axes if ax.get_title()), "")
-    return _png(fig), {"alt": " ".join(title.split())}
+    return " ".join(title.split())
 
 
 def _register_ipython() -> None:
-    """Show returned figures as PNG in Jupyter (pyplot is never involved, so nothing else would)."""
+    """Show returned figures in Jupyter (pyplot is never involved, so nothing else would): as PNG, or as
+    SVG when ``SCHEMALENS_FIGURES=svg`` (what :mod:`schemalens.notebook_reports` sets for the exports)."""
     ipython = sys.modules.get("IPython")
     shell = ipython.get_ipython() if ipython is not None else None
     if shell is not None:
-        shell.display_formatter.formatters["image/png"].for_type(Figure, _png_with_alt)
+        if os.environ.get("SCHEMALENS_FIGURES") == "svg":
+            shell.display_formatter.formatters["image/svg+xml"].for_type(Figure, _svg_with_alt)
+        else:
+            shell.display_formatter.formatters["image/png"].for_type(Figure, _png_with_alt)
 
 
 _register_ipython()
