@@ -7,7 +7,7 @@ subtrees of its larger children each become clusters of their own (recursively) 
 itself and its small children's subtrees. A table with more direct children than fit in one cluster
 keeps them in several parts (``customers (2/3)``). External tables (``auth.users``: referenced, not
 created) are clusters of their own, so an app's hundred tables under ``auth.users`` are split by
-what they hang from next.
+what they hang from next. Tables without any foreign key, either way, share one cluster (``LONE``).
 
 :func:`cluster_graph` is the overview: one node per cluster with its counts, one edge per pair of
 clusters with the number of foreign keys between them. :func:`most_referenced` names the tables no
@@ -32,6 +32,7 @@ from schemalens.model import qualify, unqualify
 
 MAX_SIZE = 24     # tables in one cluster picture at full detail, readable at notebook width
 MIN_SPLIT = 3     # a child's subtree smaller than this stays in its parent's cluster
+LONE = ""         # the name of the cluster of tables without any foreign key, either way
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,8 @@ class Cluster:
     @property
     def label(self) -> str:
         """What a picture calls it: the top table's name, unqualified, and the part if split."""
-        base = ("under " if self.below else "") + unqualify(self.name)
+        base = ("under " if self.below else "") + unqualify(self.name) if self.name != LONE else \
+            "no foreign keys"
         return base if self.parts == 1 else f"{base} ({self.part}/{self.parts})"
 
     @property
@@ -109,9 +111,12 @@ def clusters(g: nx.DiGraph, max_size: int = MAX_SIZE) -> list[Cluster]:
             return
         found.extend(_parts(x, [x, *sorted(set(own) - {x})], max_size))
 
-    for root in sorted(n for n in g if n not in parent):
+    alone = sorted(n for n in g if not any(m != n for m in nx.all_neighbors(g, n)))
+    for root in sorted(n for n in g if n not in parent and n not in alone):
         split(root)
-    return sorted(found, key=lambda c: (-len(c.tables), c.name, c.part))
+    if alone:
+        found.extend(_parts(LONE, alone, max_size))
+    return sorted(found, key=lambda c: (c.name == LONE, -len(c.tables), c.name, c.part))
 
 
 def _parts(name: str, tables: list[str], max_size: int, below: bool = False) -> list[Cluster]:
@@ -154,8 +159,9 @@ def default_focus(g: nx.DiGraph, root: str | None = None, wanted: str | None = N
     """Where a focus view starts: ``wanted`` if the schema has it, else the manifest's ``root`` if it
     does, else the most referenced table (``None`` for a schema without tables)."""
     for name in (wanted, root):
-        if name and qualify(name) in g:
-            return qualify(name)
+        for n in (name, name and qualify(name)):
+            if n and n in g:
+                return n
     top = most_referenced(g, 1)
     if top:
         return top[0]
@@ -164,13 +170,17 @@ def default_focus(g: nx.DiGraph, root: str | None = None, wanted: str | None = N
 
 
 def counts_label(node: Mapping) -> str:
-    """A cluster box's text: its name and how many tables (and foreign keys inside) it holds."""
+    """A cluster box's text: its name and how many tables (and foreign keys inside) it holds.
+
+    >>> counts_label({"cluster": Cluster("public.plans", ("public.plans", "public.charges")), "fks": 1})
+    'plans: 2 tables, 1 FK'
+    """
     c: Cluster = node["cluster"]
     if node.get("external"):
         return f"{c.label} (external)"
-    fks = f", {node['fks']} FKs" if node["fks"] else ""
+    fks = f", {node['fks']} FK{'s' if node['fks'] != 1 else ''}" if node.get("fks") else ""
     return f"{c.label}: {len(c.tables)} table{'s' if len(c.tables) != 1 else ''}{fks}"
 
 
-__all__ = ["Cluster", "MAX_SIZE", "cluster_graph", "clusters", "counts_label", "default_focus", "membership",
+__all__ = ["LONE", "Cluster", "MAX_SIZE", "cluster_graph", "clusters", "counts_label", "default_focus", "membership",
            "most_referenced", "nearest_parents"]
