@@ -23,7 +23,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from schemalens.errors import SchemalensError
 
@@ -49,7 +49,7 @@ class Chromium:
         self._id = 0
         self._events: list[dict] = []
 
-    def __enter__(self) -> Chromium:
+    def __enter__(self) -> Self:
         import websocket
 
         exe = executable()
@@ -83,7 +83,7 @@ class Chromium:
                   deviceScaleFactor=1, mobile=False)
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         ws = getattr(self, "_ws", None)
         if ws is not None:
             ws.close()
@@ -215,4 +215,4 @@ if __name__ == "__main__":
     sys.exit(main())
 
 
-__all__ = ["Chromium", "INSTALL", "executable", "slide_screenshots"]
+__all__ = ["INSTALL", "Chromium", "executable", "slide_screenshots"]

@@ -182,5 +182,15 @@ def counts_label(node: Mapping) -> str:
     return f"{c.label}: {len(c.tables)} table{'s' if len(c.tables) != 1 else ''}{fks}"
 
 
-__all__ = ["LONE", "Cluster", "MAX_SIZE", "cluster_graph", "clusters", "counts_label", "default_focus", "membership",
-           "most_referenced", "nearest_parents"]
+__all__ = [
+    "LONE",
+    "MAX_SIZE",
+    "Cluster",
+    "cluster_graph",
+    "clusters",
+    "counts_label",
+    "default_focus",
+    "membership",
+    "most_referenced",
+    "nearest_parents",
+]

@@ -8,7 +8,8 @@ positions pull each table over its neighbours while boxes keep their distance (i
 regression). A layer wider than ``max_width`` inches is wrapped into as many rows as it needs, each
 row a layer of its own (tables dealt out in their order, so every row spans the width), and an edge
 that passes a row gets a bend point in it like any long edge: edges run between boxes, never through
-one. Coordinates are inches and every box is sized from its rendered label, so labels cannot
+one. Long edges to one parent share their bend points (a trunk), so a table that every other
+table references (``organizations``) draws one line down the picture rather than fifty. Coordinates are inches and every box is sized from its rendered label, so labels cannot
 overlap, whatever the schema's size; the figure is sized from the widest row.
 
 Boxes are measured with matplotlib's Agg renderer (DejaVu Sans at 100 dpi, bundled with matplotlib),
@@ -107,17 +108,20 @@ def _layers(g: nx.DiGraph, depth: dict[str, int], row: dict[str, int] | None = N
     chains: list[tuple[str, str, list[str]]] = []
     for u, v in g.edges():
         same = depth[u] == depth[v]
-        bends = [] if same else [(d, f"\0{u}\0{v}\0{d}") for d in range(row[u] - 1, row[v], -1)]
+        # edges to one parent share their bend points: one trunk per parent, not one line per child
+        bends = [] if same else [(d, f"\0{v}\0{d}") for d in range(row[u] - 1, row[v], -1)]
         chain = [u, *(b for _, b in bends), v]
         chains.append((u, v, chain))
         if same:
             continue
         for d, node in bends:
-            layers[d].append(node)
-            up[node], down[node] = [], []
+            if node not in up:
+                layers[d].append(node)
+                up[node], down[node] = [], []
         for child, parent in zip(chain, chain[1:]):
-            up[child].append(parent)
-            down[parent].append(child)
+            if parent not in up[child]:
+                up[child].append(parent)
+                down[parent].append(child)
     return layers, up, down, chains
 
 
@@ -220,19 +224,24 @@ def hierarchy_layout(graph: nx.DiGraph, labels: Mapping[str, str] | None = None,
     box_h = next(iter(size.values()))[1] if size else 0.0
     depth = depths(g)
     layers, up, down, chains = _layers(g, depth)
-    layers = _order(layers, up, down, sweeps)
-    width = {n: size[n][0] if n in size else 0.0 for layer in layers for n in layer}
-    row = _wrap(layers, width, 0.85 * max_width)  # room for the bend points of the rows' edges
-    if max(row.values(), default=0) + 1 > len(layers):  # some layer wraps: lay out the rows afresh
-        layers, up, down, chains = _layers(g, depth, row)
-        layers = _order(layers, up, down, sweeps)
+    by_depth = _order(layers, up, down, sweeps)
+    natural = {n: size[n][0] if n in size else 0.0 for layer in by_depth for n in layer}
+    # a layer too wide wraps into rows; the rows' edges need bend points too, so narrower until it fits
+    for share in (1.0, 0.85, 0.7, 0.55, 0.4):
+        row = _wrap(by_depth, natural, share * max_width)
+        if max(row.values(), default=0) + 1 > len(by_depth):  # some layer wraps: lay out the rows afresh
+            layers, up, down, chains = _layers(g, depth, row)
+            layers = _order(layers, up, down, sweeps)
+        else:
+            layers, up, down, chains = by_depth, *_layers(g, depth)[1:]
         width = {n: size[n][0] if n in size else 0.0 for layer in layers for n in layer}
-    bends = {n for layer in layers for n in layer if n not in size}
-    offsets = _offsets(layers, width)
-    x, y = _x(layers, up, down, offsets, bends, sweeps, width, max_width), _y(layers, box_h)
-
-    left = min((x[n] - width[n] / 2 for n in x), default=0.0)
-    right = max((x[n] + width[n] / 2 for n in x), default=0.0)
+        bends = {n for layer in layers for n in layer if n not in size}
+        offsets = _offsets(layers, width)
+        x, y = _x(layers, up, down, offsets, bends, sweeps, width, max_width), _y(layers, box_h)
+        left = min((x[n] - width[n] / 2 for n in x), default=0.0)
+        right = max((x[n] + width[n] / 2 for n in x), default=0.0)
+        if right - left <= max_width + 1e-9:
+            break
     bottom = min((y[n] - box_h / 2 for n in size), default=0.0)
     at = {n: (x[n] - left, y[n] - bottom) for n in x}
 
