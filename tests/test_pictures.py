@@ -18,8 +18,15 @@ from test_plot import assert_readable, centres, write_migrations
 from schemalens import load_schema
 from schemalens.clusters import MAX_SIZE, cluster_graph, clusters, default_focus, most_referenced
 from schemalens.graph import build_graph
-from schemalens.plot import (KEEP_TOP, NOTEBOOK_WIDTH, draw_cluster, draw_hierarchy, draw_overview, draw_schema,
-                             smallest_text)
+from schemalens.plot import (
+    KEEP_TOP,
+    NOTEBOOK_WIDTH,
+    draw_cluster,
+    draw_hierarchy,
+    draw_overview,
+    draw_schema,
+    smallest_text,
+)
 
 SAMPLE = Path(__file__).parents[1] / "data" / "revos" / "migrations"
 # hub -> (its parent, how many plain children it gets); every table also references organizations

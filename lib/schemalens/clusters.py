@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import networkx as nx
 
@@ -169,6 +170,17 @@ def default_focus(g: nx.DiGraph, root: str | None = None, wanted: str | None = N
     return tables[0] if tables else None
 
 
+def focus_table(g: nx.DiGraph, manifest: str | Path | None = None, wanted: str | None = None) -> str | None:
+    """:func:`default_focus` with the root of the manifest at ``manifest`` (if that file exists)."""
+    root = None
+    if manifest is not None and Path(manifest).is_file():
+        from schemalens.manifest import load_manifest
+
+        found = load_manifest(manifest).root
+        root = found.table if found is not None else None
+    return default_focus(g, root, wanted)
+
+
 def counts_label(node: Mapping) -> str:
     """A cluster box's text: its name and how many tables (and foreign keys inside) it holds.
 
@@ -190,6 +202,7 @@ __all__ = [
     "clusters",
     "counts_label",
     "default_focus",
+    "focus_table",
     "membership",
     "most_referenced",
     "nearest_parents",
