@@ -17,6 +17,7 @@ import base64
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -55,14 +56,16 @@ class Chromium:
         exe = executable()
         if exe is None:
             raise SchemalensError(f"no Chromium found (looked for {', '.join(NAMES)}); install it: {INSTALL}")
-        self._profile = tempfile.TemporaryDirectory(prefix="schemalens-chromium-")
+        self._profile = tempfile.TemporaryDirectory(prefix="schemalens-chromium-", ignore_cleanup_errors=True)
         args = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--hide-scrollbars", "--remote-debugging-port=0", "--remote-allow-origins=*",
                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
                 f"--user-data-dir={self._profile.name}", f"--window-size={self.width},{self.height}",
                 "about:blank"]
-        self._proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # its own process group: closing it ends the browser's helper processes too, and nothing else
+        self._proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                      start_new_session=True)
         port_file = Path(self._profile.name) / "DevToolsActivePort"
         deadline = time.monotonic() + self.timeout
         while not (port_file.exists() and port_file.read_text().strip()):
@@ -87,12 +90,17 @@ class Chromium:
         ws = getattr(self, "_ws", None)
         if ws is not None:
             ws.close()
-        self._proc.terminate()
-        try:
-            self._proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self._proc.kill()
-            self._proc.wait()
+        for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 30)):
+            try:
+                os.killpg(self._proc.pid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                self._proc.wait(wait)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        time.sleep(0.2)  # helpers of the group leave the profile
         self._profile.cleanup()
 
     # ------------------------------------------------------------ protocol
