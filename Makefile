@@ -43,7 +43,7 @@ clean:
 
 # JupyterLab on notebooks/, from the venv (the kernel is the venv's python3, as for `make notebooks`).
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 # Notebooks (notebooks/*.ipynb). The kernel is "python3" from the venv: its kernelspec starts the
 # python that runs jupyter, so no kernel needs registering and a fresh machine needs only .venv.

@@ -44,8 +44,9 @@ def executable() -> str | None:
 class Chromium:
     """One headless Chromium with one page; use as a context manager."""
 
-    def __init__(self, width: int = 1280, height: int = 800, timeout: float = 30.0) -> None:
-        self.width, self.height, self.timeout = width, height, timeout
+    def __init__(self, width: int = 1280, height: int = 800, timeout: float = 30.0, offline: bool = True) -> None:
+        """``offline=False``: the page may reach 127.0.0.1 (a local JupyterLab); other hosts never resolve."""
+        self.width, self.height, self.timeout, self.offline = width, height, timeout, offline
         self.errors: list[str] = []
         self._id = 0
         self._events: list[dict] = []
@@ -80,7 +81,7 @@ class Chromium:
                                                suppress_origin=True)
         for domain in ("Page", "Runtime", "Log", "Network"):
             self.send(f"{domain}.enable")
-        self.send("Network.emulateNetworkConditions", offline=True, latency=0, downloadThroughput=-1,
+        self.send("Network.emulateNetworkConditions", offline=self.offline, latency=0, downloadThroughput=-1,
                   uploadThroughput=-1)
         self.send("Emulation.setDeviceMetricsOverride", width=self.width, height=self.height,
                   deviceScaleFactor=1, mobile=False)
@@ -148,9 +149,11 @@ class Chromium:
     # ------------------------------------------------------------ pages
 
     def open(self, path: str | Path, settle: float = 1.0) -> None:
-        """Load a local file and wait for its load event, then ``settle`` seconds for its scripts."""
+        """Load a local file (or an ``http://127.0.0.1`` URL) and wait for its load event, then ``settle``
+        seconds for its scripts."""
         self._events.clear()
-        self.send("Page.navigate", url=Path(path).resolve().as_uri())
+        url = path if str(path).startswith("http://127.0.0.1") else Path(path).resolve().as_uri()
+        self.send("Page.navigate", url=url)
         deadline = time.monotonic() + self.timeout
         while not any(e.get("method") == "Page.loadEventFired" for e in self._events):
             if time.monotonic() > deadline:
