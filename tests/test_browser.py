@@ -92,14 +92,17 @@ def test_slides_start_offline_and_the_keyboard_moves(exports) -> None:
 def test_one_decision_per_slide_with_its_question_options_and_recommendation(exports) -> None:
     with browser.Chromium() as b:
         b.open(exports / "3.0-decisions.slides.html")
-        slides = b.evaluate("""Array.from(document.querySelectorAll('.slides > section')).map(s => {
+        slides = b.evaluate("""Array.from(document.querySelectorAll('.slides > section')).map((s, i) => {
             const first = s.querySelector('section') || s;
+            Reveal.slide(i, 0);  // shown, so its height is measured
             return {decisions: Array.from(first.querySelectorAll('[data-decision]')).map(d => d.dataset.decision),
-                    tables: first.querySelectorAll('table').length, text: first.innerText}; })""")
+                    tables: first.querySelectorAll('table').length, text: first.innerText,
+                    fits: first.scrollHeight <= Reveal.getConfig().height}; })""")
     with_decisions = [s for s in slides if s["decisions"]]
     assert [d for s in with_decisions for d in s["decisions"]] == list(DECISIONS)
     for s in with_decisions:
         assert len(s["decisions"]) == 1 and s["tables"] >= 1 and "Recommended:" in s["text"], s
+        assert s["fits"], s["decisions"]  # the first slide of a decision needs no scrolling
     assert b.errors == []
 
 
