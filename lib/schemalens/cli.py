@@ -282,8 +282,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default: reports/notebooks)")
     n.add_argument("-p", "--parameter", action="append", metavar="NAME=VALUE",
                    help="another notebook parameter, as a string (repeatable), e.g. -p seed=data/x/seed.sql")
-    n.add_argument("--reveal", metavar="PREFIX", help="where the slides load reveal.js from (default: its CDN; "
-                   "a folder or URL holding dist/reveal.js, for presenting without internet access)")
+    n.add_argument("--reveal", metavar="PREFIX", help="where the slides load reveal.js 3.9 from (default: the "
+                   "folder reveal.js written beside them from the rise package; another holding js/reveal.js, "
+                   "css/reveal.css and css/theme/white.css)")
     n.set_defaults(func=cmd_notebooks)
     return parser
 
