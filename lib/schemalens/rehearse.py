@@ -36,7 +36,8 @@ import psycopg
 from schemalens import live, postgres
 from schemalens.decisions import Check, Decisions, Option
 from schemalens.diff import diff_schemas
-from schemalens.errors import ApplyError, InputError
+from schemalens.errors import InputError
+from schemalens.locks import StatementLocks, observed_unsafe, run_observed, table_rows
 from schemalens.migrations import discover
 from schemalens.sqlgen import ident
 
@@ -92,6 +93,7 @@ class Rehearsal:
     left_behind: tuple[str, ...] = ()  # catalog differences after the rollback (empty: restored)
     rows_kept: bool = True  # every row of every table that existed is unchanged, after forward and rollback
     rows_changed: tuple[str, ...] = ()  # the tables whose kept rows changed
+    locks: tuple[StatementLocks, ...] = field(default=(), compare=False)  # observed per statement (locks.py)
     seconds: float = field(default=0.0, compare=False)
 
     @property
@@ -101,6 +103,16 @@ class Rehearsal:
     @property
     def failed_script(self) -> ScriptResult | None:
         return next((s for s in self.scripts if s.ok is False), None)
+
+    @property
+    def unsafe(self) -> tuple[str, ...]:
+        """Why the option is unsafe: the generator's reasons, then what the rehearsal observed."""
+        return self.option.unsafe + observed_unsafe(self.locks)
+
+    @property
+    def lock_mismatches(self) -> tuple[str, ...]:
+        """``script.sql, statement: mismatch`` wherever observed locks differ from the predicted ones."""
+        return tuple(f"{s.script}.sql, {s.statement}: {m}" for s in self.locks for m in s.mismatches)
 
     @property
     def predicted(self) -> tuple[CheckResult, ...]:
@@ -137,6 +149,8 @@ class Rehearsal:
             "catalog changes": len(self.changed),
             "rollback restores": "yes" if self.restored else f"no ({len(self.left_behind)} differences)",
             "rows kept": "yes" if self.rows_kept else "no",
+            "locks": f"{len(self.lock_mismatches)} differ" if self.lock_mismatches else "as predicted",
+            "unsafe": "yes" if self.unsafe else "no",
             "verdict": self.verdict,
         }
 
@@ -306,6 +320,8 @@ def rehearse_option(conn: psycopg.Connection, option: Option, base: live.Baselin
     before = live.introspect(conn, base)
     granted = privileges(conn)
     sums, columns = row_checksums(conn)
+    rows = table_rows(conn, sums)
+    observed: list[StatementLocks] = []
     checks: list[CheckResult] = []
     scripts: list[ScriptResult] = []
     forward = [n for n in option.scripts if n != "down"]
@@ -316,11 +332,9 @@ def rehearse_option(conn: psycopg.Connection, option: Option, base: live.Baselin
             scripts.append(ScriptResult(name, _statements(option, name), None))
             continue
         checks += [run_check(conn, c) for c in option.checks_for(f"before {name}")]
-        error = ""
-        try:
-            postgres.apply_sql(conn, option.script(name), f"{option.slug}/{name}.sql")
-        except ApplyError as e:
-            stopped, error = True, str(e)
+        error, seen = run_observed(conn, option, name, rows)
+        observed += seen
+        stopped = bool(error)
         after, after_grants = live.introspect(conn, base), privileges(conn)
         changes = len(diff_schemas(current, after)) + len(privilege_changes(current_grants, after_grants))
         scripts.append(ScriptResult(name, _statements(option, name), not error, error, changes))
@@ -331,12 +345,9 @@ def rehearse_option(conn: psycopg.Connection, option: Option, base: live.Baselin
     changed_rows = _changed_tables(conn, sums, row_checksums(conn, columns)[0])
     if scripts[0].ok:
         checks += [run_check(conn, c) for c in option.checks_for("before down")]
-        try:
-            postgres.apply_sql(conn, option.script("down"), f"{option.slug}/down.sql")
-            down = ScriptResult("down", _statements(option, "down"), True)
-        except ApplyError as e:
-            down = ScriptResult("down", _statements(option, "down"), False, str(e))
-        scripts.append(down)
+        error, seen = run_observed(conn, option, "down", rows)
+        observed += seen
+        scripts.append(ScriptResult("down", _statements(option, "down"), not error, error))
     else:
         scripts.append(ScriptResult("down", _statements(option, "down"), None))
     restored = live.introspect(conn, base)
@@ -344,7 +355,7 @@ def rehearse_option(conn: psycopg.Connection, option: Option, base: live.Baselin
     left += tuple(privilege_changes(granted, privileges(conn)))
     changed_rows += [t for t in _changed_tables(conn, sums, row_checksums(conn, columns)[0]) if t not in changed_rows]
     return Rehearsal(option, tuple(checks), tuple(scripts), changed, left, not changed_rows, tuple(changed_rows),
-                     time.perf_counter() - t0)
+                     tuple(observed), time.perf_counter() - t0)
 
 
 @contextmanager
