@@ -205,8 +205,10 @@ def test_cli_rehearses_and_exits_1_only_when_an_option_fails(tmp_path: Path, cap
     args = ["decisions", str(ACME / "migrations"), "--manifest", str(ACME / "manifest.yaml"), "--rehearse"]
     assert cli.main(args) == 0
     out, err = capsys.readouterr()
-    assert "# Rehearsals" in out and "then no rows (no seed file)" in out
-    assert "schemalens: rehearsed 8 options: 8 proven" in err
+    # acme ships no seed: the rows are generated, with an orphan assignee that the FK option's preflight lists
+    assert "# Rehearsals" in out and "generated rows in 10 tables" in out and "(no seed file)" in out
+    assert "tasks: assignee_id = 00000000-0000-4000-8000-00000000dead (orphan: no row has it)" in out
+    assert "schemalens: rehearsed 8 options: 7 proven, 1 refused" in err
     # A database whose event trigger refuses every ALTER TABLE: no preflight predicts that, so the options
     # that alter a table fail (exit 1); the comment-only and CREATE-only ones are still proven.
     seed = tmp_path / "guard.sql"

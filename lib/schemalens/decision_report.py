@@ -272,7 +272,8 @@ def rehearsals_markdown(rs) -> str:
     from schemalens.rehearse import VERDICTS
 
     counts = ", ".join(f"{n} {VERDICTS[v]}" for v, n in rs.counts().items()) or "no option"
-    seed = f"the rows of `{rs.seed}`" if rs.seed else "no rows (no seed file)"
+    seed = (f"the rows of `{rs.seed}`" if rs.seed else f"{_cell(rs.generated.describe())} (no seed file)"
+            if rs.generated is not None else "no rows (no seed file)")
     parts = [
         "# Rehearsals",
         "",

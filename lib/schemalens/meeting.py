@@ -121,7 +121,10 @@ class Meeting:
             lines.append(f"| {n} | {title} | {names} | {rec} |")
         if self.rehearsals is not None:
             counts = ", ".join(f"{n} {VERDICTS[v]}" for v, n in self.rehearsals.counts().items())
-            seed = f"the rows of `{self.rehearsals.seed}`" if self.rehearsals.seed else "no rows"
+            g = self.rehearsals.generated
+            seed = (f"the rows of `{self.rehearsals.seed}`" if self.rehearsals.seed
+                    else f"{g.total} generated rows in {len(g.rows)} tables ({len(g.edges)} edge rows)" if g
+                    else "no rows")
             rehearsed = f"{len(self.rehearsals)} options rehearsed on {self.rehearsals.server} with {seed}: {counts}."
             lines += ["", rehearsed]
         return Markdown("\n".join(lines) + "\n")

@@ -39,6 +39,7 @@ from schemalens.diff import diff_schemas
 from schemalens.errors import InputError
 from schemalens.locks import StatementLocks, observed_unsafe, run_observed, table_rows
 from schemalens.migrations import discover
+from schemalens.rowgen import Generated, generate_rows
 from schemalens.sqlgen import ident
 
 SHOWN_ROWS = 5  # rows of a check kept for display
@@ -170,6 +171,7 @@ class Rehearsals(Sequence):
     items: tuple[Rehearsal, ...]
     seed: str | None = None
     server: str = ""
+    generated: Generated | None = None  # the rows generated when there was no seed (schemalens.rowgen)
 
     def __getitem__(self, i):
         return self.items[i]
@@ -358,6 +360,13 @@ def rehearse_option(conn: psycopg.Connection, option: Option, base: live.Baselin
                      tuple(observed), time.perf_counter() - t0)
 
 
+def created_tables(conn: psycopg.Connection, base: live.Baseline) -> list[int]:
+    """The oids of the tables that did not exist at ``base`` (the ones the migrations created)."""
+    before = set(base.excluded("pg_class"))
+    found = conn.execute("SELECT oid FROM pg_catalog.pg_class WHERE relkind IN ('r', 'p') AND oid >= 16384")
+    return [oid for (oid,) in found if oid not in before]
+
+
 @contextmanager
 def prepared(srv: postgres.Server, files: Sequence[Any], folder: str | Path,
              seed: Path | None) -> Iterator[tuple[psycopg.Connection, live.Baseline]]:
@@ -377,10 +386,12 @@ def rehearse(
     seed: str | Path | None = "auto",
     server: postgres.Server | None = None,
     options: Iterable[Option] | None = None,
+    generate: bool = True,
 ) -> Rehearsals:
     """Rehearse ``options`` (default: every option of ``decisions``), each on its own fresh database built
     from ``migrations`` (default: the folder the findings were read from) and ``seed`` (see
-    :func:`seed_file`), on ``server`` (default: :func:`schemalens.postgres.server`)."""
+    :func:`seed_file`), on ``server`` (default: :func:`schemalens.postgres.server`). Without a seed file
+    and with ``generate``, every database gets the same generated rows (:mod:`schemalens.rowgen`)."""
     folder = migrations or (decisions.findings.migrations if decisions.findings is not None else None)
     if not folder:
         raise InputError("rehearse needs the migrations folder the decisions were made from")
@@ -388,14 +399,17 @@ def rehearse(
     rows = seed_file(folder, seed)
     chosen = tuple(decisions.options() if options is None else options)
     done = []
+    generated = None
     with postgres.using(server) as srv:
         for option in chosen:
             with prepared(srv, files, folder, rows) as (conn, base):
+                if rows is None and generate:
+                    generated = generate_rows(conn, created_tables(conn, base))
                 done.append(rehearse_option(conn, option, base))
         where = "embedded PostgreSQL" if srv.embedded else "DATABASE_URL's server (throwaway databases)"
         version = srv.version()
     label = f"{where} {version // 10000}.{version % 10000}"
-    return Rehearsals(tuple(done), rows.name if rows else None, label)
+    return Rehearsals(tuple(done), rows.name if rows else None, label, generated)
 
 
 __all__ = ["CheckResult", "Rehearsal", "Rehearsals", "ScriptResult", "privilege_changes", "privileges", "rehearse",
