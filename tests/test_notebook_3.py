@@ -48,7 +48,7 @@ def test_acme_gets_a_section_per_decision_and_every_option_rehearsed(decided) ->
     agenda, *rest = markdown(decided)
     assert "| 1 | The root entity: a table the plan names is another table | none in this comparison |  |" in agenda
     assert "8 options rehearsed on" in agenda
-    assert "with 33 generated rows in 10 tables (3 edge rows): 7 ✅ proven, 1 ⛔ refused" in agenda
+    assert "with 47 generated rows in 10 tables (3 edge rows): 7 ✅ proven, 1 ⛔ refused" in agenda
     text = "\n".join(rest)
     for decision in DECISIONS:
         assert f"(`{decision}`)" in text and f"### `{decision}`: rehearsed" in text, decision

@@ -49,16 +49,17 @@ def test_every_table_gets_rows_that_keep_every_key(built) -> None:
     conn, base = built
     g = generate_rows(conn, created_tables(conn, base))
     counts = dict(g.rows)
-    assert counts["auth.users"] == ROWS  # referenced by members: filled too
-    assert counts["public.orgs"] == ROWS and counts["public.teams"] == ROWS
-    assert counts["public.members"] == ROWS + 1  # + the unmappable row (optional composite key NULL)
+    # a referenced table gets two spare rows (so edge rows of a one-to-one child find a parent)
+    assert counts["auth.users"] == ROWS + 2  # referenced by members: filled too
+    assert counts["public.orgs"] == ROWS + 2 and counts["public.teams"] == ROWS + 2
+    assert counts["public.members"] == ROWS + 3  # referenced by itself; + the unmappable row (composite key NULL)
     assert counts["public.notes"] == ROWS + 1  # + the orphan row
     assert q(conn, "SELECT count(*) FROM public.members WHERE org_id IS NOT NULL AND NOT EXISTS "
                    "(SELECT 1 FROM public.teams t WHERE t.org_id = members.org_id AND t.n = members.team_n)") == [(0,)]
-    assert sorted(r[0] for r in q(conn, "SELECT plan::text FROM public.orgs")) == ["free", "free", "pro"]
+    assert sorted(r[0] for r in q(conn, "SELECT plan::text FROM public.orgs")) == ["free"] * 3 + ["pro"] * 2
     assert all(len(r[0]) <= 2 for r in q(conn, "SELECT code FROM public.orgs"))
     # a self-reference points at the first row; identity and serial columns keep their sequence
-    assert q(conn, "SELECT count(*) FROM public.members WHERE mentor_id IS NOT NULL") == [(ROWS,)]
+    assert q(conn, "SELECT count(*) FROM public.members WHERE mentor_id IS NOT NULL") == [(ROWS + 2,)]
     assert q(conn, "SELECT max(id) FROM public.notes") == [(ROWS + 1,)]
 
 
@@ -96,3 +97,21 @@ def test_the_same_rows_on_every_run(pg_server) -> None:
                                       (list(found),)).fetchall())
             sums.append({names[o]: c for o, c in found.items()})
     assert sums[0] == sums[1] and sum(sum(c.values()) for c in sums[0].values()) > 15
+
+
+def test_rows_a_trigger_wrote_are_kept_and_a_one_to_one_child_gets_its_edge_row(pg_db: psycopg.Connection) -> None:
+    """Shaped like a Supabase app: a profile row per auth user, written by a trigger; a customer row per
+    user (its key is the user's id) with a soft ``…_id`` reference."""
+    base = live.baseline(pg_db)
+    pg_db.execute("""
+        CREATE TABLE public.profiles (id uuid PRIMARY KEY REFERENCES auth.users (id), name text);
+        CREATE FUNCTION public.on_user() RETURNS trigger LANGUAGE plpgsql AS
+        $$ BEGIN INSERT INTO public.profiles (id) VALUES (NEW.id); RETURN NEW; END $$;
+        CREATE TRIGGER on_user AFTER INSERT ON auth.users FOR EACH ROW EXECUTE FUNCTION public.on_user();
+        CREATE TABLE public.customers (id uuid PRIMARY KEY REFERENCES auth.users (id), stripe_customer_id text);
+    """)
+    g = generate_rows(pg_db, created_tables(pg_db, base))
+    assert g.skipped == () and g.present == ("public.profiles",) and "rows a trigger wrote, kept: profiles" in g.describe()
+    assert q(pg_db, "SELECT count(*) FROM public.profiles") == [(ROWS + 2,)]
+    assert dict(g.rows)["public.customers"] == ROWS + 1
+    assert "customers: stripe_customer_id = orphan (orphan: no row has it)" in g.edges

@@ -6,13 +6,15 @@ every table the migrations created (and the tables they reference that existed b
 Supabase's ``auth.users``) with :data:`ROWS` rows each, read from the catalog:
 
 * tables in foreign-key order; each foreign key (composite too) takes the key of an existing row of
-  the referenced table, a self-reference the first row's key (or NULL on the first row);
+  the referenced table, a self-reference the first row's key (or NULL on the first row); a referenced
+  table gets two spare rows, so the edge rows of a one-to-one child (its key is its parent's) find one;
+* rows a trigger wrote before the table's turn (a profile row per auth user) are kept, not duplicated;
 * ``NOT NULL`` respected; enum columns take their labels in turn; ``varchar(n)`` and ``char(n)`` values fit;
   identity and ``serial`` columns keep their sequence, generated columns their expression; a value of a
   type it does not know is left to the column's default, or NULL;
 * unique and primary keys get distinct values (each row's values derive from its number);
-* a row a ``CHECK`` (or a trigger) refuses is tried once more with its optional columns NULL, then left
-  out with PostgreSQL's reason (:attr:`Generated.skipped`): nothing is dropped silently.
+* a row a ``CHECK`` (or a trigger) refuses is tried once more with its optional columns NULL and its
+  other plain columns as in the first row (keys kept), then left out with PostgreSQL's reason (:attr:`Generated.skipped`): nothing is dropped silently.
 
 Then the edge rows an option's preflight exists for (:attr:`Generated.edges`): for every nullable
 foreign key, one row with the key NULL (a row with no path to its parent: *unmappable*); for every
@@ -79,6 +81,7 @@ class Generated:
     edges: tuple[str, ...] = ()  # one line per edge row: table, column, what it exercises
     skipped: tuple[str, ...] = ()  # one line per row PostgreSQL refused, with its reason
     tables: int = field(default=0)
+    present: tuple[str, ...] = ()  # tables that had rows before their turn (a trigger wrote them): kept
 
     @property
     def total(self) -> int:
@@ -90,6 +93,8 @@ class Generated:
         text = f"{self.total} generated rows in {len(self.rows)} tables ({filled or 'none'})"
         if self.edges:
             text += f"; {len(self.edges)} of them are edge rows: " + "; ".join(self.edges)
+        if self.present:
+            text += "; rows a trigger wrote, kept: " + ", ".join(short(t) for t in self.present)
         if self.skipped:
             text += f"; {len(self.skipped)} rows refused: " + "; ".join(self.skipped)
         return text
@@ -193,6 +198,7 @@ def generate_rows(conn: psycopg.Connection, created: Iterable[int], rows: int = 
     by_word = {singular(n): o for o, n in names.items() if o in wanted}
     keyed = {(r, n) for r, k, _, _ in fks for n in k}
     pkeys = {r: list(k) for r, kind, k, _, _ in keys if kind == "p"}
+    uniq = {(r, n) for r, kind, k, _, _ in keys if kind in ("p", "u") for n in k}
     soft = {(rel, num): by_word.get(c.name[:-3]) for rel, cs in cols.items() if rel in mine for num, c in cs.items()
             if c.name.endswith("_id") and (rel, num) not in keyed and num not in pkeys.get(rel, [])
             and _orphan(c) is not ...}
@@ -202,7 +208,7 @@ def generate_rows(conn: psycopg.Connection, created: Iterable[int], rows: int = 
     edges: list[str] = []
     skipped: list[str] = []
 
-    def insert(rel: int, row: dict[int, Any], label: str) -> bool:
+    def insert(rel: int, row: dict[int, Any], label: str, retry: bool = False) -> bool:
         cs = cols[rel]
         shown = [(n, v) for n, v in row.items() if v is not ...]
         sql = (f"INSERT INTO {table(names[rel])} ({', '.join(ident(cs[n].name) for n, _ in shown)}) "
@@ -213,13 +219,19 @@ def generate_rows(conn: psycopg.Connection, created: Iterable[int], rows: int = 
             with conn.transaction():
                 stored = conn.execute(sql, [v for _, v in shown]).fetchone()
         except psycopg.Error as e:
+            loose = {n: v if (rel, n) in keyed or (rel, n) in uniq or (rel, n) in soft or v is ... else
+                     None if not cs[n].not_null else value(names[rel], cs[n], 0) for n, v in row.items()}
+            if loose != row and not retry:  # a CHECK or trigger may accept the row with its optional columns NULL
+                return insert(rel, loose, label, retry=True)
             skipped.append(f"{short(names[rel])} {label}: {' '.join(str(e.diag.message_primary or e).split())}")
             return False
         made.setdefault(rel, []).append(dict(zip(nums, stored, strict=True)))  # as stored: identities, defaults
         counts[names[rel]] = counts.get(names[rel], 0) + 1
         return True
 
-    def base_row(rel: int, i: int) -> dict[int, Any] | None:
+    def base_row(rel: int, i: int, parent: int | None = None) -> dict[int, Any]:
+        """Row ``i`` of ``rel``, its keys pointing at row ``parent`` (default ``i``) of each parent."""
+        p = i if parent is None else parent
         row: dict[int, Any] = {}
         for num, c in cols[rel].items():
             if c.identity:
@@ -233,42 +245,47 @@ def generate_rows(conn: psycopg.Connection, created: Iterable[int], rows: int = 
             if fr == rel:
                 source = there[0] if there else None
             else:
-                source = there[i % len(there)] if there else None
+                source = there[p % len(there)] if there else None
             for a, b in zip(k, fk, strict=True):
                 row[a] = None if source is None else source.get(b)
         for (r, num), target in soft.items():
             if r == rel:
                 there = made.get(target, []) if target is not None else []
                 key = pkeys.get(target, [None])[0] if target is not None else None
-                row[num] = there[i % len(there)].get(key) if there and key is not None else None
+                row[num] = there[p % len(there)].get(key) if there and key is not None else None
         return row
 
+    referenced = {fr for _, _, fr, _ in fks}
+    present: list[str] = []
     for rel in _order(wanted, parents):
         if rel not in cols:
             continue
-        for i in range(rows):
-            row = base_row(rel, i)
-            if not insert(rel, row, f"row {i + 1}"):
-                loose = {n: (None if not cols[rel][n].not_null and (rel, n) not in keyed else v) for n, v in row.items()}
-                if loose != row:
-                    skipped.pop()
-                    insert(rel, loose, f"row {i + 1}")
+        nums = list(cols[rel])
+        there = conn.execute(f"SELECT {', '.join(ident(cols[rel][n].name) for n in nums)} FROM {table(names[rel])} "
+                             "ORDER BY 1 LIMIT %s", (rows + 2,)).fetchall()
+        if there:  # written by a trigger on a table filled before (e.g. a profile row per auth user): kept
+            made[rel] = [dict(zip(nums, r, strict=True)) for r in there]
+            present.append(names[rel])
+        # a referenced table gets two spare rows, so that edge rows of a one-to-one child find a parent
+        for i in range(len(there), rows + 2 if rel in referenced else rows):
+            insert(rel, base_row(rel, i), f"row {i + 1}")
         if rel not in mine:
             continue
         for r, k, fr, _ in fks:  # unmappable: an optional key left NULL
             if r == rel and fr != rel and not any(cols[rel][n].not_null for n in k):
-                row = base_row(rel, rows)
+                row = base_row(rel, rows + 2, rows)  # own values past every base row; a spare parent
                 row.update({n: None for n in k})
                 if insert(rel, row, "unmappable row"):
                     edges.append(f"{short(names[rel])}: {', '.join(cols[rel][n].name for n in k)} NULL (unmappable)")
         for r, num in soft:  # orphan: a soft reference to nothing
             if r == rel:
-                row = base_row(rel, rows + 1)
+                row = base_row(rel, rows + 3, rows + 1)
                 row[num] = _orphan(cols[rel][num])
                 if insert(rel, row, "orphan row"):
                     edges.append(f"{short(names[rel])}: {cols[rel][num].name} = {row[num]} (orphan: no row has it)")
     order = [names[o] for o in _order(wanted, parents)]
-    return Generated(tuple((t, counts[t]) for t in order if t in counts), tuple(edges), tuple(skipped), len(wanted))
+    return Generated(tuple((t, counts[t]) for t in order if t in counts), tuple(edges), tuple(skipped), len(wanted),
+                     tuple(present))
 
 
 __all__ = ["ROWS", "Generated", "generate_rows", "value"]
