@@ -46,6 +46,8 @@ def build(ctx: Context, did: str, findings: list) -> tuple[Decision | None, str]
         return None, f"{short(d['table'])} has no column {', '.join(d['columns'])}: nothing to constrain"
     sync = next((x for x in findings if x.code == "manual-sync-required"), None)
     why_not = reference_types(ctx.schema, d["table"], d["columns"], d["ref_table"], d["ref_columns"])
+    if not why_not and ctx.schema.table(d["ref_table"]) is None:  # a platform's table: not ours to alter
+        why_not = unique_target(ctx.schema, d["ref_table"], d["ref_columns"])
     options = ([] if why_not else [_add(ctx, did, d, sync)]) + [_document(ctx, did, d, sync)]
     trigger = _trigger(ctx, did, d, sync)
     if trigger is not None:

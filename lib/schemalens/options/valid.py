@@ -10,7 +10,8 @@ refuses whatever the rows are:
   referenced columns; when there is none the option adapts: :func:`add_unique_target` gives the
   ``ADD CONSTRAINT … UNIQUE`` as its own step (with its lock), its rollback, and a preflight check that
   lists the duplicate values that would make it fail on the user's data;
-* :func:`column_free`: a column an option adds must not exist yet.
+* :func:`column_free`: a column an option adds must not exist yet; :func:`scope_column`: nor may a
+  table that already holds a key to the entity get a second one (a ``created_by`` copying ``invited_by``).
 
 Each returns an empty string when the option can rely on the schema, else the reason in a sentence.
 Types it does not know are taken as compatible (PostgreSQL has the last word in the rehearsal).
@@ -89,6 +90,16 @@ def column_free(schema: Schema, name: str, column: str) -> str:
     return ""
 
 
+def scope_column(schema: Schema, name: str, entity: str, column: str) -> str:
+    """Empty when an option may add ``column`` (a key to ``entity``) to ``name``: the table has no such
+    column and no key to ``entity`` already (a second column copying e.g. ``invited_by`` is no scope)."""
+    have = [fk for fk in schema.foreign_keys_from(name) if fk.ref_table == entity]
+    if have:
+        cols = ", ".join(f"`{'`, `'.join(fk.columns)}`" for fk in have)
+        return f"`{short(name)}` already references `{short(entity)}` through {cols}"
+    return column_free(schema, name, column)
+
+
 @dataclass(frozen=True)
 class UniqueTarget:
     """The unique constraint a foreign key needs, as its own step, rollback, preflight check and risk."""
@@ -118,4 +129,5 @@ def add_unique_target(ref: str, ref_columns: Sequence[str], name: str) -> Unique
     )
 
 
-__all__ = ["UniqueTarget", "add_unique_target", "column_free", "family", "reference_types", "unique_target"]
+__all__ = ["UniqueTarget", "add_unique_target", "column_free", "family", "reference_types", "scope_column",
+           "unique_target"]
