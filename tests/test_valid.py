@@ -140,3 +140,29 @@ def test_no_second_key_to_an_entity_a_table_already_references(scoped) -> None:
     assert scope_column(schema, "public.invites", "public.members", "created_by") == (
         "`invites` already references `members` through `invited_by`")
     assert scope_column(schema, "public.notes", "public.teams", "team_id") == ""
+
+
+def test_a_planned_table_keeps_its_keys_on_the_column_that_replaced_the_parent_key(pg_db) -> None:
+    """A hierarchy option rewrites a planned ``CREATE TABLE`` whose parent changes: the table-level
+    primary key and unique constraint follow the renamed column (PostgreSQL rejects a key on a column
+    the table no longer has), and the table is created."""
+    from schemalens.documents import parse_document
+    from schemalens.model import Column, ForeignKey, Schema, Table
+    from schemalens.rewrite import Renames, Rewriter
+
+    schema = Schema(tables=(Table("public.orgs", (Column("id", "uuid"),), ("id",)),
+                            Table("public.teams", (Column("id", "uuid"), Column("org_id", "uuid")), ("id",))),
+                    foreign_keys=(ForeignKey("f1", "public.teams", ("org_id",), "public.orgs", ("id",)),))
+    planned = ("CREATE TABLE stats (tenant_id uuid NOT NULL REFERENCES tenants (id), month date NOT NULL, n int,\n"
+               "  PRIMARY KEY (tenant_id, month), UNIQUE (tenant_id, n));")
+    doc = parse_document(f"# Stats\n\n```sql\n{planned}\n```\n", "stats.md")
+    renames = Renames(tables=(("public.tenants", "public.orgs"),),
+                      parents=(("public.stats", "public.tenants", "public.teams"),))
+    sql, _ = Rewriter(schema, renames, [doc], drop_missing_references=True).sql(planned)
+    assert sql == ("CREATE TABLE stats (team_id uuid NOT NULL REFERENCES teams (id), month date NOT NULL, n int,\n"
+                   "  PRIMARY KEY (team_id, month), UNIQUE (team_id, n));")
+    pg_db.execute("CREATE TABLE public.orgs (id uuid PRIMARY KEY); CREATE TABLE public.teams (id uuid PRIMARY KEY, "
+                  "org_id uuid REFERENCES public.orgs (id));")
+    pg_db.execute(sql)
+    assert pg_db.execute("SELECT count(*) FROM pg_constraint WHERE conrelid = 'public.stats'::regclass "
+                         "AND contype IN ('p', 'u')").fetchone()[0] == 2
