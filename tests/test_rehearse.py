@@ -231,3 +231,33 @@ def test_a_rollback_that_forgets_a_privilege_fails(shop) -> None:
     r = rehearse_option(conn, _option("REVOKE ALL ON public.items FROM anon;", ""), base)
     assert r.verdict == "failed" and r.scripts[0].changes > 0
     assert "- privilege SELECT of anon on items" in r.changed and "- privilege SELECT of anon on items" in r.left_behind
+
+
+# Locks observed and rows generated (schemalens.locks, schemalens.rowgen) ---------------------------------
+
+
+def test_observed_locks_match_the_predictions_on_every_revos_option(revos) -> None:
+    _, rehearsals = revos
+    assert {r.option.slug: r.lock_mismatches for r in rehearsals if r.lock_mismatches} == {}
+    ran = [r for r in rehearsals if any(s.ok and s.statements for s in r.scripts)]
+    assert all(r.locks for r in ran) and sum(len(r.locks) for r in rehearsals) > 100
+    # unsafe by observation where the generator said nothing: the renames hold ACCESS EXCLUSIVE on agencies
+    # and clients, which hold rows
+    observed = {(r.option.decision, r.option.key) for r in rehearsals if r.unsafe[len(r.option.unsafe):]}
+    assert observed == {("root-entity", "A"), ("scope-of-cartridges", "B")}
+    assert rehearsals.of("root-entity", "A").row()["unsafe"] == "yes"
+    assert "ACCESS EXCLUSIVE on agencies (3 rows)" in rehearsals.of("root-entity", "A").markdown()
+
+
+def test_acme_without_seed_is_rehearsed_on_generated_rows(pg_server) -> None:
+    decisions = decide(analyse(ACME / "migrations", ACME / "manifest.yaml"))
+    rehearsals = rehearse(decisions, server=pg_server)
+    g = rehearsals.generated
+    assert rehearsals.seed is None and g is not None and g.total > 30 and g.skipped == ()
+    assert rehearsals.counts() == {"proven": 7, "refused": 1}
+    fk = rehearsals.of("foreign-key-tasks-assignee_id", "A")
+    assert fk.verdict == "refused" and [c.check.name for c in fk.predicted] == ["orphans"]
+    assert all(r.lock_mismatches == () for r in rehearsals)
+    assert rehearsals.of("enable-rls", "A").unsafe  # ENABLE ROW LEVEL SECURITY: ACCESS EXCLUSIVE on tables with rows
+    rehearsals_off = rehearse(decisions, server=pg_server, options=[fk.option], generate=False)
+    assert rehearsals_off.generated is None and rehearsals_off[0].verdict == "proven"  # on empty tables
