@@ -97,8 +97,8 @@ def test_a_lock_already_held_in_the_transaction_counts_as_taken(shop) -> None:
     conn, _ = shop
     first = step("ALTER TABLE public.items RENAME COLUMN name TO title", ("public.items", ACCESS_EXCLUSIVE))
     second = step("ALTER TABLE public.items RENAME TO goods", ("public.items", ACCESS_EXCLUSIVE))
-    err, seen = run_observed(conn, _option([first, second]), "up", {})
-    assert err == "" and [s.mismatches for s in seen] == [(), ()]
+    err, state, seen = run_observed(conn, _option([first, second]), "up", {})
+    assert err == state == "" and [s.mismatches for s in seen] == [(), ()]
     assert conn.execute("SELECT to_regclass('public.goods') IS NOT NULL").fetchone()[0]
 
 
@@ -107,8 +107,8 @@ def test_a_failing_statement_is_reported_as_the_file_would_be(shop) -> None:
     ok = step("ALTER TABLE public.items ADD COLUMN note text", ("public.items", ACCESS_EXCLUSIVE))
     bad = step("ALTER TABLE public.orders ADD CONSTRAINT o_fk FOREIGN KEY (item_id) REFERENCES public.items (name)",
                ("public.orders", SHARE_ROW_EXCLUSIVE), ("public.items", SHARE_ROW_EXCLUSIVE))
-    err, seen = run_observed(conn, _option([ok, bad]), "up", {})
-    assert err.startswith("z-locks/up.sql:") and "no unique constraint matching given keys" in err
+    err, state, seen = run_observed(conn, _option([ok, bad]), "up", {})
+    assert state == "42830" and err.startswith("z-locks/up.sql:") and "no unique constraint matching given keys" in err
     assert len(seen) == 1  # the statements before the failure were observed; all of it was rolled back
     assert conn.execute("SELECT count(*) FROM information_schema.columns WHERE column_name = 'note'").fetchone()[0] == 0
 

@@ -261,3 +261,15 @@ def test_acme_without_seed_is_rehearsed_on_generated_rows(pg_server) -> None:
     assert rehearsals.of("enable-rls", "A").unsafe  # ENABLE ROW LEVEL SECURITY: ACCESS EXCLUSIVE on tables with rows
     rehearsals_off = rehearse(decisions, server=pg_server, options=[fk.option], generate=False)
     assert rehearsals_off.generated is None and rehearsals_off[0].verdict == "proven"  # on empty tables
+
+
+def test_a_script_that_does_not_fit_the_schema_fails_whatever_rows_a_check_listed(shop) -> None:
+    """A re-scope that adds a column the table already has was reported "refused … fix those rows": a
+    schema error (class 42) is no refusal, whatever rows a blocking check listed; a data error is."""
+    conn, base = shop
+    check = Check("rows", "SELECT * FROM public.items", "Rows that would block it.", blocking=True)
+    r = rehearse_option(conn, _option("ALTER TABLE public.items ADD COLUMN name text;", "", (check,)), base)
+    assert r.scripts[0].sqlstate == "42701" and r.predicted and r.verdict == "failed"
+    r = rehearse_option(conn, _option("ALTER TABLE public.items ADD CONSTRAINT one CHECK (id = 1);",
+                                      "ALTER TABLE public.items DROP CONSTRAINT IF EXISTS one;", (check,)), base)
+    assert r.scripts[0].sqlstate == "23514" and r.verdict == "refused"

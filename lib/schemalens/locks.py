@@ -134,30 +134,31 @@ def observe(conn: psycopg.Connection, sql: str, predicted: tuple[Lock, ...], scr
 
 
 def run_observed(conn: psycopg.Connection, option: Option, name: str,
-                 rows: Mapping[str, int]) -> tuple[str, tuple[StatementLocks, ...]]:
+                 rows: Mapping[str, int]) -> tuple[str, str, tuple[StatementLocks, ...]]:
     """Run script ``name`` of ``option`` on ``conn`` (autocommit, idle) as its file would run: one
-    transaction, ``lock_timeout`` as in the file, committed at the end. Returns ``(error, statements)``:
-    the error as :func:`schemalens.postgres.apply_sql` words it (empty when the script ran) and the
-    statements observed (those before a failure; a failed script is rolled back)."""
+    transaction, ``lock_timeout`` as in the file, committed at the end. Returns ``(error, sqlstate,
+    statements)``: the error as :func:`schemalens.postgres.apply_sql` words it and PostgreSQL's error
+    code (both empty when the script ran), and the statements observed (those before a failure; a
+    failed script is rolled back)."""
     steps = option.steps(name)
     label = f"{option.slug}/{name}.sql"
     seen: list[StatementLocks] = []
     if not steps:
-        return "", ()
+        return "", "", ()
     conn.execute("BEGIN")
     try:
         conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
         for s in steps:
             seen.append(observe(conn, s.sql, s.locks, name, s.note or s.sql.split("\n")[0], rows))
-    except psycopg.Error:
+    except psycopg.Error as failed:
         conn.execute("ROLLBACK")
         try:  # the file itself, for the error as a user running it sees it (file and line)
             postgres.apply_sql(conn, option.script(name), label)
         except ApplyError as e:
-            return str(e), tuple(seen)
+            return str(e), failed.sqlstate or "", tuple(seen)
         raise  # the script ran as a file although its statements failed one by one
     conn.execute("COMMIT")
-    return "", tuple(seen)
+    return "", "", tuple(seen)
 
 
 def table_rows(conn: psycopg.Connection, sums: Mapping[int, Mapping[str, int]]) -> dict[str, int]:
