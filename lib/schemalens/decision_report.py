@@ -7,7 +7,7 @@ repeating them.
 
 from __future__ import annotations
 
-from schemalens.sqlgen import LOCK_MODES
+from schemalens.sqlgen import LOCK_MODES, short
 
 SEVERITY_MARK = {"critical": "❌", "warning": "⚠️", "info": "ℹ️"}
 
@@ -217,6 +217,19 @@ def _script_line(s) -> str:
     return f"- `{s.name}.sql` ({count}): ✅ ran; {changed}"
 
 
+def observed_locks_table(r) -> str:
+    """Each statement the rehearsal ran: the locks predicted beside the locks observed, rewrites and scans."""
+    if not r.locks:
+        return "No statement ran.\n"
+    out = ["| script | statement | predicted | observed | rewrites, scans | |", "|---|---|---|---|---|---|"]
+    for s in r.locks:
+        seen = [f"rewrites {short(t)}" for t in s.rewritten] + [f"scans {short(t)} ({n} rows)" for t, n in s.scanned]
+        mark = "❌ " + "; ".join(s.mismatches) if s.mismatches else "✅"
+        out.append(f"| `{s.script}.sql` | {_cell(s.statement)} | {', '.join(str(lk) for lk in s.predicted) or '—'} | "
+                   f"{', '.join(str(lk) for lk in s.observed) or '—'} | {', '.join(seen) or '—'} | {_cell(mark)} |")
+    return "\n".join(out) + "\n"
+
+
 def rehearsal_markdown(r, level: int = 4) -> str:
     """One option's rehearsal: preflight rows, each script's outcome, what forward and rollback did."""
     from schemalens.rehearse import VERDICTS
@@ -243,6 +256,12 @@ def rehearsal_markdown(r, level: int = 4) -> str:
     parts.append("**Rows** of every table that existed: " + (
         "✅ unchanged after forward and after rollback." if r.rows_kept
         else f"❌ changed in {', '.join(f'`{t}`' for t in r.rows_changed)}."))
+    parts += ["", "**Locks**, read from `pg_locks` after each statement, before its transaction ended: "
+              + (f"❌ {len(r.lock_mismatches)} differ from the prediction." if r.lock_mismatches
+                 else "✅ as predicted."), "", observed_locks_table(r).rstrip()]
+    observed = r.unsafe[len(r.option.unsafe):]
+    if observed:
+        parts += ["", "⚠️ **Unsafe by what the rehearsal saw**:", ""] + [f"- {_cell(u)}" for u in observed]
     if r.verdict == "refused":
         names = ", ".join(f"`{c.check.name}`" for c in r.predicted)
         parts += ["", f"The preflight predicted the refusal ({names}): fix those rows, then run it again."]
@@ -253,18 +272,20 @@ def rehearsals_markdown(rs) -> str:
     from schemalens.rehearse import VERDICTS
 
     counts = ", ".join(f"{n} {VERDICTS[v]}" for v, n in rs.counts().items()) or "no option"
-    seed = f"the rows of `{rs.seed}`" if rs.seed else "no rows (no seed file)"
+    seed = (f"the rows of `{rs.seed}`" if rs.seed else f"{_cell(rs.generated.describe())} (no seed file)"
+            if rs.generated is not None else "no rows (no seed file)")
     parts = [
         "# Rehearsals",
         "",
         f"Each option on its own throwaway database ({rs.server}): the migrations, then {seed}. {counts}.",
         "",
-        "| decision | option | preflight | scripts | rollback restores | rows kept | verdict |",
-        "|---|---|---|---|---|---|---|",
+        "| decision | option | preflight | scripts | rollback restores | rows kept | locks | unsafe | verdict |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     parts += [
         f"| `{row['decision']}` | {row['option']} | {_cell(row['preflight'])} | {row['scripts']} | "
-        f"{row['rollback restores']} | {row['rows kept']} | {VERDICTS[row['verdict']]} |"
+        f"{row['rollback restores']} | {row['rows kept']} | {row['locks']} | {row['unsafe']} | "
+        f"{VERDICTS[row['verdict']]} |"
         for row in rs.rows()
     ]
     parts.append("")

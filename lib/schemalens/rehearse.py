@@ -36,8 +36,10 @@ import psycopg
 from schemalens import live, postgres
 from schemalens.decisions import Check, Decisions, Option
 from schemalens.diff import diff_schemas
-from schemalens.errors import ApplyError, InputError
+from schemalens.errors import InputError
+from schemalens.locks import StatementLocks, observed_unsafe, run_observed, table_rows
 from schemalens.migrations import discover
+from schemalens.rowgen import Generated, generate_rows
 from schemalens.sqlgen import ident
 
 SHOWN_ROWS = 5  # rows of a check kept for display
@@ -75,6 +77,7 @@ class ScriptResult:
     ok: bool | None
     error: str = ""
     changes: int = 0  # catalog objects that differ after it, compared with before it
+    sqlstate: str = ""  # PostgreSQL's error code when it failed (class 42: the SQL does not fit the schema)
 
     @property
     def outcome(self) -> str:
@@ -92,6 +95,7 @@ class Rehearsal:
     left_behind: tuple[str, ...] = ()  # catalog differences after the rollback (empty: restored)
     rows_kept: bool = True  # every row of every table that existed is unchanged, after forward and rollback
     rows_changed: tuple[str, ...] = ()  # the tables whose kept rows changed
+    locks: tuple[StatementLocks, ...] = field(default=(), compare=False)  # observed per statement (locks.py)
     seconds: float = field(default=0.0, compare=False)
 
     @property
@@ -101,6 +105,16 @@ class Rehearsal:
     @property
     def failed_script(self) -> ScriptResult | None:
         return next((s for s in self.scripts if s.ok is False), None)
+
+    @property
+    def unsafe(self) -> tuple[str, ...]:
+        """Why the option is unsafe: the generator's reasons, then what the rehearsal observed."""
+        return self.option.unsafe + observed_unsafe(self.locks)
+
+    @property
+    def lock_mismatches(self) -> tuple[str, ...]:
+        """``script.sql, statement: mismatch`` wherever observed locks differ from the predicted ones."""
+        return tuple(f"{s.script}.sql, {s.statement}: {m}" for s in self.locks for m in s.mismatches)
 
     @property
     def predicted(self) -> tuple[CheckResult, ...]:
@@ -118,7 +132,10 @@ class Rehearsal:
         failed = self.failed_script
         if failed is None:
             return "proven" if all(s.ok for s in self.scripts) else "failed"
-        return "refused" if self.predicted and failed.name != "down" and failed.changes == 0 else "failed"
+        # a statement that does not fit the schema (class 42: a column that exists, a key without a unique
+        # target) fails whatever the rows are: no preflight predicted that, whatever rows it listed
+        fits = not failed.sqlstate.startswith("42")
+        return "refused" if self.predicted and fits and failed.name != "down" and failed.changes == 0 else "failed"
 
     @property
     def preflight(self) -> str:
@@ -137,6 +154,8 @@ class Rehearsal:
             "catalog changes": len(self.changed),
             "rollback restores": "yes" if self.restored else f"no ({len(self.left_behind)} differences)",
             "rows kept": "yes" if self.rows_kept else "no",
+            "locks": f"{len(self.lock_mismatches)} differ" if self.lock_mismatches else "as predicted",
+            "unsafe": "yes" if self.unsafe else "no",
             "verdict": self.verdict,
         }
 
@@ -156,6 +175,7 @@ class Rehearsals(Sequence):
     items: tuple[Rehearsal, ...]
     seed: str | None = None
     server: str = ""
+    generated: Generated | None = None  # the rows generated when there was no seed (schemalens.rowgen)
 
     def __getitem__(self, i):
         return self.items[i]
@@ -306,6 +326,8 @@ def rehearse_option(conn: psycopg.Connection, option: Option, base: live.Baselin
     before = live.introspect(conn, base)
     granted = privileges(conn)
     sums, columns = row_checksums(conn)
+    rows = table_rows(conn, sums)
+    observed: list[StatementLocks] = []
     checks: list[CheckResult] = []
     scripts: list[ScriptResult] = []
     forward = [n for n in option.scripts if n != "down"]
@@ -316,14 +338,12 @@ def rehearse_option(conn: psycopg.Connection, option: Option, base: live.Baselin
             scripts.append(ScriptResult(name, _statements(option, name), None))
             continue
         checks += [run_check(conn, c) for c in option.checks_for(f"before {name}")]
-        error = ""
-        try:
-            postgres.apply_sql(conn, option.script(name), f"{option.slug}/{name}.sql")
-        except ApplyError as e:
-            stopped, error = True, str(e)
+        error, state, seen = run_observed(conn, option, name, rows)
+        observed += seen
+        stopped = bool(error)
         after, after_grants = live.introspect(conn, base), privileges(conn)
         changes = len(diff_schemas(current, after)) + len(privilege_changes(current_grants, after_grants))
-        scripts.append(ScriptResult(name, _statements(option, name), not error, error, changes))
+        scripts.append(ScriptResult(name, _statements(option, name), not error, error, changes, state))
         if not error:
             current, current_grants = after, after_grants
     changed = tuple(str(d) for d in diff_schemas(before, current, labels=("before", "after")))
@@ -331,12 +351,9 @@ def rehearse_option(conn: psycopg.Connection, option: Option, base: live.Baselin
     changed_rows = _changed_tables(conn, sums, row_checksums(conn, columns)[0])
     if scripts[0].ok:
         checks += [run_check(conn, c) for c in option.checks_for("before down")]
-        try:
-            postgres.apply_sql(conn, option.script("down"), f"{option.slug}/down.sql")
-            down = ScriptResult("down", _statements(option, "down"), True)
-        except ApplyError as e:
-            down = ScriptResult("down", _statements(option, "down"), False, str(e))
-        scripts.append(down)
+        error, state, seen = run_observed(conn, option, "down", rows)
+        observed += seen
+        scripts.append(ScriptResult("down", _statements(option, "down"), not error, error, 0, state))
     else:
         scripts.append(ScriptResult("down", _statements(option, "down"), None))
     restored = live.introspect(conn, base)
@@ -344,7 +361,14 @@ def rehearse_option(conn: psycopg.Connection, option: Option, base: live.Baselin
     left += tuple(privilege_changes(granted, privileges(conn)))
     changed_rows += [t for t in _changed_tables(conn, sums, row_checksums(conn, columns)[0]) if t not in changed_rows]
     return Rehearsal(option, tuple(checks), tuple(scripts), changed, left, not changed_rows, tuple(changed_rows),
-                     time.perf_counter() - t0)
+                     tuple(observed), time.perf_counter() - t0)
+
+
+def created_tables(conn: psycopg.Connection, base: live.Baseline) -> list[int]:
+    """The oids of the tables that did not exist at ``base`` (the ones the migrations created)."""
+    before = set(base.excluded("pg_class"))
+    found = conn.execute("SELECT oid FROM pg_catalog.pg_class WHERE relkind IN ('r', 'p') AND oid >= 16384")
+    return [oid for (oid,) in found if oid not in before]
 
 
 @contextmanager
@@ -366,10 +390,12 @@ def rehearse(
     seed: str | Path | None = "auto",
     server: postgres.Server | None = None,
     options: Iterable[Option] | None = None,
+    generate: bool = True,
 ) -> Rehearsals:
     """Rehearse ``options`` (default: every option of ``decisions``), each on its own fresh database built
     from ``migrations`` (default: the folder the findings were read from) and ``seed`` (see
-    :func:`seed_file`), on ``server`` (default: :func:`schemalens.postgres.server`)."""
+    :func:`seed_file`), on ``server`` (default: :func:`schemalens.postgres.server`). Without a seed file
+    and with ``generate``, every database gets the same generated rows (:mod:`schemalens.rowgen`)."""
     folder = migrations or (decisions.findings.migrations if decisions.findings is not None else None)
     if not folder:
         raise InputError("rehearse needs the migrations folder the decisions were made from")
@@ -377,14 +403,17 @@ def rehearse(
     rows = seed_file(folder, seed)
     chosen = tuple(decisions.options() if options is None else options)
     done = []
+    generated = None
     with postgres.using(server) as srv:
         for option in chosen:
             with prepared(srv, files, folder, rows) as (conn, base):
+                if rows is None and generate:
+                    generated = generate_rows(conn, created_tables(conn, base))
                 done.append(rehearse_option(conn, option, base))
         where = "embedded PostgreSQL" if srv.embedded else "DATABASE_URL's server (throwaway databases)"
         version = srv.version()
     label = f"{where} {version // 10000}.{version % 10000}"
-    return Rehearsals(tuple(done), rows.name if rows else None, label)
+    return Rehearsals(tuple(done), rows.name if rows else None, label, generated)
 
 
 __all__ = ["CheckResult", "Rehearsal", "Rehearsals", "ScriptResult", "privilege_changes", "privileges", "rehearse",

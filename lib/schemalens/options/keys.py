@@ -16,6 +16,7 @@ from collections import Counter
 from schemalens.decisions import Check, Decision, Option, Risk, Stage, slug
 from schemalens.impact import Item
 from schemalens.options import AUTH_USERS, Context
+from schemalens.options.valid import add_unique_target, reference_types, unique_target
 from schemalens.report import decision_title
 from schemalens.sqlgen import (
     add_foreign_key,
@@ -48,7 +49,10 @@ def build(ctx: Context, did: str, findings: list) -> tuple[Decision | None, str]
         return None, (f"{short(d['table'])} ({', '.join(c['columns'])}) → {short(c['ref_table'])} "
                       f"({', '.join(c['ref_columns'])}) already checks it: the plan's joins change, not the schema")
     sync = next((x for x in findings if x.code == "manual-sync-required"), None)
-    options = [_add(ctx, did, d, sync), _document(ctx, did, d, sync)]
+    why_not = reference_types(ctx.schema, d["table"], d["columns"], d["ref_table"], d["ref_columns"])
+    if not why_not and ctx.schema.table(d["ref_table"]) is None:  # a platform's table: not ours to alter
+        why_not = unique_target(ctx.schema, d["ref_table"], d["ref_columns"])
+    options = ([] if why_not else [_add(ctx, did, d, sync)]) + [_document(ctx, did, d, sync)]
     trigger = _trigger(ctx, did, d, sync)
     if trigger is not None:
         options.append(trigger)
@@ -61,7 +65,9 @@ def build(ctx: Context, did: str, findings: list) -> tuple[Decision | None, str]
         tuple(options),
         tuple(findings),
         "B",
-        "B changes no data and documents the rule; A needs every row to match first (preflight `orphans`).",
+        "B changes no data and documents the rule; " + (
+            f"A (a foreign key) does not apply: {why_not}." if why_not
+            else "A needs every row to match first (preflight `orphans`)."),
     ), ""
 
 
@@ -199,6 +205,13 @@ def _add(ctx: Context, did: str, d: dict, sync) -> Option:
             "briefly); rows a cascade deleted meanwhile do not come back.",
         ),
     ]
+    up, down = [add_foreign_key(tbl, name, cols, ref, d["ref_columns"], action, not_valid=True)], [
+        drop_constraint(tbl, name, ref)]
+    if unique_target(ctx.schema, ref, d["ref_columns"]):  # the key needs a unique target: its own step first
+        key = ctx.unique_name(f"{ref.split('.')[-1]}_{'_'.join(d['ref_columns'])}_key", ctx.constraint_names(ref))
+        target = add_unique_target(ref, d["ref_columns"], key)
+        up, down = [target.up, *up], [*down, target.down]
+        checks, risks = (target.check, *checks), [target.risk, *risks]
     title = f"Add the foreign key `{left}` → `{short(ref)}`"
     return Option(
         did,
@@ -208,8 +221,8 @@ def _add(ctx: Context, did: str, d: dict, sync) -> Option:
         f"`ALTER TABLE … ADD CONSTRAINT {name} … NOT VALID` (new rows are checked at once), then "
         "validate.sql "
         "checks the existing rows once the preflight `orphans` lists none.",
-        (add_foreign_key(tbl, name, cols, ref, d["ref_columns"], action, not_valid=True),),
-        (drop_constraint(tbl, name, ref),),
+        tuple(up),
+        tuple(down),
         checks,
         (
             Stage(

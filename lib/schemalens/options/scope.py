@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from schemalens.decisions import Check, Decision, Option, Risk, slug
 from schemalens.options import AUTH_USERS, Context, name_list
+from schemalens.options.valid import scope_column
 from schemalens.report import decision_title
 from schemalens.rewrite import fk_column_name, path_foreign_keys
 from schemalens.sqlgen import (
@@ -125,7 +126,10 @@ def build(ctx: Context, did: str, findings: list) -> tuple[Decision | None, str]
     routes = {t: route(ctx, t, d) for t in tables}
     if not all(routes.values()) or ctx.schema.table(entity) is None:
         return None, f"no route from {name_list(tables)} to {short(entity)}: nothing to re-scope along"
-    options = [_keep(ctx, did, d), _rescope(ctx, did, d, routes)]
+    col = fk_column_name(ctx.schema, entity)
+    why_not = {t: why for t in tables if (why := scope_column(ctx.schema, t, entity, col))}
+    fits = {t: hops for t, hops in routes.items() if t not in why_not}
+    options = [_keep(ctx, did, d)] + ([_rescope(ctx, did, d, fits)] if fits else [])
     unified = f"public.{d['group']}"
     if (
         len(tables) > 1
@@ -133,7 +137,7 @@ def build(ctx: Context, did: str, findings: list) -> tuple[Decision | None, str]
         and all(len(ctx.schema.table(t).primary_key) == 1 for t in tables)
     ):
         options += [_unify(ctx, did, d, routes, archive=False), _unify(ctx, did, d, routes, archive=True)]
-    rec = "C" if len(options) > 2 else "B"
+    rec = "C" if len(options) > 2 and fits else "B" if fits else "A"
     label = f"the {len(tables)} `{d['group']}` tables" if len(tables) > 1 else f"`{short(tables[0])}`"
     return Decision(
         did,
@@ -142,12 +146,13 @@ def build(ctx: Context, did: str, findings: list) -> tuple[Decision | None, str]
         tuple(options),
         tuple(findings),
         rec,
-        "The plan's model (rows shared by the entity) without dropping anything; "
-        + (
-            "D once the application has switched to the new table."
-            if rec == "C"
-            else "A if the rows are meant to stay personal."
-        ),
+        ("The plan's model (rows shared by the entity) without dropping anything; "
+         + (
+             "D once the application has switched to the new table."
+             if rec == "C"
+             else "A if the rows are meant to stay personal."
+         ) if rec != "A" else "A: no table can take the new key without duplicating one it has")
+        + "".join(f" B leaves out {short(t)}: {why}." for t, why in why_not.items()),
     ), ""
 
 
