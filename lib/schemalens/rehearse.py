@@ -33,7 +33,7 @@ from typing import Any
 
 import psycopg
 
-from schemalens import live, postgres
+from schemalens import live, postgres, tenancy
 from schemalens.decisions import Check, Decisions, Option
 from schemalens.diff import diff_schemas
 from schemalens.errors import ApplyError, InputError
@@ -93,6 +93,7 @@ class Rehearsal:
     rows_kept: bool = True  # every row of every table that existed is unchanged, after forward and rollback
     rows_changed: tuple[str, ...] = ()  # the tables whose kept rows changed
     seconds: float = field(default=0.0, compare=False)
+    tenants: tenancy.TenantCheck | None = None  # what signed-in users can do before and after (None: not run)
 
     @property
     def restored(self) -> bool:
@@ -113,7 +114,7 @@ class Rehearsal:
     @property
     def verdict(self) -> str:
         """``proven``, ``refused`` (a failure the preflight predicted, nothing left behind) or ``failed``."""
-        if not (self.restored and self.rows_kept):
+        if not (self.restored and self.rows_kept) or (self.tenants is not None and not self.tenants.ok):
             return "failed"
         failed = self.failed_script
         if failed is None:
@@ -306,6 +307,8 @@ def rehearse_option(conn: psycopg.Connection, option: Option, base: live.Baselin
     before = live.introspect(conn, base)
     granted = privileges(conn)
     sums, columns = row_checksums(conn)
+    oids = tenancy.table_oids(conn, tenancy.touched(option))
+    access = tenancy.measure(conn, oids)
     checks: list[CheckResult] = []
     scripts: list[ScriptResult] = []
     forward = [n for n in option.scripts if n != "down"]
@@ -329,6 +332,10 @@ def rehearse_option(conn: psycopg.Connection, option: Option, base: live.Baselin
     changed = tuple(str(d) for d in diff_schemas(before, current, labels=("before", "after")))
     changed += tuple(privilege_changes(granted, current_grants))
     changed_rows = _changed_tables(conn, sums, row_checksums(conn, columns)[0])
+    tenants = None
+    if all(s.ok for s in scripts):
+        after = tenancy.measure(conn, oids + tenancy.table_oids(conn, option.creates))
+        tenants = tenancy.widening(access, after, option.widens, tenancy.explain_tables(current, [t.split(".")[-1] for t in after.tables]))
     if scripts[0].ok:
         checks += [run_check(conn, c) for c in option.checks_for("before down")]
         try:
@@ -344,7 +351,7 @@ def rehearse_option(conn: psycopg.Connection, option: Option, base: live.Baselin
     left += tuple(privilege_changes(granted, privileges(conn)))
     changed_rows += [t for t in _changed_tables(conn, sums, row_checksums(conn, columns)[0]) if t not in changed_rows]
     return Rehearsal(option, tuple(checks), tuple(scripts), changed, left, not changed_rows, tuple(changed_rows),
-                     time.perf_counter() - t0)
+                     time.perf_counter() - t0, tenants)
 
 
 @contextmanager

@@ -7,7 +7,8 @@ keys up to the entity (``users.client_id`` → ``clients.agency_id``). Rows whos
 
 * A: keep the tables as they are (the manifest changes);
 * B: re-scope: a new ``<entity>_id`` column on each table, backfilled along the route (the tables'
-  update triggers are paused so no other value changes), an index and a policy for the entity's members;
+  update triggers are paused so no other value changes), a trigger deriving it from the owner, an index and
+  a read policy for the entity's members (writes stay the owner's);
 * C (a group of alike tables): one ``<group>`` table with a ``type`` discriminator, the columns the
   tables share, the rest of each row in ``config`` (``to_jsonb(row)`` minus those columns, so a row
   can be rebuilt exactly), the old id in ``legacy_id``; every mappable row copied; the old tables stay;
@@ -19,22 +20,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from schemalens.decisions import Check, Decision, Option, Risk, slug
+from schemalens.decisions import Check, Decision, Option, Risk, Stage, slug
 from schemalens.options import AUTH_USERS, Context, name_list
+from schemalens.options.policies import derive_trigger, member_policies
 from schemalens.report import decision_title
 from schemalens.rewrite import fk_column_name, path_foreign_keys
 from schemalens.sqlgen import (
+    ACCESS_EXCLUSIVE,
     ACCESS_SHARE,
     ROW_EXCLUSIVE,
     ROW_SHARE,
     add_column,
+    add_foreign_key,
     create_index,
-    create_policy,
     create_schema,
     create_table,
     create_trigger,
     drop_column,
-    drop_policy,
     drop_schema,
     drop_table,
     enable_rls,
@@ -42,11 +44,13 @@ from schemalens.sqlgen import (
     ident,
     idents,
     literal,
+    lock_up_front,
     set_schema,
     short,
     singular,
     step,
     table,
+    validate_constraint,
 )
 
 
@@ -95,6 +99,26 @@ def _value(hops: list[Hop], alias: str = "t") -> str:
     last = hops[-1]
     ref = alias if len(hops) == 1 else ident(last.table.split(".")[-1])
     return f"{ref}.{ident(last.column)}"
+
+
+def route_value_sql(hops: list[Hop], owner: str) -> str:
+    """``SELECT <entity key> FROM <first hop's table> JOIN … WHERE <its key> = <owner>``: the entity a row
+    with owner value ``owner`` (SQL) belongs to; for a route of more than one hop."""
+    first = hops[0]
+    alias = ident(first.ref.split(".")[-1])
+    joins = _joins(hops[1:], alias=alias) if len(hops) > 1 else ""
+    return (f"SELECT {_value(hops)}\nFROM {table(first.ref)}" + (f"\n{joins}" if joins else "")
+            + f"\nWHERE {alias}.{ident(first.ref_column)} = {owner}")
+
+
+def _derive(ctx: Context, tbl: str, col: str, hops: list[Hop], entity: str) -> tuple[list, list]:
+    """The trigger that keeps ``tbl.col`` equal to the owner's entity (see :mod:`.policies`)."""
+    fn_names = {f.name for f in ctx.schema.functions}
+    name = tbl.split(".")[-1]
+    function = ctx.unique_name(f"public.set_{name}_{col}", fn_names)
+    trigger = ctx.unique_name(f"set_{name}_{col}", {t.name for t in ctx.schema.triggers_on(tbl)})
+    value = route_value_sql(hops, f"NEW.{ident(hops[0].column)}").replace("\n", "\n    ")
+    return derive_trigger(tbl, col, hops[0].column, value, [h.ref for h in hops[:-1]], trigger, function)
 
 
 def unmappable_sql(routes: dict[str, list[Hop]]) -> str:
@@ -214,14 +238,14 @@ def _rescope(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]]) -> O
         up += [enable_trigger(tbl, t.name, True) for t in triggers]
         up.append(create_index(ctx.index_name(tbl, [col]), tbl, [col]))
         undo = [drop_column(tbl, col, entity)]
+        derive_up, derive_down = _derive(ctx, tbl, col, hops, entity) if len(hops) > 1 else ([], [])
+        up += derive_up
+        undo = derive_down + undo
         if chain:
-            cond = f"{ident(col)} IN ({chain})"
-            up.append(
-                create_policy(
-                    _policy_name(entity, tbl), tbl, "ALL", cond, cond, reads=ctx.chain_tables(entity)
-                )
-            )
-            undo.insert(0, drop_policy(_policy_name(entity, tbl), tbl))
+            # read for the members; writes stay with the owner's own policies
+            pol_up, pol_down = member_policies(tbl, entity, col, chain, ctx.chain_tables(entity), writes="none")
+            up += pol_up
+            undo = pol_down + undo
         down = undo + down  # the last table first; each table's policy before the column it uses
     checks = (
         Check(
@@ -249,7 +273,8 @@ def _rescope(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]]) -> O
         title,
         f"Each table gets `{col}` → `{short(entity)}`, backfilled along "
         + " → ".join(f"{short(h.table)}.{h.column}" for h in next(iter(routes.values())))
-        + f", an index and a policy for the members of the {singular(entity)}; the owner's policies stay.",
+        + f", kept by a trigger that derives it from the owner, an index, and a read policy for the members "
+        f"of the {singular(entity)}; the owner's policies stay the only way to write.",
         tuple(up),
         tuple(down),
         checks,
@@ -257,9 +282,8 @@ def _rescope(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]]) -> O
         (
             Risk(
                 "breaking",
-                f"New rows must set `{col}` (the application, or a trigger): without it they stay "
-                "owner-only. "
-                "Clients that `SELECT *` get one more column.",
+                f"A trigger derives `{col}` from the owner on every insert and update (a value the "
+                "client sends is replaced). Clients that `SELECT *` get one more column.",
             ),
             Risk(
                 "data",
@@ -277,6 +301,12 @@ def _rescope(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]]) -> O
                 "reversibility",
                 f"down.sql drops the column (with its index, foreign key and policy): `{col}` values "
                 "written after up are lost; every other value is as before.",
+            ),
+            Risk(
+                "security",
+                f"Widens reading: every member of a {singular(entity)} reads its rows (today only the "
+                "owner). Writes do not widen: only the owner's policies allow them, and the trigger keeps "
+                f"`{col}` on the owner's {singular(entity)}.",
             ),
         ),
         ctx.impact(
@@ -296,6 +326,7 @@ def _rescope(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]]) -> O
             ),
         ),
         manifest="\n".join(f"{short(t)}: {short(entity)}" for t in routes),
+        widens=("read",),
     )
 
 
@@ -329,10 +360,7 @@ def _unify(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]], archiv
     lines = [
         f"  id {first.column(pk).type} PRIMARY KEY"
         + (f" DEFAULT {first.column(pk).default}" if first.column(pk).default else ""),
-        (
-            f"  {ident(col)} {schema.table(entity).column(key).type} NOT NULL REFERENCES {table(entity)} "
-            f"({ident(key)}) ON DELETE CASCADE"
-        ),
+        f"  {ident(col)} {schema.table(entity).column(key).type} NOT NULL",
         f"  type text NOT NULL CHECK (type IN ({', '.join(literal(v) for v in types.values())}))",
     ]
     for c in common:
@@ -341,17 +369,16 @@ def _unify(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]], archiv
         default = f" DEFAULT {defaults.pop()}" if len(defaults) == 1 and None not in defaults else ""
         lines.append(f"  {ident(c.name)} {c.type}{'' if nullable else ' NOT NULL'}{default}")
     references = [entity]
+    fks = [(col, entity, key, "CASCADE")]  # added after the copy, NOT VALID: see the lock risk
     if owner_col:
         owner_type = first.column(owner_col).type
         scope_fk = next(fk for fk in schema.foreign_keys_from(tables[0]) if fk.columns == (owner_col,))
-        on_actual = (
-            f" REFERENCES {table(actual)} ({ident(scope_fk.ref_columns[0])}) ON DELETE SET NULL"
-            if actual == AUTH_USERS
-            else ""
-        )
-        lines.append(f"  {ident(owner_col)} {owner_type}{on_actual}")
-        if on_actual:
+        not_null = "" if any(schema.table(t).column(owner_col).nullable for t in tables) else " NOT NULL"
+        lines.append(f"  {ident(owner_col)} {owner_type}{not_null}")
+        if actual == AUTH_USERS:
             references.append(actual)
+            # the old tables' action is kept (CASCADE: deleting a user deletes their rows)
+            fks.append((owner_col, actual, scope_fk.ref_columns[0], scope_fk.on_delete))
     lines += [
         "  config jsonb NOT NULL DEFAULT '{}'",
         f"  legacy_id {first.column(pk).type}",
@@ -360,7 +387,7 @@ def _unify(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]], archiv
     names = [c.name for c in common] + ([owner_col] if owner_col else [])
     dropped = [pk] + ([owner_col] if owner_col else []) + [c.name for c in common]
     up = [
-        create_table(unified, ",\n".join(lines), references),
+        create_table(unified, ",\n".join(lines)),
         create_index(ctx.index_name(unified, [col, "type"]), unified, [col, "type"]),
     ]
     if owner_col:
@@ -378,20 +405,28 @@ def _unify(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]], archiv
                 (unified, ROW_EXCLUSIVE),
                 (t, ACCESS_SHARE),
                 *[(h.ref, ACCESS_SHARE) for h in hops[:-1]],
-                *[(r, ROW_SHARE) for r in references],
-                note=f"copy the mappable rows of {short(t)} (their keys are checked: ROW SHARE on "
-                f"{', '.join(short(r) for r in references)})",
+                note=f"copy the mappable rows of {short(t)} (their keys come from existing rows)",
             )
         )
     up.append(enable_rls(unified))
     chain = ctx.chain_select(entity)
     if chain:
-        cond = f"{ident(col)} IN ({chain})"
-        up.append(
-            create_policy(
-                _policy_name(entity, unified), unified, "ALL", cond, cond, reads=ctx.chain_tables(entity)
-            )
-        )
+        up += member_policies(unified, entity, col, chain, ctx.chain_tables(entity), owner=owner_col,
+                              writes="owner" if owner_col else "members")[0]
+    hops = routes[tables[0]]
+    derived = bool(owner_col) and len(hops) > 1 and all(routes[t][1:] == hops[1:] for t in tables)
+    derive_down = []
+    if derived:
+        derive_up, derive_down = _derive(
+            ctx, unified, col, [Hop(unified, owner_col, hops[0].ref, hops[0].ref_column), *hops[1:]], entity)
+        up += derive_up
+    constraints = [(f"{group}_{c}_fkey", c, ref, ref_key, action) for c, ref, ref_key, action in fks]
+    up += [add_foreign_key(unified, name, [c], ref, [ref_key], action) for name, c, ref, ref_key, action in constraints]
+    validate = Stage(
+        "validate",
+        tuple(validate_constraint(unified, name, ref) for name, _, ref, _, _ in constraints),
+        "check the copied rows against the foreign keys (SHARE UPDATE EXCLUSIVE: reads and writes go on)",
+    )
     trig = [schema.triggers_on(t) for t in tables]
     for tr in trig[0]:
         if all(
@@ -400,7 +435,7 @@ def _unify(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]], archiv
         ):
             name = tr.name.replace(tables[0].split(".")[-1], group)
             up.append(create_trigger(name, unified, tr.timing, " OR ".join(tr.events), tr.function))
-    down = [drop_table(unified, references)]
+    down = [drop_table(unified, references)] + derive_down[1:]  # the table's trigger goes with it
     archive_schema = f"{group}_archive"
     unmappable = unmappable_sql(routes)
     if archive:
@@ -415,17 +450,39 @@ def _unify(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]], archiv
         reads = [(t, ACCESS_SHARE) for t in tables] + [
             (h.ref, ACCESS_SHARE) for t in tables for h in routes[t][:-1]
         ]
-        up.insert(0, step(guard, *reads, note="refuse to run while a row cannot be mapped"))
+        # the old tables are locked first (no write slips between the guard, the copies and the move)
+        up[:0] = [
+            lock_up_front([(t, ACCESS_EXCLUSIVE) for t in tables]),
+            step(guard, *reads, note="refuse to run while a row cannot be mapped"),
+        ]
         up += [create_schema(archive_schema)] + [set_schema(t, archive_schema) for t in tables]
-        down = [set_schema(f"{archive_schema}.{t.split('.')[-1]}", "public") for t in reversed(tables)]
-        down += [drop_schema(archive_schema), drop_table(unified, references)]
-    where = archive_schema if archive else "public"
-    changed = "\nUNION ALL\n".join(
-        f"SELECT {literal(short(t))} AS source, u.legacy_id FROM {table(unified)} AS u\n"
-        f"JOIN {ident(where)}.{ident(t.split('.')[-1])} AS t ON t.{ident(pk)} = u.legacy_id AND u.type = "
-        f"{literal(types[t])}\nWHERE {rebuild_sql(names, pk)} IS DISTINCT FROM to_jsonb(t)"
-        for t in tables
-    )
+        # rows deleted from the new table since up stay deleted: they are not moved back
+        down = [
+            step(
+                f"DELETE FROM {ident(archive_schema)}.{ident(t.split('.')[-1])} AS t\n"
+                f"WHERE NOT EXISTS (SELECT 1 FROM {table(unified)} AS u WHERE u.type = {literal(types[t])} "
+                f"AND u.legacy_id = t.{ident(pk)})",
+                (f"{archive_schema}.{t.split('.')[-1]}", ROW_EXCLUSIVE), (unified, ACCESS_SHARE),
+                note=f"forget the {short(t)} rows deleted from {group} since up",
+            )
+            for t in tables
+        ]
+        down += [set_schema(f"{archive_schema}.{t.split('.')[-1]}", "public") for t in reversed(tables)]
+        down += [drop_schema(archive_schema), drop_table(unified, references)] + derive_down[1:]
+    if archive:  # the archived tables are as they were at up: compare with them
+        changed = "\nUNION ALL\n".join(
+            f"SELECT {literal(short(t))} AS source, u.legacy_id FROM {table(unified)} AS u\n"
+            f"JOIN {ident(archive_schema)}.{ident(t.split('.')[-1])} AS t ON t.{ident(pk)} = u.legacy_id AND "
+            f"u.type = {literal(types[t])}\nWHERE {rebuild_sql(names, pk)} IS DISTINCT FROM to_jsonb(t)"
+            for t in tables
+        )
+    else:  # the application keeps writing the old tables: a copied row changed since up has a newer xmin
+        # than the transaction that created the table (and its row type) and copied the rows
+        changed = (
+            f"SELECT u.type AS source, u.legacy_id FROM {table(unified)} AS u\n"
+            "WHERE u.legacy_id IS NOT NULL AND u.xmin::text <> (SELECT y.xmin::text FROM pg_catalog.pg_type AS y "
+            f"WHERE y.typrelid = {literal(table(unified))}::regclass)"
+        )
     checks = [
         Check(
             "name-free",
@@ -536,7 +593,7 @@ def _unify(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]], archiv
         tuple(up),
         tuple(down),
         tuple(checks),
-        (),
+        (validate,),
         tuple(risks),
         ctx.impact(
             tables + [entity],
@@ -566,6 +623,7 @@ def _unify(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]], archiv
         + ("" if archive else "; the old tables stay as they are"),
         creates=(unified,),
         moves=tuple(tables),
+        widens=("read",) if owner_col else ("read", "update", "delete"),
     )
 
 
