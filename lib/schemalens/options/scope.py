@@ -554,26 +554,45 @@ def _unify(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]], archiv
         ),
         Risk(
             "lock",
-            f"SHARE ROW EXCLUSIVE on {name_list(references)} (the new foreign keys); ACCESS SHARE on the old "
-            "tables while they are read"
-            + (
-                ", then ACCESS EXCLUSIVE on each to move it (SET SCHEMA)."
+            (
+                "ACCESS EXCLUSIVE on the old tables from the first statement (taken together, in one order, "
+                "200 ms per attempt, 10 attempts), so no write slips between the guard, the copies and the move; "
                 if archive
-                else "; writes to them go on."
-            ),
+                else "ACCESS SHARE on the old tables while they are read (writes go on); "
+            )
+            + f"SHARE ROW EXCLUSIVE on {name_list(references)} only from the last statements (the foreign keys, "
+            "added NOT VALID after the copy) to the commit; validate.sql checks the copied rows later under "
+            "SHARE UPDATE EXCLUSIVE (reads and writes go on).",
         ),
         Risk(
             "reversibility",
             "down.sql "
             + (
-                f"moves the old tables back with their rows as they were at up, drops "
-                f"`{archive_schema}` and `{group}`"
+                f"moves the old tables back with their rows as they were at up, except the rows deleted from "
+                f"`{group}` since up (they stay deleted), then drops `{archive_schema}` and `{group}`"
                 if archive
                 else f"drops `{group}`"
             )
             + ": rows created or changed there since up are lost (checks `new-rows`, `changed-rows`).",
         ),
+        Risk(
+            "security",
+            f"Widens reading: every member of a {singular(entity)} reads its `{group}` rows (today only the "
+            "owner). "
+            + (
+                f"Writes stay the owner's (a policy per command, `{owner_col} = auth.uid()`), and a trigger "
+                f"derives `{col}` from the owner: no user can put a row in another {singular(entity)}."
+                if owner_col
+                else f"Writes widen too: every member of the {singular(entity)} changes and deletes its rows."
+            ),
+        ),
     ]
+    if owner_col and actual == AUTH_USERS:
+        risks.append(Risk(
+            "data",
+            f"Deleting an auth user deletes what the foreign key says, as in the old tables (ON DELETE "
+            f"{scope_fk.on_delete} on `{owner_col}`).",
+        ))
     return Option(
         did,
         "D" if archive else "C",
@@ -596,7 +615,7 @@ def _unify(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]], archiv
         (validate,),
         tuple(risks),
         ctx.impact(
-            tables + [entity],
+            tables,
             effects={
                 "document": f"rewritten; a document that creates `{group}` carries this out instead of "
                 "up.sql",
