@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from schemalens.sqlgen import (
     ACCESS_SHARE,
+    Step,
     create_policy,
     create_trigger,
     drop_function,
@@ -59,6 +60,13 @@ def member_policies(
     return up, down
 
 
+def revoke_execute(function: str) -> Step:
+    """``REVOKE EXECUTE`` on a trigger function from PUBLIC and the API roles (Supabase grants them EXECUTE
+    on every new function by default): only its trigger runs it."""
+    return step(f"REVOKE EXECUTE ON FUNCTION {table(function)}() FROM PUBLIC, {', '.join(API_ROLES)}",
+                note=f"only the trigger runs {short(function)}()")
+
+
 def derive_trigger(tbl: str, col: str, owner: str, value_sql: str, reads: list[str],
                    trigger_name: str, function: str) -> tuple[list, list]:
     """``(up, down)``: a trigger that sets ``col`` from ``owner`` on every insert and update.
@@ -73,8 +81,7 @@ def derive_trigger(tbl: str, col: str, owner: str, value_sql: str, reads: list[s
         step(body, *[(r, ACCESS_SHARE) for r in reads],
              note=f"function {short(function)}() deriving {short(tbl)}.{col} (SECURITY DEFINER, empty "
                   "search_path)"),
-        step(f"REVOKE EXECUTE ON FUNCTION {table(function)}() FROM PUBLIC, {', '.join(API_ROLES)}",
-             note=f"only the trigger runs {short(function)}()"),
+        revoke_execute(function),
         create_trigger(trigger_name, tbl, "BEFORE", f"INSERT OR UPDATE OF {ident(owner)}, {ident(col)}",
                        function),
     ]
