@@ -81,7 +81,8 @@ def test_a_for_all_membership_policy_widens_writes_and_fails(notes) -> None:
     assert (U1, "notes:2") in widened["delete"].pairs and (U2, "notes:1") in widened["update"].pairs
     assert (U1, "notes:1") in widened["move"].pairs
     assert "membership: agency_id" in widened["update"].explanation
-    assert "not declared" in r.tenants.summary()
+    assert "NOT DECLARED update" in r.tenants.summary()
+    assert "❌ not declared: update: 2 rows for 2 users" in r.markdown()
 
 
 def test_per_command_policies_and_the_deriving_trigger_widen_reading_only(notes) -> None:
@@ -89,8 +90,7 @@ def test_per_command_policies_and_the_deriving_trigger_widen_reading_only(notes)
     pol_up, pol_down = member_policies("public.notes", "public.agencies", "agency_id", CHAIN, ["public.users"],
                                        writes="none")
     value = "SELECT users.agency_id FROM public.users WHERE users.id = NEW.user_id"
-    trg_up, trg_down = derive_trigger("public.notes", "agency_id", "user_id", value, ["public.users"],
-                                      "set_notes_agency_id", "public.set_notes_agency_id")
+    trg_up, trg_down = derive_trigger("public.notes", "agency_id", "user_id", value, "set_notes_agency_id", "public.set_notes_agency_id")
     r = rehearse_option(conn, _rescope(trg_up + pol_up, pol_down + trg_down, widens=("read",)), base)
     assert r.verdict == "proven", (r.scripts, r.tenants)
     assert [w.action for w in r.tenants.widenings] == ["read"]

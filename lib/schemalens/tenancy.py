@@ -62,8 +62,7 @@ class Widening:
         users = len({u for u, _ in self.pairs})
         head = (f"{self.action}: {len(self.pairs)} row{'s' if len(self.pairs) != 1 else ''} for {users} "
                 f"user{'s' if users != 1 else ''}")
-        return head + (" (declared)" if self.declared else " (not declared)") + (
-            f"; {self.explanation}" if self.explanation else "")
+        return head + (f"; {self.explanation}" if self.explanation else "")
 
 
 @dataclass(frozen=True)
@@ -85,7 +84,7 @@ class TenantCheck:
     def summary(self) -> str:
         """``read 12→20, update 6→6, …``; then what widened."""
         counts = ", ".join(f"{a} {self.before.count(a)}→{self.after.count(a)}" for a in ACTIONS)
-        widened = "; ".join(w.describe() for w in self.widenings)
+        widened = "; ".join(f"{'' if w.declared else 'NOT DECLARED '}{w.describe()}" for w in self.widenings)
         return f"{counts} (as {self.after.users} users)" + (f"; widened: {widened}" if widened else "")
 
 

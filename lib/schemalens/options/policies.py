@@ -16,7 +16,6 @@ of it, and permissive policies are OR-ed with the owner's. So the options write 
 from __future__ import annotations
 
 from schemalens.sqlgen import (
-    ACCESS_SHARE,
     Step,
     create_policy,
     create_trigger,
@@ -67,8 +66,8 @@ def revoke_execute(function: str) -> Step:
                 note=f"only the trigger runs {short(function)}()")
 
 
-def derive_trigger(tbl: str, col: str, owner: str, value_sql: str, reads: list[str],
-                   trigger_name: str, function: str) -> tuple[list, list]:
+def derive_trigger(tbl: str, col: str, owner: str, value_sql: str, trigger_name: str,
+                   function: str) -> tuple[list, list]:
     """``(up, down)``: a trigger that sets ``col`` from ``owner`` on every insert and update.
     ``value_sql``: a query of the value for the owner ``$1`` (written with ``NEW.<owner>``)."""
     body = (
@@ -78,7 +77,7 @@ def derive_trigger(tbl: str, col: str, owner: str, value_sql: str, reads: list[s
         f"  NEW.{ident(col)} := ({value_sql});\n  RETURN NEW;\nEND;\n$fn$"
     )
     up = [
-        step(body, *[(r, ACCESS_SHARE) for r in reads],
+        step(body,  # plpgsql: the tables it reads are not opened (nor locked) until it runs
              note=f"function {short(function)}() deriving {short(tbl)}.{col} (SECURITY DEFINER, empty "
                   "search_path)"),
         revoke_execute(function),

@@ -30,6 +30,7 @@ from schemalens.sqlgen import (
     ACCESS_SHARE,
     ROW_EXCLUSIVE,
     ROW_SHARE,
+    SHARE_ROW_EXCLUSIVE,
     add_column,
     add_foreign_key,
     create_index,
@@ -111,14 +112,15 @@ def route_value_sql(hops: list[Hop], owner: str) -> str:
             + f"\nWHERE {alias}.{ident(first.ref_column)} = {owner}")
 
 
-def _derive(ctx: Context, tbl: str, col: str, hops: list[Hop], entity: str) -> tuple[list, list]:
-    """The trigger that keeps ``tbl.col`` equal to the owner's entity (see :mod:`.policies`)."""
+def _derive(ctx: Context, tbl: str, col: str, hops: list[Hop], entity: str) -> tuple[list, list, str]:
+    """``(up, down, trigger name)``: the trigger that keeps ``tbl.col`` equal to the owner's entity (see
+    :mod:`.policies`)."""
     fn_names = {f.name for f in ctx.schema.functions}
     name = tbl.split(".")[-1]
     function = ctx.unique_name(f"public.set_{name}_{col}", fn_names)
     trigger = ctx.unique_name(f"set_{name}_{col}", {t.name for t in ctx.schema.triggers_on(tbl)})
     value = route_value_sql(hops, f"NEW.{ident(hops[0].column)}").replace("\n", "\n    ")
-    return derive_trigger(tbl, col, hops[0].column, value, [h.ref for h in hops[:-1]], trigger, function)
+    return (*derive_trigger(tbl, col, hops[0].column, value, trigger, function), trigger)
 
 
 def unmappable_sql(routes: dict[str, list[Hop]]) -> str:
@@ -213,21 +215,32 @@ def _rescope(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]]) -> O
     key = ctx.schema.table(entity).primary_key[0]
     key_type = ctx.schema.table(entity).column(key).type
     chain = ctx.chain_select(entity)
-    up, down = [], []
+    # expand and contract: up.sql only changes the catalog (every lock taken up front); the rows are
+    # written by backfill.sql, checked by validate.sql; the index and the policies come after
+    up: list = [lock_up_front([(t, ACCESS_EXCLUSIVE) for t in routes] + [(entity, SHARE_ROW_EXCLUSIVE)])]
+    backfill, validate, index, policies, down = [], [], [], [], []
     for tbl, hops in routes.items():
         first = hops[0]
         joins = _joins(hops[1:], alias=ident(first.ref.split(".")[-1])) if len(hops) > 1 else ""
-        triggers = [t for t in ctx.schema.triggers_on(tbl) if "UPDATE" in t.events and t.timing == "BEFORE"]
-        up.append(add_column(tbl, col, key_type, entity, key, "CASCADE"))
-        up += [enable_trigger(tbl, t.name, False) for t in triggers]
+        triggers = [t.name for t in ctx.schema.triggers_on(tbl) if "UPDATE" in t.events and t.timing == "BEFORE"]
+        fkey = ctx.unique_name(f"{tbl.split('.')[-1]}_{col}_fkey", ctx.constraint_names(tbl))
+        up.append(add_column(tbl, col, key_type))
+        up.append(add_foreign_key(tbl, fkey, [col], entity, [key], "CASCADE"))
+        undo = [drop_column(tbl, col, entity)]
+        if len(hops) > 1:
+            derive_up, derive_down, trigger = _derive(ctx, tbl, col, hops, entity)
+            up += derive_up
+            undo = derive_down + undo
+            triggers.append(trigger)  # paused during the backfill too: it would compute the same value again
         reads = [(h.ref, ACCESS_SHARE) for h in hops[:-1]]
-        up.append(
+        backfill += [enable_trigger(tbl, t, False) for t in triggers]
+        backfill.append(
             step(
                 f"UPDATE {table(tbl)} AS t\nSET {ident(col)} = {_value(hops)}\n"
                 f"FROM {table(first.ref)}"
                 + (f"\n{joins}" if joins else "")
                 + f"\nWHERE {ident(first.ref.split('.')[-1])}.{ident(first.ref_column)} = "
-                f"t.{ident(first.column)}",
+                f"t.{ident(first.column)}\n  AND t.{ident(col)} IS DISTINCT FROM {_value(hops)}",
                 (tbl, ROW_EXCLUSIVE),
                 *reads,
                 (entity, ROW_SHARE),
@@ -235,18 +248,21 @@ def _rescope(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]]) -> O
                 f"{short(entity)})",
             )
         )
-        up += [enable_trigger(tbl, t.name, True) for t in triggers]
-        up.append(create_index(ctx.index_name(tbl, [col]), tbl, [col]))
-        undo = [drop_column(tbl, col, entity)]
-        derive_up, derive_down = _derive(ctx, tbl, col, hops, entity) if len(hops) > 1 else ([], [])
-        up += derive_up
-        undo = derive_down + undo
+        backfill += [enable_trigger(tbl, t, True) for t in triggers]
+        validate.append(validate_constraint(tbl, fkey, entity))
+        index.append(create_index(ctx.index_name(tbl, [col]), tbl, [col]))
         if chain:
             # read for the members; writes stay with the owner's own policies
             pol_up, pol_down = member_policies(tbl, entity, col, chain, ctx.chain_tables(entity), writes="none")
-            up += pol_up
+            policies += pol_up
             undo = pol_down + undo
         down = undo + down  # the last table first; each table's policy before the column it uses
+    stages = (
+        Stage("backfill", tuple(backfill), f"write `{col}` on the rows that existed before up"),
+        Stage("validate", tuple(validate), "check the backfilled keys"),
+        Stage("index", tuple(index), f"index `{col}`"),
+        Stage("policies", tuple(policies), "let the members read, once every row has its key"),
+    )
     checks = (
         Check(
             "column-free",
@@ -274,11 +290,13 @@ def _rescope(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]]) -> O
         f"Each table gets `{col}` → `{short(entity)}`, backfilled along "
         + " → ".join(f"{short(h.table)}.{h.column}" for h in next(iter(routes.values())))
         + f", kept by a trigger that derives it from the owner, an index, and a read policy for the members "
-        f"of the {singular(entity)}; the owner's policies stay the only way to write.",
+        f"of the {singular(entity)}; the owner's policies stay the only way to write. In phases: up.sql "
+        "changes only the catalog (nullable column, foreign key NOT VALID, the trigger), then backfill.sql, "
+        "validate.sql, index.sql and policies.sql, each its own transaction.",
         tuple(up),
         tuple(down),
         checks,
-        (),
+        tuple(st for st in stages if st.steps),
         (
             Risk(
                 "breaking",
@@ -287,15 +305,21 @@ def _rescope(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]]) -> O
             ),
             Risk(
                 "data",
-                f"The backfill writes `{col}` on every mappable row; the update triggers are paused "
-                "meanwhile, so "
-                "no other value changes. Unmappable rows keep NULL (preflight `unmappable`).",
+                f"From up.sql on, the trigger sets `{col}` on every row inserted or updated; backfill.sql "
+                f"writes it on every other mappable row (every row is written once; the update triggers are "
+                "paused meanwhile, so no other value changes). Unmappable rows keep NULL (preflight "
+                "`unmappable`).",
             ),
             Risk(
                 "lock",
-                f"ACCESS EXCLUSIVE on {name_list(routes)} for the whole transaction (ADD COLUMN, then the "
-                f"backfill scans under it); SHARE ROW EXCLUSIVE on `{short(entity)}` for the new foreign "
-                "keys.",
+                f"up.sql: ACCESS EXCLUSIVE on {name_list(routes)} and SHARE ROW EXCLUSIVE on "
+                f"`{short(entity)}`, taken up front in one order (200 ms per attempt, 10 attempts) and held "
+                "only while the catalog changes (no row is read or written). backfill.sql: SHARE ROW "
+                "EXCLUSIVE on each table while its update triggers are paused (reads go on, writes wait) and "
+                "a lock on every row it writes (one transaction, not batched). validate.sql: "
+                "SHARE UPDATE EXCLUSIVE (reads and writes go on). index.sql: SHARE while each index builds "
+                "(writes wait; the scripts run in a transaction, so not CONCURRENTLY: on a large table run "
+                "`CREATE INDEX CONCURRENTLY` by hand instead). policies.sql: ACCESS EXCLUSIVE, briefly.",
             ),
             Risk(
                 "reversibility",
@@ -417,7 +441,7 @@ def _unify(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]], archiv
     derived = bool(owner_col) and len(hops) > 1 and all(routes[t][1:] == hops[1:] for t in tables)
     derive_down = []
     if derived:
-        derive_up, derive_down = _derive(
+        derive_up, derive_down, _ = _derive(
             ctx, unified, col, [Hop(unified, owner_col, hops[0].ref, hops[0].ref_column), *hops[1:]], entity)
         up += derive_up
     constraints = [(f"{group}_{c}_fkey", c, ref, ref_key, action) for c, ref, ref_key, action in fks]
