@@ -335,7 +335,7 @@ def rehearse_option(conn: psycopg.Connection, option: Option, base: live.Baselin
     tenants = None
     if all(s.ok for s in scripts):
         after = tenancy.measure(conn, oids + tenancy.table_oids(conn, option.creates))
-        tenants = tenancy.widening(access, after, option.widens, tenancy.explain_tables(current, [t.split(".")[-1] for t in after.tables]))
+        tenants = tenancy.widening(access, after, option.widens, tenancy.explain_tables(current, after.names.values()))
     if scripts[0].ok:
         checks += [run_check(conn, c) for c in option.checks_for("before down")]
         try:

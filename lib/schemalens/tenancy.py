@@ -43,6 +43,12 @@ class Access:
     tables: tuple[str, ...] = ()
     users: int = 0
     legacy: frozenset[str] = frozenset()  # tables whose rows are named by legacy_id (copies of other rows)
+    names: dict[str, str] = field(default_factory=dict)  # table label (oid) -> its name now
+
+    def row(self, name: str) -> str:
+        """``notes:1`` for the row named ``<oid>:1``."""
+        label, key = name.split(":", 1)
+        return f"{self.names.get(label, label)}:{key}"
 
     def count(self, action: str) -> int:
         """Rows summed over the users (a row two users can read counts twice)."""
@@ -107,7 +113,8 @@ def table_oids(conn: psycopg.Connection, names: Iterable[str]) -> list[int]:
 @dataclass(frozen=True)
 class _Table:
     name: str  # as regclass prints it
-    label: str  # the name rows are known by (stays when the table moves to another schema)
+    label: str  # what rows are known by: the table's oid (it stays through a rename or a move)
+    relname: str
     key: str
     name_by: str  # the column that names a row: legacy_id or the key
     fks: tuple[str, ...]  # single-column foreign-key columns (a move sets one of them)
@@ -134,7 +141,7 @@ def _tables(conn: psycopg.Connection, oids: Iterable[int]) -> list[_Table]:
         if row is None or row[2] is None:
             continue  # no single-column key: its rows cannot be named
         name, rel, key, legacy, fks = row
-        out.append(_Table(name, rel, key, "legacy_id" if legacy else key, tuple(dict.fromkeys(fks))))
+        out.append(_Table(name, str(oid), rel, key, "legacy_id" if legacy else key, tuple(dict.fromkeys(fks))))
     return out
 
 
@@ -177,7 +184,7 @@ def measure(conn: psycopg.Connection, oids: Iterable[int]) -> Access:
                     _one(conn, t, user, values[t.name], rows)
     return Access({a: {u: frozenset(v) for u, v in us.items()} for a, us in rows.items()},
                   tuple(t.name for t in tables), len(users),
-                  frozenset(t.label for t in tables if t.name_by != t.key))
+                  frozenset(t.label for t in tables if t.name_by != t.key), {t.label: t.relname for t in tables})
 
 
 def _one(conn: psycopg.Connection, t: _Table, user: str, values: list[tuple], rows: Rows) -> None:
@@ -214,12 +221,12 @@ def _lit(value: str) -> str:
 def widening(before: Access, after: Access, declared: Iterable[str] = (),
              explain: dict[str, str] | None = None) -> TenantCheck:
     """Compare two measurements; ``declared``: the actions the option says it widens; ``explain``:
-    ``{table label: what its policies mean}`` (:func:`explain_tables`) for the tables that widened."""
+    ``{table name: what its policies mean}`` (:func:`explain_tables`) for the tables that widened."""
     declared = set(declared)
     out = []
     for action in ACTIONS:
         b, a = before.rows.get(action, {}), after.rows.get(action, {})
-        pairs = tuple(sorted((u, r) for u, found in a.items() for r in found
+        pairs = tuple(sorted((u, after.row(r)) for u, found in a.items() for r in found
                              if not _had(r, b.get(u, frozenset()), after.legacy)))
         if pairs:
             labels = sorted({r.split(":", 1)[0] for _, r in pairs})

@@ -54,7 +54,8 @@ def member_policies(
     up, down = [], []
     for command, (using, check) in plan.items():
         name = policy_name(entity, tbl, command, owner if writes == "owner" else None)
-        up.append(create_policy(name, tbl, command, using, check, reads=reads))
+        chained = member in (using or "") + (check or "")
+        up.append(create_policy(name, tbl, command, using, check, reads=reads if chained else ()))
         down.insert(0, drop_policy(name, tbl))
     return up, down
 
