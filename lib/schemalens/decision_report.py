@@ -245,6 +245,9 @@ def rehearsal_markdown(r, level: int = 4) -> str:
         else f"❌ changed in {', '.join(f'`{t}`' for t in r.rows_changed)}."))
     if r.tenants is not None and r.tenants.after.users:
         parts += ["", _tenants_line(r.tenants)]
+    if r.concurrency is not None and r.concurrency.writes:
+        parts += ["", "**With the application writing** between the statements: "
+                  + ("✅ " if r.concurrency.ok else "❌ ") + r.concurrency.summary() + "."]
     if r.verdict == "refused":
         names = ", ".join(f"`{c.check.name}`" for c in r.predicted)
         parts += ["", f"The preflight predicted the refusal ({names}): fix those rows, then run it again."]

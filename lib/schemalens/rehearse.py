@@ -27,13 +27,13 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import psycopg
 
-from schemalens import live, postgres, tenancy
+from schemalens import concurrent, live, postgres, tenancy
 from schemalens.decisions import Check, Decisions, Option
 from schemalens.diff import diff_schemas
 from schemalens.errors import ApplyError, InputError
@@ -94,6 +94,7 @@ class Rehearsal:
     rows_changed: tuple[str, ...] = ()  # the tables whose kept rows changed
     seconds: float = field(default=0.0, compare=False)
     tenants: tenancy.TenantCheck | None = None  # what signed-in users can do before and after (None: not run)
+    concurrency: Any = None  # schemalens.concurrent.Run: the scripts with the application writing (None: not run)
 
     @property
     def restored(self) -> bool:
@@ -114,7 +115,8 @@ class Rehearsal:
     @property
     def verdict(self) -> str:
         """``proven``, ``refused`` (a failure the preflight predicted, nothing left behind) or ``failed``."""
-        if not (self.restored and self.rows_kept) or (self.tenants is not None and not self.tenants.ok):
+        if not (self.restored and self.rows_kept) or any(x is not None and not x.ok
+                                                         for x in (self.tenants, self.concurrency)):
             return "failed"
         failed = self.failed_script
         if failed is None:
@@ -373,10 +375,13 @@ def rehearse(
     seed: str | Path | None = "auto",
     server: postgres.Server | None = None,
     options: Iterable[Option] | None = None,
+    concurrently: bool = True,
 ) -> Rehearsals:
     """Rehearse ``options`` (default: every option of ``decisions``), each on its own fresh database built
     from ``migrations`` (default: the folder the findings were read from) and ``seed`` (see
-    :func:`seed_file`), on ``server`` (default: :func:`schemalens.postgres.server`)."""
+    :func:`seed_file`), on ``server`` (default: :func:`schemalens.postgres.server`). ``concurrently``: run each
+    option's forward scripts again, on another fresh database, while a second session writes
+    (:mod:`schemalens.concurrent`)."""
     folder = migrations or (decisions.findings.migrations if decisions.findings is not None else None)
     if not folder:
         raise InputError("rehearse needs the migrations folder the decisions were made from")
@@ -387,7 +392,10 @@ def rehearse(
     with postgres.using(server) as srv:
         for option in chosen:
             with prepared(srv, files, folder, rows) as (conn, base):
-                done.append(rehearse_option(conn, option, base))
+                found = rehearse_option(conn, option, base)
+            if concurrently:
+                found = replace(found, concurrency=concurrent.rehearse_concurrently(srv, files, folder, rows, option))
+            done.append(found)
         where = "embedded PostgreSQL" if srv.embedded else "DATABASE_URL's server (throwaway databases)"
         version = srv.version()
     label = f"{where} {version // 10000}.{version % 10000}"
