@@ -22,7 +22,7 @@ from schemalens.concurrent import run
 from schemalens.decisions import decide
 from schemalens.migrations import discover
 from schemalens.rehearse import prepared, run_check, seed_file
-from schemalens.sqlgen import ACCESS_EXCLUSIVE
+from schemalens.sqlgen import ACCESS_EXCLUSIVE, SHARE
 
 ROOT = Path(__file__).resolve().parent.parent
 REVOS = ROOT / "data" / "revos"
@@ -41,16 +41,16 @@ def revos(pg_server):
     """The sample with its seed rows, a connection for the scripts and one for the application."""
     folder = REVOS / "migrations"
     files, _ = discover(folder)
-    with prepared(pg_server, files, folder, seed_file(folder)) as (conn, base):
-        with pg_server.connect(conn.info.dbname, autocommit=True) as app:
-            yield conn, app
+    with prepared(pg_server, files, folder, seed_file(folder)) as (conn, _), \
+            pg_server.connect(conn.info.dbname, autocommit=True) as app:
+        yield conn, app
 
 
 def test_d_without_its_locks_loses_and_resurrects_writes(scope, revos) -> None:
     conn, app = revos
     conn.execute(UNMAPPABLE)
     d = scope["D"]
-    assert d.up[0].strongest == ACCESS_EXCLUSIVE and "LOCK TABLE" in d.up[0].sql
+    assert d.up[0].strongest == SHARE and "LOCK TABLE" in d.up[0].sql
     r = run(conn, app, replace(d, up=d.up[1:]))  # the guard first, as before issue 20
     assert not r.error and not r.ok
     assert any(line.endswith("(lost)") for line in r.lost)

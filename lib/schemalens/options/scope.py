@@ -30,6 +30,7 @@ from schemalens.sqlgen import (
     ACCESS_SHARE,
     ROW_EXCLUSIVE,
     ROW_SHARE,
+    SHARE,
     SHARE_ROW_EXCLUSIVE,
     add_column,
     add_foreign_key,
@@ -474,12 +475,14 @@ def _unify(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]], archiv
         reads = [(t, ACCESS_SHARE) for t in tables] + [
             (h.ref, ACCESS_SHARE) for t in tables for h in routes[t][:-1]
         ]
-        # the old tables are locked first (no write slips between the guard, the copies and the move)
+        # the old tables are locked first against writes (no write slips between the guard, the copies and
+        # the move; reads go on), then against reads too for the move, each time all together in one order
         up[:0] = [
-            lock_up_front([(t, ACCESS_EXCLUSIVE) for t in tables]),
+            lock_up_front([(t, SHARE) for t in tables]),
             step(guard, *reads, note="refuse to run while a row cannot be mapped"),
         ]
-        up += [create_schema(archive_schema)] + [set_schema(t, archive_schema) for t in tables]
+        up += [create_schema(archive_schema), lock_up_front([(t, ACCESS_EXCLUSIVE) for t in tables])]
+        up += [set_schema(t, archive_schema) for t in tables]
         # rows deleted from the new table since up stay deleted: they are not moved back
         down = [
             step(
@@ -579,8 +582,11 @@ def _unify(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]], archiv
         Risk(
             "lock",
             (
-                "ACCESS EXCLUSIVE on the old tables from the first statement (taken together, in one order, "
-                "200 ms per attempt, 10 attempts), so no write slips between the guard, the copies and the move; "
+                "SHARE on the old tables from the first statement (taken together, in one order, 200 ms per "
+                "attempt, 10 attempts): no write slips between the guard, the copies and the move, reads go on; "
+                "then ACCESS EXCLUSIVE on them, taken the same way, only for the move (SET SCHEMA). A "
+                "transaction that read an old table and then writes it while the move waits is a deadlock "
+                "PostgreSQL ends by aborting one of the two (up.sql changes nothing if it is the one); "
                 if archive
                 else "ACCESS SHARE on the old tables while they are read (writes go on); "
             )
