@@ -30,6 +30,8 @@ import psycopg
 from schemalens.sqlgen import ident
 
 ACTIONS = ("read", "update", "delete", "move")
+COMMANDS = {"read": ("SELECT", "ALL"), "update": ("UPDATE", "ALL"), "delete": ("DELETE", "ALL"),
+            "move": ("UPDATE", "ALL")}  # the policies that decide each action
 MAX_USERS = 25  # users signed in as (the first, by id)
 
 Rows = dict[str, dict[str, frozenset[str]]]  # action -> user -> row names
@@ -219,7 +221,7 @@ def _lit(value: str) -> str:
 
 
 def widening(before: Access, after: Access, declared: Iterable[str] = (),
-             explain: dict[str, str] | None = None) -> TenantCheck:
+             explain: dict[str, list[tuple[str, str]]] | None = None) -> TenantCheck:
     """Compare two measurements; ``declared``: the actions the option says it widens; ``explain``:
     ``{table name: what its policies mean}`` (:func:`explain_tables`) for the tables that widened."""
     declared = set(declared)
@@ -230,7 +232,9 @@ def widening(before: Access, after: Access, declared: Iterable[str] = (),
                              if not _had(r, b.get(u, frozenset()), after.legacy)))
         if pairs:
             labels = sorted({r.split(":", 1)[0] for _, r in pairs})
-            why = "; ".join(f"{lbl}: {explain[lbl]}" for lbl in labels if explain and lbl in explain)
+            why = "; ".join(
+                f"{lbl}: " + "; ".join(text for command, text in explain[lbl] if command in COMMANDS[action])
+                for lbl in labels if explain and any(c in COMMANDS[action] for c, _ in explain.get(lbl, ())))
             out.append(Widening(action, pairs, action in declared, why))
     return TenantCheck(before, after, tuple(out))
 
@@ -241,17 +245,20 @@ def _had(row: str, before: frozenset[str], legacy: frozenset[str]) -> bool:
     return row in before or (label in legacy and any(r.split(":", 1)[1] == key for r in before))
 
 
-def explain_tables(schema, labels: Iterable[str]) -> dict[str, str]:
-    """``{table: its policies, as rls reads them}`` for the public tables named ``labels``."""
+def _policy_text(schema, p, explain) -> str:
+    kind = "restrictive " if not p.permissive else ""
+    return f"{kind}policy {p.name!r} ({p.command}): {explain(schema, p).describe() or 'no owner or membership term'}"
+
+
+def explain_tables(schema, labels: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
+    """``{table: [(command, the policy as rls reads it)]}`` for the tables named ``labels``."""
     from schemalens.rls import explain
 
     out = {}
     for label in labels:
         policies = [p for p in schema.policies if p.table.split(".")[-1] == label]
         if policies:
-            out[label] = "; ".join(
-                f"{'restrictive ' if not p.permissive else ''}policy {p.name!r} ({p.command}): "
-                f"{explain(schema, p).describe() or 'no owner or membership term'}" for p in policies)
+            out[label] = [(p.command, _policy_text(schema, p, explain)) for p in policies]
     return out
 
 
