@@ -11,45 +11,31 @@ generated rows holds ACCESS EXCLUSIVE only while the catalog changes.
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import psycopg
 import pytest
 
 from schemalens import postgres
-from schemalens.compare import analyse
 from schemalens.concurrent import run
-from schemalens.decisions import decide
-from schemalens.migrations import discover
-from schemalens.rehearse import prepared, run_check, seed_file
+from schemalens.rehearse import run_check
 from schemalens.sqlgen import ACCESS_EXCLUSIVE, SHARE
 
-ROOT = Path(__file__).resolve().parent.parent
-REVOS = ROOT / "data" / "revos"
 UNMAPPABLE = ("DELETE FROM public.style_cartridges WHERE user_id = 'da000000-0000-0000-0000-000000000001';"
               "DELETE FROM public.voice_cartridges WHERE user_id = 'da000000-0000-0000-0000-000000000002';")
 
 
-@pytest.fixture(scope="module")
-def scope():
-    decisions = decide(analyse(REVOS / "migrations", REVOS / "manifest.yaml"))
-    return {o.key: o for o in decisions.options() if o.decision == "scope-of-cartridges"}
-
-
 @pytest.fixture
-def revos(pg_server):
-    """The sample with its seed rows, a connection for the scripts and one for the application."""
-    folder = REVOS / "migrations"
-    files, _ = discover(folder)
-    with prepared(pg_server, files, folder, seed_file(folder)) as (conn, _), \
-            pg_server.connect(conn.info.dbname, autocommit=True) as app:
+def revos(revos_db, pg_server):
+    """The sample with its seed rows: a connection for the scripts and one for the application."""
+    conn, _ = revos_db
+    with pg_server.connect(conn.info.dbname, autocommit=True) as app:
         yield conn, app
 
 
-def test_d_without_its_locks_loses_and_resurrects_writes(scope, revos) -> None:
+def test_d_without_its_locks_loses_and_resurrects_writes(scope_options, revos) -> None:
     conn, app = revos
     conn.execute(UNMAPPABLE)
-    d = scope["D"]
+    d = scope_options["D"]
     assert d.up[0].strongest == SHARE and "LOCK TABLE" in d.up[0].sql
     r = run(conn, app, replace(d, up=d.up[1:]))  # the guard first, as before issue 20
     assert not r.error and not r.ok
@@ -57,20 +43,20 @@ def test_d_without_its_locks_loses_and_resurrects_writes(scope, revos) -> None:
     assert any(line.endswith("(resurrected)") for line in r.lost) or any(line.endswith("(stale)") for line in r.lost)
 
 
-def test_d_holds_the_writes_back_until_it_commits(scope, revos) -> None:
+def test_d_holds_the_writes_back_until_it_commits(scope_options, revos) -> None:
     conn, app = revos
     conn.execute(UNMAPPABLE)
-    r = run(conn, app, scope["D"])
+    r = run(conn, app, scope_options["D"])
     assert not r.error and r.ok, r.lost
-    old = set(scope["D"].moves)
+    old = set(scope_options["D"].moves)
     to_old = [w for w in r.writes if w.table in old and w.script == "up"]
     assert to_old and all(w.outcome == "blocked" for w in to_old)  # every statement runs under the lock
     assert "every done write holds" in r.summary()
 
 
-def test_c_does_not_block_sign_ups_while_it_copies(scope, revos) -> None:
+def test_c_does_not_block_sign_ups_while_it_copies(scope_options, revos) -> None:
     conn, app = revos
-    c = scope["C"]
+    c = scope_options["C"]
     r = run(conn, app, c)
     assert not r.error and r.ok
     takes_auth = [i for i, st in enumerate(c.up) if any(lk.table == "auth.users" for lk in st.locks)]
@@ -83,9 +69,9 @@ def test_c_does_not_block_sign_ups_while_it_copies(scope, revos) -> None:
     assert any(w.outcome == "done" and w.table in c.moves and w.after in copies for w in r.writes)
 
 
-def test_c_rollback_check_ignores_ordinary_updates_of_the_old_tables(scope, revos) -> None:
+def test_c_rollback_check_ignores_ordinary_updates_of_the_old_tables(scope_options, revos) -> None:
     conn, app = revos
-    c = scope["C"]
+    c = scope_options["C"]
     postgres.apply_sql(conn, c.script("up"), "up.sql")
     changed = next(x for x in c.checks if x.name == "changed-rows")
     app.execute("UPDATE public.style_cartridges SET name = name || ' (renamed)'")
@@ -96,10 +82,10 @@ def test_c_rollback_check_ignores_ordinary_updates_of_the_old_tables(scope, revo
     assert result.rows == 1 and result.sample[0][1] == "f1000000-0000-0000-0000-000000000001"
 
 
-def test_d_rollback_does_not_bring_back_a_deleted_row(scope, revos) -> None:
+def test_d_rollback_does_not_bring_back_a_deleted_row(scope_options, revos) -> None:
     conn, app = revos
     conn.execute(UNMAPPABLE)
-    d = scope["D"]
+    d = scope_options["D"]
     for name in ("up", "validate"):
         postgres.apply_sql(conn, d.script(name), f"{name}.sql")
     gone = "f4000000-0000-0000-0000-000000000001"  # an instruction, deleted by its owner (e.g. GDPR)
@@ -110,25 +96,28 @@ def test_d_rollback_does_not_bring_back_a_deleted_row(scope, revos) -> None:
     assert conn.execute("SELECT count(*) FROM public.style_cartridges").fetchone()[0] == 3
 
 
-def test_b_on_generated_rows_holds_access_exclusive_only_while_the_catalog_changes(scope, revos) -> None:
+def test_b_on_generated_rows_holds_access_exclusive_only_while_the_catalog_changes(scope_options, revos) -> None:
     conn, _ = revos
     rows = 30_000
     conn.execute(
         "INSERT INTO public.style_cartridges (user_id, name) SELECT u.id, 'generated ' || g "
         "FROM generate_series(1, %s) AS g JOIN public.users u ON u.id = ("
         "'d0000000-0000-0000-0000-00000000000' || (1 + g %% 2))::uuid", (rows,))
-    b = scope["B"]
+    b = scope_options["B"]
     r = run(conn, None, b)
     assert not r.error, r.error
     assert all(not st.sql.startswith("UPDATE") for st in b.up)  # up.sql writes no row
     up_lock = max(h.seconds for h in r.held if h.script == "up" and h.mode == ACCESS_EXCLUSIVE)
-    backfill = max(h.seconds for h in r.held if h.script == "backfill")
+    backfill = max(h.seconds for h in r.held if h.script.startswith("backfill-"))
     assert up_lock < backfill, (up_lock, backfill)
+    for h in r.held:  # each table's backfill holds back the writes to that table only
+        if h.script.startswith("backfill-"):
+            assert h.table == "public." + h.script.removeprefix("backfill-"), h
     filled = conn.execute("SELECT count(*) FROM public.style_cartridges WHERE agency_id IS NOT NULL").fetchone()[0]
     assert filled == rows + 3  # every mappable row (the seed's Ava has no users row)
 
 
-def test_a_second_session_is_not_needed_to_time_the_locks(scope, pg_db: psycopg.Connection) -> None:
+def test_a_second_session_is_not_needed_to_time_the_locks(scope_options, pg_db: psycopg.Connection) -> None:
     pg_db.execute("CREATE TABLE public.t (id int PRIMARY KEY)")
-    r = run(pg_db, None, replace(scope["A"], up=()))
+    r = run(pg_db, None, replace(scope_options["A"], up=()))
     assert r.writes == () and r.ok and r.held == ()

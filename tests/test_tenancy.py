@@ -9,22 +9,16 @@ per-command policies with the deriving trigger widen reading only. Then the samp
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import psycopg
 import pytest
 
 from schemalens import live
-from schemalens.compare import analyse
-from schemalens.decisions import Option, decide
-from schemalens.migrations import discover
+from schemalens.decisions import Option
 from schemalens.options.policies import derive_trigger, member_policies
-from schemalens.rehearse import prepared, rehearse_option, seed_file
+from schemalens.rehearse import rehearse_option
 from schemalens.sqlgen import Step, add_column, drop_column
 from schemalens.tenancy import measure, table_oids
 
-ROOT = Path(__file__).resolve().parent.parent
-REVOS = ROOT / "data" / "revos"
 U1, U2, U3 = (f"00000000-0000-0000-0000-00000000000{n}" for n in (1, 2, 3))
 SCHEMA = f"""
 CREATE TABLE public.agencies (id int PRIMARY KEY);
@@ -105,20 +99,6 @@ def test_per_command_policies_and_the_deriving_trigger_widen_reading_only(notes)
     for role in ("anon", "authenticated"):
         assert conn.execute("SELECT has_function_privilege(%s, 'public.set_notes_agency_id()', 'EXECUTE')",
                             (role,)).fetchone()[0] is False
-
-
-@pytest.fixture(scope="module")
-def scope_options():
-    decisions = decide(analyse(REVOS / "migrations", REVOS / "manifest.yaml"))
-    return {o.key: o for o in decisions.options() if o.decision == "scope-of-cartridges"}
-
-
-@pytest.fixture
-def revos_db(pg_server):
-    folder = REVOS / "migrations"
-    files, _ = discover(folder)
-    with prepared(pg_server, files, folder, seed_file(folder)) as (conn, base):
-        yield conn, base
 
 
 @pytest.mark.parametrize("key", ["B", "C"])

@@ -217,7 +217,7 @@ def _rescope(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]]) -> O
     key_type = ctx.schema.table(entity).column(key).type
     chain = ctx.chain_select(entity)
     # expand and contract: up.sql only changes the catalog (every lock taken up front); the rows are
-    # written by backfill.sql, checked by validate.sql; the index and the policies come after
+    # written by backfill-<table>.sql, checked by validate.sql; the index and the policies come after
     up: list = [lock_up_front([(t, ACCESS_EXCLUSIVE) for t in routes] + [(entity, SHARE_ROW_EXCLUSIVE)])]
     backfill, validate, index, policies, down = [], [], [], [], []
     for tbl, hops in routes.items():
@@ -234,8 +234,8 @@ def _rescope(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]]) -> O
             undo = derive_down + undo
             triggers.append(trigger)  # paused during the backfill too: it would compute the same value again
         reads = [(h.ref, ACCESS_SHARE) for h in hops[:-1]]
-        backfill += [enable_trigger(tbl, t, False) for t in triggers]
-        backfill.append(
+        fill = [enable_trigger(tbl, t, False) for t in triggers]
+        fill.append(
             step(
                 f"UPDATE {table(tbl)} AS t\nSET {ident(col)} = {_value(hops)}\n"
                 f"FROM {table(first.ref)}"
@@ -249,7 +249,10 @@ def _rescope(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]]) -> O
                 f"{short(entity)})",
             )
         )
-        backfill += [enable_trigger(tbl, t, True) for t in triggers]
+        fill += [enable_trigger(tbl, t, True) for t in triggers]
+        # one transaction per table: each table's writes wait only while its own rows are written
+        backfill.append(Stage(f"backfill-{tbl.split('.')[-1]}", tuple(fill),
+                              f"write `{col}` on the rows of {short(tbl)} that existed before up"))
         validate.append(validate_constraint(tbl, fkey, entity))
         index.append(create_index(ctx.index_name(tbl, [col]), tbl, [col]))
         if chain:
@@ -259,7 +262,7 @@ def _rescope(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]]) -> O
             undo = pol_down + undo
         down = undo + down  # the last table first; each table's policy before the column it uses
     stages = (
-        Stage("backfill", tuple(backfill), f"write `{col}` on the rows that existed before up"),
+        *backfill,
         Stage("validate", tuple(validate), "check the backfilled keys"),
         Stage("index", tuple(index), f"index `{col}`"),
         Stage("policies", tuple(policies), "let the members read, once every row has its key"),
@@ -292,7 +295,7 @@ def _rescope(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]]) -> O
         + " → ".join(f"{short(h.table)}.{h.column}" for h in next(iter(routes.values())))
         + f", kept by a trigger that derives it from the owner, an index, and a read policy for the members "
         f"of the {singular(entity)}; the owner's policies stay the only way to write. In phases: up.sql "
-        "changes only the catalog (nullable column, foreign key NOT VALID, the trigger), then backfill.sql, "
+        "changes only the catalog (nullable column, foreign key NOT VALID, the trigger), then backfill-<table>.sql, "
         "validate.sql, index.sql and policies.sql, each its own transaction.",
         tuple(up),
         tuple(down),
@@ -306,7 +309,7 @@ def _rescope(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]]) -> O
             ),
             Risk(
                 "data",
-                f"From up.sql on, the trigger sets `{col}` on every row inserted or updated; backfill.sql "
+                f"From up.sql on, the trigger sets `{col}` on every row inserted or updated; backfill-<table>.sql "
                 f"writes it on every other mappable row (every row is written once; the update triggers are "
                 "paused meanwhile, so no other value changes). Unmappable rows keep NULL (preflight "
                 "`unmappable`).",
@@ -315,9 +318,10 @@ def _rescope(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]]) -> O
                 "lock",
                 f"up.sql: ACCESS EXCLUSIVE on {name_list(routes)} and SHARE ROW EXCLUSIVE on "
                 f"`{short(entity)}`, taken up front in one order (200 ms per attempt, 10 attempts) and held "
-                "only while the catalog changes (no row is read or written). backfill.sql: SHARE ROW "
-                "EXCLUSIVE on each table while its update triggers are paused (reads go on, writes wait) and "
-                "a lock on every row it writes (one transaction, not batched). validate.sql: "
+                "only while the catalog changes (no row is read or written). backfill-<table>.sql, one "
+                "transaction per table: SHARE ROW EXCLUSIVE on that table while its update triggers are paused "
+                "(reads go on, writes to it wait) and a lock on every row it writes; not batched further. "
+                "validate.sql: "
                 "SHARE UPDATE EXCLUSIVE (reads and writes go on). index.sql: SHARE while each index builds "
                 "(writes wait; the scripts run in a transaction, so not CONCURRENTLY: on a large table run "
                 "`CREATE INDEX CONCURRENTLY` by hand instead). policies.sql: ACCESS EXCLUSIVE, briefly.",
