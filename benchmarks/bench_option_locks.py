@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_option_locks.py                 # 1,000,000 rows per cartridges table
     .venv/bin/python benchmarks/bench_option_locks.py --rows 100000   # quicker
+    .venv/bin/python benchmarks/bench_option_locks.py --options scope-of-cartridges:B
 
 For each option of the sample's scope-of-cartridges decision (and root-entity A), a fresh database of
 the embedded server gets the migrations, the seed rows (without the two unmappable cartridges, so D
@@ -49,11 +50,12 @@ def generate(conn, rows: int) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=1_000_000, help="generated rows per cartridges table")
+    ap.add_argument("--options", default="root-entity:A,scope-of-cartridges:B,scope-of-cartridges:C,"
+                    "scope-of-cartridges:D", help="decision:key, comma-separated")
     args = ap.parse_args()
+    wanted = {tuple(x.split(":")) for x in args.options.split(",")}
     decisions = decide(analyse(REVOS / "migrations", REVOS / "manifest.yaml"))
-    chosen = [o for o in decisions.options() if (o.decision, o.key) in {
-        ("scope-of-cartridges", "B"), ("scope-of-cartridges", "C"), ("scope-of-cartridges", "D"),
-        ("root-entity", "A")}]
+    chosen = [o for o in decisions.options() if (o.decision, o.key) in wanted]
     folder = REVOS / "migrations"
     files, _ = discover(folder)
     print(f"{args.rows:,} generated rows in each of the 4 cartridges tables\n")

@@ -234,7 +234,7 @@ def _place(
         ),
         Risk(
             "security",
-            f"Members of a {singular(parent)} read its rows of {name_list(proposed)}"
+            f"Each {singular(parent)}'s members read its rows of {name_list(proposed)}"
             + (
                 f"; they also add, change and delete them in {name_list(member_writes)} (the plan gives "
                 "those a writing policy): any member, not only the row's author"

@@ -333,7 +333,7 @@ def _rescope(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]]) -> O
             ),
             Risk(
                 "security",
-                f"Widens reading: every member of a {singular(entity)} reads its rows (today only the "
+                f"Widens reading: each {singular(entity)}'s members read its rows (today only the "
                 "owner). Writes do not widen: only the owner's policies allow them, and the trigger keeps "
                 f"`{col}` on the owner's {singular(entity)}.",
             ),
@@ -611,7 +611,7 @@ def _unify(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]], archiv
         ),
         Risk(
             "security",
-            f"Widens reading: every member of a {singular(entity)} reads its `{group}` rows (today only the "
+            f"Widens reading: each {singular(entity)}'s members read its `{group}` rows (today only the "
             "owner). "
             + (
                 f"Writes stay the owner's (a policy per command, `{owner_col} = auth.uid()`), and a trigger "
