@@ -10,7 +10,9 @@ table the option touches, lists the rows the user can
 ``delete``  ``DELETE`` reaches it;
 ``move``    an ``UPDATE`` of one of its foreign-key columns to a value taken from a row the user cannot
             read (another tenant's) succeeds and the value stays (a trigger that derives the column
-            puts it back: not moved).
+            puts it back: not moved);
+``insert``  a copy of a row the user reads, with one foreign-key column set that way, is inserted and
+            keeps the value (named ``<table>:insert:<column>``, not by a row).
 
 A row is named by its key, or by ``legacy_id`` in a table that carries one (a copy made by an option),
 so a row copied to a new table is the same row before and after. :func:`widening` compares two
@@ -29,9 +31,9 @@ import psycopg
 
 from schemalens.sqlgen import ident
 
-ACTIONS = ("read", "update", "delete", "move")
+ACTIONS = ("read", "update", "delete", "move", "insert")
 COMMANDS = {"read": ("SELECT", "ALL"), "update": ("UPDATE", "ALL"), "delete": ("DELETE", "ALL"),
-            "move": ("UPDATE", "ALL")}  # the policies that decide each action
+            "move": ("UPDATE", "ALL"), "insert": ("INSERT", "ALL")}  # the policies that decide each action
 MAX_USERS = 25  # users signed in as (the first, by id)
 
 Rows = dict[str, dict[str, frozenset[str]]]  # action -> user -> row names
@@ -120,6 +122,8 @@ class _Table:
     key: str
     name_by: str  # the column that names a row: legacy_id or the key
     fks: tuple[str, ...]  # single-column foreign-key columns (a move sets one of them)
+    copy: tuple[str, ...] = ()  # the columns an insert copies (not the key, legacy_id or generated ones);
+    # empty when the key has no default (no copy can be made)
 
 
 def _tables(conn: psycopg.Connection, oids: Iterable[int]) -> list[_Table]:
@@ -136,14 +140,24 @@ def _tables(conn: psycopg.Connection, oids: Iterable[int]) -> list[_Table]:
                    ARRAY(SELECT a.attname FROM pg_constraint k
                          JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
                          WHERE k.conrelid = c.oid AND k.contype = 'f' AND cardinality(k.conkey) = 1
-                         ORDER BY a.attname)
+                         ORDER BY a.attname),
+                   ARRAY(SELECT a.attname FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0
+                         AND NOT a.attisdropped AND a.attgenerated = '' AND a.attidentity = ''
+                         AND a.attname <> 'legacy_id'
+                         AND NOT EXISTS (SELECT FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype = 'p'
+                                         AND a.attnum = ANY (k.conkey))
+                         ORDER BY a.attnum),
+                   (SELECT a.atthasdef OR a.attidentity <> '' FROM pg_constraint k
+                    JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
+                    WHERE k.conrelid = c.oid AND k.contype = 'p' AND cardinality(k.conkey) = 1)
             FROM pg_class c WHERE c.oid = %s AND c.relkind IN ('r', 'p')""",
             (oid,),
         ).fetchone()
         if row is None or row[2] is None:
             continue  # no single-column key: its rows cannot be named
-        name, rel, key, legacy, fks = row
-        out.append(_Table(name, str(oid), rel, key, "legacy_id" if legacy else key, tuple(dict.fromkeys(fks))))
+        name, rel, key, legacy, fks, copy, key_default = row
+        out.append(_Table(name, str(oid), rel, key, "legacy_id" if legacy else key, tuple(dict.fromkeys(fks)),
+                          tuple(copy) if key_default else ()))
     return out
 
 
@@ -212,7 +226,20 @@ def _one(conn: psycopg.Connection, t: _Table, user: str, values: list[tuple], ro
             if _names(conn, sql, t.label):
                 moved.add(f"{t.label}:{v[0]}")
                 break
-    for action, found in zip(ACTIONS, (read, update, delete, moved)):
+    # insert: a copy of a row the user reads, with a foreign-key column set to another tenant's value
+    inserted: set[str] = set()
+    own = next((v for v in values if f"{t.label}:{v[0]}" in read), None)
+    if own is not None and t.copy:
+        for i, col in enumerate(t.fks):
+            target = next((u[2 + i] for u in unread if u[2 + i] is not None and u[2 + i] != own[2 + i]), None)
+            if target is None:
+                continue
+            listed = ", ".join(ident(c) for c in t.copy)
+            chosen = ", ".join(_lit(target) if c == col else f"t.{ident(c)}" for c in t.copy)
+            sql = (f"INSERT INTO {t.name} ({listed}) SELECT {chosen} FROM {t.name} AS t WHERE t.{key}::text = "
+                   f"{_lit(own[1])} RETURNING CASE WHEN {ident(col)}::text = {_lit(target)} THEN {_lit(col)} END")
+            inserted |= _names(conn, sql, f"{t.label}:insert")
+    for action, found in zip(ACTIONS, (read, update, delete, moved, inserted)):
         rows[action].setdefault(user, set()).update(found)
 
 
