@@ -253,7 +253,7 @@ def rehearsal_markdown(r, level: int = 4) -> str:
         "✅ yes." if r.restored else f"❌ no, {len(r.left_behind)} differences:\n\n```diff\n"
         + "\n".join(r.left_behind) + "\n```"))
     parts.append("")
-    parts.append("**Rows** of every table that existed: " + (
+    parts.append("**Rows** of every table that existed, in the columns they had: " + (
         "✅ unchanged after forward and after rollback." if r.rows_kept
         else f"❌ changed in {', '.join(f'`{t}`' for t in r.rows_changed)}."))
     parts += ["", "**Locks**, read from `pg_locks` after each statement, before its transaction ended: "
@@ -262,10 +262,29 @@ def rehearsal_markdown(r, level: int = 4) -> str:
     observed = r.unsafe[len(r.option.unsafe):]
     if observed:
         parts += ["", "⚠️ **Unsafe by what the rehearsal saw**:", ""] + [f"- {_cell(u)}" for u in observed]
+    if r.tenants is not None and r.tenants.after.users:
+        parts += ["", _tenants_line(r.tenants)]
+    if r.concurrency is not None and r.concurrency.writes:
+        parts += ["", "**With the application writing** between the statements: "
+                  + ("✅ " if r.concurrency.ok else "❌ ") + r.concurrency.summary() + "."]
     if r.verdict == "refused":
         names = ", ".join(f"`{c.check.name}`" for c in r.predicted)
         parts += ["", f"The preflight predicted the refusal ({names}): fix those rows, then run it again."]
     return "\n".join(parts).rstrip() + "\n"
+
+
+def _tenants_line(t) -> str:
+    """What signed-in users can do to rows, before and after (see :mod:`schemalens.tenancy`)."""
+    from schemalens.tenancy import ACTIONS
+
+    counts = ", ".join(f"{a} {t.before.count(a)} → {t.after.count(a)}" for a in ACTIONS)
+    head = (f"**Signed-in users** (each of {t.after.users} auth users as `authenticated`; rows summed over "
+            f"the users): {counts}. ")
+    if not t.widenings:
+        return head + "✅ nobody gains access to a row."
+    lines = [f"- {'declared' if w.declared else '❌ not declared'}: {w.describe()}" for w in t.widenings]
+    return head + ("✅ only what the option declares widens:" if t.ok else "❌ access widens beyond what the "
+                   "option declares:") + "\n\n" + "\n".join(lines)
 
 
 def rehearsals_markdown(rs) -> str:

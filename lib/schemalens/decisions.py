@@ -98,6 +98,7 @@ class Option:
     manifest: str = ""  # how the manifest should read after this option
     renames: Renames = field(default_factory=Renames)  # what the option means for the planned documents
     creates: tuple[str, ...] = ()  # tables the option creates
+    widens: tuple[str, ...] = ()  # what signed-in users may newly do to others' rows (read, update, …): see risks
     moves: tuple[str, ...] = ()  # tables whose rows the option copies or moves
 
     @property

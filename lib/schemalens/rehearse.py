@@ -27,13 +27,13 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import psycopg
 
-from schemalens import live, postgres
+from schemalens import concurrent, live, postgres, tenancy
 from schemalens.decisions import Check, Decisions, Option
 from schemalens.diff import diff_schemas
 from schemalens.errors import InputError
@@ -97,6 +97,8 @@ class Rehearsal:
     rows_changed: tuple[str, ...] = ()  # the tables whose kept rows changed
     locks: tuple[StatementLocks, ...] = field(default=(), compare=False)  # observed per statement (locks.py)
     seconds: float = field(default=0.0, compare=False)
+    tenants: tenancy.TenantCheck | None = None  # what signed-in users can do before and after (None: not run)
+    concurrency: Any = None  # schemalens.concurrent.Run: the scripts with the application writing (None: not run)
 
     @property
     def restored(self) -> bool:
@@ -127,7 +129,8 @@ class Rehearsal:
     @property
     def verdict(self) -> str:
         """``proven``, ``refused`` (a failure the preflight predicted, nothing left behind) or ``failed``."""
-        if not (self.restored and self.rows_kept):
+        if not (self.restored and self.rows_kept) or any(x is not None and not x.ok
+                                                         for x in (self.tenants, self.concurrency)):
             return "failed"
         failed = self.failed_script
         if failed is None:
@@ -328,6 +331,8 @@ def rehearse_option(conn: psycopg.Connection, option: Option, base: live.Baselin
     sums, columns = row_checksums(conn)
     rows = table_rows(conn, sums)
     observed: list[StatementLocks] = []
+    oids = tenancy.table_oids(conn, tenancy.touched(option))
+    access = tenancy.measure(conn, oids)
     checks: list[CheckResult] = []
     scripts: list[ScriptResult] = []
     forward = [n for n in option.scripts if n != "down"]
@@ -349,6 +354,10 @@ def rehearse_option(conn: psycopg.Connection, option: Option, base: live.Baselin
     changed = tuple(str(d) for d in diff_schemas(before, current, labels=("before", "after")))
     changed += tuple(privilege_changes(granted, current_grants))
     changed_rows = _changed_tables(conn, sums, row_checksums(conn, columns)[0])
+    tenants = None
+    if all(s.ok for s in scripts):
+        after = tenancy.measure(conn, oids + tenancy.table_oids(conn, option.creates))
+        tenants = tenancy.widening(access, after, option.widens, tenancy.explain_tables(current, after.names.values()))
     if scripts[0].ok:
         checks += [run_check(conn, c) for c in option.checks_for("before down")]
         error, state, seen = run_observed(conn, option, "down", rows)
@@ -361,7 +370,7 @@ def rehearse_option(conn: psycopg.Connection, option: Option, base: live.Baselin
     left += tuple(privilege_changes(granted, privileges(conn)))
     changed_rows += [t for t in _changed_tables(conn, sums, row_checksums(conn, columns)[0]) if t not in changed_rows]
     return Rehearsal(option, tuple(checks), tuple(scripts), changed, left, not changed_rows, tuple(changed_rows),
-                     tuple(observed), time.perf_counter() - t0)
+                     tuple(observed), time.perf_counter() - t0, tenants)
 
 
 def created_tables(conn: psycopg.Connection, base: live.Baseline) -> list[int]:
@@ -391,11 +400,14 @@ def rehearse(
     server: postgres.Server | None = None,
     options: Iterable[Option] | None = None,
     generate: bool = True,
+    concurrently: bool = True,
 ) -> Rehearsals:
     """Rehearse ``options`` (default: every option of ``decisions``), each on its own fresh database built
     from ``migrations`` (default: the folder the findings were read from) and ``seed`` (see
     :func:`seed_file`), on ``server`` (default: :func:`schemalens.postgres.server`). Without a seed file
-    and with ``generate``, every database gets the same generated rows (:mod:`schemalens.rowgen`)."""
+    and with ``generate``, every database gets the same generated rows (:mod:`schemalens.rowgen`).
+    ``concurrently``: run each option's forward scripts again, on another fresh database, while a second
+    session writes (:mod:`schemalens.concurrent`)."""
     folder = migrations or (decisions.findings.migrations if decisions.findings is not None else None)
     if not folder:
         raise InputError("rehearse needs the migrations folder the decisions were made from")
@@ -409,7 +421,10 @@ def rehearse(
             with prepared(srv, files, folder, rows) as (conn, base):
                 if rows is None and generate:
                     generated = generate_rows(conn, created_tables(conn, base))
-                done.append(rehearse_option(conn, option, base))
+                found = rehearse_option(conn, option, base)
+            if concurrently:
+                found = replace(found, concurrency=concurrent.rehearse_concurrently(srv, files, folder, rows, option))
+            done.append(found)
         where = "embedded PostgreSQL" if srv.embedded else "DATABASE_URL's server (throwaway databases)"
         version = srv.version()
     label = f"{where} {version // 10000}.{version % 10000}"

@@ -17,6 +17,7 @@ from schemalens.decisions import Check, Decision, Option, Risk, Stage, slug
 from schemalens.impact import Item
 from schemalens.options import AUTH_USERS, Context
 from schemalens.options.valid import add_unique_target, reference_types, unique_target
+from schemalens.options.policies import revoke_execute
 from schemalens.report import decision_title
 from schemalens.sqlgen import (
     add_foreign_key,
@@ -85,8 +86,10 @@ def orphans_sql(d: dict) -> str:
 
 
 def _reverse_sql(d: dict) -> str:
+    # auth.users holds password hashes and tokens: only the columns that say who the user is
+    columns = "r.id, r.email, r.created_at" if d["ref_table"] == AUTH_USERS else "r.*"
     return (
-        f"SELECT r.* FROM {table(d['ref_table'])} AS r\n"
+        f"SELECT {columns} FROM {table(d['ref_table'])} AS r\n"
         f"WHERE NOT EXISTS (SELECT 1 FROM {table(d['table'])} AS t WHERE {_match(d)})"
     )
 
@@ -158,7 +161,14 @@ def _add(ctx: Context, did: str, d: dict, sync) -> Option:
             "orphans",
             orphans,
             f"Each row makes VALIDATE fail: give it a matching `{short(ref)}` row, or delete "
-            "it, then run validate.sql.",
+            "it"
+            + (
+                f" (deleting it also deletes its rows in {', '.join(short(x) for x in _cascade(ctx, tbl))}, "
+                "through their cascading keys)"
+                if _cascade(ctx, tbl)
+                else ""
+            )
+            + ", then run validate.sql.",
             when="before validate",
             blocking=True,
         ),
@@ -183,7 +193,9 @@ def _add(ctx: Context, did: str, d: dict, sync) -> Option:
         ),
         Risk(
             "data",
-            f"ON DELETE {action} ({why_action})."
+            f"ON DELETE {action} is a choice ({why_action}); the others are "
+            + ", ".join(a for a in ("CASCADE", "SET NULL", "NO ACTION") if a != action)
+            + "."
             + (
                 f" Deleting a `{short(ref)}` row deletes its `{short(tbl)}` row and, through cascading keys, "
                 "its rows "
@@ -374,6 +386,7 @@ def _trigger(ctx: Context, did: str, d: dict, sync) -> Option | None:
         f"which inserts ({', '.join(filled)}) from the new auth user. Existing users are not touched.",
         (
             step(body, note=f"function {short(fn)}() (SECURITY DEFINER, empty search_path)"),
+            revoke_execute(fn),
             create_trigger(trg, AUTH_USERS, "AFTER", "INSERT", fn),
         ),
         (drop_trigger(trg, AUTH_USERS), drop_function(fn)),
@@ -383,7 +396,8 @@ def _trigger(ctx: Context, did: str, d: dict, sync) -> Option | None:
             Risk(
                 "security",
                 f"SECURITY DEFINER: it runs as its owner and bypasses RLS on {short(tbl)}; search_path is "
-                "'' and every name is schema-qualified, and it writes only the new user's own row.",
+                "'' and every name is schema-qualified, it writes only the new user's own row, and EXECUTE "
+                "is revoked from PUBLIC and the API roles (only the trigger runs it).",
             ),
             Risk(
                 "breaking",
@@ -400,7 +414,14 @@ def _trigger(ctx: Context, did: str, d: dict, sync) -> Option | None:
                     if unfilled
                     else ""
                 )
-                + ". Existing auth users without a row are not backfilled.",
+                + ". Existing auth users without a row are not backfilled. A sign-up whose "
+                + " or ".join(c.name for c in required if any(u.columns == (c.name,) for u in t.uniques))
+                + f" an existing `{short(tbl)}` row already has (e.g. an invited user's row, with another "
+                "key) gets no row (ON CONFLICT DO NOTHING; preflight "
+                + ", ".join(f"`{c.name}-taken`" for c in required if any(u.columns == (c.name,) for u in t.uniques))
+                + "): link such rows by hand."
+                if any(any(u.columns == (c.name,) for u in t.uniques) for c in required)
+                else ". Existing auth users without a row are not backfilled.",
             ),
             Risk(
                 "lock",
