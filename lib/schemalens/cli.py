@@ -1,7 +1,9 @@
 """The ``schemalens`` command.
 
 Exit status: 0 when nothing reaches ``--fail-on``, 1 when findings do, 2 for bad input or usage
-(any :class:`~schemalens.errors.SchemalensError` becomes one line on standard error).
+(any :class:`~schemalens.errors.SchemalensError` becomes one line on standard error), 3 for an
+internal error: any other exception, a bug in schemalens, becomes one line naming the exception and
+where it was raised (the traceback with ``--debug``), so CI can tell a crash from findings.
 
 Examples::
 
@@ -17,19 +19,22 @@ import argparse
 import json
 import shlex
 import sys
+import traceback
 from pathlib import Path
 
 from schemalens import load_schema, tune_gc
 from schemalens.errors import SchemalensError
+from schemalens.files import write_text
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_STATUS = ("exit status: 0 nothing reaches --fail-on, 1 findings do, 2 bad input or usage, "
+               "3 internal error (a bug in schemalens: one line, the traceback with --debug)")
 
 
 def _write(text: str, output: str | None) -> None:
     if output:
         try:
-            Path(output).parent.mkdir(parents=True, exist_ok=True)
-            Path(output).write_text(text, encoding="utf-8")
+            write_text(output, text)
         except OSError as e:
             raise SchemalensError(f"cannot write {output}: {e.strerror or e}") from None
     else:
@@ -49,7 +54,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from schemalens import report
     from schemalens.compare import analyse
 
-    findings = analyse(args.dir, args.manifest)
+    findings = analyse(args.dir, args.manifest, allow_outside_documents=args.allow_outside_documents)
     if args.format == "md":
         command = shlex.join(["schemalens", "report", args.dir, "--manifest", args.manifest])
         text = report.markdown(findings, date=args.date, command=command)
@@ -88,7 +93,7 @@ def cmd_decisions(args: argparse.Namespace) -> int:
     from schemalens.decisions import decide
     from schemalens.errors import InputError
 
-    decisions = decide(analyse(args.dir, args.manifest))
+    decisions = decide(analyse(args.dir, args.manifest, allow_outside_documents=args.allow_outside_documents))
     choices = {}
     for item in args.choose or ():
         did, _, key = item.partition("=")
@@ -112,7 +117,7 @@ def cmd_decisions(args: argparse.Namespace) -> int:
         try:
             written = decisions.write(args.write, choices or None)
         except OSError as e:
-            raise SchemalensError(f"cannot write {args.write}: {e.strerror or e}") from None
+            raise SchemalensError(f"cannot write {e.filename or args.write}: {e.strerror or e}") from None
         print(f"schemalens: wrote {len(written)} files to {args.write}", file=sys.stderr)
     if rehearsals is not None:
         counts = ", ".join(f"{n} {v}" for v, n in rehearsals.counts().items())
@@ -124,7 +129,7 @@ def cmd_decisions(args: argparse.Namespace) -> int:
 
 def cmd_notebooks(args: argparse.Namespace) -> int:
     from schemalens.errors import InputError
-    from schemalens.notebook_reports import write_reports
+    from schemalens.notebook_reports import check_parameters, write_reports
 
     notebooks = args.notebook or sorted(Path("notebooks").glob("*.ipynb"))
     if not notebooks:
@@ -135,11 +140,18 @@ def cmd_notebooks(args: argparse.Namespace) -> int:
         if not sep or not key:
             raise InputError(f"-p {item}: expected NAME=VALUE")
         parameters[key] = value
+    check_parameters(notebooks, [k for k in parameters if k not in ("migrations", "manifest")])
     for path in notebooks:
         print(f"schemalens: running {path}", file=sys.stderr)
         written = write_reports([path], args.output, parameters, reveal=args.reveal)
         print(f"schemalens: wrote {', '.join(str(w) for w in written)}", file=sys.stderr)
     return EXIT_OK
+
+
+def _allow_outside_documents(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--allow-outside-documents", action="store_true",
+                         help="read planned documents that resolve outside the manifest's folder (an absolute "
+                         "path, '..', a symlink); refused by default")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -183,6 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--base", default=".", help="SARIF paths are relative to this folder (default: the current one)"
     )
     r.add_argument("--date", help="the report's date (default: today), for reproducible output")
+    _allow_outside_documents(r)
     r.set_defaults(func=cmd_report)
 
     v = sub.add_parser(
@@ -243,6 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="prove every option on a throwaway database and append the rehearsals to the Markdown")
     d.add_argument("--seed", metavar="FILE", help="rows to rehearse with (default: seed.sql beside the "
                    "migrations folder, as Supabase keeps it, if there is one)")
+    _allow_outside_documents(d)
     d.set_defaults(func=cmd_decisions)
 
     n = sub.add_parser(
@@ -266,6 +280,12 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("--reveal", metavar="PREFIX", help="where the slides load reveal.js from (default: its CDN; "
                    "a folder or URL holding dist/reveal.js, for presenting without internet access)")
     n.set_defaults(func=cmd_notebooks)
+    debug = "on an internal error (exit 3), print the traceback too"
+    parser.add_argument("--debug", action="store_true", help=debug)
+    for command in (parser, *sub.choices.values()):
+        command.epilog = f"{command.epilog} -- {EXIT_STATUS}"
+        if command is not parser:
+            command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=debug)
     return parser
 
 
@@ -281,6 +301,33 @@ def main(argv: list[str] | None = None) -> int:
     except SchemalensError as e:
         print(f"schemalens: error: {e}", file=sys.stderr)
         return EXIT_USAGE
+    except Exception as e:  # noqa: BLE001 - a bug: one line and its own exit status, not a finding
+        if getattr(args, "debug", False):
+            traceback.print_exc()
+        print(f"schemalens: internal error: {internal_error(e)}", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def internal_error(e: BaseException) -> str:
+    """One line for an unexpected exception: what, where (the innermost schemalens frame, else the
+    innermost one) and how to report it; passwords masked.
+
+    >>> try:
+    ...     {}["x"]
+    ... except KeyError as e:
+    ...     print(internal_error(e))
+    KeyError: 'x' at <doctest ...>:2 in <module> (a bug in schemalens: ...)
+    """
+    frames = traceback.extract_tb(e.__traceback__)
+    ours = [f for f in frames if "/schemalens/" in f.filename.replace("\\", "/")]
+    where = (ours or frames)[-1] if frames else None
+    at = f" at {Path(where.filename).name}:{where.lineno} in {where.name}" if where else ""
+    message = str(e).strip().splitlines()[0] if str(e).strip() else ""
+    what = f"{type(e).__name__}: {message}" if message else type(e).__name__
+    from schemalens.postgres import mask_dsn
+
+    return (f"{mask_dsn(what)}{at} (a bug in schemalens: please report it to its maintainers with the command, "
+            "this line and the traceback that --debug prints)")
 
 
 if __name__ == "__main__":

@@ -21,11 +21,13 @@ Exports run in this process (one nbconvert for all files), papermill starts one 
 from __future__ import annotations
 
 import importlib.resources
+import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from schemalens.errors import InputError
+from schemalens.files import write_text
 
 SLIDES = ("3.0-decisions",)
 TEMPLATES = importlib.resources.files("schemalens") / "templates"
@@ -52,17 +54,46 @@ def slides(nb: Any, reveal: str | None = None) -> str:
 
 
 def run(notebook: str | Path, output: str | Path, parameters: Mapping[str, Any], cwd: str | Path = ".") -> Any:
-    """Execute ``notebook`` with papermill into ``output`` (kernel ``python3``, working directory ``cwd``)."""
+    """Execute ``notebook`` with papermill into ``output`` (kernel ``python3``, working directory ``cwd``).
+    Papermill writes as it goes, into a temporary file beside ``output`` that replaces it at the end."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    output = Path(output)
+    temp = output.with_name(f".{output.name}.{os.getpid()}.tmp.ipynb")
     try:
-        return papermill.execute_notebook(str(notebook), str(output), parameters=dict(parameters), cwd=str(cwd),
-                                          kernel_name="python3", progress_bar=False, log_output=False)
+        nb = papermill.execute_notebook(str(notebook), str(temp), parameters=dict(parameters), cwd=str(cwd),
+                                        kernel_name="python3", progress_bar=False, log_output=False)
+        os.replace(temp, output)
+        return nb
     except PapermillExecutionError as e:
+        os.replace(temp, output)
         reason = f"{e.ename}: {e.evalue}".strip().splitlines()[0]
         raise InputError(f"cell {e.exec_count} failed: {reason} (the run, with its error: {output})",
                          str(notebook)) from None
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def parameter_names(notebook: str | Path) -> set[str]:
+    """The names the notebook's ``parameters`` cell assigns (papermill's reading of it; nothing runs)."""
+    import papermill
+
+    return set(papermill.inspect_notebook(str(notebook)))
+
+
+def check_parameters(notebooks: Iterable[str | Path], names: Iterable[str]) -> None:
+    """Refuse a parameter name that no notebook's ``parameters`` cell defines (papermill writes each
+    name into Python code: anything else would run as code); :class:`InputError` listing the names."""
+    defined: set[str] = set()
+    for notebook in notebooks:
+        if not Path(notebook).is_file():
+            raise InputError("no such notebook", str(notebook))
+        defined |= parameter_names(notebook)
+    for name in names:
+        if not name.isidentifier() or name not in defined:
+            raise InputError(f"-p {name!r}: not a parameter of these notebooks (their parameters cells define: "
+                             f"{', '.join(sorted(defined)) or 'nothing'})")
 
 
 def write_reports(
@@ -75,6 +106,8 @@ def write_reports(
 ) -> list[Path]:
     """Run each notebook on ``parameters`` and write its reports into ``folder``; the files written."""
     out = Path(folder)
+    if out.exists() and not out.is_dir():
+        raise InputError("--output: a file is there; give a folder to write the reports into", str(out))
     out.mkdir(parents=True, exist_ok=True)
     slides_of = set(slides_of)
     written: list[Path] = []
@@ -89,9 +122,9 @@ def write_reports(
             pages[f"{name}.slides.html"] = slides(nb, reveal)
         written.append(out / path.name)
         for file, text in pages.items():
-            (out / file).write_text(text, encoding="utf-8")
+            write_text(out / file, text)
             written.append(out / file)
     return written
 
 
-__all__ = ["SLIDES", "TEMPLATES", "html", "run", "slides", "write_reports"]
+__all__ = ["SLIDES", "TEMPLATES", "check_parameters", "html", "parameter_names", "run", "slides", "write_reports"]
