@@ -331,7 +331,7 @@ def parse_manifest(text: str, file: str = "manifest.yaml") -> Manifest:
         edges = []
         for i, item in enumerate(raw.hierarchy):
             try:
-                names = [_table(s, "hierarchy") for s in _arrow(item, "hierarchy")]
+                names = [_table(s, "hierarchy", ("hierarchy", i)) for s in _arrow(item, "hierarchy")]
             except ValueError as e:
                 raise _At(str(e), ("hierarchy", i)) from None
             edges += [
