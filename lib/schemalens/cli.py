@@ -308,9 +308,13 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
+def _frame(frame: traceback.FrameSummary) -> str:
+    return f"{Path(frame.filename).name}:{frame.lineno} in {frame.name}"
+
+
 def internal_error(e: BaseException) -> str:
-    """One line for an unexpected exception: what, where (the innermost schemalens frame, else the
-    innermost one) and how to report it; passwords masked.
+    """One line for an unexpected exception: what, where (the innermost frame, and the innermost of
+    schemalens when that is another library's) and how to report it; passwords masked.
 
     >>> try:
     ...     {}["x"]
@@ -320,8 +324,11 @@ def internal_error(e: BaseException) -> str:
     """
     frames = traceback.extract_tb(e.__traceback__)
     ours = [f for f in frames if "/schemalens/" in f.filename.replace("\\", "/")]
-    where = (ours or frames)[-1] if frames else None
-    at = f" at {Path(where.filename).name}:{where.lineno} in {where.name}" if where else ""
+    at = ""
+    if frames:
+        at = " at " + _frame(frames[-1])
+        if ours and ours[-1] is not frames[-1]:
+            at += " via " + _frame(ours[-1])
     message = str(e).strip().splitlines()[0] if str(e).strip() else ""
     what = f"{type(e).__name__}: {message}" if message else type(e).__name__
     from schemalens.postgres import mask_dsn
