@@ -98,3 +98,11 @@ def test_a_name_longer_than_63_bytes_is_cut_as_postgresql_does(tmp_path) -> None
     assert len(m.root.table.removeprefix("public.").encode()) <= 63 and m.root.written == long
     findings = analyse(tmp_path / "m", tmp_path / "manifest.yaml")
     assert [f.code for f in findings if f.code in ("missing-table", "root-mismatch")] == []
+
+
+@pytest.mark.parametrize("text", ["root: " + "[" * 3000 + "]" * 3000 + "\n",
+                                  "hierarchy:\n" + "".join("  " * i + "- \n" for i in range(1, 3000))])
+def test_deep_nesting_is_bad_input_not_a_crash(text: str) -> None:
+    start = time.perf_counter()
+    e = refused(text)
+    assert "nested deeper than" in e.reason and time.perf_counter() - start < 1

@@ -227,13 +227,21 @@ def column_of(written: str) -> tuple[str, str]:
 # Loading ----------------------------------------------------------------------------------------
 
 
+MAX_DEPTH = 10  # a manifest needs 3 (mapping, list or mapping, value)
+
+
 def _plain_yaml(text: str, file: str) -> None:
     """Refuse what a manifest has no use for and an attacker has: anchors and aliases (an alias bomb
     of a few hundred bytes expands to gigabytes) and explicit tags (``!!python/…``). Reads the event
-    stream only, so nothing is expanded or constructed; YAML syntax errors are left to the caller."""
+    stream only, so nothing is expanded or constructed; YAML syntax errors are left to the caller. Nesting
+    deeper than :data:`MAX_DEPTH` is refused too (thousands of ``[`` exhaust PyYAML's recursion)."""
+    depth = 0
     try:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
             line = event.start_mark.line + 1
+            depth += isinstance(event, yaml.CollectionStartEvent) - isinstance(event, yaml.CollectionEndEvent)
+            if depth > MAX_DEPTH:
+                raise ManifestError(f"nested deeper than {MAX_DEPTH} levels: not a manifest", file, line)
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
                 raise ManifestError("YAML anchors and aliases (&name, *name) are not allowed in a manifest: "
                                     "write the value out", file, line)
