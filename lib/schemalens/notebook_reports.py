@@ -55,19 +55,26 @@ def slides(nb: Any, reveal: str | None = None) -> str:
 
 def run(notebook: str | Path, output: str | Path, parameters: Mapping[str, Any], cwd: str | Path = ".") -> Any:
     """Execute ``notebook`` with papermill into ``output`` (kernel ``python3``, working directory ``cwd``).
-    Papermill writes as it goes, into a temporary file beside ``output`` that replaces it at the end."""
+    Papermill writes as it goes, into a temporary file beside ``output``; the result (also a failed run,
+    for reading) is then written to ``output`` with :func:`schemalens.files.write_text`."""
+    import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
     output = Path(output)
     temp = output.with_name(f".{output.name}.{os.getpid()}.tmp.ipynb")
-    try:
-        nb = papermill.execute_notebook(str(notebook), str(temp), parameters=dict(parameters), cwd=str(cwd),
-                                        kernel_name="python3", progress_bar=False, log_output=False)
-        os.replace(temp, output)
+
+    def keep(nb: Any) -> Any:
+        nb.metadata.setdefault("papermill", {})["output_path"] = str(output)
+        write_text(output, nbformat.writes(nb))
         return nb
+
+    try:
+        return keep(papermill.execute_notebook(str(notebook), str(temp), parameters=dict(parameters),
+                                               cwd=str(cwd), kernel_name="python3", progress_bar=False,
+                                               log_output=False))
     except PapermillExecutionError as e:
-        os.replace(temp, output)
+        keep(nbformat.read(str(temp), as_version=4))
         reason = f"{e.ename}: {e.evalue}".strip().splitlines()[0]
         raise InputError(f"cell {e.exec_count} failed: {reason} (the run, with its error: {output})",
                          str(notebook)) from None
