@@ -11,6 +11,7 @@ import pytest
 
 from schemalens import files
 from schemalens.cli import main
+from schemalens.compare import analyse
 from schemalens.errors import InputError, ManifestError, SchemalensError
 from schemalens.manifest import load_manifest
 from schemalens.migrations import discover
@@ -250,3 +251,16 @@ def test_notebooks_output_onto_an_existing_file_is_a_clear_error(tmp_path, capsy
     err = capsys.readouterr().err
     assert code == 2 and "report.html: --output: a file is there" in err
     assert taken.read_text() == "mine"
+
+
+def test_a_seed_file_that_is_not_utf8_is_bad_input_naming_it(tmp_path, pg_server) -> None:
+    from schemalens.decisions import decide
+    from schemalens.errors import ApplyError
+    from schemalens.rehearse import rehearse
+
+    migrations, manifest = project(tmp_path)
+    seed = tmp_path / "seed.sql"
+    seed.write_bytes(b"INSERT INTO agencies VALUES ('\xff');\n")
+    decisions = decide(analyse(migrations, manifest))
+    with pytest.raises(ApplyError, match=r"seed.sql:1: not UTF-8: byte 0xff"):
+        rehearse(decisions, migrations, seed=seed, server=pg_server)
