@@ -148,6 +148,13 @@ def cmd_notebooks(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+class _Paragraphs(argparse.HelpFormatter):
+    """argparse's formatting, each paragraph (separated by a blank line) filled on its own."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return "\n\n".join(super(_Paragraphs, self)._fill_text(p, width, indent) for p in text.split("\n\n"))
+
+
 def _allow_outside_documents(command: argparse.ArgumentParser) -> None:
     command.add_argument("--allow-outside-documents", action="store_true",
                          help="read planned documents that resolve outside the manifest's folder (an absolute "
@@ -283,7 +290,8 @@ def build_parser() -> argparse.ArgumentParser:
     debug = "on an internal error (exit 3), print the traceback too"
     parser.add_argument("--debug", action="store_true", help=debug)
     for command in (parser, *sub.choices.values()):
-        command.epilog = f"{command.epilog} -- {EXIT_STATUS}"
+        command.epilog = f"{command.epilog}\n\n{EXIT_STATUS}"
+        command.formatter_class = _Paragraphs
         if command is not parser:
             command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=debug)
     return parser
