@@ -103,6 +103,4 @@ def test_a_name_longer_than_63_bytes_is_cut_as_postgresql_does(tmp_path) -> None
 @pytest.mark.parametrize("text", ["root: " + "[" * 3000 + "]" * 3000 + "\n",
                                   "hierarchy:\n" + "".join("  " * i + "- \n" for i in range(1, 3000))])
 def test_deep_nesting_is_bad_input_not_a_crash(text: str) -> None:
-    start = time.perf_counter()
-    e = refused(text)
-    assert "nested deeper than" in e.reason and time.perf_counter() - start < 1
+    assert "nested deeper than" in refused(text).reason

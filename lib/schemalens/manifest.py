@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from schemalens.errors import ManifestError
 from schemalens.model import truncate_identifier
@@ -106,7 +106,8 @@ class Manifest(_Frozen):
     scoping: tuple[AssumedScope, ...] = ()
     proposed: tuple[ProposedTable, ...] = ()
     documents: tuple[DocumentGlob, ...] = ()
-    allow_outside_documents: bool = False  # not a manifest key: the reader's choice (--allow-outside-documents)
+    # not a manifest key: the reader's choice (--allow-outside-documents); left out of the repr
+    allow_outside_documents: bool = Field(default=False, repr=False)
 
     def tables_mentioned(self) -> dict[str, list[tuple[str, int]]]:
         """``{table: [(role, line), …]}`` for every existing table the plan relies on (not proposed ones)."""
