@@ -439,9 +439,11 @@ def _remove_cluster(folder: Path, seconds: float = 60.0) -> None:
     import psutil
 
     deadline, gone_since = time.monotonic() + seconds, None
+    inside = f"{folder}{os.sep}"
     while time.monotonic() < deadline:
         for proc in psutil.process_iter(["pid", "cmdline"]):
-            if proc.info["pid"] != os.getpid() and any(str(folder) in arg for arg in proc.info["cmdline"] or ()):
+            if proc.info["pid"] != os.getpid() and any(arg == str(folder) or inside in arg
+                                                       for arg in proc.info["cmdline"] or ()):
                 _end_process(proc.info["pid"])
         _stop_cluster(folder)
         if folder.exists():
