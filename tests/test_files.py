@@ -183,11 +183,17 @@ def test_discovery_reports_what_it_skips(tmp_path) -> None:
     (tmp_path / "outside" / "002_more.sql").write_text("CREATE TABLE more (id int);")
     (tmp_path / "m" / "linked").symlink_to(tmp_path / "outside")
     (tmp_path / "m" / "003_gone.sql").symlink_to(tmp_path / "nothing.sql")
+    (tmp_path / "m" / "004_out.sql").symlink_to(tmp_path / "outside" / "002_more.sql")
+    (tmp_path / "m" / "005_null.sql").symlink_to("/dev/null")
+    (tmp_path / "m" / "006_same.sql").symlink_to(tmp_path / "m" / "001_init.sql")  # inside: read
     found, warnings = discover(tmp_path / "m")
-    assert [f.name for f in found] == ["001_init.sql"]
-    reasons = {w.source.file: w.reason for w in warnings}
+    assert [f.name for f in found] == ["001_init.sql", "006_same.sql"]
+    reasons = {w.source.file: w.reason for w in warnings if w.reason.startswith("skipped")}
+    assert sorted(reasons) == ["003_gone.sql", "004_out.sql", "005_null.sql", "linked"]
     assert "symlink to a folder" in reasons["linked"]
     assert "dangling symlink" in reasons["003_gone.sql"]
+    assert "outside the folder" in reasons["004_out.sql"]
+    assert "not a regular file" in reasons["005_null.sql"]
 
 
 def test_discovery_reports_a_folder_it_cannot_list(tmp_path, monkeypatch) -> None:

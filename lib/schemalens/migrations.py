@@ -13,7 +13,8 @@ numerically, then by path.
 
 It refuses nothing silently: a folder that does not exist or holds no migrations is an error, so is
 a file that cannot be read; two files with one version, files without a version and what is skipped
-(a symlinked folder, a folder that cannot be listed, a dangling ``.sql`` symlink) are warnings, and a
+(a symlinked folder, a symlink to a file outside the folder, a folder that cannot be listed, a
+dangling ``.sql`` symlink) are warnings, and a
 file that is not UTF-8 is read with replacement characters and reported with the line of its first bad byte.
 """
 
@@ -135,11 +136,13 @@ def discover(folder: str | Path) -> tuple[tuple[MigrationFile, ...], tuple[Unpar
 
 
 def _walk(root: Path) -> tuple[list[Path], list[Unparsed]]:
-    """Every ``*.sql`` file under ``root`` (symlinked files that resolve to a file count), and a warning
-    for each thing skipped: a symlinked folder (not followed: it may lead anywhere, or in a loop), a
-    folder that cannot be listed, a ``.sql`` name that is not a file (a dangling symlink, a folder …)."""
+    """Every ``*.sql`` file under ``root`` (a symlink to a file inside ``root`` counts), and a warning for
+    each thing skipped: a symlinked folder (not followed: it may lead anywhere, or in a loop), a symlink
+    to a file outside ``root`` (say ``/proc/kcore``), a folder that cannot be listed, a ``.sql`` name that
+    is not a regular file (a dangling symlink, a device …)."""
     found: list[Path] = []
     skipped: list[Unparsed] = []
+    inside = root.resolve()
 
     def skip(path: Path, reason: str) -> None:
         skipped.append(Unparsed(Source(path.relative_to(root).as_posix(), 1), "", f"skipped: {reason}"))
@@ -156,8 +159,10 @@ def _walk(root: Path) -> tuple[list[Path], list[Unparsed]]:
             path = here / name
             if not name.endswith(".sql"):
                 continue
-            if path.is_file():
+            if path.is_symlink() and path.is_file() and not path.resolve().is_relative_to(inside):
+                skip(path, "a symlink to a file outside the folder (not followed: it may lead anywhere)")
+            elif path.is_file():
                 found.append(path)
             else:
-                skip(path, "a dangling symlink" if path.is_symlink() else "not a regular file")
+                skip(path, "a dangling symlink" if path.is_symlink() and not path.exists() else "not a regular file")
     return found, skipped
