@@ -1,7 +1,9 @@
 """The ``schemalens`` command.
 
 Exit status: 0 when nothing reaches ``--fail-on``, 1 when findings do, 2 for bad input or usage
-(any :class:`~schemalens.errors.SchemalensError` becomes one line on standard error).
+(any :class:`~schemalens.errors.SchemalensError` becomes one line on standard error), 3 for an
+internal error: any other exception, a bug in schemalens, becomes one line naming the exception and
+where it was raised (the traceback with ``--debug``), so CI can tell a crash from findings.
 
 Examples::
 
@@ -17,19 +19,22 @@ import argparse
 import json
 import shlex
 import sys
+import traceback
 from pathlib import Path
 
 from schemalens import load_schema, tune_gc
 from schemalens.errors import SchemalensError
+from schemalens.files import write_text
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_STATUS = ("exit status: 0 nothing reaches --fail-on, 1 findings do, 2 bad input or usage, "
+               "3 internal error (a bug in schemalens: one line, the traceback with --debug)")
 
 
 def _write(text: str, output: str | None) -> None:
     if output:
         try:
-            Path(output).parent.mkdir(parents=True, exist_ok=True)
-            Path(output).write_text(text, encoding="utf-8")
+            write_text(output, text)
         except OSError as e:
             raise SchemalensError(f"cannot write {output}: {e.strerror or e}") from None
     else:
@@ -49,7 +54,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from schemalens import report
     from schemalens.compare import analyse
 
-    findings = analyse(args.dir, args.manifest)
+    findings = analyse(args.dir, args.manifest, allow_outside_documents=args.allow_outside_documents)
     if args.format == "md":
         command = shlex.join(["schemalens", "report", args.dir, "--manifest", args.manifest])
         text = report.markdown(findings, date=args.date, command=command)
@@ -96,7 +101,7 @@ def cmd_decisions(args: argparse.Namespace) -> int:
     from schemalens.decisions import decide
     from schemalens.errors import InputError
 
-    decisions = decide(analyse(args.dir, args.manifest))
+    decisions = decide(analyse(args.dir, args.manifest, allow_outside_documents=args.allow_outside_documents))
     choices = {}
     for item in args.choose or ():
         did, _, key = item.partition("=")
@@ -120,7 +125,7 @@ def cmd_decisions(args: argparse.Namespace) -> int:
         try:
             written = decisions.write(args.write, choices or None)
         except OSError as e:
-            raise SchemalensError(f"cannot write {args.write}: {e.strerror or e}") from None
+            raise SchemalensError(f"cannot write {e.filename or args.write}: {e.strerror or e}") from None
         print(f"schemalens: wrote {len(written)} files to {args.write}", file=sys.stderr)
     if rehearsals is not None:
         counts = ", ".join(f"{n} {v}" for v, n in rehearsals.counts().items())
@@ -132,7 +137,7 @@ def cmd_decisions(args: argparse.Namespace) -> int:
 
 def cmd_notebooks(args: argparse.Namespace) -> int:
     from schemalens.errors import InputError
-    from schemalens.notebook_reports import write_reports
+    from schemalens.notebook_reports import check_parameters, write_reports
 
     notebooks = args.notebook or sorted(Path("notebooks").glob("*.ipynb"))
     if not notebooks:
@@ -143,11 +148,25 @@ def cmd_notebooks(args: argparse.Namespace) -> int:
         if not sep or not key:
             raise InputError(f"-p {item}: expected NAME=VALUE")
         parameters[key] = value
+    check_parameters(notebooks, [k for k in parameters if k not in ("migrations", "manifest")])
     for path in notebooks:
         print(f"schemalens: running {path}", file=sys.stderr)
         written = write_reports([path], args.output, parameters, reveal=args.reveal)
         print(f"schemalens: wrote {', '.join(str(w) for w in written)}", file=sys.stderr)
     return EXIT_OK
+
+
+class _Paragraphs(argparse.HelpFormatter):
+    """argparse's formatting, each paragraph (separated by a blank line) filled on its own."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return "\n\n".join(super(_Paragraphs, self)._fill_text(p, width, indent) for p in text.split("\n\n"))
+
+
+def _allow_outside_documents(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--allow-outside-documents", action="store_true",
+                         help="read planned documents that resolve outside the manifest's folder (an absolute "
+                         "path, '..', a symlink); refused by default")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -191,6 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--base", default=".", help="SARIF paths are relative to this folder (default: the current one)"
     )
     r.add_argument("--date", help="the report's date (default: today), for reproducible output")
+    _allow_outside_documents(r)
     r.set_defaults(func=cmd_report)
 
     i = sub.add_parser(
@@ -262,6 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="prove every option on a throwaway database and append the rehearsals to the Markdown")
     d.add_argument("--seed", metavar="FILE", help="rows to rehearse with (default: seed.sql beside the "
                    "migrations folder, as Supabase keeps it, if there is one)")
+    _allow_outside_documents(d)
     d.set_defaults(func=cmd_decisions)
 
     n = sub.add_parser(
@@ -286,6 +307,13 @@ def build_parser() -> argparse.ArgumentParser:
                    "folder reveal.js written beside them from the rise package; another holding js/reveal.js, "
                    "css/reveal.css and css/theme/white.css)")
     n.set_defaults(func=cmd_notebooks)
+    debug = "on an internal error (exit 3), print the traceback too"
+    parser.add_argument("--debug", action="store_true", help=debug)
+    for command in (parser, *sub.choices.values()):
+        command.epilog = f"{command.epilog}\n\n{EXIT_STATUS}"
+        command.formatter_class = _Paragraphs
+        if command is not parser:
+            command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=debug)
     return parser
 
 
@@ -301,6 +329,40 @@ def main(argv: list[str] | None = None) -> int:
     except SchemalensError as e:
         print(f"schemalens: error: {e}", file=sys.stderr)
         return EXIT_USAGE
+    except Exception as e:  # noqa: BLE001 - a bug: one line and its own exit status, not a finding
+        if getattr(args, "debug", False):
+            traceback.print_exc()
+        print(f"schemalens: internal error: {internal_error(e)}", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _frame(frame: traceback.FrameSummary) -> str:
+    return f"{Path(frame.filename).name}:{frame.lineno} in {frame.name}"
+
+
+def internal_error(e: BaseException) -> str:
+    """One line for an unexpected exception: what, where (the innermost frame, and the innermost of
+    schemalens when that is another library's) and how to report it; passwords masked.
+
+    >>> try:
+    ...     {}["x"]
+    ... except KeyError as e:
+    ...     print(internal_error(e))
+    KeyError: 'x' at <doctest ...>:2 in <module> (a bug in schemalens: ...)
+    """
+    frames = traceback.extract_tb(e.__traceback__)
+    ours = [f for f in frames if "/schemalens/" in f.filename.replace("\\", "/")]
+    at = ""
+    if frames:
+        at = " at " + _frame(frames[-1])
+        if ours and ours[-1] is not frames[-1]:
+            at += " via " + _frame(ours[-1])
+    message = str(e).strip().splitlines()[0] if str(e).strip() else ""
+    what = f"{type(e).__name__}: {message}" if message else type(e).__name__
+    from schemalens.postgres import mask_dsn
+
+    return (f"{mask_dsn(what)}{at} (a bug in schemalens: please report it to its maintainers with the command, "
+            "this line and the traceback that --debug prints)")
 
 
 if __name__ == "__main__":

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from schemalens.files import write_tree
 from schemalens.impact import Impact
 from schemalens.rewrite import Renames
 from schemalens.sqlgen import BLOCKS, Step
@@ -274,15 +275,9 @@ class Decisions(Sequence):
     def write(self, folder: str | Path, choices: dict[str, str] | None = None) -> list[Path]:
         """Write ``<decision>/<option>/{up,down,preflight}.sql`` (and stage scripts), a README per decision,
         and ``rewrite-documents/``: the planned documents rewritten for ``choices`` (default: the
-        recommended options)."""
-        root = Path(folder)
-        written = []
-        for rel, text in sorted(self.files(choices).items()):
-            path = root / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-            written.append(path)
-        return written
+        recommended options). Nothing is written when a path would land outside ``folder``; each file
+        is written atomically (:mod:`schemalens.files`)."""
+        return write_tree(folder, self.files(choices))
 
 
 def _comment_lines(text: str) -> list[str]:

@@ -388,7 +388,7 @@ def prepared(srv: postgres.Server, files: Sequence[Any], folder: str | Path,
         base = live.baseline(conn)
         postgres.apply_files(conn, files, folder)
         if seed is not None:
-            postgres.apply_sql(conn, seed.read_text(encoding="utf-8"), str(seed))
+            postgres.apply_sql(conn, postgres._read_migration(seed, str(seed)), str(seed))  # errors name it
         yield conn, base
 
 

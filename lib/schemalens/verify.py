@@ -126,6 +126,7 @@ def parse_target(dsn: str) -> Target:
     >>> parse_target("host=localhost dbname=app password=x").project_ref is None
     True
     """
+    postgres.check_uri(dsn)
     try:
         params = conninfo_to_dict(dsn)
     except psycopg.Error:
@@ -378,7 +379,7 @@ class Verification:
 
 
 def _check_readonly(conn: psycopg.Connection) -> None:
-    with live.readonly_transaction(conn):
+    with live.readonly_transaction(conn, live.CATALOG_SEARCH_PATH):
         value = conn.execute("SELECT pg_catalog.current_setting('default_transaction_read_only')").fetchone()[
             0
         ]
