@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -399,6 +399,16 @@ def _with(r: Refused, cause: str) -> Refused:
     return Refused(r.file, r.line, r.statement, r.error, r.sqlstate, r.leaves_out, cause)
 
 
+def apply_more(conn: psycopg.Connection, done: Build, text: str, name: str) -> Build:
+    """Apply one more text (seed rows) to a built database the same way, in one transaction, statement by
+    statement; ``done`` with its statements and refusals added."""
+    state = _State(conn)
+    state.apply_file(name, text, True)
+    refused = tuple(_explain(r, (*done.refused, *state.refused), (), [text]) for r in state.refused)
+    return replace(done, statements=done.statements + state.statements, applied=done.applied + state.applied,
+                   refused=done.refused + refused, notes=done.notes + tuple(state.notes))
+
+
 @dataclass
 class Built:
     """A throwaway database built from the files: its name, an autocommit connection to it, the
@@ -433,5 +443,5 @@ def throwaway(srv: postgres.Server, files: Sequence[MigrationFile], folder: str 
         srv.drop_database(name)
 
 
-__all__ = ["EXIT_PARTIAL", "STANDIN_EXTENSIONS", "Build", "Built", "Refused", "build", "detect",
+__all__ = ["EXIT_PARTIAL", "STANDIN_EXTENSIONS", "Build", "Built", "Refused", "apply_more", "build", "detect",
            "extensions_wanted", "install_platform", "leaves_out", "prepare_extensions", "throwaway"]

@@ -156,6 +156,7 @@ class Rehearsals(Sequence):
     items: tuple[Rehearsal, ...]
     seed: str | None = None
     server: str = ""
+    build: Any = None  # the schemalens.build.Build every option's database was built with (the same each time)
 
     def __getitem__(self, i):
         return self.items[i]
@@ -348,15 +349,22 @@ def rehearse_option(conn: psycopg.Connection, option: Option, base: live.Baselin
 
 
 @contextmanager
-def prepared(srv: postgres.Server, files: Sequence[Any], folder: str | Path,
-             seed: Path | None) -> Iterator[tuple[psycopg.Connection, live.Baseline]]:
-    """A fresh database on ``srv`` with the stand-ins, the migration files and the seed rows; dropped after."""
-    with srv.database(standins=True) as conn:
-        base = live.baseline(conn)
-        postgres.apply_files(conn, files, folder)
-        if seed is not None:
-            postgres.apply_sql(conn, seed.read_text(encoding="utf-8"), str(seed))
-        yield conn, base
+def prepared(srv: postgres.Server, files: Sequence[Any], folder: str | Path, seed: Path | None,
+             builds: list[Any] | None = None, **build_options: Any) -> Iterator[tuple[psycopg.Connection, live.Baseline]]:
+    """A fresh database on ``srv`` built from the migration files (:func:`schemalens.build.throwaway`: statements
+    PostgreSQL refuses are left out and recorded; the :class:`~schemalens.build.Build` is appended to
+    ``builds``), then the seed rows; dropped after."""
+    from schemalens.build import throwaway
+
+    from schemalens.build import apply_more
+
+    with throwaway(srv, files, folder, **build_options) as db:
+        made = db.build
+        if seed is not None:  # rows a partial build has no table for are refused and listed like the rest
+            made = apply_more(db.conn, made, seed.read_text(encoding="utf-8"), str(seed))
+        if builds is not None:
+            builds.append(made)
+        yield db.conn, db.baseline
 
 
 def rehearse(
@@ -366,6 +374,7 @@ def rehearse(
     seed: str | Path | None = "auto",
     server: postgres.Server | None = None,
     options: Iterable[Option] | None = None,
+    platform: str | None = None,
 ) -> Rehearsals:
     """Rehearse ``options`` (default: every option of ``decisions``), each on its own fresh database built
     from ``migrations`` (default: the folder the findings were read from) and ``seed`` (see
@@ -376,15 +385,18 @@ def rehearse(
     files, _ = discover(folder)
     rows = seed_file(folder, seed)
     chosen = tuple(decisions.options() if options is None else options)
-    done = []
+    done: list[Rehearsal] = []
+    builds: list[Any] = []
+    manifest = decisions.findings.manifest if decisions.findings is not None else None
+    platform = platform or (manifest.platform if manifest is not None else None)
     with postgres.using(server) as srv:
         for option in chosen:
-            with prepared(srv, files, folder, rows) as (conn, base):
+            with prepared(srv, files, folder, rows, builds, platform=platform) as (conn, base):
                 done.append(rehearse_option(conn, option, base))
         where = "embedded PostgreSQL" if srv.embedded else "DATABASE_URL's server (throwaway databases)"
         version = srv.version()
     label = f"{where} {version // 10000}.{version % 10000}"
-    return Rehearsals(tuple(done), rows.name if rows else None, label)
+    return Rehearsals(tuple(done), rows.name if rows else None, label, builds[0] if builds else None)
 
 
 __all__ = ["CheckResult", "Rehearsal", "Rehearsals", "ScriptResult", "privilege_changes", "privileges", "rehearse",
