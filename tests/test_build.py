@@ -7,6 +7,8 @@ Flyway, a Rails structure.sql with pg_partman).
 
 from __future__ import annotations
 
+import json
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -168,7 +170,7 @@ def test_a_service_that_creates_auth_gets_no_stand_in_auth(pg_server, tmp_path):
 # ------------------------------------------------------------------------------------------- extensions
 
 def test_an_extension_nobody_ships_is_an_empty_stand_in_and_what_uses_it_is_refused(pg_server, tmp_path):
-    folder = write(tmp_path, {"db/structure.sql": """\
+    write(tmp_path, {"db/structure.sql": """\
 CREATE SCHEMA partman;
 CREATE EXTENSION IF NOT EXISTS pg_partman WITH SCHEMA partman;
 CREATE TABLE events (id bigint, at timestamptz NOT NULL) PARTITION BY RANGE (at);
@@ -178,8 +180,6 @@ CREATE INDEX places_spot ON places (spot);
 CREATE TABLE after_all (id int);
 """})
     write(tmp_path, {"db/more.sql": "CREATE EXTENSION postgis;\n"})
-    if not pg_server.embedded:
-        pytest.skip("empty stand-ins need the embedded server's extension folder")  # pragma: no cover
     with built(pg_server, tmp_path / "db") as (made, conn):
         assert one(conn, "select count(*) from pg_tables where tablename in ('events', 'after_all')") == 2
         assert one(conn, "select extversion from pg_extension where extname = 'pg_partman'") == "0"
@@ -308,3 +308,51 @@ def test_hostile_names_stay_cells_in_the_markdown(pg_server, tmp_path):
         text = made.markdown()
     row = next(line for line in text.splitlines() if line.startswith("| `001_a.sql:1`"))
     assert row.count(" | ") == 4 and "x\\|'y" in row
+
+
+# ------------------------------------------------------------------------------------ the commands
+
+ROOT = Path(__file__).resolve().parent.parent
+ACME = ROOT / "data" / "acme"
+
+
+def test_verify_built_reports_a_partial_build_and_exits_3(tmp_path, capsys):
+    from schemalens.cli import main
+
+    folder = write(tmp_path, {"001_a.sql": "CREATE TABLE a (id int PRIMARY KEY);\nCREATE INDEX ON missing (x);\n"})
+    assert main(["verify", str(folder), "--built", "--date", "2026-12-01"]) == 3
+    out, err = capsys.readouterr()
+    assert "## PostgreSQL refused 1 statement\n" in out and "| `001_a.sql:2` |" in out
+    assert 'relation "missing" does not exist' in out and "Platform: postgres" in out
+    assert "partial build: PostgreSQL refused 1 of 2 statements" in err
+    assert main(["verify", str(folder), "--built", "--format", "json"]) == 3
+    build = json.loads(capsys.readouterr().out)["verify"]["build"]
+    assert build["partial"] and build["refused"][0]["line"] == 2
+
+
+def test_decisions_are_written_even_when_the_rehearsal_build_is_partial(tmp_path, capsys):
+    from schemalens.cli import main
+
+    seed = write(tmp_path, {"rows.sql": "INSERT INTO no_such_table VALUES (1);\n"}) / "rows.sql"
+    args = ["decisions", str(ACME / "migrations"), "--manifest", str(ACME / "manifest.yaml"),
+            "--write", str(tmp_path / "sql"), "--rehearse", "--seed", str(seed)]
+    assert main(args) == 3
+    out, err = capsys.readouterr()
+    assert "## PostgreSQL refused 1 statement\n" in out and f"`{seed}:1`" in out
+    assert "schemalens: wrote" in err and any((tmp_path / "sql").rglob("up.sql"))
+    # a rehearsal that cannot start at all (a seed that does not exist) still leaves the decisions written
+    shutil.rmtree(tmp_path / "sql")
+    assert main([*args[:-1], str(tmp_path / "nope.sql")]) == 2
+    assert any((tmp_path / "sql").rglob("up.sql")) and "nope.sql" in capsys.readouterr().err
+
+
+def test_notebooks_runs_every_notebook_and_names_the_one_that_failed(tmp_path, capsys):
+    from schemalens.cli import main
+
+    missing, notebook = tmp_path / "0.9-missing.ipynb", ROOT / "notebooks" / "1.0-explore-schema.ipynb"
+    args = ["notebooks", str(ACME / "migrations"), str(missing), str(notebook), "--manifest",
+            str(ACME / "manifest.yaml"), "--output", str(tmp_path / "out"), "-p", "focus=tasks"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert f"1 of 2 notebooks failed: {missing}" in err
+    assert (tmp_path / "out" / "1.0-explore-schema.html").exists()

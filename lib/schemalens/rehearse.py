@@ -354,9 +354,7 @@ def prepared(srv: postgres.Server, files: Sequence[Any], folder: str | Path, see
     """A fresh database on ``srv`` built from the migration files (:func:`schemalens.build.throwaway`: statements
     PostgreSQL refuses are left out and recorded; the :class:`~schemalens.build.Build` is appended to
     ``builds``), then the seed rows; dropped after."""
-    from schemalens.build import throwaway
-
-    from schemalens.build import apply_more
+    from schemalens.build import apply_more, throwaway
 
     with throwaway(srv, files, folder, **build_options) as db:
         made = db.build
