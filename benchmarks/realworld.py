@@ -48,8 +48,19 @@ def histories(folder: Path, only: list[str]) -> list[tuple[str, Path, str]]:
     return [h for h in out if not only or h[0] in only]
 
 
+def _kind(cause: str) -> str:
+    """A refusal's cause, by kind (the report itself has each one in full)."""
+    if "which no file of the folder creates" in cause:
+        return "needs an object no file of the folder creates"
+    if ", refused at " in cause:
+        return "needs what an earlier refused statement creates"
+    if "(an empty stand-in here)" in cause:
+        return cause.replace("needs what extension ", "needs extension ").replace(" would create", "")
+    return cause
+
+
 def _reasons(refused) -> str:
-    counts = Counter(r.cause for r in refused)
+    counts = Counter(_kind(r.cause) for r in refused)
     return "; ".join(f"{n}× {why}" for why, n in counts.most_common())
 
 

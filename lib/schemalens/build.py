@@ -371,7 +371,8 @@ def _explain(r: Refused, refused: Sequence[Refused], empty: Sequence[str], texts
         for earlier in refused:
             if earlier is r:
                 break
-            if not earlier.leaves_out.startswith("a change") and _name_of(earlier.leaves_out) == wanted:
+            creates = not earlier.leaves_out.startswith(("a change", "the effect"))
+            if creates and _name_of(earlier.leaves_out) == wanted:
                 return _with(r, f"needs {earlier.leaves_out}, refused at {earlier.file}:{earlier.line}")
         if empty:
             return _with(r, f"needs what extension {' or '.join(empty)} would create (an empty stand-in here)")

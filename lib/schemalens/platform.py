@@ -100,6 +100,19 @@ _CREATES_OWN = re.compile(r"\bcreate\s+(?:schema|table)\s+(?:if\s+not\s+exists\s
                           re.IGNORECASE)
 
 
+POP_NAMESPACE = "auth"  # what supabase/auth configures as pop's Namespace option (its DB_NAMESPACE)
+
+
+def render_templates(text: str) -> str:
+    """The text as gobuffalo pop hands it to PostgreSQL: supabase/auth's ``{{ index .Options "Namespace" }}``
+    rendered as ``auth`` (a Go template is never SQL, so this changes nothing else).
+
+    >>> render_templates('CREATE TABLE {{ index .Options "Namespace" }}.users (id uuid);')
+    'CREATE TABLE auth.users (id uuid);'
+    """
+    return POP_TEMPLATE.sub(POP_NAMESPACE, text) if "{{" in text else text
+
+
 def owned_schemas(texts: Iterable[str]) -> tuple[str, ...]:
     """The Supabase schemas (``auth``, ``storage``) the files create tables or the schema in themselves.
 
@@ -137,4 +150,5 @@ def detect_platform(paths: Sequence[str], texts: Iterable[str], given: str | Non
     return Detected("supabase", tuple(reasons)) if reasons else Detected("postgres", ("no Supabase objects used",))
 
 
-__all__ = ["PLATFORMS", "POP_TEMPLATE", "RUNNERS", "Detected", "detect_platform", "detect_runner", "owned_schemas"]
+__all__ = ["PLATFORMS", "POP_NAMESPACE", "POP_TEMPLATE", "RUNNERS", "Detected", "detect_platform", "detect_runner",
+           "owned_schemas", "render_templates"]

@@ -37,9 +37,8 @@ from dataclasses import dataclass
 import psycopg
 
 from schemalens.migrations import MigrationFile
-from schemalens.platform import POP_TEMPLATE
+from schemalens.platform import POP_NAMESPACE, render_templates
 
-POP_NAMESPACE = "auth"  # what supabase/auth configures as the Namespace option (its DB_NAMESPACE)
 _DISABLE_TRANSACTION = re.compile(r"(?im)^\s*--\s*postgres-migrations\s+disable-transaction\b")
 
 
@@ -54,9 +53,7 @@ class Runner:
 
     def render(self, text: str) -> str:
         """The text as the runner hands it to PostgreSQL (pop renders its Go template)."""
-        if self.name == "pop":
-            return POP_TEMPLATE.sub(POP_NAMESPACE, text)
-        return text
+        return render_templates(text) if self.name == "pop" else text
 
     def in_transaction(self, f: MigrationFile, text: str) -> bool:
         """Whether the runner wraps this file in one transaction."""
@@ -152,4 +149,4 @@ def runner_for(name: str) -> Runner:
         raise ValueError(f"runner {name!r} is not one of {', '.join(RUNNERS)}") from None
 
 
-__all__ = ["POP_NAMESPACE", "RUNNERS", "Runner", "runner_for"]
+__all__ = ["RUNNERS", "Runner", "runner_for"]
