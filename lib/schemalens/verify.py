@@ -339,7 +339,7 @@ class Verification:
     compared: dict[str, int] = field(default_factory=dict, hash=False)
     timings: dict[str, float] = field(default_factory=dict, hash=False)
     built: bool = False
-    build: Any = None  # the schemalens.build.Build of a built database
+    build: Any = field(default=None, repr=False, hash=False)  # the schemalens.build.Build of a built database
 
     def to_dict(self) -> dict[str, Any]:
         from schemalens.report import findings_dict

@@ -9,31 +9,7 @@
 -- publication. Idempotent; an extension the server cannot provide is skipped here (and refused, and
 -- reported, where a migration creates it).
 
-DO $platform$
-DECLARE
-    spec text[];
-BEGIN
-    FOREACH spec SLICE 1 IN ARRAY ARRAY[
-        ARRAY['authenticator', 'LOGIN NOINHERIT'],
-        ARRAY['supabase_admin', 'NOLOGIN'],
-        ARRAY['supabase_auth_admin', 'NOLOGIN NOINHERIT'],
-        ARRAY['supabase_storage_admin', 'NOLOGIN NOINHERIT'],
-        ARRAY['supabase_realtime_admin', 'NOLOGIN NOINHERIT'],
-        ARRAY['supabase_replication_admin', 'NOLOGIN'],
-        ARRAY['supabase_read_only_user', 'NOLOGIN'],
-        ARRAY['dashboard_user', 'NOLOGIN'],
-        ARRAY['pgbouncer', 'NOLOGIN']
-    ] LOOP
-        IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = spec[1]) THEN
-            BEGIN
-                EXECUTE pg_catalog.format('CREATE ROLE %I %s', spec[1], spec[2]);
-            EXCEPTION WHEN duplicate_object OR unique_violation THEN
-                NULL;
-            END;
-        END IF;
-    END LOOP;
-END
-$platform$;
+-- (Supabase's other roles are created with anon, authenticated and service_role in supabase_standins.sql.)
 
 GRANT anon, authenticated, service_role TO authenticator;
 

@@ -39,27 +39,27 @@ CREATE UNLOGGED TABLE net._http_response (
     created timestamptz NOT NULL DEFAULT now()
 );
 
+CREATE FUNCTION net._enqueue(method text, url text, headers jsonb, body bytea, timeout_milliseconds integer)
+RETURNS bigint
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = net AS $$
+    INSERT INTO net.http_request_queue (method, url, headers, body, timeout_milliseconds)
+    VALUES (method, url, headers, body, timeout_milliseconds) RETURNING id
+$$;
+
 CREATE FUNCTION net.http_get(url text, params jsonb DEFAULT '{}'::jsonb, headers jsonb DEFAULT '{}'::jsonb,
                              timeout_milliseconds integer DEFAULT 5000) RETURNS bigint
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = net AS $$
-    INSERT INTO net.http_request_queue (method, url, headers, timeout_milliseconds)
-    VALUES ('GET', url, headers, timeout_milliseconds) RETURNING id
-$$;
+LANGUAGE sql VOLATILE AS $$ SELECT net._enqueue('GET', url, headers, NULL, timeout_milliseconds) $$;
 
 CREATE FUNCTION net.http_post(url text, body jsonb DEFAULT '{}'::jsonb, params jsonb DEFAULT '{}'::jsonb,
                               headers jsonb DEFAULT '{"Content-Type": "application/json"}'::jsonb,
                               timeout_milliseconds integer DEFAULT 5000) RETURNS bigint
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = net AS $$
-    INSERT INTO net.http_request_queue (method, url, headers, body, timeout_milliseconds)
-    VALUES ('POST', url, headers, convert_to(body::text, 'UTF8'), timeout_milliseconds) RETURNING id
+LANGUAGE sql VOLATILE AS $$
+    SELECT net._enqueue('POST', url, headers, convert_to(body::text, 'UTF8'), timeout_milliseconds)
 $$;
 
 CREATE FUNCTION net.http_delete(url text, params jsonb DEFAULT '{}'::jsonb, headers jsonb DEFAULT '{}'::jsonb,
                                 timeout_milliseconds integer DEFAULT 5000) RETURNS bigint
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = net AS $$
-    INSERT INTO net.http_request_queue (method, url, headers, timeout_milliseconds)
-    VALUES ('DELETE', url, headers, timeout_milliseconds) RETURNING id
-$$;
+LANGUAGE sql VOLATILE AS $$ SELECT net._enqueue('DELETE', url, headers, NULL, timeout_milliseconds) $$;
 
 CREATE FUNCTION net._http_collect_response(request_id bigint, async boolean DEFAULT true)
 RETURNS net.http_response_result

@@ -79,17 +79,16 @@ LANGUAGE sql VOLATILE AS $$
     SELECT v.* FROM pgsodium.valid_key v, k WHERE v.id = k.id
 $$;
 
+CREATE FUNCTION pgsodium._unavailable(fn text) RETURNS bytea
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    RAISE EXCEPTION 'pgsodium stand-in: %() is not available', fn USING ERRCODE = 'feature_not_supported';
+END
+$$;
+
 CREATE FUNCTION pgsodium.crypto_aead_det_encrypt(message bytea, additional bytea, key_uuid uuid,
                                                  nonce bytea DEFAULT NULL) RETURNS bytea
-LANGUAGE plpgsql VOLATILE AS $$
-BEGIN
-    RAISE EXCEPTION 'pgsodium stand-in: crypto_aead_det_encrypt() is not available' USING ERRCODE = 'feature_not_supported';
-END
-$$;
+LANGUAGE sql VOLATILE AS $$ SELECT pgsodium._unavailable('crypto_aead_det_encrypt') $$;
 CREATE FUNCTION pgsodium.crypto_aead_det_decrypt(message bytea, additional bytea, key_uuid uuid,
                                                  nonce bytea DEFAULT NULL) RETURNS bytea
-LANGUAGE plpgsql VOLATILE AS $$
-BEGIN
-    RAISE EXCEPTION 'pgsodium stand-in: crypto_aead_det_decrypt() is not available' USING ERRCODE = 'feature_not_supported';
-END
-$$;
+LANGUAGE sql VOLATILE AS $$ SELECT pgsodium._unavailable('crypto_aead_det_decrypt') $$;
