@@ -133,6 +133,30 @@ def test_stand_in_functions_have_the_real_signatures(pg_server, tmp_path):
         assert expected in signatures, expected
 
 
+def test_pgcrypto_hmac_crypt_and_pgjwt_work_on_the_stand_ins(pg_server, tmp_path):
+    import base64
+    import hmac
+
+    folder = write(tmp_path, {"supabase/migrations/20240101000000_x.sql": "select auth.uid();"})
+    with built(pg_server, folder / "supabase" / "migrations") as (_, conn):
+        for algorithm in ("md5", "sha224", "sha256", "sha384", "sha512"):
+            for key in (b"key", b"k" * 200):  # a key longer than the block is hashed first
+                got = one(conn, "select hmac('The message'::bytea, %s::bytea, %s)", key, algorithm)
+                assert got == hmac.new(key, b"The message", algorithm).digest(), algorithm
+        bf, md5 = conn.execute("select gen_salt('bf'), gen_salt('md5')").fetchone()
+        assert len(bf) == 29 and bf.startswith("$2a$06$") and md5.startswith("$1$") and len(md5) == 11
+        for salt in (bf, md5):
+            stored = one(conn, "select crypt('pw', %s)", salt)
+            assert stored.startswith(salt) and one(conn, "select crypt('pw', %s) = %s", stored, stored)
+            assert not one(conn, "select crypt('other', %s) = %s", stored, stored)
+        assert len(one(conn, "select crypt('pw', gen_salt('bf', 10))")) == 60  # bcrypt's length
+        token = one(conn, """select extensions.sign('{"sub": "1"}'::json, 'secret')""")
+        header, payload, signature = token.split(".")
+        expected = hmac.new(b"secret", f"{header}.{payload}".encode(), "sha256").digest()
+        assert signature == base64.urlsafe_b64encode(expected).rstrip(b"=").decode()
+        assert one(conn, "select valid from extensions.verify(%s, 'secret')", token) is True
+
+
 def test_a_plain_project_gets_no_supabase_objects(pg_server, tmp_path):
     folder = write(tmp_path, {"001_init.sql": "CREATE TABLE t (id int PRIMARY KEY);\nCREATE SCHEMA app;\n"})
     with built(pg_server, folder) as (made, conn):

@@ -210,13 +210,14 @@ def install_platform(conn: psycopg.Connection, platform: Detected, files: Sequen
 # The extensions schemalens ships stand-ins for (sql/extension/), and what each does.
 STANDIN_EXTENSIONS = {
     "uuid-ossp": "schemalens stand-in (pure SQL, every function works)",
-    "pgcrypto": "schemalens stand-in (digest, gen_random_bytes work; crypt, gen_salt, hmac, encryption raise)",
+    "pgcrypto": "schemalens stand-in (digest, hmac, gen_random_bytes work; gen_salt and crypt keep pgcrypto's "
+                "formats and round trip, but crypt is a salted SHA-256, not bcrypt; encryption and PGP raise)",
     "pg_net": "schemalens stand-in (net.http_get/post/delete queue requests, nothing is sent)",
     "http": "schemalens stand-in (signatures only; requests raise)",
     "pg_cron": "schemalens stand-in (cron.schedule records jobs in cron.job, nothing runs)",
     "pgsodium": "schemalens stand-in (key table and roles; encryption raises)",
     "supabase_vault": "schemalens stand-in (vault.secrets, create_secret, decrypted_secrets; nothing encrypted)",
-    "pgjwt": "schemalens stand-in (url_encode/url_decode work; sign/verify need hmac)",
+    "pgjwt": "schemalens stand-in (sign, verify, url_encode, url_decode work, HS256/384/512)",
     "pg_graphql": "schemalens stand-in (graphql.resolve answers with an error)",
 }
 

@@ -1,8 +1,8 @@
 /* pgjwt--0.2.0.sql: a schemalens STAND-IN for pgjwt 0.2.0, not its code.
 
-   The same functions and signatures, in the schema the extension is created in. url_encode(),
-   url_decode() and try_cast_double() work; sign() and verify() call pgcrypto's hmac(), which the
-   pgcrypto stand-in of the embedded server does not provide (it raises saying so). */
+   The same functions and signatures, in the schema the extension is created in, written as pgjwt
+   writes them: sign(), verify(), url_encode(), url_decode() and try_cast_double() work (HS256, HS384,
+   HS512 through pgcrypto's hmac(), which the pgcrypto stand-in provides). */
 
 \echo Use "CREATE EXTENSION pgjwt" to load this file. \quit
 
