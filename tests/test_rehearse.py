@@ -166,6 +166,8 @@ def test_a_seed_row_postgres_refuses_is_listed_with_its_file_and_line(pg_server,
     assert (refused.file, refused.line, refused.sqlstate) == (str(seed), 2, "42P01")
     assert refused.error == 'relation "no_such_table" does not exist'
     assert "## PostgreSQL refused 1 statement\n" in done.markdown() and f"`{seed}:2`" in done.markdown()
+    agenda = Meeting(decisions, done).agenda().text  # the meeting (notebook 3.0) says so too
+    assert "### PostgreSQL refused 1 statement\n" in agenda and f"`{seed}:2`" in agenda
 
 
 # The meeting ----------------------------------------------------------------------------------------------

@@ -150,7 +150,7 @@ def build(conn: psycopg.Connection, files: Sequence[MigrationFile], folder: str 
     how = runner_for(found_runner.name)
     texts = [how.render(f.text) for f in files]
     state = _State(conn)
-    standins = list(install_platform(conn, found_platform, files=texts))
+    standins = list(install_platform(conn, found_platform))
     wanted = extensions_wanted(texts)
     standins += prepare_extensions(conn, wanted, server)
     real = tuple(sorted(n for n, _ in wanted if n not in {s.split(":")[0] for s in standins}
@@ -186,7 +186,7 @@ def _service_schemas(conn: psycopg.Connection, owned: Sequence[str], first: bool
     return notes
 
 
-def install_platform(conn: psycopg.Connection, platform: Detected, files: Sequence[str] = ()) -> list[str]:
+def install_platform(conn: psycopg.Connection, platform: Detected) -> list[str]:
     """Put in place what the platform gives every project; one line per stand-in (none for plain PostgreSQL)."""
     if platform.name != "supabase":
         return []
@@ -201,7 +201,7 @@ def install_platform(conn: psycopg.Connection, platform: Detected, files: Sequen
     rows = conn.execute("SELECT e.extname, n.nspname FROM pg_catalog.pg_extension e "
                         "JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace ORDER BY 1").fetchall()
     for name, schema in rows:
-        if name in STANDIN_EXTENSIONS:
+        if _standin(conn, name):
             made.append(f"{name}: in schema {schema}, as on Supabase: {STANDIN_EXTENSIONS[name]}")
     made.append("supabase_realtime: an empty publication, as on Supabase")
     return made
@@ -237,6 +237,12 @@ def _available(conn: psycopg.Connection, name: str) -> bool:
         is not None
 
 
+def _standin(conn: psycopg.Connection, name: str) -> bool:
+    """Whether the server offers schemalens's stand-in of ``name`` (the embedded server), not the real one."""
+    row = conn.execute("SELECT comment FROM pg_catalog.pg_available_extensions WHERE name = %s", (name,)).fetchone()
+    return name in STANDIN_EXTENSIONS and row is not None and (row[0] or "").startswith("schemalens stand-in")
+
+
 def prepare_extensions(conn: psycopg.Connection, wanted: Sequence[tuple[str, str | None]],
                        server: postgres.Server | None) -> list[str]:
     """Say which wanted extensions are stand-ins; on the embedded server, write an empty stand-in for each
@@ -247,7 +253,7 @@ def prepare_extensions(conn: psycopg.Connection, wanted: Sequence[tuple[str, str
     for name, _ in wanted:
         if name in have:
             continue  # the platform has it already (and said so)
-        if name in STANDIN_EXTENSIONS and _available(conn, name):
+        if _standin(conn, name):
             out.append(f"{name}: {STANDIN_EXTENSIONS[name]}")
         elif not _available(conn, name) and share is not None and re.fullmatch(r"[\w-]{1,63}", name):
             _write_empty_extension(Path(share) / "extension", name)
