@@ -349,9 +349,12 @@ def test_verify_built_reports_a_partial_build_and_exits_3(tmp_path, capsys):
     assert "## PostgreSQL refused 1 statement\n" in out and "| `001_a.sql:2` |" in out
     assert 'relation "missing" does not exist' in out and "Platform: postgres" in out
     assert "partial build: PostgreSQL refused 1 of 2 statements" in err
-    assert main(["verify", str(folder), "--built", "--format", "json"]) == 3
+    assert main(["verify", str(folder), "--built", "--format", "json", "--platform", "supabase",
+                 "--runner", "golang-migrate"]) == 3
     build = json.loads(capsys.readouterr().out)["verify"]["build"]
     assert build["partial"] and build["refused"][0]["line"] == 2
+    assert (build["platform"], build["runner"]) == ("supabase (given)", "golang-migrate (given)")
+    assert build["bookkeeping"] == ["schema_migrations"]
 
 
 def test_decisions_are_written_even_when_the_rehearsal_build_is_partial(tmp_path, capsys):

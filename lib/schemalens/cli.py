@@ -73,7 +73,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if dsn:
         result = verify.verify_database(args.dir, dsn, connect_timeout=args.connect_timeout, **options)
     else:
-        result = verify.verify_built(args.dir, platform=args.platform, **options)
+        result = verify.verify_built(args.dir, platform=args.platform, runner=args.runner, **options)
     if args.format == "md":
         words = ["schemalens", "verify", args.dir] + (["--manifest", args.manifest] if args.manifest else [])
         text = result.markdown(date=args.date, command=shlex.join(words))  # never the DSN: it may hold a password
@@ -122,7 +122,8 @@ def cmd_decisions(args: argparse.Namespace) -> int:
         from schemalens.rehearse import rehearse
 
         try:
-            rehearsals = rehearse(decisions, args.dir, seed=args.seed or "auto", platform=args.platform)
+            rehearsals = rehearse(decisions, args.dir, seed=args.seed or "auto", platform=args.platform,
+                                  runner=args.runner)
         except SchemalensError:
             _write(text, args.output)  # the decisions, without their rehearsal
             raise
@@ -169,11 +170,13 @@ def cmd_notebooks(args: argparse.Namespace) -> int:
 
 
 def _platform_argument(p: argparse.ArgumentParser) -> None:
-    from schemalens.platform import PLATFORMS
+    from schemalens.platform import PLATFORMS, RUNNERS
 
     p.add_argument("--platform", choices=PLATFORMS, help="what the throwaway database starts as (default: the "
                    "manifest's platform:, else detected from the files: supabase when they use auth., storage., "
                    "Supabase's roles or sit in supabase/migrations)")
+    p.add_argument("--runner", choices=RUNNERS, help="how the files are applied to it: transactions and bookkeeping "
+                   "tables (default: detected from the folder's layout; see docs/build.md)")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -373,6 +373,7 @@ def rehearse(
     server: postgres.Server | None = None,
     options: Iterable[Option] | None = None,
     platform: str | None = None,
+    runner: str | None = None,
 ) -> Rehearsals:
     """Rehearse ``options`` (default: every option of ``decisions``), each on its own fresh database built
     from ``migrations`` (default: the folder the findings were read from) and ``seed`` (see
@@ -389,7 +390,7 @@ def rehearse(
     platform = platform or (manifest.platform if manifest is not None else None)
     with postgres.using(server) as srv:
         for option in chosen:
-            with prepared(srv, files, folder, rows, builds, platform=platform) as (conn, base):
+            with prepared(srv, files, folder, rows, builds, platform=platform, runner=runner) as (conn, base):
                 done.append(rehearse_option(conn, option, base))
         where = "embedded PostgreSQL" if srv.embedded else "DATABASE_URL's server (throwaway databases)"
         version = srv.version()
