@@ -1,7 +1,7 @@
 """Exit status (issue 11, section 5) and notebook parameters (section 4): a crash is not a finding.
 
 An internal error (any exception that is not a :class:`~schemalens.errors.SchemalensError`) prints one
-line and exits 3; ``--debug`` adds the traceback. Bad input stays 2, findings 1. Through the real CLI:
+line and exits 4; ``--debug`` adds the traceback. Bad input stays 2, findings 1. Through the real CLI:
 ``main()`` in this process, and the ``schemalens`` console script in a child process.
 """
 
@@ -29,7 +29,7 @@ def crash(*args, **kwargs):
 
 def test_an_internal_error_is_one_line_and_exit_3(monkeypatch, capsys) -> None:
     monkeypatch.setattr(compare, "analyse", crash)
-    assert main(["report", *REVOS]) == EXIT_INTERNAL == 3
+    assert main(["report", *REVOS]) == EXIT_INTERNAL == 4
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
     assert err.startswith("schemalens: internal error: KeyError: ")
@@ -41,7 +41,7 @@ def test_an_internal_error_is_one_line_and_exit_3(monkeypatch, capsys) -> None:
 @pytest.mark.parametrize("where", [["--debug", "report", *REVOS], ["report", *REVOS, "--debug"]])
 def test_debug_adds_the_traceback(monkeypatch, capsys, where) -> None:
     monkeypatch.setattr(compare, "analyse", crash)
-    assert main(where) == 3
+    assert main(where) == EXIT_INTERNAL
     err = capsys.readouterr().err
     assert "Traceback (most recent call last)" in err and err.rstrip().splitlines()[-1].startswith(
         "schemalens: internal error: KeyError")
@@ -60,7 +60,7 @@ def test_the_console_script_exits_3_on_a_crash(tmp_path) -> None:
             "compare.analyse = boom\nsys.exit(cli.main(sys.argv[1:]))\n")
     run = subprocess.run([sys.executable, "-c", code, "report", *REVOS], capture_output=True, text=True, timeout=120,
                          check=False)
-    assert run.returncode == 3, run.stderr
+    assert run.returncode == EXIT_INTERNAL, run.stderr
     assert run.stderr.count("\n") == 1 and "ZeroDivisionError: division by zero at <string>:2 in boom via cli.py:" in run.stderr
 
 

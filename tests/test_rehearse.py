@@ -155,12 +155,19 @@ def test_seed_file(tmp_path: Path) -> None:
         seed_file(REVOS / "migrations", tmp_path / "nope.sql")
 
 
-def test_a_seed_that_fails_names_its_file_and_line(pg_server, tmp_path: Path) -> None:
+def test_a_seed_row_postgres_refuses_is_listed_with_its_file_and_line(pg_server, tmp_path: Path) -> None:
+    # the rehearsal goes on without it: the build is partial, and the Markdown says what was refused
     seed = tmp_path / "rows.sql"
-    seed.write_text("-- rows\nINSERT INTO organisations (id) VALUES (1);\n")
+    seed.write_text("-- rows\nINSERT INTO no_such_table (id) VALUES (1);\n")
     decisions = decide(analyse(ACME / "migrations", ACME / "manifest.yaml"))
-    with pytest.raises(postgres.ApplyError, match=r"rows\.sql:2: "):
-        rehearse(decisions, seed=seed, server=pg_server, options=list(decisions.options())[:1])
+    done = rehearse(decisions, seed=seed, server=pg_server, options=list(decisions.options())[:1])
+    assert len(done) == 1 and done.build.partial
+    (refused,) = done.build.refused
+    assert (refused.file, refused.line, refused.sqlstate) == (str(seed), 2, "42P01")
+    assert refused.error == 'relation "no_such_table" does not exist'
+    assert "## PostgreSQL refused 1 statement\n" in done.markdown() and f"`{seed}:2`" in done.markdown()
+    agenda = Meeting(decisions, done).agenda().text  # the meeting (notebook 3.0) says so too
+    assert "### PostgreSQL refused 1 statement\n" in agenda and f"`{seed}:2`" in agenda
 
 
 # The meeting ----------------------------------------------------------------------------------------------

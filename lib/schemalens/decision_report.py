@@ -308,5 +308,7 @@ def rehearsals_markdown(rs) -> str:
         for row in rs.rows()
     ]
     parts.append("")
+    if rs.build is not None and rs.build.partial:  # the options ran on a partial build: say what it lacks
+        parts += [rs.build.markdown(2), ""]
     parts += [rehearsal_markdown(r, 2) for r in rs]
     return "\n".join(parts).rstrip() + "\n"

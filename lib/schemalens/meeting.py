@@ -128,6 +128,8 @@ class Meeting:
                     else "no rows")
             rehearsed = f"{len(self.rehearsals)} options rehearsed on {self.rehearsals.server} with {seed}: {counts}."
             lines += ["", rehearsed]
+            if self.rehearsals.build is not None and self.rehearsals.build.partial:  # say what the proof lacks
+                lines += ["", self.rehearsals.build.markdown(3).rstrip()]
         return Markdown("\n".join(lines) + "\n")
 
     def section(self, kind: str) -> Markdown:

@@ -121,6 +121,7 @@ class Server:
     def __init__(self, dsn: str, *, embedded: bool):
         self._dsn = dsn
         self.embedded = embedded
+        self.extension_share: Path | None = None  # embedded: the folder whose extension/ the server reads
         self._created: set[str] = set()
 
     def __repr__(self) -> str:
@@ -206,6 +207,7 @@ def server() -> Iterator[Server]:
     cluster = _EmbeddedCluster()
     try:
         srv = Server(cluster.start(), embedded=True)
+        srv.extension_share = cluster.folder / "share"
         yield srv
     finally:
         cluster.stop()

@@ -179,6 +179,7 @@ class Rehearsals(Sequence):
     seed: str | None = None
     server: str = ""
     generated: Generated | None = None  # the rows generated when there was no seed (schemalens.rowgen)
+    build: Any = None  # the schemalens.build.Build every option's database was built with (the same each time)
 
     def __getitem__(self, i):
         return self.items[i]
@@ -381,15 +382,20 @@ def created_tables(conn: psycopg.Connection, base: live.Baseline) -> list[int]:
 
 
 @contextmanager
-def prepared(srv: postgres.Server, files: Sequence[Any], folder: str | Path,
-             seed: Path | None) -> Iterator[tuple[psycopg.Connection, live.Baseline]]:
-    """A fresh database on ``srv`` with the stand-ins, the migration files and the seed rows; dropped after."""
-    with srv.database(standins=True) as conn:
-        base = live.baseline(conn)
-        postgres.apply_files(conn, files, folder)
-        if seed is not None:
-            postgres.apply_sql(conn, postgres._read_migration(seed, str(seed)), str(seed))  # errors name it
-        yield conn, base
+def prepared(srv: postgres.Server, files: Sequence[Any], folder: str | Path, seed: Path | None,
+             builds: list[Any] | None = None, **build_options: Any) -> Iterator[tuple[psycopg.Connection, live.Baseline]]:
+    """A fresh database on ``srv`` built from the migration files (:func:`schemalens.build.throwaway`: statements
+    PostgreSQL refuses are left out and recorded; the :class:`~schemalens.build.Build` is appended to
+    ``builds``), then the seed rows; dropped after."""
+    from schemalens.build import apply_more, throwaway
+
+    with throwaway(srv, files, folder, **build_options) as db:
+        made = db.build
+        if seed is not None:  # rows a partial build has no table for are refused and listed like the rest
+            made = apply_more(db.conn, made, seed.read_text(encoding="utf-8"), str(seed))
+        if builds is not None:
+            builds.append(made)
+        yield db.conn, db.baseline
 
 
 def rehearse(
@@ -401,6 +407,8 @@ def rehearse(
     options: Iterable[Option] | None = None,
     generate: bool = True,
     concurrently: bool = True,
+    platform: str | None = None,
+    runner: str | None = None,
 ) -> Rehearsals:
     """Rehearse ``options`` (default: every option of ``decisions``), each on its own fresh database built
     from ``migrations`` (default: the folder the findings were read from) and ``seed`` (see
@@ -414,11 +422,14 @@ def rehearse(
     files, _ = discover(folder)
     rows = seed_file(folder, seed)
     chosen = tuple(decisions.options() if options is None else options)
-    done = []
+    done: list[Rehearsal] = []
+    builds: list[Any] = []
     generated = None
+    manifest = decisions.findings.manifest if decisions.findings is not None else None
+    platform = platform or (manifest.platform if manifest is not None else None)
     with postgres.using(server) as srv:
         for option in chosen:
-            with prepared(srv, files, folder, rows) as (conn, base):
+            with prepared(srv, files, folder, rows, builds, platform=platform, runner=runner) as (conn, base):
                 if rows is None and generate:
                     generated = generate_rows(conn, created_tables(conn, base))
                 found = rehearse_option(conn, option, base)
@@ -428,7 +439,7 @@ def rehearse(
         where = "embedded PostgreSQL" if srv.embedded else "DATABASE_URL's server (throwaway databases)"
         version = srv.version()
     label = f"{where} {version // 10000}.{version % 10000}"
-    return Rehearsals(tuple(done), rows.name if rows else None, label, generated)
+    return Rehearsals(tuple(done), rows.name if rows else None, label, generated, builds[0] if builds else None)
 
 
 __all__ = ["CheckResult", "Rehearsal", "Rehearsals", "ScriptResult", "privilege_changes", "privileges", "rehearse",
