@@ -122,9 +122,9 @@ def observe(conn: psycopg.Connection, sql: str, predicted: tuple[Lock, ...], scr
         if oid in names:
             observed[names[oid]] = _stronger(observed.get(names[oid]), mode)
     ids = {v[0]: oid for tables in (before, after) for oid, v in tables.items()}
-    for lk in predicted:  # a mode already held is not taken again: the prediction holds
-        if (ids.get(lk.table), lk.mode) in held and lk.table not in observed:
-            observed[lk.table] = lk.mode
+    for lk in predicted:  # a mode already held (e.g. locked up front) is not taken again: it still counts
+        if (ids.get(lk.table), lk.mode) in held:
+            observed[lk.table] = _stronger(observed.get(lk.table), lk.mode)
     rewritten = tuple(sorted(before[o][0] for o in before.keys() & after.keys() if before[o][2] != after[o][2]))
     scanned = tuple(sorted((names[o], n - scans.get(o, 0)) for o, n in scans_after.items()
                            if o in names and n > scans.get(o, 0)))

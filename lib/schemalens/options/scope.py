@@ -178,7 +178,7 @@ def build(ctx: Context, did: str, findings: list) -> tuple[Decision | None, str]
              "D once the application has switched to the new table."
              if rec == "C"
              else "A if the rows are meant to stay personal."
-         ) if rec != "A" else "A: no table can take the new key without duplicating one it has")
+         ) if rec != "A" else "A: no table can take the new key without duplicating one it has.")
         + "".join(f" B leaves out {short(t)}: {why}." for t, why in why_not.items()),
     ), ""
 
