@@ -96,6 +96,20 @@ def normalise_arguments(text: str) -> str:
     >>> normalise_arguments("p_user UUID DEFAULT NULL, OUT n integer, IN flag boolean = true")
     'p_user uuid, flag boolean'
     """
+    return ", ".join(f"{prefix}{name} {typ}".replace("  ", " ").strip() for prefix, name, typ in _identity(text))
+
+
+def identity_types(text: str) -> tuple[str, ...]:
+    """The argument types that identify a function (``ALTER FUNCTION f(uuid)`` names ``f(p_user uuid)``).
+
+    >>> identity_types("p_user UUID DEFAULT NULL, OUT n integer, VARIADIC xs int[]")
+    ('uuid', 'int[]')
+    """
+    return tuple(typ for _, _, typ in _identity(text))
+
+
+def _identity(text: str) -> list[tuple[str, str, str]]:
+    """(``VARIADIC `` or "", name or "", normalised type) of each argument but the OUT ones."""
     out = []
     for arg in _split_top_level(text):
         words = arg.split()
@@ -108,9 +122,8 @@ def normalise_arguments(text: str) -> str:
             continue
         arg = re.split(r"\s+DEFAULT\s+|\s*=\s*", " ".join(words), maxsplit=1, flags=re.IGNORECASE)[0]
         name, _, typ = arg.partition(" ") if _has_name(arg) else ("", "", arg)
-        prefix = "VARIADIC " if mode == "VARIADIC" else ""
-        out.append(f"{prefix}{_lower_unquoted(name)} {normalise_type(typ)}".replace("  ", " ").strip())
-    return ", ".join(out)
+        out.append(("VARIADIC " if mode == "VARIADIC" else "", _lower_unquoted(name), normalise_type(typ)))
+    return out
 
 
 def _has_name(arg: str) -> bool:

@@ -210,8 +210,20 @@ class Trigger:
 
 @dataclass(frozen=True)
 class View:
+    """A view or materialized view: its columns (a type is "" where it could not be worked out from the
+    query), the tables and views its query reads, and ``security_invoker`` (a view checks the caller's
+    privileges and row-level security, instead of its owner's)."""
+
     name: str
     source: Source = _src()
+    columns: tuple[Column, ...] = ()
+    reads: tuple[str, ...] = ()
+    security_invoker: bool = False
+    materialized: bool = False
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
 
 
 @dataclass(frozen=True)

@@ -511,9 +511,12 @@ def _function(text: str, tokens: list[Token], source: Source) -> Statement:
     k = _balanced(tokens, j)
     base = tokens[0].start
     arguments = " ".join(text[tokens[j].end + 1 - base: tokens[k - 1].start - base].split())
-    body_tok = next((t for t in tokens[k:] if t.token_type in (TokenType.HEREDOC_STRING, TokenType.STRING)), None)
-    body = body_tok.text if body_tok else ""
-    tail_words = [u for u, t in zip(up[k:], tokens[k:]) if t is not body_tok]
+    strings = [n for n in range(k, len(tokens)) if tokens[n].token_type in (TokenType.HEREDOC_STRING, TokenType.STRING)]
+    # the body is the string after AS (``LANGUAGE 'plpgsql'`` is a string too)
+    body_at = next((n for n in strings if up[n - 1] == "AS"), strings[0] if strings else None)
+    body = tokens[body_at].text if body_at is not None else ""
+    tail_words = [u or (t.text if up[n - 1] == "LANGUAGE" else "") for n, (u, t) in enumerate(zip(up[k:], tokens[k:]), k)
+                  if n != body_at]
     returns = ""
     if "RETURNS" in up[k:]:
         r = k + up[k:].index("RETURNS") + 1
@@ -529,7 +532,7 @@ def _function(text: str, tokens: list[Token], source: Source) -> Statement:
     # the tokenizer reads "sql SECURITY" (as in "LANGUAGE sql SECURITY DEFINER") as one SQL_SECURITY token
     tail_words = [w for word in tail_words for w in word.split()]
     language = ""
-    if "LANGUAGE" in tail_words:
+    if "LANGUAGE" in tail_words[:-1]:
         language = tail_words[tail_words.index("LANGUAGE") + 1].lower().strip("'\"")
     definer = any(a == "SECURITY" and b == "DEFINER" for a, b in zip(tail_words, tail_words[1:]))
     node = FunctionStmt(name, arguments, returns, language, definer, body, replace)
@@ -718,6 +721,10 @@ _HANDLERS = (
     (r"SET\b", _set),
     (r"SELECT\b", _search_path_call),
 )
+
+from schemalens import forms  # its handlers use the helpers above
+
+_HANDLERS = forms.HANDLERS + _HANDLERS
 
 
 # Predicates after renames ------------------------------------------------------------------

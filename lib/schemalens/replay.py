@@ -195,7 +195,10 @@ class _TableState:
                      self.partition_of, self.source, grants, self.grants_source or NOWHERE)
 
 
-class _Replayer:
+from schemalens.replay_forms import FormsReplay  # it uses ReplayWarning and _type_text above
+
+
+class _Replayer(FormsReplay):
     def __init__(self) -> None:
         self.tables: dict[str, _TableState] = {}
         self._taken: Counter = Counter()  # (schema, name) of constraints and indexes
@@ -321,8 +324,8 @@ class _Replayer:
             raise ReplayWarning(f"table {name} already exists")
         props = node.args.get("properties")
         parent = props.find(exp.PartitionedOfProperty) if props else None
-        if node.expression is not None and not isinstance(target, exp.Schema):
-            raise ReplayWarning("CREATE TABLE … AS SELECT: columns are not known statically")
+        if node.expression is not None:
+            return self.create_table_as(node, name, st)
         state = _TableState(name, {}, self.src(st, target.this if isinstance(target, exp.Schema) else target))
         self.tables[name] = state
         if parent is not None:
@@ -340,6 +343,9 @@ class _Replayer:
                     self.add_column(state, item, st)
                 else:
                     self.add_constraint(state, item, st)
+            for uname in [n for n, u in state.uniques.items() if u.columns == state.primary_key]:
+                self.release(name, uname)  # PostgreSQL makes one index for UNIQUE and PRIMARY KEY on the same columns
+                del state.uniques[uname]
 
     def add_column(self, state: _TableState, cd: exp.ColumnDef, st: Statement, if_not_exists: bool = False) -> None:
         name = ident(cd.this)
@@ -511,8 +517,7 @@ class _Replayer:
         for (t, n), trigger in self.triggers.touching(old):
             del self.triggers[(t, n)]
             self.triggers[(new, n)] = replace(trigger, table=new)
-        for key, index in self.indexes.touching(old):
-            self.indexes[key] = replace(index, table=new)
+        self.renamed_relation(old, new)
         if state.partitioned:  # its partitions name it as their parent
             for t in self.tables.values():
                 if t.partition_of == old:
@@ -700,6 +705,7 @@ class _Replayer:
                                             + [f"policy {n} on {t}" for t, n in using]))
         for key in using:
             del self.policies[key]
+        self.drop_dependent_views(name, cascade)
         children = [t.name for t in self.tables.values() if t.partition_of == name] if self.tables[name].partitioned else []
         for child in children:
             self.drop_table(child, cascade, st)
@@ -710,10 +716,6 @@ class _Replayer:
             for key, _ in store.touching(name):
                 del store[key]
         self.policies.drop_table(name)
-
-    def _drop_view(self, node: exp.Drop, st: Statement) -> None:
-        for target in node.args.get("tables") or []:
-            self.views.pop(self.qname(target), None)
 
     def _drop_type(self, node: exp.Drop, st: Statement) -> None:
         for target in node.args.get("tables") or []:
@@ -736,8 +738,13 @@ class _Replayer:
         for name in node.names:
             key = self.plain_qname(name)
             found = [k for k in self.functions if k[0] == key]
+            using = [k for k, t in self.triggers.items() if t.function == key] if found else []
+            if using and not node.cascade:
+                raise ReplayWarning(f"cannot drop function {key}: triggers depend on it (no CASCADE)")
             for k in found:
                 del self.functions[k]
+            for k in using:  # DROP FUNCTION … CASCADE drops the triggers that call it
+                del self.triggers[k]
             if not found and not node.if_exists:
                 raise ReplayWarning(f"function {key} does not exist")
 
@@ -823,9 +830,11 @@ class _Replayer:
     def _create_index(self, node: exp.Create, st: Statement) -> None:
         index = node.this
         table = self.qname(index.args["table"])
-        self.table(table)
+        if not getattr(self.views.get(table), "materialized", False):  # a materialized view takes indexes too
+            self.table(table)
         params = index.args.get("params")
         elements = [c.this for c in (params.args.get("columns") or [] if params else [])]
+        elements = [e.this if isinstance(e, exp.Opclass) else e for e in elements]  # gin_trgm_ops: not a column
         columns = tuple(ident(c) if isinstance(c, exp.Column) else to_sql(c) for c in elements)
         schema = table.split(".", 1)[0]
         if index.this is not None:
@@ -838,10 +847,6 @@ class _Replayer:
                 return
             raise ReplayWarning(f"relation {key} already exists")
         self.indexes[key] = Index(name, table, columns, bool(node.args.get("unique")), st.source)
-
-    def _create_view(self, node: exp.Create, st: Statement) -> None:
-        name = self.qname(node.this, existing=False)
-        self.views[name] = View(name, st.source)
 
     def _set_search_path(self, node: tuple[str, ...], st: Statement) -> None:
         self.search_path = tuple(node) or ("public",)

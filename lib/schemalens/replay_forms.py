@@ -1,0 +1,315 @@
+"""Replay of the forms :mod:`schemalens.forms` reads, and of views and ``CREATE TABLE … AS``: a mixin
+of :class:`schemalens.replay._Replayer` (import it through :mod:`schemalens.replay`).
+
+The columns of a view or of a table created from a query come from its select list as PostgreSQL
+names them (an alias, a column's name, a function's name, else ``?column?``); their types where the
+query says them (a column of a table the model knows, a cast, a literal, ``count``), else "" (not
+known statically). A view reads every table and view its query names.
+
+>>> from schemalens.parse import split_and_parse
+>>> from schemalens.replay import replay
+>>> s = replay(split_and_parse("CREATE TABLE t (id int, name text); CREATE TABLE c AS SELECT id, upper(name) FROM t;", "1.sql"))
+>>> [(c.name, c.type) for c in s.tables[0].columns]
+[('id', 'int'), ('upper', '')]
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from sqlglot import exp
+
+from schemalens.diff import identity_types
+from schemalens.forms import (
+    AlterFunctionStmt, RenameStmt, TableOptionStmt, UsingIndexStmt, ViewOptionsStmt, ViewStmt,
+)
+from schemalens.model import Column, Unparsed, View
+from schemalens.parse import UNDERSTOOD, Statement, ident, to_sql, write_identifier
+from schemalens.replay import ReplayWarning, _type_text
+
+_SERIAL_AS = {"serial": "integer", "serial4": "integer", "bigserial": "bigint", "serial8": "bigint",
+              "smallserial": "smallint", "serial2": "smallint"}
+_FUNCTION_TYPES = {"count": "bigint", "now": "timestamp with time zone", "gen_random_uuid": "uuid",
+                   "row_number": "bigint", "rank": "bigint", "dense_rank": "bigint", "lower": "text", "upper": "text",
+                   "concat": "text"}
+
+
+def _first_select(query: exp.Expression) -> exp.Select | None:
+    while isinstance(query, (exp.SetOperation, exp.Subquery)):
+        query = query.this if isinstance(query, exp.Subquery) else query.left
+    return query if isinstance(query, exp.Select) else None
+
+
+def _column_name(node: exp.Expression) -> str:
+    """PostgreSQL's FigureColname for a select-list item without an alias."""
+    if isinstance(node, exp.Column):
+        return ident(node.this)
+    if isinstance(node, exp.Paren):
+        return _column_name(node.this)
+    if isinstance(node, exp.Cast):
+        inner = _column_name(node.this)
+        return inner if inner != "?column?" else to_sql(node.to, copy=True).lower().split("(")[0]
+    if isinstance(node, exp.Case):
+        return "case"
+    if isinstance(node, exp.Func):
+        m = re.match(r'\s*(?:(?:\w+|"[^"]*")\.)*"?(\w+)"?\s*\(', to_sql(node, copy=True))
+        if m:
+            return m.group(1).lower()
+    return "?column?"
+
+
+class FormsReplay:
+    """The statements of :mod:`schemalens.forms`, views and ``CREATE TABLE … AS``."""
+
+    # CREATE TABLE … AS, views --------------------------------------------------------------
+    def create_table_as(self, node: exp.Create, name: str, st: Statement) -> None:
+        from schemalens.replay import _TableState
+
+        target = node.this
+        columns = self.query_columns(node.expression)
+        if isinstance(target, exp.Schema):  # CREATE TABLE t (a, b) AS …: the names given win
+            names = [ident(e) for e in target.expressions]
+            columns = [replace(c, name=n) for c, n in zip(columns, names)] + columns[len(names):]
+        source = self.src(st, target.this if isinstance(target, exp.Schema) else target)
+        self.tables[name] = _TableState(name, {c.name: replace(c, source=source) for c in columns}, source)
+
+    def query_columns(self, query: exp.Expression) -> list[Column]:
+        """The columns a query returns, named as PostgreSQL names them, typed where the query says."""
+        select = _first_select(query)
+        if select is None:
+            raise ReplayWarning("the columns of this query are not known statically")
+        ctes = {ident(c.args["alias"].this): self.query_columns(c.this) for c in (query.args.get("with") or
+                                                                                 exp.With()).expressions}
+        sources = self._sources(select, ctes)
+        out: list[Column] = []
+        for item in select.expressions:
+            if isinstance(item, exp.Star):
+                out += [c for cols in sources.values() for c in cols]
+            elif isinstance(item, exp.Column) and isinstance(item.this, exp.Star):
+                out += sources.get(ident(item.args["table"]), [])
+            elif isinstance(item, exp.Alias):
+                out.append(Column(ident(item.args["alias"]), self._type_of(item.this, sources)))
+            else:
+                out.append(Column(_column_name(item), self._type_of(item, sources)))
+        return out
+
+    def _sources(self, select: exp.Select, ctes: dict[str, list[Column]]) -> dict[str, list[Column]]:
+        """``{alias: columns}`` of the FROM list and joins of ``select``."""
+        items = [select.args["from_"].this] if select.args.get("from_") else []
+        items += [j.this for j in select.args.get("joins") or []]
+        out: dict[str, list[Column]] = {}
+        for item in items:
+            alias = ident(item.args["alias"].this) if item.args.get("alias") is not None else None
+            if isinstance(item, exp.Table) and isinstance(item.this, exp.Identifier):
+                name = ident(item.this)
+                if not item.args.get("db") and name in ctes:
+                    cols = ctes[name]
+                else:
+                    cols = self._relation_columns(self.qname(item))
+                out[alias or name] = cols
+            elif isinstance(item, exp.Subquery) and alias:
+                out[alias] = self.query_columns(item.this)
+        return out
+
+    def _relation_columns(self, name: str) -> list[Column]:
+        if name in self.tables:
+            return [Column(c.name, _SERIAL_AS.get(c.type, c.type)) for c in self.tables[name].columns.values()]
+        if name in self.views:
+            return [Column(c.name, c.type) for c in self.views[name].columns]
+        raise ReplayWarning(f"relation {name} does not exist")
+
+    def _type_of(self, node: exp.Expression, sources: dict[str, list[Column]]) -> str:
+        if isinstance(node, exp.Paren):
+            return self._type_of(node.this, sources)
+        if isinstance(node, exp.Cast):
+            return _type_text(node.to)
+        if isinstance(node, exp.Column) and not isinstance(node.this, exp.Star):
+            qualifier = ident(node.args["table"]) if node.args.get("table") is not None else None
+            name = ident(node.this)
+            for alias, cols in sources.items():
+                if qualifier in (None, alias):
+                    found = next((c for c in cols if c.name == name), None)
+                    if found is not None:
+                        return found.type
+            return ""
+        if isinstance(node, exp.Literal):
+            if node.is_string:
+                return "text"
+            return "integer" if re.fullmatch(r"\d+", node.this) and int(node.this) < 2 ** 31 else "numeric"
+        if isinstance(node, exp.Boolean):
+            return "boolean"
+        if isinstance(node, exp.Func):
+            return _FUNCTION_TYPES.get(_column_name(node), "")
+        return ""
+
+    def query_reads(self, query: exp.Expression) -> tuple[str, ...]:
+        """The tables and views a query names (outside its own WITH list)."""
+        ctes = {ident(c.args["alias"].this) for c in query.find_all(exp.CTE)}
+        names = {self.qname(t) for t in query.find_all(exp.Table)
+                 if isinstance(t.this, exp.Identifier) and (t.args.get("db") or ident(t.this) not in ctes)}
+        return tuple(sorted(names))
+
+    def _create_view(self, node: ViewStmt | exp.Create, st: Statement) -> None:
+        name = self.qname(node.target if isinstance(node, ViewStmt) else node.this, existing=False)
+        if not isinstance(node, ViewStmt):  # a temporary or recursive view, as sqlglot reads it
+            self.views[name] = View(name, st.source)
+            return
+        if name in self.tables:
+            raise ReplayWarning(f"relation {name} already exists")
+        if name in self.views and not node.replace:
+            if node.if_not_exists:
+                return
+            raise ReplayWarning(f"relation {name} already exists")
+        columns = self.query_columns(node.query)
+        columns = [replace(c, name=n) for c, n in zip(columns, node.columns)] + columns[len(node.columns):]
+        options = dict(node.options)
+        invoker = options.get("security_invoker", "false").strip("'") in ("true", "on", "1", "yes")
+        self.views[name] = View(name, self.src(st, node.target), tuple(columns), self.query_reads(node.query),
+                                invoker, node.materialized)
+
+    def _alter_view_rename(self, node: RenameStmt, st: Statement) -> None:
+        name = self.qname(node.target)
+        view = self.views.get(name)
+        if view is None:
+            if node.if_exists:
+                return
+            raise ReplayWarning(f"view {name} does not exist")
+        if node.column is not None:
+            if node.column not in view.column_names:
+                raise ReplayWarning(f"column {node.column} of view {name} does not exist")
+            self.views[name] = replace(view, columns=tuple(
+                replace(c, name=node.new_name) if c.name == node.column else c for c in view.columns))
+            return
+        new = f"{name.split('.', 1)[0]}.{node.new_name}"
+        if new in self.views or new in self.tables:
+            raise ReplayWarning(f"relation {new} already exists")
+        del self.views[name]
+        self.views[new] = replace(view, name=new)
+        self.renamed_relation(name, new)
+
+    def _alter_view_options(self, node: ViewOptionsStmt, st: Statement) -> None:
+        name = self.qname(node.target)
+        view = self.views.get(name)
+        if view is None:
+            if node.if_exists:
+                return
+            raise ReplayWarning(f"view {name} does not exist")
+        for key, value in node.options:
+            if key == "security_invoker":
+                view = replace(view, security_invoker=(value or "false").strip("'") in ("true", "on", "1", "yes"))
+        self.views[name] = view
+
+    def _drop_view(self, node: exp.Drop, st: Statement) -> None:
+        for target in node.args.get("tables") or []:
+            name = self.qname(target)
+            if name not in self.views:
+                if not node.args.get("exists"):
+                    self.warnings.append(Unparsed(st.source, st.text, f"view {name} does not exist"))
+                continue
+            self.drop_dependent_views(name, bool(node.args.get("cascade")))
+            del self.views[name]
+            for key, _ in self.indexes.touching(name):
+                del self.indexes[key]
+
+    def drop_dependent_views(self, name: str, cascade: bool) -> None:
+        """Views reading ``name`` go with it under CASCADE; without, PostgreSQL refuses the drop."""
+        readers = [v for v in self.views.values() if name in v.reads and v.name != name]
+        if readers and not cascade:
+            raise ReplayWarning(f"cannot drop {name} because other objects depend on it: "
+                                + ", ".join(f"view {v.name}" for v in readers))
+        for view in readers:
+            if view.name in self.views:
+                self.drop_dependent_views(view.name, cascade)
+                del self.views[view.name]
+                for key, _ in self.indexes.touching(view.name):
+                    del self.indexes[key]
+
+    def renamed_relation(self, old: str, new: str) -> None:
+        """PostgreSQL keeps a view's query by object id: a renamed table or view stays read by it."""
+        for key, view in list(self.views.items()):
+            if old in view.reads:
+                self.views[key] = replace(view, reads=tuple(sorted(new if r == old else r for r in view.reads)))
+        for key, index in self.indexes.touching(old):
+            self.indexes[key] = replace(index, table=new)
+
+    # ALTER TABLE forms -----------------------------------------------------------------------
+    def _alter_table_actions(self, node: tuple[Statement, ...], st: Statement) -> None:
+        """Each action of a several-action ALTER TABLE, in order (a refused action is a warning)."""
+        for part in node:
+            handler = getattr(self, "_" + part.kind.replace(" ", "_"), None)
+            if handler is None or part.status != UNDERSTOOD:
+                continue
+            try:
+                handler(part.node, st)
+            except ReplayWarning as w:
+                self.warnings.append(Unparsed(st.source, st.text, str(w)))
+
+    def _alter_table_option(self, node: TableOptionStmt, st: Statement) -> None:
+        self.table(self.qname(node.table), missing_ok=node.if_exists)
+
+    def _alter_table_using_index(self, node: UsingIndexStmt, st: Statement) -> None:
+        state = self.table(self.qname(node.table), missing_ok=node.if_exists)
+        if state is None:
+            return
+        key = f"{state.name.split('.', 1)[0]}.{node.index}"
+        index = self.indexes.get(key)
+        if index is None or index.table != state.name:
+            raise ReplayWarning(f'index "{node.index}" does not exist on {state.name}')
+        if node.kind == "unique" and not index.unique:
+            raise ReplayWarning(f'"{node.index}" is not a unique index')
+        del self.indexes[key]  # the index now backs the constraint, renamed to the constraint's name
+        name = node.name or node.index
+        if node.kind == "primary key":
+            self.set_primary_key(state, index.columns, name)
+        else:
+            self.add_unique(state, index.columns, name, st.source)
+
+    # functions and types ----------------------------------------------------------------------
+    def _alter_function(self, node: AlterFunctionStmt, st: Statement) -> None:
+        name = self.plain_qname(node.name)
+        found = [k for k in self.functions if k[0] == name]
+        if node.arguments is not None and len(found) > 1:
+            wanted = identity_types(node.arguments)
+            found = [k for k in found if identity_types(k[1]) == wanted]
+        if len(found) != 1:
+            raise ReplayWarning(f"function {name}({node.arguments or ''}) does not exist" if not found else
+                                f"function name {name} is not unique (give the argument list)")
+        key = found[0]
+        function = self.functions.pop(key)
+        new_name = name
+        if node.rename_to:
+            new_name = f"{name.split('.', 1)[0]}.{node.rename_to}"
+        elif node.set_schema:
+            new_name = f"{node.set_schema}.{name.split('.', 1)[1]}"
+        if (new_name, key[1]) in self.functions:
+            self.functions[key] = function
+            raise ReplayWarning(f"function {new_name}({key[1]}) already exists")
+        if node.security_definer is not None:
+            function = replace(function, security_definer=node.security_definer)
+        self.functions[(new_name, key[1])] = replace(function, name=new_name)
+        if new_name != name:  # a trigger keeps the function's id, so it calls it by its new name
+            for tkey, trigger in list(self.triggers.items()):
+                if trigger.function == name:
+                    self.triggers[tkey] = replace(trigger, function=new_name)
+
+    _alter_procedure = _alter_routine = _alter_function
+
+    def _alter_type_rename(self, node: RenameStmt, st: Statement) -> None:
+        name = self.qname(node.target, existing=False)
+        enum = self.enums.pop(name, None)
+        if enum is None:
+            raise ReplayWarning(f"type {name} does not exist (or is not an enum)")
+        schema, old = name.split(".", 1)
+        new = f"{schema}.{node.new_name}"
+        self.enums[new] = replace(enum, name=new)
+        written = {write_identifier(old): write_identifier(node.new_name),
+                   f"{schema}.{write_identifier(old)}": f"{schema}.{write_identifier(node.new_name)}"}
+        for state in self.tables.values():  # columns keep the type's id: they show the new name
+            for cname, col in list(state.columns.items()):
+                base, arrays = re.match(r"^(.*?)((?:\[\d*\])*)$", col.type).groups()
+                if base in written and (schema == self.default_schema or "." in base):
+                    state.columns[cname] = replace(col, type=written[base] + arrays)
+
+
+__all__ = ["FormsReplay"]
