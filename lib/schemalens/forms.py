@@ -27,7 +27,7 @@ from sqlglot.tokens import Token, TokenType
 
 from schemalens.model import Source
 from schemalens.parse import (
-    DIALECT, NOT_ANALYSED, UNDERSTOOD, UNPARSED, Statement, _balanced, _comma_groups, _read_table, _token_name,
+    _POSTGRES, DIALECT, NOT_ANALYSED, UNDERSTOOD, UNPARSED, Statement, _balanced, _comma_groups, _read_table, _token_name,
     _upper, parse_statement, table_name,
 )
 
@@ -38,6 +38,16 @@ class TableOptionStmt:
 
     table: exp.Table
     action: str  # the action's first words, e.g. "DISABLE TRIGGER"
+    if_exists: bool = False
+
+
+@dataclass(frozen=True)
+class CheckStmt:
+    """``ALTER TABLE t ADD [CONSTRAINT name] CHECK (expression)``: only its name is kept in the model."""
+
+    table: exp.Table
+    name: str | None
+    expression: exp.Expression
     if_exists: bool = False
 
 
@@ -150,10 +160,17 @@ def alter_table(text: str, tokens: list[Token], source: Source) -> Statement | N
             return _statement(text, source, "alter table actions", parts, UNPARSED,
                               f"action {bad + 1} of {len(parts)} ({actions[bad].split()[0].upper()} …): {parts[bad].reason}")
         return _statement(text, source, "alter table actions", parts)
-    action = " ".join(actions[0].split())
+    action = actions[0].strip()
     words = action.upper().replace("(", " ( ").split()
-    if any(" ".join(words[:len(w.split())]) == w for w in _NO_EFFECT) or _COLUMN_NO_EFFECT.match(action) \
-            or _CHECK.match(action):
+    m = _CHECK.match(action)
+    if m:
+        body = action[m.end():]
+        toks = _POSTGRES.tokenize(body)
+        end = _balanced(toks, 0)
+        check = sqlglot.parse_one(body[toks[0].end + 1: toks[end - 1].start], read=DIALECT)
+        node = CheckStmt(table, _name(m.group(2)) if m.group(2) else None, check, if_exists)
+        return _statement(text, source, "alter table add check", node)
+    if any(" ".join(words[:len(w.split())]) == w for w in _NO_EFFECT) or _COLUMN_NO_EFFECT.match(action):
         return _statement(text, source, "alter table option", TableOptionStmt(table, " ".join(words[:2]), if_exists))
     m = _USING_INDEX.match(action)
     if m:

@@ -209,6 +209,7 @@ class _Replayer(FormsReplay):
         self.functions: dict[tuple[str, str], Function] = {}
         self.triggers = _Store(lambda t: (t.table,))
         self.views: dict[str, View] = {}
+        self.checks: dict[tuple[str, str], frozenset[str]] = {}  # CHECK constraints: (table, name) -> columns
         self.search_path: tuple[str, ...] = ("public",)
         self.warnings: list[Unparsed] = []
         self.unparsed: list[Unparsed] = []
@@ -379,6 +380,8 @@ class _Replayer(FormsReplay):
                 self.add_unique(state, (name,), cname, self.src(st, cd.this))
             elif isinstance(k, exp.Reference):
                 self.add_fk(state, (name,), k, cname, st, self.src(st, cd.this))
+            elif isinstance(k, exp.CheckColumnConstraint):
+                self.add_check(state, cname, k.this)
 
     def set_primary_key(self, state: _TableState, columns: tuple[str, ...], name: str | None) -> None:
         if state.primary_key:
@@ -411,7 +414,9 @@ class _Replayer(FormsReplay):
             elif isinstance(c, exp.ForeignKey):
                 cols = tuple(ident(e) for e in c.expressions)
                 self.add_fk(state, cols, c.args["reference"], name, st, self.src(st, item), not_valid, c)
-            # CHECK, EXCLUDE: not modelled
+            elif isinstance(c, exp.CheckColumnConstraint):
+                self.add_check(state, name, c.this)
+            # EXCLUDE: not modelled
 
     def add_fk(self, state: _TableState, columns: tuple[str, ...], ref: exp.Reference, name: str | None,
                st: Statement, source: Source, not_valid: bool = False, fk: exp.ForeignKey | None = None) -> None:
@@ -603,6 +608,7 @@ class _Replayer(FormsReplay):
         for key in using:
             del self.policies[key]
         del state.columns[cname]
+        self.drop_checks_using(state, cname)
         for key, fk in self.fks.touching(state.name):
             if (fk.table == state.name and cname in fk.columns) or key in incoming or (
                     fk.ref_table == state.name and cname in fk.ref_columns):
@@ -626,9 +632,10 @@ class _Replayer(FormsReplay):
         elif cname == state.primary_key_name:
             self.release(state.name, cname)
             state.primary_key, state.primary_key_name = (), None
+        elif self.drop_check(state, cname):
+            pass
         elif not if_exists:
-            raise ReplayWarning(f"constraint {cname} of relation {state.name} does not exist "
-                                "(CHECK constraints are not modelled)")
+            raise ReplayWarning(f"constraint {cname} of relation {state.name} does not exist")
 
     def _alter_table_rls(self, node: RlsStmt, st: Statement) -> None:
         state = self.table(self.qname(node.table), missing_ok=node.if_exists)
@@ -645,9 +652,8 @@ class _Replayer(FormsReplay):
         fk = self.fks.get((table, node.name))
         if fk is not None:
             self.fks[(table, node.name)] = replace(fk, validated=True)
-        elif node.name not in self.tables[table].uniques:
-            raise ReplayWarning(f"constraint {node.name} of relation {table} does not exist "
-                                "(CHECK constraints are not modelled)")
+        elif node.name not in self.tables[table].uniques and (table, node.name) not in self.checks:
+            raise ReplayWarning(f"constraint {node.name} of relation {table} does not exist")
 
     def _alter_table_rename_constraint(self, node: ConstraintStmt, st: Statement) -> None:
         table = self.qname(node.table)
@@ -668,7 +674,7 @@ class _Replayer(FormsReplay):
         key = self.plain_qname(".".join(filter(None, table_name(node.this))))
         index = self.indexes.get(key)
         if index is None:
-            if node.args.get("exists"):
+            if node.args.get("exists") or self.rename_constraint_index(key, node):
                 return
             raise ReplayWarning(f"index {key} does not exist")
         for action in node.args.get("actions") or []:

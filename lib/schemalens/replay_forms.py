@@ -22,7 +22,7 @@ from sqlglot import exp
 
 from schemalens.diff import identity_types
 from schemalens.forms import (
-    AlterFunctionStmt, RenameStmt, TableOptionStmt, UsingIndexStmt, ViewOptionsStmt, ViewStmt,
+    AlterFunctionStmt, CheckStmt, RenameStmt, TableOptionStmt, UsingIndexStmt, ViewOptionsStmt, ViewStmt,
 )
 from schemalens.model import Column, Unparsed, View
 from schemalens.parse import UNDERSTOOD, Statement, ident, to_sql, write_identifier
@@ -79,7 +79,7 @@ class FormsReplay:
         select = _first_select(query)
         if select is None:
             raise ReplayWarning("the columns of this query are not known statically")
-        ctes = {ident(c.args["alias"].this): self.query_columns(c.this) for c in (query.args.get("with") or
+        ctes = {ident(c.args["alias"].this): self.query_columns(c.this) for c in (query.args.get("with_") or
                                                                                  exp.With()).expressions}
         sources = self._sources(select, ctes)
         out: list[Column] = []
@@ -232,6 +232,8 @@ class FormsReplay:
                 self.views[key] = replace(view, reads=tuple(sorted(new if r == old else r for r in view.reads)))
         for key, index in self.indexes.touching(old):
             self.indexes[key] = replace(index, table=new)
+        for table, name in [c for c in self.checks if c[0] == old]:
+            self.checks[(new, name)] = self.checks.pop((table, name))
 
     # ALTER TABLE forms -----------------------------------------------------------------------
     def _alter_table_actions(self, node: tuple[Statement, ...], st: Statement) -> None:
@@ -244,6 +246,54 @@ class FormsReplay:
                 handler(part.node, st)
             except ReplayWarning as w:
                 self.warnings.append(Unparsed(st.source, st.text, str(w)))
+
+    def add_check(self, state, name: str | None, expression: exp.Expression) -> None:
+        """A CHECK constraint takes its name (PostgreSQL's default: ``table_column_check`` when the
+        expression uses one column, else ``table_check``), so that a later DROP CONSTRAINT finds it."""
+        columns = sorted({ident(c.this) for c in expression.find_all(exp.Column)})
+        if name is None:
+            name = self.choose_name(state.name, columns if len(columns) == 1 else (), "check")
+        elif (state.name, name) in self.checks:
+            raise ReplayWarning(f'constraint "{name}" for relation {state.name} already exists')
+        self.checks[(state.name, name)] = frozenset(columns)
+        self.claim(state.name, name)
+
+    def drop_check(self, state, name: str) -> bool:
+        if (state.name, name) not in self.checks:
+            return False
+        del self.checks[(state.name, name)]
+        self.release(state.name, name)
+        return True
+
+    def drop_checks_using(self, state, column: str) -> None:
+        """DROP COLUMN drops the CHECK constraints that use the column."""
+        for table, name in [k for k, columns in self.checks.items() if k[0] == state.name and column in columns]:
+            self.drop_check(state, name)
+
+    def _alter_table_add_check(self, node: CheckStmt, st: Statement) -> None:
+        state = self.table(self.qname(node.table), missing_ok=node.if_exists)
+        if state is not None:
+            self.add_check(state, node.name, node.expression)
+
+    def rename_constraint_index(self, key: str, node: exp.Alter) -> bool:
+        """``ALTER INDEX t_pkey RENAME TO …`` on the index of a primary key or unique constraint renames
+        the constraint too; False when no constraint has that index."""
+        renames = [a for a in node.args.get("actions") or [] if isinstance(a, exp.AlterRename)]
+        schema, name = key.split(".", 1)
+        for state in self.tables.values():
+            if not renames or state.name.split(".", 1)[0] != schema:
+                continue
+            new = ident(renames[0].this)
+            if state.primary_key_name == name:
+                state.primary_key_name = new
+            elif name in state.uniques:
+                state.uniques[new] = replace(state.uniques.pop(name), name=new)
+            else:
+                continue
+            self.release(state.name, name)
+            self.claim(state.name, new)
+            return True
+        return False
 
     def _alter_table_option(self, node: TableOptionStmt, st: Statement) -> None:
         self.table(self.qname(node.table), missing_ok=node.if_exists)
