@@ -52,6 +52,18 @@ class CheckStmt:
 
 
 @dataclass(frozen=True)
+class PartitionStmt:
+    """``ALTER TABLE parent ATTACH PARTITION child …`` / ``DETACH PARTITION child``; ``ALTER INDEX parent
+    ATTACH PARTITION child`` (``table`` None: the child index becomes part of the parent's)."""
+
+    parent: exp.Table
+    child: exp.Table
+    attach: bool = True
+    index: bool = False
+    if_exists: bool = False
+
+
+@dataclass(frozen=True)
 class UsingIndexStmt:
     """``ALTER TABLE t ADD [CONSTRAINT name] PRIMARY KEY | UNIQUE USING INDEX index``."""
 
@@ -172,6 +184,10 @@ def alter_table(text: str, tokens: list[Token], source: Source) -> Statement | N
         return _statement(text, source, "alter table add check", node)
     if any(" ".join(words[:len(w.split())]) == w for w in _NO_EFFECT) or _COLUMN_NO_EFFECT.match(action):
         return _statement(text, source, "alter table option", TableOptionStmt(table, " ".join(words[:2]), if_exists))
+    if words[:2] in (["ATTACH", "PARTITION"], ["DETACH", "PARTITION"]):
+        child, _ = _read_table(tokens, i + 2)
+        return _statement(text, source, "alter table partition", PartitionStmt(table, child, words[0] == "ATTACH",
+                                                                               if_exists=if_exists))
     m = _USING_INDEX.match(action)
     if m:
         node = UsingIndexStmt(table, " ".join(m.group(2).lower().split()), _name(m.group(3)),
@@ -304,9 +320,22 @@ def understood_no_effect(text: str, tokens: list[Token], source: Source) -> Stat
 
 def alter_index(text: str, tokens: list[Token], source: Source) -> Statement | None:
     up = _upper(tokens)
-    if "ATTACH" in up or "SET" in up or "RESET" in up or ("ALTER" in up[2:] and "STATISTICS" in up):
-        return understood_no_effect(text, tokens, source)
+    i = 4 if up[2:4] == ["IF", "EXISTS"] else 2
+    parent, i = _read_table(tokens, i)
+    if up[i:i + 2] == ["ATTACH", "PARTITION"]:
+        child, _ = _read_table(tokens, i + 2)
+        return _statement(text, source, "alter index partition", PartitionStmt(parent, child, index=True))
+    if up[i:i + 1] in (["SET"], ["RESET"], ["ALTER"]):
+        return _statement(text, source, "alter index option", None)
     return None
+
+
+def create_index(text: str, tokens: list[Token], source: Source) -> Statement | None:
+    """``NULLS NOT DISTINCT`` (PostgreSQL 15) is unknown to sqlglot; the index is the same for the model."""
+    m = re.search(r"\bNULLS\s+NOT\s+DISTINCT\b", text, re.IGNORECASE)
+    if m is None:
+        return None
+    return replace(parse_statement(text[:m.start()] + text[m.end():], source), text=text)
 
 
 def not_modelled(text: str, tokens: list[Token], source: Source) -> Statement:
@@ -322,7 +351,8 @@ HANDLERS = (
     (r"ALTER TYPE\b", alter_type),
     (r"ALTER (MATERIALIZED )?VIEW\b", alter_view),
     (r"CREATE (OR REPLACE )?(MATERIALIZED )?VIEW\b", create_view),
-    (r"ALTER SEQUENCE\b|COMMENT ON\b", understood_no_effect),
+    (r"ALTER SEQUENCE\b|COMMENT ON\b|DROP EXTENSION\b", understood_no_effect),
+    (r"CREATE (UNIQUE )?INDEX\b", create_index),
     (r"ALTER INDEX\b", alter_index),
     (r"(CREATE|ALTER|DROP) (STATISTICS|PUBLICATION)\b", not_modelled),
 )

@@ -22,11 +22,11 @@ from sqlglot import exp
 
 from schemalens.diff import identity_types
 from schemalens.forms import (
-    AlterFunctionStmt, CheckStmt, RenameStmt, TableOptionStmt, UsingIndexStmt, ViewOptionsStmt, ViewStmt,
+    AlterFunctionStmt, CheckStmt, PartitionStmt, RenameStmt, TableOptionStmt, UsingIndexStmt, ViewOptionsStmt, ViewStmt,
 )
 from schemalens.model import Column, Unparsed, View
-from schemalens.parse import UNDERSTOOD, Statement, ident, to_sql, write_identifier
-from schemalens.replay import ReplayWarning, _type_text
+from schemalens.parse import UNDERSTOOD, Statement, ident, table_name, to_sql, write_identifier
+from schemalens.replay import EXTERNAL_PRIMARY_KEYS, ReplayWarning, _type_text
 
 _SERIAL_AS = {"serial": "integer", "serial4": "integer", "bigserial": "bigint", "serial8": "bigint",
               "smallserial": "smallint", "serial2": "smallint"}
@@ -117,6 +117,8 @@ class FormsReplay:
             return [Column(c.name, _SERIAL_AS.get(c.type, c.type)) for c in self.tables[name].columns.values()]
         if name in self.views:
             return [Column(c.name, c.type) for c in self.views[name].columns]
+        if name in EXTERNAL_PRIMARY_KEYS:  # Supabase's own tables: their columns are not in the files
+            return []
         raise ReplayWarning(f"relation {name} does not exist")
 
     def _type_of(self, node: exp.Expression, sources: dict[str, list[Column]]) -> str:
@@ -294,6 +296,31 @@ class FormsReplay:
             self.claim(state.name, new)
             return True
         return False
+
+    def _alter_table_partition(self, node: PartitionStmt, st: Statement) -> None:
+        parent = self.table(self.qname(node.parent), missing_ok=node.if_exists)
+        if parent is None:
+            return
+        child = self.table(self.qname(node.child))
+        if not node.attach:
+            if child.partition_of != parent.name:
+                raise ReplayWarning(f"relation {child.name} is not a partition of {parent.name}")
+            child.partition_of = None
+            return
+        if child.partition_of is not None:
+            raise ReplayWarning(f"{child.name} is already a partition")
+        child.partition_of, parent.partitioned = parent.name, True
+        if parent.primary_key and not child.primary_key:  # PostgreSQL builds the partition's own key
+            self.set_primary_key(child, parent.primary_key, None)
+
+    def _alter_index_partition(self, node: PartitionStmt, st: Statement) -> None:
+        """The attached index becomes a part of the parent's (no index of its own in the catalog's list)."""
+        parent = self.plain_qname(".".join(filter(None, table_name(node.parent))))
+        child = self.plain_qname(".".join(filter(None, table_name(node.child))))
+        if parent not in self.indexes:
+            raise ReplayWarning(f"index {parent} does not exist")
+        if self.indexes.pop(child, None) is None:
+            raise ReplayWarning(f"index {child} does not exist")
 
     def _alter_table_option(self, node: TableOptionStmt, st: Statement) -> None:
         self.table(self.qname(node.table), missing_ok=node.if_exists)
