@@ -210,6 +210,7 @@ class _Replayer(FormsReplay):
         self.triggers = _Store(lambda t: (t.table,))
         self.views: dict[str, View] = {}
         self.checks: dict[tuple[str, str], frozenset[str]] = {}  # CHECK constraints: (table, name) -> columns
+        self.partition_indexes: dict[str, dict[str, str]] = {}  # partition -> {parent index: its part's name}
         self.search_path: tuple[str, ...] = ("public",)
         self.warnings: list[Unparsed] = []
         self.unparsed: list[Unparsed] = []

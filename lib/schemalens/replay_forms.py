@@ -302,16 +302,28 @@ class FormsReplay:
         if parent is None:
             return
         child = self.table(self.qname(node.child))
-        if not node.attach:
+        schema = child.name.split(".", 1)[0]
+        parent_indexes = [i for _, i in self.indexes.touching(parent.name)]
+        if not node.attach:  # the partition's part of each parent index becomes an index of its own
             if child.partition_of != parent.name:
                 raise ReplayWarning(f"relation {child.name} is not a partition of {parent.name}")
             child.partition_of = None
+            kept = self.partition_indexes.pop(child.name, {})
+            for index in parent_indexes:
+                name = kept.get(index.name) or self.choose_name(child.name, index.columns, "idx")
+                self.indexes[f"{schema}.{name}"] = replace(index, name=name, table=child.name, source=st.source)
             return
         if child.partition_of is not None:
             raise ReplayWarning(f"{child.name} is already a partition")
         child.partition_of, parent.partitioned = parent.name, True
         if parent.primary_key and not child.primary_key:  # PostgreSQL builds the partition's own key
             self.set_primary_key(child, parent.primary_key, None)
+        kept = self.partition_indexes.setdefault(child.name, {})
+        for index in parent_indexes:  # a matching index of the partition is attached to the parent's
+            match = next((k for k, i in self.indexes.touching(child.name)
+                          if (i.columns, i.unique) == (index.columns, index.unique) and i.name not in kept.values()), None)
+            if match is not None:
+                kept[index.name] = self.indexes.pop(match).name
 
     def _alter_index_partition(self, node: PartitionStmt, st: Statement) -> None:
         """The attached index becomes a part of the parent's (no index of its own in the catalog's list)."""
@@ -319,8 +331,9 @@ class FormsReplay:
         child = self.plain_qname(".".join(filter(None, table_name(node.child))))
         if parent not in self.indexes:
             raise ReplayWarning(f"index {parent} does not exist")
-        if self.indexes.pop(child, None) is None:
-            raise ReplayWarning(f"index {child} does not exist")
+        index = self.indexes.pop(child, None)
+        if index is not None:  # else attached already, with its table
+            self.partition_indexes.setdefault(index.table, {})[parent.split(".", 1)[1]] = index.name
 
     def _alter_table_option(self, node: TableOptionStmt, st: Statement) -> None:
         self.table(self.qname(node.table), missing_ok=node.if_exists)
