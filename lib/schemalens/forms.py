@@ -116,6 +116,21 @@ class ViewStmt:
     if_not_exists: bool = False
 
 
+# supabase/auth's migrator fills this placeholder with its DB_NAMESPACE setting, "auth" unless set otherwise
+_AUTH_NAMESPACE = re.compile(r'\{\{\s*index\s+\.Options\s+"Namespace"\s*\}\}')
+
+
+def fill_known_templates(text: str) -> str:
+    """A migration file with the template placeholders a known runner fills in filled as it would
+    (supabase/auth: ``{{ index .Options "Namespace" }}`` is ``auth``); any other placeholder is kept,
+    and its statement is reported unparsed with the reason.
+
+    >>> fill_known_templates('create table if not exists {{ index .Options "Namespace" }}.users (id uuid)')
+    'create table if not exists auth.users (id uuid)'
+    """
+    return _AUTH_NAMESPACE.sub("auth", text) if "{{" in text else text
+
+
 def _statement(text: str, source: Source, kind: str, node, status: str = UNDERSTOOD, reason: str = "") -> Statement:
     return Statement(source, text, kind, node, status, reason, source.line - 1)
 
@@ -149,6 +164,8 @@ def _name(word: str) -> str:
 
 
 def alter_table(text: str, tokens: list[Token], source: Source) -> Statement | None:
+    if "{{" in text:
+        return None  # a template placeholder: reported as such
     up = _upper(tokens)
     i, if_exists = 2, False
     if up[i:i + 2] == ["IF", "EXISTS"]:
@@ -161,7 +178,9 @@ def alter_table(text: str, tokens: list[Token], source: Source) -> Statement | N
         return None
     base = tokens[0].start
     actions = [text[g[0].start - base: g[-1].end + 1 - base] for g in _comma_groups(tokens[i:])]
-    keyword_name = any(t.token_type not in _KEYWORD_SAFE for t in tokens[start:i])
+    name_tokens = tokens[start:i]
+    keyword_name = any(t.token_type not in _KEYWORD_SAFE for t in name_tokens) and all(
+        re.fullmatch(r"[A-Za-z_]\w*|\.", t.text) or t.token_type == TokenType.IDENTIFIER for t in name_tokens)
     prefix = f"ALTER TABLE {'IF EXISTS ' if if_exists else ''}{'ONLY ' if only else ''}{_quoted(table)} "
     if len(actions) > 1:
         if all(re.search(r"ROW\s+LEVEL\s+SECURITY\s*$", a, re.IGNORECASE) for a in actions):

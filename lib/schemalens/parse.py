@@ -30,6 +30,7 @@ from sqlglot.errors import SqlglotError
 from sqlglot.tokens import Token, TokenType
 
 from schemalens.model import Source, truncate_identifier
+from schemalens.reasons import unparsed_reason
 
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
@@ -271,6 +272,7 @@ def split_and_parse(text: str, file: str) -> tuple[Statement, ...]:
     key = (file, hashlib.sha256(text.encode()).hexdigest())
     cached = _CACHE.get(key)
     if cached is None:
+        text = forms.fill_known_templates(text)
         cached = tuple(parse_statement(p.text, Source(file, p.line), p) for p in split(text, file))
         _CACHE[key] = cached
     return cached
@@ -297,8 +299,8 @@ def parse_statement(text: str, source: Source, piece: Piece | None = None) -> St
                     return result
         return _parse_with_sqlglot(text, source, piece)
     except Exception as e:  # noqa: BLE001 - one bad statement must never stop the file
-        reason = str(e).splitlines()[0][:300] if str(e) else type(e).__name__
-        return Statement(source, text, _kind_from_head(head), None, UNPARSED, reason, offset)
+        kind = _kind_from_head(head)
+        return Statement(source, text, kind, None, UNPARSED, unparsed_reason(e, text, kind, offset), offset)
 
 
 def _kind_from_head(head: str) -> str:
@@ -325,8 +327,8 @@ def _parse_with_sqlglot(text: str, source: Source, piece: Piece) -> Statement:
     except (SqlglotError, ValueError) as e:
         alt = _retry_without_only(text)
         if alt is None:
-            reason = _reason(e, offset)
-            return Statement(source, text, _kind_from_head(text.upper()), None, UNPARSED, reason, offset)
+            kind = _kind_from_head(text.upper())
+            return Statement(source, text, kind, None, UNPARSED, unparsed_reason(e, text, kind, offset), offset)
         node, offset = alt, source.line - 1
     if isinstance(node, exp.Command):
         return _opaque(text, node, source)
@@ -347,16 +349,6 @@ def _parse_with_sqlglot(text: str, source: Source, piece: Piece) -> Statement:
         return Statement(source, text, type(node).__name__.lower(), node, UNDERSTOOD, "", offset)
     kind = type(node).__name__.lower()
     return Statement(source, text, kind, node, NOT_ANALYSED, f"{kind} statements are not modelled", offset)
-
-
-def _reason(error: Exception, line_offset: int) -> str:
-    """sqlglot's complaint in one line, with the file's line and column (no highlighted excerpt)."""
-    details = getattr(error, "errors", None)
-    if details:
-        d = details[0]
-        where = f" at line {d['line'] + line_offset}, column {d['col']}" if d.get("line") else ""
-        return f"{d.get('description') or 'syntax error'}{where}"
-    return str(error).splitlines()[0][:300] if str(error) else type(error).__name__
 
 
 def _retry_without_only(text: str):
@@ -383,7 +375,8 @@ def _opaque(text: str, node: exp.Command, source: Source) -> Statement:
     kind = _kind_from_head(" ".join(text.upper().split()[:4]))
     if _NOT_MODELLED.match(text):
         return Statement(source, text, kind, node, NOT_ANALYSED, "recognised; not part of the schema model", offset)
-    return Statement(source, text, kind, node, UNPARSED, "sqlglot could not read this statement's structure", offset)
+    reason = unparsed_reason(ValueError("the SQL parser could not read its structure"), text, kind, offset)
+    return Statement(source, text, kind, node, UNPARSED, reason, offset)
 
 
 # Handlers for what sqlglot keeps opaque ------------------------------------------------------
