@@ -211,6 +211,7 @@ class _Replayer(FormsReplay):
         self.views: dict[str, View] = {}
         self.checks: dict[tuple[str, str], frozenset[str]] = {}  # CHECK constraints: (table, name) -> columns
         self.partition_indexes: dict[str, dict[str, str]] = {}  # partition -> {parent index: its part's name}
+        self.view_uses: dict[str, set[tuple[str, str]]] = {}  # view -> (table, column) its query uses
         self.search_path: tuple[str, ...] = ("public",)
         self.warnings: list[Unparsed] = []
         self.unparsed: list[Unparsed] = []
@@ -541,6 +542,7 @@ class _Replayer(FormsReplay):
             if owner == state.name and ident(node) == old])
         state.columns = {(new if k == old else k): (replace(c, name=new) if k == old else c)
                          for k, c in state.columns.items()}
+        self.renamed_column(state.name, old, new)
 
         def swap(cols: tuple[str, ...]) -> tuple[str, ...]:
             return tuple(new if c == old else c for c in cols)
@@ -606,6 +608,7 @@ class _Replayer(FormsReplay):
         if (incoming or using) and not cascade:
             raise ReplayWarning(f"cannot drop column {cname} of {state.name}: "
                                 f"{', '.join(n for _, n in incoming + using)} depend on it (no CASCADE)")
+        self.drop_views_using(state.name, cname, cascade)
         for key in using:
             del self.policies[key]
         del state.columns[cname]

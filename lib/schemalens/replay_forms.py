@@ -145,6 +145,47 @@ class FormsReplay:
             return _FUNCTION_TYPES.get(_column_name(node), "")
         return ""
 
+    def query_uses(self, query: exp.Expression) -> set[tuple[str, str]]:
+        """(table, column) of each table column a query uses (``*`` uses every column): what a DROP COLUMN
+        of a table it reads must leave alone, or drop the view with CASCADE."""
+        out: set[tuple[str, str]] = set()
+        for select in query.find_all(exp.Select):
+            tables = {}
+            for t in select.find_all(exp.Table):
+                if t.find_ancestor(exp.Select) is select and isinstance(t.this, exp.Identifier):
+                    tables[ident(t.args["alias"].this) if t.args.get("alias") is not None else ident(t.this)] = \
+                        self.qname(t)
+            for node in select.find_all(exp.Column, exp.Star):
+                if node.find_ancestor(exp.Select) is not select:
+                    continue
+                if isinstance(node, exp.Star) or isinstance(node.this, exp.Star):
+                    q = ident(node.args["table"]) if isinstance(node, exp.Column) else None
+                    out |= {(t, c) for a, t in tables.items() if q in (None, a) for c in self.columns_of(t)}
+                    continue
+                q = ident(node.args["table"]) if node.args.get("table") is not None else None
+                out |= {(t, ident(node.this)) for a, t in tables.items()
+                        if q in (None, a) and ident(node.this) in self.columns_of(t)}
+        return out
+
+    def drop_views_using(self, table: str, column: str, cascade: bool) -> None:
+        readers = [name for name, uses in self.view_uses.items() if (table, column) in uses and name in self.views]
+        if readers and not cascade:
+            raise ReplayWarning(f"cannot drop column {column} of {table}: view {readers[0]} depends on it (no CASCADE)")
+        for name in readers:
+            if name in self.views:
+                self.drop_dependent_views(name, True)
+                del self.views[name]
+                for key, _ in self.indexes.touching(name):
+                    del self.indexes[key]
+
+    def renamed_column(self, table: str, old: str, new: str) -> None:
+        """A view keeps using a renamed column (PostgreSQL keeps its query by ids); CHECKs keep it too."""
+        for view, uses in self.view_uses.items():
+            self.view_uses[view] = {(t, new if (t, c) == (table, old) else c) for t, c in uses}
+        for key, columns in self.checks.items():
+            if key[0] == table and old in columns:
+                self.checks[key] = frozenset(new if c == old else c for c in columns)
+
     def query_reads(self, query: exp.Expression) -> tuple[str, ...]:
         """The tables and views a query names (outside its own WITH list)."""
         ctes = {ident(c.args["alias"].this) for c in query.find_all(exp.CTE)}
@@ -169,6 +210,7 @@ class FormsReplay:
         invoker = options.get("security_invoker", "false").strip("'") in ("true", "on", "1", "yes")
         self.views[name] = View(name, self.src(st, node.target), tuple(columns), self.query_reads(node.query),
                                 invoker, node.materialized)
+        self.view_uses[name] = self.query_uses(node.query)
 
     def _alter_view_rename(self, node: RenameStmt, st: Statement) -> None:
         name = self.qname(node.target)
@@ -234,6 +276,8 @@ class FormsReplay:
                 self.views[key] = replace(view, reads=tuple(sorted(new if r == old else r for r in view.reads)))
         for key, index in self.indexes.touching(old):
             self.indexes[key] = replace(index, table=new)
+        for view, uses in self.view_uses.items():
+            self.view_uses[view] = {(new if t == old else t, c) for t, c in uses}
         for table, name in [c for c in self.checks if c[0] == old]:
             self.checks[(new, name)] = self.checks.pop((table, name))
 
