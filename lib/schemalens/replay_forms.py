@@ -159,6 +159,8 @@ class FormsReplay:
                 if node.find_ancestor(exp.Select) is not select:
                     continue
                 if isinstance(node, exp.Star) or isinstance(node.this, exp.Star):
+                    if node.parent is not select:
+                        continue  # count(*) and the like use no column
                     q = ident(node.args["table"]) if isinstance(node, exp.Column) else None
                     out |= {(t, c) for a, t in tables.items() if q in (None, a) for c in self.columns_of(t)}
                     continue
