@@ -195,7 +195,7 @@ class _TableState:
                      self.partition_of, self.source, grants, self.grants_source or NOWHERE)
 
 
-from schemalens.replay_forms import FormsReplay  # it uses ReplayWarning and _type_text above
+from schemalens.replay_forms import FormsReplay, figure_name  # it uses ReplayWarning and _type_text above
 
 
 class _Replayer(FormsReplay):
@@ -873,20 +873,8 @@ class _Replayer(FormsReplay):
 
 
 def _index_label(node: exp.Expression) -> str:
-    """PostgreSQL's FigureIndexColname, for a default index name: a column's name, a function's
-    name, a cast's operand's label (else its type's name), else ``expr``."""
-    if isinstance(node, exp.Paren):
-        return _index_label(node.this)
-    if isinstance(node, exp.Column):
-        return ident(node.this)
-    if isinstance(node, exp.Cast):
-        inner = _index_label(node.this)
-        return inner if inner != "expr" else to_sql(node.to, copy=True).lower().split("(")[0]
-    if isinstance(node, (exp.Func, exp.Dot)):
-        m = re.match(r'\s*(?:(?:\w+|"[^"]*")\.)*"?(\w+)"?\s*\(', to_sql(node, copy=True))
-        if m:
-            return m.group(1).lower()
-    return "expr"
+    """PostgreSQL's FigureIndexColname, for a default index name (see :func:`figure_name`)."""
+    return figure_name(node, "expr")
 
 
 def _action(options: str, on: str) -> str:

@@ -8,9 +8,9 @@ known statically). A view reads every table and view its query names.
 
 >>> from schemalens.parse import split_and_parse
 >>> from schemalens.replay import replay
->>> s = replay(split_and_parse("CREATE TABLE t (id int, name text); CREATE TABLE c AS SELECT id, upper(name) FROM t;", "1.sql"))
+>>> s = replay(split_and_parse("CREATE TABLE t (id int, name text); CREATE TABLE c AS SELECT id, length(name) FROM t;", "1.sql"))
 >>> [(c.name, c.type) for c in s.tables[0].columns]
-[('id', 'int'), ('upper', '')]
+[('id', 'int'), ('length', '')]
 """
 
 from __future__ import annotations
@@ -41,22 +41,32 @@ def _first_select(query: exp.Expression) -> exp.Select | None:
     return query if isinstance(query, exp.Select) else None
 
 
-def _column_name(node: exp.Expression) -> str:
-    """PostgreSQL's FigureColname for a select-list item without an alias."""
+def figure_name(node: exp.Expression, default: str = "?column?") -> str:
+    """PostgreSQL's FigureColname (a select-list item without an alias; ``default`` "?column?") and
+    FigureIndexColname (an index element, for a default index name; ``default`` "expr"): a column's
+    name, a function's name, a cast's operand's name (else its type's name), ``case``, else ``default``."""
     if isinstance(node, exp.Column):
         return ident(node.this)
     if isinstance(node, exp.Paren):
-        return _column_name(node.this)
+        return figure_name(node.this, default)
     if isinstance(node, exp.Cast):
-        inner = _column_name(node.this)
-        return inner if inner != "?column?" else to_sql(node.to, copy=True).lower().split("(")[0]
-    if isinstance(node, exp.Case):
-        return "case"
-    if isinstance(node, exp.Func):
+        inner = figure_name(node.this, default)
+        return inner if inner != default else to_sql(node.to, copy=True).lower().split("(")[0]
+    if isinstance(node, exp.Case):  # the ELSE result's name when it is a column's or a function's
+        other = node.args.get("default")
+        while isinstance(other, exp.Paren):
+            other = other.this
+        return figure_name(other, default) if isinstance(other, (exp.Column, exp.Func)) else "case"
+    if isinstance(node, (exp.Func, exp.Dot)):
         m = re.match(r'\s*(?:(?:\w+|"[^"]*")\.)*"?(\w+)"?\s*\(', to_sql(node, copy=True))
         if m:
             return m.group(1).lower()
-    return "?column?"
+    return default
+
+
+def _on(value: str | None) -> bool:
+    """A boolean option's value as PostgreSQL reads it (RESET, None: off)."""
+    return (value or "false").strip("'\"").lower() in ("true", "on", "1", "yes")
 
 
 class FormsReplay:
@@ -91,7 +101,7 @@ class FormsReplay:
             elif isinstance(item, exp.Alias):
                 out.append(Column(ident(item.args["alias"]), self._type_of(item.this, sources)))
             else:
-                out.append(Column(_column_name(item), self._type_of(item, sources)))
+                out.append(Column(figure_name(item), self._type_of(item, sources)))
         return out
 
     def _sources(self, select: exp.Select, ctes: dict[str, list[Column]]) -> dict[str, list[Column]]:
@@ -142,7 +152,7 @@ class FormsReplay:
         if isinstance(node, exp.Boolean):
             return "boolean"
         if isinstance(node, exp.Func):
-            return _FUNCTION_TYPES.get(_column_name(node), "")
+            return _FUNCTION_TYPES.get(figure_name(node), "")
         return ""
 
     def query_uses(self, query: exp.Expression) -> set[tuple[str, str]]:
@@ -209,18 +219,22 @@ class FormsReplay:
         columns = self.query_columns(node.query)
         columns = [replace(c, name=n) for c, n in zip(columns, node.columns)] + columns[len(node.columns):]
         options = dict(node.options)
-        invoker = options.get("security_invoker", "false").strip("'") in ("true", "on", "1", "yes")
+        invoker = _on(options.get("security_invoker"))
         self.views[name] = View(name, self.src(st, node.target), tuple(columns), self.query_reads(node.query),
                                 invoker, node.materialized)
         self.view_uses[name] = self.query_uses(node.query)
 
+    def existing_view(self, target: exp.Table, if_exists: bool) -> View | None:
+        view = self.views.get(self.qname(target))
+        if view is None and not if_exists:
+            raise ReplayWarning(f"view {self.qname(target)} does not exist")
+        return view
+
     def _alter_view_rename(self, node: RenameStmt, st: Statement) -> None:
-        name = self.qname(node.target)
-        view = self.views.get(name)
+        view = self.existing_view(node.target, node.if_exists)
         if view is None:
-            if node.if_exists:
-                return
-            raise ReplayWarning(f"view {name} does not exist")
+            return
+        name = view.name
         if node.column is not None:
             if node.column not in view.column_names:
                 raise ReplayWarning(f"column {node.column} of view {name} does not exist")
@@ -235,16 +249,13 @@ class FormsReplay:
         self.renamed_relation(name, new)
 
     def _alter_view_options(self, node: ViewOptionsStmt, st: Statement) -> None:
-        name = self.qname(node.target)
-        view = self.views.get(name)
+        view = self.existing_view(node.target, node.if_exists)
         if view is None:
-            if node.if_exists:
-                return
-            raise ReplayWarning(f"view {name} does not exist")
+            return
         for key, value in node.options:
             if key == "security_invoker":
-                view = replace(view, security_invoker=(value or "false").strip("'") in ("true", "on", "1", "yes"))
-        self.views[name] = view
+                view = replace(view, security_invoker=_on(value))
+        self.views[view.name] = view
 
     def _drop_view(self, node: exp.Drop, st: Statement) -> None:
         for target in node.args.get("tables") or []:
