@@ -28,7 +28,7 @@ from sqlglot.tokens import Token, TokenType
 from schemalens.model import Source
 from schemalens.parse import (
     _POSTGRES, DIALECT, NOT_ANALYSED, UNDERSTOOD, UNPARSED, Statement, _balanced, _comma_groups, _read_table, _token_name,
-    _upper, parse_statement, table_name,
+    _upper, inner_text, parse_statement, table_name,
 )
 
 
@@ -233,8 +233,7 @@ def alter_function(text: str, tokens: list[Token], source: Source) -> Statement 
     arguments = None
     if j < len(tokens) and tokens[j].token_type == TokenType.L_PAREN:
         k = _balanced(tokens, j)
-        base = tokens[0].start
-        arguments = " ".join(text[tokens[j].end + 1 - base: tokens[k - 1].start - base].split())
+        arguments = inner_text(text, tokens, j, k)
         j = k
     rest = up[j:]
     fields: dict = {}

@@ -406,6 +406,19 @@ def _balanced(tokens: list[Token], i: int) -> int:
     raise ValueError("unbalanced parentheses")
 
 
+def inner_text(text: str, tokens: list[Token], i: int, end: int) -> str:
+    """The text inside the parentheses ``tokens[i]`` … ``tokens[end - 1]``, on one line and without comments
+    (an argument list: ``size int, -- the length`` is ``size int,``): the tokens as written, a space
+    wherever the file had anything between them."""
+    base = tokens[0].start
+    out, previous = [], tokens[i].end + 1 - base
+    for t in tokens[i + 1:end - 1]:
+        start = t.start - base
+        out.append((" " if start > previous else "") + text[start: t.end + 1 - base])
+        previous = t.end + 1 - base
+    return "".join(out).strip()
+
+
 def _predicate(text: str, tokens: list[Token], i: int) -> tuple[exp.Expression, str, int]:
     end = _balanced(tokens, i)
     inner = text[tokens[i].end + 1 - tokens[0].start: tokens[end - 1].start - tokens[0].start].strip()
@@ -503,7 +516,7 @@ def _function(text: str, tokens: list[Token], source: Source) -> Statement:
     name = ".".join(_token_name(t) for t in tokens[i:j] if t.token_type != TokenType.DOT)
     k = _balanced(tokens, j)
     base = tokens[0].start
-    arguments = " ".join(text[tokens[j].end + 1 - base: tokens[k - 1].start - base].split())
+    arguments = inner_text(text, tokens, j, k)
     strings = [n for n in range(k, len(tokens)) if tokens[n].token_type in (TokenType.HEREDOC_STRING, TokenType.STRING)]
     # the body is the string after AS (``LANGUAGE 'plpgsql'`` is a string too)
     body_at = next((n for n in strings if up[n - 1] == "AS"), strings[0] if strings else None)
