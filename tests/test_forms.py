@@ -4,11 +4,16 @@ graph's view nodes. (Each form's model is checked by the parse fixtures against 
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 
-from schemalens import load_schema
+from schemalens import live, load_schema, postgres
+from schemalens.diff import diff_schemas
+from schemalens.exact import exact_schema
+from schemalens.migrations import discover
+from schemalens.model import Source
 from schemalens.graph import build_graph
 from schemalens.parse import UNPARSED, split_and_parse
 from schemalens.report import dot, graph_dict, mermaid
@@ -63,3 +68,23 @@ def test_views_are_nodes_of_their_own_kind(tmp_path: Path) -> None:
     assert list(g.edges("public.b_view")) == []  # no foreign keys: the hierarchy is the tables'
     assert "public__b_view([\"public.b_view\"])" in mermaid(schema) and '"public.b_view" [label="public.b_view", shape=ellipse]' in dot(schema)
     assert [v["name"] for v in graph_dict(schema)["views"]] == ["public.a_count", "public.b_view"]
+
+
+def test_exact_mode_reads_back_what_do_blocks_did(tmp_path: Path, pg_server: postgres.Server) -> None:
+    """DDL inside DO blocks joins the model from a built database, attributed to its block; the model
+    then equals the catalog with nothing excused."""
+    shutil.copy(Path(__file__).parent / "fixtures" / "exact" / "do_blocks.sql", tmp_path / "001_do_blocks.sql")
+    static = load_schema(tmp_path)
+    assert static.table("object") is None and static.table("bucket").column("public") is None
+    exact = exact_schema(tmp_path, pg_server, static)
+    assert exact.table("object").source == Source("001_do_blocks.sql", 3)
+    assert exact.table("bucket").column("public").source == Source("001_do_blocks.sql", 10)
+    assert exact.table("bucket").rls_enabled and exact.table("bucket").column("id").source.line == 2  # kept
+    assert [(i.name, str(i.source)) for i in exact.indexes] == [("object_path_idx", "001_do_blocks.sql:10")]
+    assert {e.name for e in exact.enums} == {"public.visibility"} and not exact.warnings
+    assert ("table", "public.object") in exact.from_database and ("column", "public.bucket.public") in exact.from_database
+    assert all(u.reason.endswith("read back from the database after running it") for u in exact.not_analysed[:2])
+    with pg_server.database() as conn:
+        catalog = live.schema_after(conn, discover(tmp_path)[0], tmp_path)
+    assert not diff_schemas(exact, catalog), diff_schemas(exact, catalog)
+    assert diff_schemas(static, catalog)  # what the static model alone could not see

@@ -252,6 +252,8 @@ class Schema:
     warnings: tuple[Unparsed, ...] = field(default=(), compare=False)
     headers: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = field(default=(), compare=False)
     coverage: tuple[tuple[tuple[str, str], int], ...] = field(default=(), compare=False)  # ((kind, status), n)
+    # (kind, name) of what exact mode read back from a built database (DDL a DO block ran): see schemalens.exact
+    from_database: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     @cached_property
     def _tables(self) -> dict[str, Table]:
