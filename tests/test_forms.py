@@ -3,6 +3,7 @@ graph's view nodes. (Each form's model is checked by the parse fixtures against 
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from schemalens import live, load_schema, postgres
+from schemalens.cli import main
 from schemalens.diff import diff_schemas
 from schemalens.exact import exact_schema
 from schemalens.migrations import discover
@@ -88,3 +90,13 @@ def test_exact_mode_reads_back_what_do_blocks_did(tmp_path: Path, pg_server: pos
         catalog = live.schema_after(conn, discover(tmp_path)[0], tmp_path)
     assert not diff_schemas(exact, catalog), diff_schemas(exact, catalog)
     assert diff_schemas(static, catalog)  # what the static model alone could not see
+
+
+def test_graph_exact_on_the_command_line(tmp_path: Path, capsys) -> None:
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    shutil.copy(Path(__file__).parent / "fixtures" / "exact" / "do_blocks.sql", folder / "001_do_blocks.sql")
+    assert main(["graph", str(folder), "--exact"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert {"kind": "table", "name": "public.object"} in out["from_database"]
+    assert {fk["table"] for fk in out["foreign_keys"]} == {"public.object"}

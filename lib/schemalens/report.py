@@ -87,7 +87,7 @@ def graph_dict(schema: Schema) -> dict:
         "not_analysed": [_unparsed(u) for u in schema.not_analysed],
         "warnings": [_unparsed(u) for u in schema.warnings],
         "coverage": coverage_totals(schema),
-    }
+    } | ({"from_database": [{"kind": k, "name": n} for k, n in schema.from_database]} if schema.from_database else {})
 
 
 def graph_json(schema: Schema) -> str:
