@@ -28,7 +28,7 @@ from sqlglot.tokens import Token, TokenType
 from schemalens.model import Source
 from schemalens.parse import (
     _POSTGRES, DIALECT, NOT_ANALYSED, UNDERSTOOD, UNPARSED, Statement, _balanced, _comma_groups, _read_table, _token_name,
-    _upper, inner_text, parse_statement, table_name,
+    _upper, ident, inner_text, parse_statement, table_name,
 )
 
 
@@ -105,7 +105,8 @@ class ViewOptionsStmt:
 
 @dataclass(frozen=True)
 class ViewStmt:
-    """``CREATE [OR REPLACE] [MATERIALIZED] VIEW name [(columns)] [WITH (options)] AS query``."""
+    """``CREATE [OR REPLACE] [MATERIALIZED] VIEW name [(columns)] [WITH (options)] AS query``, read from
+    the ``exp.Create`` that :func:`create_view` makes (sqlglot's shape, which other readers know)."""
 
     target: exp.Table
     query: exp.Expression
@@ -114,6 +115,17 @@ class ViewStmt:
     materialized: bool = False
     replace: bool = False
     if_not_exists: bool = False
+
+    @classmethod
+    def of(cls, node: exp.Create) -> ViewStmt:
+        target = node.this
+        columns = tuple(ident(e) for e in target.expressions) if isinstance(target, exp.Schema) else ()
+        props = node.args.get("properties")
+        options = tuple((p.name.lower(), p.text("value").lower()) for p in (props.expressions if props else [])
+                        if isinstance(p, exp.Property) and not isinstance(p, exp.MaterializedProperty))
+        materialized = bool(props and props.find(exp.MaterializedProperty))
+        return cls(target.this if isinstance(target, exp.Schema) else target, node.expression, columns, options,
+                   materialized, bool(node.args.get("replace")), bool(node.args.get("exists")))
 
 
 # supabase/auth's migrator fills this placeholder with its DB_NAMESPACE setting, "auth" unless set otherwise
@@ -325,8 +337,15 @@ def create_view(text: str, tokens: list[Token], source: Source) -> Statement | N
     elif tail[-2:] == ["CHECK", "OPTION"]:
         end -= 4 if up[-3] in ("CASCADED", "LOCAL") else 3
     base = tokens[0].start
-    query = sqlglot.parse_one(text[tokens[i + 1].start - base: tokens[end - 1].end + 1 - base], read=DIALECT)
-    node = ViewStmt(target, query, columns, tuple(options), materialized, or_replace, if_not_exists)
+    start = tokens[i + 1].start - base
+    # the query's lines are the statement's (as if parsed whole): the lines before it stay, blank
+    query = sqlglot.parse_one("\n" * text.count("\n", 0, start) + text[start: tokens[end - 1].end + 1 - base],
+                              read=DIALECT)
+    props = [exp.MaterializedProperty()] if materialized else []
+    props += [exp.Property(this=exp.var(k), value=exp.var(v)) for k, v in options]
+    this = exp.Schema(this=target, expressions=[exp.to_identifier(c) for c in columns]) if columns else target
+    node = exp.Create(this=this, kind="VIEW", expression=query, replace=or_replace, exists=if_not_exists,
+                      properties=exp.Properties(expressions=props) if props else None)
     return _statement(text, source, "create view", node)
 
 

@@ -205,11 +205,9 @@ class FormsReplay:
                  if isinstance(t.this, exp.Identifier) and (t.args.get("db") or ident(t.this) not in ctes)}
         return tuple(sorted(names))
 
-    def _create_view(self, node: ViewStmt | exp.Create, st: Statement) -> None:
-        name = self.qname(node.target if isinstance(node, ViewStmt) else node.this, existing=False)
-        if not isinstance(node, ViewStmt):  # a temporary or recursive view, as sqlglot reads it
-            self.views[name] = View(name, st.source)
-            return
+    def _create_view(self, node: exp.Create, st: Statement) -> None:
+        node = ViewStmt.of(node)
+        name = self.qname(node.target, existing=False)
         if name in self.tables:
             raise ReplayWarning(f"relation {name} already exists")
         if name in self.views and not node.replace:
