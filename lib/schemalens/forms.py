@@ -352,7 +352,8 @@ def create_view(text: str, tokens: list[Token], source: Source) -> Statement | N
 def understood_no_effect(text: str, tokens: list[Token], source: Source) -> Statement:
     """Statements about objects the model does not hold (sequences, index partitions, comments)."""
     up = _upper(tokens)
-    return _statement(text, source, " ".join(w.lower() for w in up[:2]), None)
+    kind = "comment" if up[0] == "COMMENT" else " ".join(w.lower() for w in up[:2])  # as sqlglot's Comment is named
+    return _statement(text, source, kind, None)
 
 
 def alter_index(text: str, tokens: list[Token], source: Source) -> Statement | None:
