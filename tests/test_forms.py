@@ -14,9 +14,9 @@ from schemalens import live, load_schema, postgres
 from schemalens.cli import main
 from schemalens.diff import diff_schemas
 from schemalens.exact import exact_schema
+from schemalens.graph import build_graph
 from schemalens.migrations import discover
 from schemalens.model import Source
-from schemalens.graph import build_graph
 from schemalens.parse import UNPARSED, split_and_parse
 from schemalens.report import dot, graph_dict, mermaid
 

@@ -27,8 +27,21 @@ from sqlglot.tokens import Token, TokenType
 
 from schemalens.model import Source
 from schemalens.parse import (
-    _POSTGRES, DIALECT, NOT_ANALYSED, UNDERSTOOD, UNPARSED, Statement, _balanced, _comma_groups, _read_table, _token_name,
-    _upper, ident, inner_text, parse_statement, table_name,
+    _POSTGRES,
+    DIALECT,
+    NOT_ANALYSED,
+    UNDERSTOOD,
+    UNPARSED,
+    Statement,
+    _balanced,
+    _comma_groups,
+    _read_table,
+    _token_name,
+    _upper,
+    ident,
+    inner_text,
+    parse_statement,
+    table_name,
 )
 
 

@@ -22,7 +22,14 @@ from sqlglot import exp
 
 from schemalens.diff import identity_types
 from schemalens.forms import (
-    AlterFunctionStmt, CheckStmt, PartitionStmt, RenameStmt, TableOptionStmt, UsingIndexStmt, ViewOptionsStmt, ViewStmt,
+    AlterFunctionStmt,
+    CheckStmt,
+    PartitionStmt,
+    RenameStmt,
+    TableOptionStmt,
+    UsingIndexStmt,
+    ViewOptionsStmt,
+    ViewStmt,
 )
 from schemalens.model import Column, Unparsed, View
 from schemalens.parse import UNDERSTOOD, Statement, ident, table_name, to_sql, write_identifier
