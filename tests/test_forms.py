@@ -100,3 +100,9 @@ def test_graph_exact_on_the_command_line(tmp_path: Path, capsys) -> None:
     out = json.loads(capsys.readouterr().out)
     assert {"kind": "table", "name": "public.object"} in out["from_database"]
     assert {fk["table"] for fk in out["foreign_keys"]} == {"public.object"}
+
+
+def test_several_actions_on_a_missing_table_warn_once(tmp_path: Path) -> None:
+    (tmp_path / "001_x.sql").write_text("ALTER TABLE ghost ADD COLUMN a int, ADD COLUMN b int, DISABLE TRIGGER ALL;\n")
+    [w] = load_schema(tmp_path).warnings
+    assert w.reason == "table public.ghost does not exist" and str(w.source) == "001_x.sql:1"

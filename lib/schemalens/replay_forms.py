@@ -302,6 +302,7 @@ class FormsReplay:
     # ALTER TABLE forms -----------------------------------------------------------------------
     def _alter_table_actions(self, node: tuple[Statement, ...], st: Statement) -> None:
         """Each action of a several-action ALTER TABLE, in order (a refused action is a warning)."""
+        said = set()
         for part in node:
             handler = getattr(self, "_" + part.kind.replace(" ", "_"), None)
             if handler is None or part.status != UNDERSTOOD:
@@ -309,7 +310,9 @@ class FormsReplay:
             try:
                 handler(part.node, st)
             except ReplayWarning as w:
-                self.warnings.append(Unparsed(st.source, st.text, str(w)))
+                if str(w) not in said:  # "table t does not exist" once, not once per action
+                    said.add(str(w))
+                    self.warnings.append(Unparsed(st.source, st.text, str(w)))
 
     def add_check(self, state, name: str | None, expression: exp.Expression) -> None:
         """A CHECK constraint takes its name (PostgreSQL's default: ``table_column_check`` when the
