@@ -176,7 +176,7 @@ _NO_EFFECT = (
     "OF", "NOT OF",
 )
 _COLUMN_NO_EFFECT = re.compile(
-    r"^ALTER\s+(COLUMN\s+)?\S+\s+(SET\s+STATISTICS|SET\s+STORAGE|SET\s+COMPRESSION|SET\s*\(|RESET\s*\("
+    r"^ALTER\s+(COLUMN\s+)?(\"(?:[^\"]|\"\")*\"|[^\s\"]+)\s+(SET\s+STATISTICS|SET\s+STORAGE|SET\s+COMPRESSION|SET\s*\(|RESET\s*\("
     r"|ADD\s+GENERATED|SET\s+GENERATED|DROP\s+IDENTITY|RESTART|SET\s+INCREMENT|SET\s+START)", re.IGNORECASE)
 _CHECK = re.compile(r"^ADD\s+(CONSTRAINT\s+(\"(?:[^\"]|\"\")*\"|\S+)\s+)?CHECK\b", re.IGNORECASE)
 _USING_INDEX = re.compile(r"^ADD\s+(?:CONSTRAINT\s+(\"(?:[^\"]|\"\")*\"|\S+)\s+)?(PRIMARY\s+KEY|UNIQUE)\s+USING\s+INDEX"
