@@ -28,7 +28,9 @@ def fixture_view(schema: Schema) -> dict:
         "functions": [[f.name, f.arguments, f.returns, f.language, f.security_definer, str(f.source)]
                       for f in schema.functions],
         "triggers": [[t.table, t.name, t.function, t.timing, [*t.events]] for t in schema.triggers],
-        "views": [v.name for v in schema.views],
+        "views": {v.name: {"columns": [[c.name, c.type] for c in v.columns], "reads": [*v.reads],
+                           "security_invoker": v.security_invoker, "materialized": v.materialized}
+                  for v in schema.views},
         "unparsed": problems(schema.unparsed),
         "not_analysed": problems(schema.not_analysed),
         "warnings": problems(schema.warnings),

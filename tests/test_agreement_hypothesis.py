@@ -5,7 +5,9 @@ PostgreSQL accepts: tables with plain, quoted mixed-case, spaced and over-long (
 single, composite and self-referencing foreign keys, inline and added later, ``NOT VALID`` then
 validated; renames of tables and columns; dropped columns and constraints (``CASCADE`` when
 something depends on them); unique constraints and indexes; row level security and policies,
-altered, renamed and dropped. The statements are spread over a few files, written to a temporary
+altered, renamed and dropped; tables created from a query (``CREATE TABLE … AS``); ALTER TABLE with
+several actions (columns, CHECK constraints, actions outside the model); views and materialized views
+(with indexes) at the end. The statements are spread over a few files, written to a temporary
 folder, applied to a fresh database of the embedded server, and the two Schemas compared.
 
 An example that once failed is kept as ``tests/fixtures/agreement/<name>.sql``, which
@@ -375,6 +377,69 @@ class History:
             self.emit(f"DROP POLICY {self.ident(p.name)} ON {self.ident(p.table)};")
             self.policies.remove(p)
 
+    def create_table_as(self) -> None:
+        """CREATE TABLE … AS SELECT: its columns are the select list's (some renamed, some cast, a literal)."""
+        source = self.choice(self.tables)
+        src = self.tables[source]
+        if not src.cols:
+            return
+        picked = self.draw(st.lists(st.sampled_from(sorted(src.cols)), min_size=1, max_size=len(src.cols), unique=True))
+        tab = Tab(self.new_name("t"), {})
+        items = []
+        for c in picked:
+            how = self.choice(["plain", "alias", "cast"])
+            out = c if how == "plain" else self.new_name("c")
+            typ = "text" if how == "cast" else src.cols[c].ref_type  # serial -> integer: no default comes along
+            tab.cols[out] = Col(out, typ, typ)
+            items.append(self.ident(c) + ("::text" if how == "cast" else "") + ("" if how == "plain" else
+                                                                               f" AS {self.ident(out)}"))
+        if self.draw(st.booleans()):
+            extra = self.new_name("c")
+            tab.cols[extra] = Col(extra, "integer", "integer")
+            items.append(f"1 AS {self.ident(extra)}")
+        tail = " WITH NO DATA" if self.draw(st.booleans()) else ""
+        self.emit(f"CREATE TABLE {self.ident(tab.name)} AS SELECT {', '.join(items)} FROM {self.ident(source)}{tail};")
+        self.tables[tab.name] = tab
+
+    def several_actions(self) -> None:
+        """One ALTER TABLE, several actions: columns added, a CHECK on one (dropped with it later), and
+        actions that change nothing the model holds."""
+        table = self.choice(self.tables)
+        tab = self.tables[table]
+        actions = []
+        for _ in range(self.draw(st.integers(1, 3))):
+            col = Col(self.new_name("c"), *self.choice(TYPES))
+            tab.cols[col.name] = col
+            actions.append(f"ADD COLUMN {self.ident(col.name)} {col.type}")
+            if self.draw(st.booleans()):
+                actions.append(f"ADD CHECK ({self.ident(col.name)} IS NOT NULL)")
+        if self.draw(st.booleans()):
+            some = self.choice(tab.cols)
+            noop = self.choice(["DISABLE TRIGGER USER", "ENABLE TRIGGER USER", f"ALTER COLUMN {self.ident(some)} "
+                                "SET STATISTICS 200", "SET (autovacuum_analyze_scale_factor = 0.01)"])
+            actions.insert(self.draw(st.integers(0, len(actions))), noop)
+        self.emit(f"ALTER TABLE {self.ident(table)}\n  " + ",\n  ".join(actions) + ";")
+
+    def create_view(self) -> None:
+        """A view or materialized view on one table; made after the other steps, which know nothing of views."""
+        table = self.choice(self.tables)
+        tab = self.tables[table]
+        if not tab.cols:
+            return
+        name, materialized = self.new_name("v"), self.draw(st.booleans())
+        if self.draw(st.booleans()):
+            items, first = "*", next(iter(tab.cols))
+        else:
+            picked = self.draw(st.lists(st.sampled_from(sorted(tab.cols)), min_size=1, max_size=3, unique=True))
+            outs = [c if self.draw(st.booleans()) else self.new_name("c") for c in picked]
+            items = ", ".join(self.ident(c) + ("" if o == c else f" AS {self.ident(o)}") for c, o in zip(picked, outs))
+            first = outs[0]
+        options = " WITH (security_invoker = true)" if not materialized and self.draw(st.booleans()) else ""
+        kind = "MATERIALIZED VIEW" if materialized else "VIEW"
+        self.emit(f"CREATE {kind} {self.ident(name)}{options} AS SELECT {items} FROM {self.ident(table)};")
+        if materialized and self.draw(st.booleans()):
+            self.emit(f"CREATE INDEX ON {self.ident(name)} ({self.ident(first)});")
+
     def step(self) -> None:
         if not self.tables:
             return self.create_table()
@@ -383,7 +448,7 @@ class History:
 
 STEPS = ["create_table", "create_table", "add_foreign_key", "add_foreign_key", "validate", "rename_table",
          "rename_column", "drop_column", "drop_constraint", "add_unique", "create_index", "rls", "create_policy",
-         "create_policy", "alter_policy"]
+         "create_policy", "alter_policy", "create_table_as", "several_actions"]
 
 
 def write_history(history: History, folder: Path, files: int) -> None:
@@ -400,6 +465,8 @@ def test_generated_histories_agree_with_postgres(pg_server: postgres.Server, dat
     history = History(data)
     for _ in range(data.draw(st.integers(1, 14), label="steps")):
         history.step()
+    for _ in range(data.draw(st.integers(0, 2), label="views")):
+        history.create_view()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         write_history(history, folder, data.draw(st.integers(1, 4), label="files"))

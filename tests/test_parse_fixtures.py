@@ -26,10 +26,13 @@ def test_parse_case(case: Path, tmp_path: Path) -> None:
     shutil.copy(case, folder / f"001_{case.name}")
     actual = fixture_view(load_schema(folder))
     expected_file = case.with_suffix(".json")
-    if os.environ.get("SCHEMALENS_REGENERATE") or not expected_file.exists():
+    if os.environ.get("SCHEMALENS_REGENERATE"):
         expected_file.write_text(json.dumps(actual, indent=1, ensure_ascii=False) + "\n")
+    if not expected_file.exists():
+        pytest.fail(f"{expected_file.name} is missing: write it with SCHEMALENS_REGENERATE=1, then read it")
     assert actual == json.loads(expected_file.read_text())
 
 
 def test_every_case_has_expectations() -> None:
-    assert CASES and all(c.with_suffix(".json").exists() for c in CASES)
+    missing = [c.name for c in CASES if not c.with_suffix(".json").exists()]
+    assert CASES and not missing, f"parse fixtures without expected JSON: {missing}"

@@ -48,6 +48,11 @@ def cmd_graph(args: argparse.Namespace) -> int:
     from schemalens import report
 
     schema = load_schema(args.dir)
+    if args.exact:  # DDL inside DO blocks, read back from a throwaway build
+        from schemalens import exact, postgres
+
+        with postgres.using(None) as srv:
+            schema = exact.exact_schema(args.dir, srv, schema)
     writer = {"json": report.graph_json, "mermaid": report.mermaid, "dot": report.dot}[args.format]
     _write(writer(schema), args.output)
     return EXIT_OK
@@ -223,6 +228,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("dir", help="folder of migration files")
     g.add_argument("--format", choices=["json", "mermaid", "dot"], default="json")
     g.add_argument("--output", "-o", help="write to this file instead of standard output")
+    g.add_argument("--exact", action="store_true",
+                   help="build a throwaway database and read back what DO blocks create (marked from the database)")
     g.set_defaults(func=cmd_graph)
 
     r = sub.add_parser(

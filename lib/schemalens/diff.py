@@ -11,7 +11,8 @@ catalog can both say, the same way on both sides, and diffs the projections:
 - foreign keys: columns, referenced table and columns, actions, validated;
 - policies: command, permissive, roles (as a set), USING and WITH CHECK predicates normalised the
   same way on both sides (see :func:`normalise_expression`);
-- enums (labels in order), views, functions (normalised identity arguments, result, language,
+- enums (labels in order), views (materialized or not, column names, the tables and views they read,
+  ``security_invoker``), functions (normalised identity arguments, result, language,
   security definer), triggers (function, timing, events).
 
 It refuses to compare what one side cannot know: column defaults (PostgreSQL rewrites them, e.g.
@@ -96,6 +97,20 @@ def normalise_arguments(text: str) -> str:
     >>> normalise_arguments("p_user UUID DEFAULT NULL, OUT n integer, IN flag boolean = true")
     'p_user uuid, flag boolean'
     """
+    return ", ".join(f"{prefix}{name} {typ}".replace("  ", " ").strip() for prefix, name, typ in _identity(text))
+
+
+def identity_types(text: str) -> tuple[str, ...]:
+    """The argument types that identify a function (``ALTER FUNCTION f(uuid)`` names ``f(p_user uuid)``).
+
+    >>> identity_types("p_user UUID DEFAULT NULL, OUT n integer, VARIADIC xs int[]")
+    ('uuid', 'int[]')
+    """
+    return tuple(typ for _, _, typ in _identity(text))
+
+
+def _identity(text: str) -> list[tuple[str, str, str]]:
+    """(``VARIADIC `` or "", name or "", normalised type) of each argument but the OUT ones."""
     out = []
     for arg in _split_top_level(text):
         words = arg.split()
@@ -108,9 +123,18 @@ def normalise_arguments(text: str) -> str:
             continue
         arg = re.split(r"\s+DEFAULT\s+|\s*=\s*", " ".join(words), maxsplit=1, flags=re.IGNORECASE)[0]
         name, _, typ = arg.partition(" ") if _has_name(arg) else ("", "", arg)
-        prefix = "VARIADIC " if mode == "VARIADIC" else ""
-        out.append(f"{prefix}{_lower_unquoted(name)} {normalise_type(typ)}".replace("  ", " ").strip())
-    return ", ".join(out)
+        out.append(("VARIADIC " if mode == "VARIADIC" else "", _lower_unquoted(name), normalise_type(_no_typmod(typ))))
+    return out
+
+
+def _no_typmod(typ: str) -> str:
+    """A function's argument and result types keep no modifier: ``vector(384)`` is ``vector``.
+
+    >>> _no_typmod("vector(384)"), _no_typmod("numeric(10, 2)[]"), _no_typmod('"Odd(1)"')
+    ('vector', 'numeric[]', '"Odd(1)"')
+    """
+    return "".join(part if i % 2 else re.sub(r"\(\s*\d+(\s*,\s*\d+)?\s*\)", "", part)
+                   for i, part in enumerate(re.split(r'("(?:[^"]|"")*")', typ)))
 
 
 def _has_name(arg: str) -> bool:
@@ -150,11 +174,11 @@ def normalise_returns(text: str) -> str:
     cleaned = " ".join(text.split())
     m = re.match(r"(?i)setof\s+(.*)$", cleaned)
     if m:
-        return f"setof {normalise_type(m.group(1))}"
+        return f"setof {normalise_type(_no_typmod(m.group(1)))}"
     m = re.match(r"(?i)table\s*\((.*)\)$", cleaned)
     if m:
         return f"table({normalise_arguments(m.group(1))})"
-    return normalise_type(cleaned)
+    return normalise_type(_no_typmod(cleaned))
 
 
 _TEXT_TYPES = {exp.DataType.Type.TEXT, exp.DataType.Type.VARCHAR, exp.DataType.Type.NAME, exp.DataType.Type.CHAR,
@@ -252,7 +276,56 @@ def _drop_generated_aliases(tree: exp.Expression) -> exp.Expression:
 _PLAIN = re.compile(r"[a-z_][a-z0-9_$]*")
 
 
+_INTERVAL_UNITS = {"microsecond": (0, 0, 1), "millisecond": (0, 0, 1000), "second": (0, 0, 10 ** 6),
+                   "sec": (0, 0, 10 ** 6), "minute": (0, 0, 60 * 10 ** 6), "min": (0, 0, 60 * 10 ** 6),
+                   "hour": (0, 0, 3600 * 10 ** 6), "hr": (0, 0, 3600 * 10 ** 6), "day": (0, 1, 0), "week": (0, 7, 0),
+                   "month": (1, 0, 0), "mon": (1, 0, 0), "year": (12, 0, 0), "yr": (12, 0, 0)}
+
+
+def interval_parts(text: str) -> tuple[int, int, int] | None:
+    """(months, days, microseconds) of an interval literal as PostgreSQL reads it, or None.
+
+    >>> interval_parts("24 hours") == interval_parts("24:00:00"), interval_parts("1 day") == interval_parts("24:00:00")
+    (True, False)
+    """
+    months = days = micros = 0
+    words = text.lower().replace("@", " ").split()
+    sign = -1 if words[-1:] == ["ago"] else 1
+    words = words[:-1] if sign < 0 else words
+    i = 0
+    try:
+        while i < len(words):
+            m = re.fullmatch(r"([+-]?)(\d+):(\d+)(?::(\d+(?:\.\d+)?))?", words[i])
+            if m:
+                total = (int(m.group(2)) * 3600 + int(m.group(3)) * 60) * 10 ** 6 + round(float(m.group(4) or 0) * 10 ** 6)
+                micros += -total if m.group(1) == "-" else total
+                i += 1
+                continue
+            number, unit = float(words[i]), words[i + 1].rstrip("s") if i + 1 < len(words) else ""
+            mo, d, us = _INTERVAL_UNITS[unit]
+            months, days, micros = months + round(number * mo), days + round(number * d), micros + round(number * us)
+            i += 2
+    except (ValueError, KeyError):
+        return None
+    return sign * months, sign * days, sign * micros
+
+
+def _interval(node: exp.Expression) -> exp.Expression:
+    """``interval '24 hours'`` and ``'24:00:00'::interval`` (as PostgreSQL prints it) -> one spelling."""
+    text = node.this.this if isinstance(node.this, exp.Literal) else None
+    if text is None:
+        return node
+    unit = node.args.get("unit") if isinstance(node, exp.Interval) else None
+    parts = interval_parts(f"{text} {unit.name}" if unit is not None else text)
+    return node if parts is None else exp.Interval(this=exp.Literal.string("{} mons {} days {} us".format(*parts)))
+
+
 def _canonical(node: exp.Expression, own_names: set[str]) -> exp.Expression:
+    if node.comments:  # a comment inside a predicate: PostgreSQL keeps none
+        node.comments = None
+    if isinstance(node, exp.Interval) or (isinstance(node, exp.Cast) and node.to.this == exp.DataType.Type.INTERVAL
+                                          and isinstance(node.this, exp.Literal)):
+        return _interval(node)
     if isinstance(node, exp.Identifier):  # ``"orders"`` and ``ORDERS`` both name orders
         name = node.this if node.quoted else node.this.lower()
         return exp.Identifier(this=name, quoted=not _PLAIN.fullmatch(name))
@@ -462,7 +535,10 @@ class EnumFacts(NamedTuple):
 
 
 class ViewFacts(NamedTuple):
-    pass
+    materialized: bool
+    columns: tuple[str, ...]  # names only: a type the query does not say is not known statically
+    reads: tuple[str, ...]
+    security_invoker: bool
 
 
 class FunctionFacts(NamedTuple):
@@ -507,7 +583,8 @@ def project(schema: Schema, normalise: Normaliser = Normaliser()) -> dict[str, d
     for e in schema.enums:
         out["enum"][_split(e.name)] = EnumFacts(e.values)
     for v in schema.views:
-        out["view"][_split(v.name)] = ViewFacts()
+        out["view"][_split(v.name)] = ViewFacts(v.materialized, v.column_names, tuple(sorted(v.reads)),
+                                                v.security_invoker)
     for f in schema.functions:
         out["function"][_split(f.name) + (n.arguments(f.arguments),)] = FunctionFacts(
             n.returns(f.returns), f.language.lower(), f.security_definer)

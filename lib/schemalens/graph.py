@@ -2,7 +2,8 @@
 
 Edges go from child to parent, one per foreign key, keyed by constraint name and carrying its
 columns, referenced columns, actions and source. Tables the migrations reference but never create
-(``auth.users``) are nodes with ``external=True``.
+(``auth.users``) are nodes with ``external=True``. Every node has a ``kind``: ``table``, or ``view`` /
+``materialized view`` (with the tables and views it ``reads``; no edges, so hierarchies are the tables').
 
 >>> from schemalens.model import ForeignKey, Schema, Table
 >>> s = Schema(tables=(Table("public.a"), Table("public.b"), Table("public.c")),
@@ -27,11 +28,15 @@ def build_graph(schema: Schema) -> nx.MultiDiGraph:
     policies = Counter(p.table for p in schema.policies)
     for t in schema.tables:
         g.add_node(t.name, external=False, rls_enabled=t.rls_enabled, source=str(t.source),
-                   columns=len(t.columns), policies=policies[t.name], exposed=bool(t.api_access))
+                   columns=len(t.columns), policies=policies[t.name], exposed=bool(t.api_access), kind="table")
+    for v in schema.views:
+        g.add_node(v.name, external=False, rls_enabled=False, source=str(v.source), columns=len(v.columns),
+                   policies=0, kind="materialized view" if v.materialized else "view", reads=v.reads,
+                   security_invoker=v.security_invoker)
     for fk in schema.foreign_keys:
         for node in (fk.table, fk.ref_table):
             if node not in g:
-                g.add_node(node, external=True, rls_enabled=False, source="", columns=0, policies=0)
+                g.add_node(node, external=True, rls_enabled=False, source="", columns=0, policies=0, kind="table")
         g.add_edge(fk.table, fk.ref_table, key=fk.name, name=fk.name, columns=fk.columns,
                    ref_columns=fk.ref_columns, on_delete=fk.on_delete, on_update=fk.on_update,
                    validated=fk.validated, source=str(fk.source))

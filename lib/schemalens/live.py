@@ -150,9 +150,10 @@ def introspect(conn: psycopg.Connection, baseline: Baseline | None = None) -> Sc
         rows = {name: _rows(conn, name, base) for name in ("tables", "enums", "functions", "triggers", "views",
                                                               "policies")}
         tables = [r["oid"] for r in rows["tables"]]
-        rows["columns"] = _fetch(conn, "columns", {"tables": tables})
-        for name, catalog in (("constraints", "pg_constraint"), ("indexes", "pg_class")):
-            rows[name] = _fetch(conn, name, {"tables": tables, "excluded": base.excluded(catalog)})
+        views = [r["oid"] for r in rows["views"]]
+        rows["columns"] = _fetch(conn, "columns", {"tables": tables + views})
+        rows["constraints"] = _fetch(conn, "constraints", {"tables": tables, "excluded": base.excluded("pg_constraint")})
+        rows["indexes"] = _fetch(conn, "indexes", {"tables": tables + views, "excluded": base.excluded("pg_class")})
     return _assemble(rows)
 
 
@@ -178,7 +179,7 @@ def _qualified(schema: str, name: str) -> str:
 
 
 def _assemble(rows: dict[str, list[dict[str, Any]]]) -> Schema:
-    names = {r["oid"]: _qualified(r["schema"], r["name"]) for r in rows["tables"]}
+    names = {r["oid"]: _qualified(r["schema"], r["name"]) for r in rows["tables"] + rows["views"]}
     columns: dict[int, list[Column]] = {}
     for r in rows["columns"]:
         columns.setdefault(r["table_oid"], []).append(Column(r["name"], r["type"], r["nullable"], r["default"], CATALOG))
@@ -205,7 +206,8 @@ def _assemble(rows: dict[str, list[dict[str, Any]]]) -> Schema:
         functions=[Function(_qualified(r["schema"], r["name"]), r["arguments"], r["returns"], r["language"],
                             r["security_definer"], source=CATALOG) for r in rows["functions"]],
         triggers=[_trigger(r) for r in rows["triggers"]],
-        views=[View(_qualified(r["schema"], r["name"]), CATALOG) for r in rows["views"]],
+        views=[View(names[r["oid"]], CATALOG, tuple(columns.get(r["oid"], [])), tuple(r["reads"]),
+                    r["security_invoker"], r["materialized"]) for r in rows["views"]],
     )
 
 

@@ -210,8 +210,20 @@ class Trigger:
 
 @dataclass(frozen=True)
 class View:
+    """A view or materialized view: its columns (a type is "" where it could not be worked out from the
+    query), the tables and views its query reads, and ``security_invoker`` (a view checks the caller's
+    privileges and row-level security, instead of its owner's)."""
+
     name: str
     source: Source = _src()
+    columns: tuple[Column, ...] = ()
+    reads: tuple[str, ...] = ()
+    security_invoker: bool = False
+    materialized: bool = False
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
 
 
 @dataclass(frozen=True)
@@ -240,6 +252,8 @@ class Schema:
     warnings: tuple[Unparsed, ...] = field(default=(), compare=False)
     headers: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = field(default=(), compare=False)
     coverage: tuple[tuple[tuple[str, str], int], ...] = field(default=(), compare=False)  # ((kind, status), n)
+    # (kind, name) of what exact mode read back from a built database (DDL a DO block ran): see schemalens.exact
+    from_database: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     @cached_property
     def _tables(self) -> dict[str, Table]:

@@ -30,6 +30,7 @@ from sqlglot.errors import SqlglotError
 from sqlglot.tokens import Token, TokenType
 
 from schemalens.model import Source, truncate_identifier
+from schemalens.reasons import unparsed_reason
 
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
@@ -271,6 +272,7 @@ def split_and_parse(text: str, file: str) -> tuple[Statement, ...]:
     key = (file, hashlib.sha256(text.encode()).hexdigest())
     cached = _CACHE.get(key)
     if cached is None:
+        text = forms.fill_known_templates(text)
         cached = tuple(parse_statement(p.text, Source(file, p.line), p) for p in split(text, file))
         _CACHE[key] = cached
     return cached
@@ -297,8 +299,8 @@ def parse_statement(text: str, source: Source, piece: Piece | None = None) -> St
                     return result
         return _parse_with_sqlglot(text, source, piece)
     except Exception as e:  # noqa: BLE001 - one bad statement must never stop the file
-        reason = str(e).splitlines()[0][:300] if str(e) else type(e).__name__
-        return Statement(source, text, _kind_from_head(head), None, UNPARSED, reason, offset)
+        kind = _kind_from_head(head)
+        return Statement(source, text, kind, None, UNPARSED, unparsed_reason(e, text, kind, offset), offset)
 
 
 def _kind_from_head(head: str) -> str:
@@ -325,8 +327,8 @@ def _parse_with_sqlglot(text: str, source: Source, piece: Piece) -> Statement:
     except (SqlglotError, ValueError) as e:
         alt = _retry_without_only(text)
         if alt is None:
-            reason = _reason(e, offset)
-            return Statement(source, text, _kind_from_head(text.upper()), None, UNPARSED, reason, offset)
+            kind = _kind_from_head(text.upper())
+            return Statement(source, text, kind, None, UNPARSED, unparsed_reason(e, text, kind, offset), offset)
         node, offset = alt, source.line - 1
     if isinstance(node, exp.Command):
         return _opaque(text, node, source)
@@ -347,16 +349,6 @@ def _parse_with_sqlglot(text: str, source: Source, piece: Piece) -> Statement:
         return Statement(source, text, type(node).__name__.lower(), node, UNDERSTOOD, "", offset)
     kind = type(node).__name__.lower()
     return Statement(source, text, kind, node, NOT_ANALYSED, f"{kind} statements are not modelled", offset)
-
-
-def _reason(error: Exception, line_offset: int) -> str:
-    """sqlglot's complaint in one line, with the file's line and column (no highlighted excerpt)."""
-    details = getattr(error, "errors", None)
-    if details:
-        d = details[0]
-        where = f" at line {d['line'] + line_offset}, column {d['col']}" if d.get("line") else ""
-        return f"{d.get('description') or 'syntax error'}{where}"
-    return str(error).splitlines()[0][:300] if str(error) else type(error).__name__
 
 
 def _retry_without_only(text: str):
@@ -383,7 +375,8 @@ def _opaque(text: str, node: exp.Command, source: Source) -> Statement:
     kind = _kind_from_head(" ".join(text.upper().split()[:4]))
     if _NOT_MODELLED.match(text):
         return Statement(source, text, kind, node, NOT_ANALYSED, "recognised; not part of the schema model", offset)
-    return Statement(source, text, kind, node, UNPARSED, "sqlglot could not read this statement's structure", offset)
+    reason = unparsed_reason(ValueError("the SQL parser could not read its structure"), text, kind, offset)
+    return Statement(source, text, kind, node, UNPARSED, reason, offset)
 
 
 # Handlers for what sqlglot keeps opaque ------------------------------------------------------
@@ -411,6 +404,19 @@ def _balanced(tokens: list[Token], i: int) -> int:
             if depth == 0:
                 return j + 1
     raise ValueError("unbalanced parentheses")
+
+
+def inner_text(text: str, tokens: list[Token], i: int, end: int) -> str:
+    """The text inside the parentheses ``tokens[i]`` … ``tokens[end - 1]``, on one line and without comments
+    (an argument list: ``size int, -- the length`` is ``size int,``): the tokens as written, a space
+    wherever the file had anything between them."""
+    base = tokens[0].start
+    out, previous = [], tokens[i].end + 1 - base
+    for t in tokens[i + 1:end - 1]:
+        start = t.start - base
+        out.append((" " if start > previous else "") + text[start: t.end + 1 - base])
+        previous = t.end + 1 - base
+    return "".join(out).strip()
 
 
 def _predicate(text: str, tokens: list[Token], i: int) -> tuple[exp.Expression, str, int]:
@@ -510,10 +516,13 @@ def _function(text: str, tokens: list[Token], source: Source) -> Statement:
     name = ".".join(_token_name(t) for t in tokens[i:j] if t.token_type != TokenType.DOT)
     k = _balanced(tokens, j)
     base = tokens[0].start
-    arguments = " ".join(text[tokens[j].end + 1 - base: tokens[k - 1].start - base].split())
-    body_tok = next((t for t in tokens[k:] if t.token_type in (TokenType.HEREDOC_STRING, TokenType.STRING)), None)
-    body = body_tok.text if body_tok else ""
-    tail_words = [u for u, t in zip(up[k:], tokens[k:]) if t is not body_tok]
+    arguments = inner_text(text, tokens, j, k)
+    strings = [n for n in range(k, len(tokens)) if tokens[n].token_type in (TokenType.HEREDOC_STRING, TokenType.STRING)]
+    # the body is the string after AS (``LANGUAGE 'plpgsql'`` is a string too)
+    body_at = next((n for n in strings if up[n - 1] == "AS"), strings[0] if strings else None)
+    body = tokens[body_at].text if body_at is not None else ""
+    tail_words = [u or (t.text if up[n - 1] == "LANGUAGE" else "") for n, (u, t) in enumerate(zip(up[k:], tokens[k:]), k)
+                  if n != body_at]
     returns = ""
     if "RETURNS" in up[k:]:
         r = k + up[k:].index("RETURNS") + 1
@@ -529,7 +538,7 @@ def _function(text: str, tokens: list[Token], source: Source) -> Statement:
     # the tokenizer reads "sql SECURITY" (as in "LANGUAGE sql SECURITY DEFINER") as one SQL_SECURITY token
     tail_words = [w for word in tail_words for w in word.split()]
     language = ""
-    if "LANGUAGE" in tail_words:
+    if "LANGUAGE" in tail_words[:-1]:
         language = tail_words[tail_words.index("LANGUAGE") + 1].lower().strip("'\"")
     definer = any(a == "SECURITY" and b == "DEFINER" for a, b in zip(tail_words, tail_words[1:]))
     node = FunctionStmt(name, arguments, returns, language, definer, body, replace)
@@ -718,6 +727,10 @@ _HANDLERS = (
     (r"SET\b", _set),
     (r"SELECT\b", _search_path_call),
 )
+
+from schemalens import forms  # its handlers use the helpers above
+
+_HANDLERS = forms.HANDLERS + _HANDLERS
 
 
 # Predicates after renames ------------------------------------------------------------------

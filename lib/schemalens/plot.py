@@ -100,7 +100,10 @@ IMPACT = {"changed": ("table that changes", "#f4b6b0"), "direct": ("references i
 
 
 def _as_graph(schema_or_graph: Schema | nx.DiGraph) -> nx.DiGraph:
-    return build_graph(schema_or_graph) if isinstance(schema_or_graph, Schema) else schema_or_graph
+    """The graph to draw: the foreign-key hierarchy, so tables only (views are nodes of the graph too)."""
+    g = build_graph(schema_or_graph) if isinstance(schema_or_graph, Schema) else schema_or_graph
+    views = {n for n in g if g.nodes[n].get("kind", "table") != "table"}
+    return g.subgraph(set(g) - views) if views else g
 
 
 def _simple(g: nx.DiGraph, nodes: Iterable[str]) -> nx.DiGraph:

@@ -195,7 +195,10 @@ class _TableState:
                      self.partition_of, self.source, grants, self.grants_source or NOWHERE)
 
 
-class _Replayer:
+from schemalens.replay_forms import FormsReplay, figure_name  # it uses ReplayWarning and _type_text above
+
+
+class _Replayer(FormsReplay):
     def __init__(self) -> None:
         self.tables: dict[str, _TableState] = {}
         self._taken: Counter = Counter()  # (schema, name) of constraints and indexes
@@ -206,6 +209,9 @@ class _Replayer:
         self.functions: dict[tuple[str, str], Function] = {}
         self.triggers = _Store(lambda t: (t.table,))
         self.views: dict[str, View] = {}
+        self.checks: dict[tuple[str, str], frozenset[str]] = {}  # CHECK constraints: (table, name) -> columns
+        self.partition_indexes: dict[str, dict[str, str]] = {}  # partition -> {parent index: its part's name}
+        self.view_uses: dict[str, set[tuple[str, str]]] = {}  # view -> (table, column) its query uses
         self.search_path: tuple[str, ...] = ("public",)
         self.warnings: list[Unparsed] = []
         self.unparsed: list[Unparsed] = []
@@ -321,8 +327,8 @@ class _Replayer:
             raise ReplayWarning(f"table {name} already exists")
         props = node.args.get("properties")
         parent = props.find(exp.PartitionedOfProperty) if props else None
-        if node.expression is not None and not isinstance(target, exp.Schema):
-            raise ReplayWarning("CREATE TABLE … AS SELECT: columns are not known statically")
+        if node.expression is not None:
+            return self.create_table_as(node, name, st)
         state = _TableState(name, {}, self.src(st, target.this if isinstance(target, exp.Schema) else target))
         self.tables[name] = state
         if parent is not None:
@@ -340,6 +346,9 @@ class _Replayer:
                     self.add_column(state, item, st)
                 else:
                     self.add_constraint(state, item, st)
+            for uname in [n for n, u in state.uniques.items() if u.columns == state.primary_key]:
+                self.release(name, uname)  # PostgreSQL makes one index for UNIQUE and PRIMARY KEY on the same columns
+                del state.uniques[uname]
 
     def add_column(self, state: _TableState, cd: exp.ColumnDef, st: Statement, if_not_exists: bool = False) -> None:
         name = ident(cd.this)
@@ -373,6 +382,8 @@ class _Replayer:
                 self.add_unique(state, (name,), cname, self.src(st, cd.this))
             elif isinstance(k, exp.Reference):
                 self.add_fk(state, (name,), k, cname, st, self.src(st, cd.this))
+            elif isinstance(k, exp.CheckColumnConstraint):
+                self.add_check(state, cname, k.this)
 
     def set_primary_key(self, state: _TableState, columns: tuple[str, ...], name: str | None) -> None:
         if state.primary_key:
@@ -405,7 +416,9 @@ class _Replayer:
             elif isinstance(c, exp.ForeignKey):
                 cols = tuple(ident(e) for e in c.expressions)
                 self.add_fk(state, cols, c.args["reference"], name, st, self.src(st, item), not_valid, c)
-            # CHECK, EXCLUDE: not modelled
+            elif isinstance(c, exp.CheckColumnConstraint):
+                self.add_check(state, name, c.this)
+            # EXCLUDE: not modelled
 
     def add_fk(self, state: _TableState, columns: tuple[str, ...], ref: exp.Reference, name: str | None,
                st: Statement, source: Source, not_valid: bool = False, fk: exp.ForeignKey | None = None) -> None:
@@ -511,8 +524,7 @@ class _Replayer:
         for (t, n), trigger in self.triggers.touching(old):
             del self.triggers[(t, n)]
             self.triggers[(new, n)] = replace(trigger, table=new)
-        for key, index in self.indexes.touching(old):
-            self.indexes[key] = replace(index, table=new)
+        self.renamed_relation(old, new)
         if state.partitioned:  # its partitions name it as their parent
             for t in self.tables.values():
                 if t.partition_of == old:
@@ -530,6 +542,7 @@ class _Replayer:
             if owner == state.name and ident(node) == old])
         state.columns = {(new if k == old else k): (replace(c, name=new) if k == old else c)
                          for k, c in state.columns.items()}
+        self.renamed_column(state.name, old, new)
 
         def swap(cols: tuple[str, ...]) -> tuple[str, ...]:
             return tuple(new if c == old else c for c in cols)
@@ -595,9 +608,11 @@ class _Replayer:
         if (incoming or using) and not cascade:
             raise ReplayWarning(f"cannot drop column {cname} of {state.name}: "
                                 f"{', '.join(n for _, n in incoming + using)} depend on it (no CASCADE)")
+        self.drop_views_using(state.name, cname, cascade)
         for key in using:
             del self.policies[key]
         del state.columns[cname]
+        self.drop_checks_using(state, cname)
         for key, fk in self.fks.touching(state.name):
             if (fk.table == state.name and cname in fk.columns) or key in incoming or (
                     fk.ref_table == state.name and cname in fk.ref_columns):
@@ -621,9 +636,10 @@ class _Replayer:
         elif cname == state.primary_key_name:
             self.release(state.name, cname)
             state.primary_key, state.primary_key_name = (), None
+        elif self.drop_check(state, cname):
+            pass
         elif not if_exists:
-            raise ReplayWarning(f"constraint {cname} of relation {state.name} does not exist "
-                                "(CHECK constraints are not modelled)")
+            raise ReplayWarning(f"constraint {cname} of relation {state.name} does not exist")
 
     def _alter_table_rls(self, node: RlsStmt, st: Statement) -> None:
         state = self.table(self.qname(node.table), missing_ok=node.if_exists)
@@ -640,9 +656,8 @@ class _Replayer:
         fk = self.fks.get((table, node.name))
         if fk is not None:
             self.fks[(table, node.name)] = replace(fk, validated=True)
-        elif node.name not in self.tables[table].uniques:
-            raise ReplayWarning(f"constraint {node.name} of relation {table} does not exist "
-                                "(CHECK constraints are not modelled)")
+        elif node.name not in self.tables[table].uniques and (table, node.name) not in self.checks:
+            raise ReplayWarning(f"constraint {node.name} of relation {table} does not exist")
 
     def _alter_table_rename_constraint(self, node: ConstraintStmt, st: Statement) -> None:
         table = self.qname(node.table)
@@ -663,7 +678,7 @@ class _Replayer:
         key = self.plain_qname(".".join(filter(None, table_name(node.this))))
         index = self.indexes.get(key)
         if index is None:
-            if node.args.get("exists"):
+            if node.args.get("exists") or self.rename_constraint_index(key, node):
                 return
             raise ReplayWarning(f"index {key} does not exist")
         for action in node.args.get("actions") or []:
@@ -700,6 +715,7 @@ class _Replayer:
                                             + [f"policy {n} on {t}" for t, n in using]))
         for key in using:
             del self.policies[key]
+        self.drop_dependent_views(name, cascade)
         children = [t.name for t in self.tables.values() if t.partition_of == name] if self.tables[name].partitioned else []
         for child in children:
             self.drop_table(child, cascade, st)
@@ -710,10 +726,6 @@ class _Replayer:
             for key, _ in store.touching(name):
                 del store[key]
         self.policies.drop_table(name)
-
-    def _drop_view(self, node: exp.Drop, st: Statement) -> None:
-        for target in node.args.get("tables") or []:
-            self.views.pop(self.qname(target), None)
 
     def _drop_type(self, node: exp.Drop, st: Statement) -> None:
         for target in node.args.get("tables") or []:
@@ -736,8 +748,13 @@ class _Replayer:
         for name in node.names:
             key = self.plain_qname(name)
             found = [k for k in self.functions if k[0] == key]
+            using = [k for k, t in self.triggers.items() if t.function == key] if found else []
+            if using and not node.cascade:
+                raise ReplayWarning(f"cannot drop function {key}: triggers depend on it (no CASCADE)")
             for k in found:
                 del self.functions[k]
+            for k in using:  # DROP FUNCTION … CASCADE drops the triggers that call it
+                del self.triggers[k]
             if not found and not node.if_exists:
                 raise ReplayWarning(f"function {key} does not exist")
 
@@ -823,9 +840,11 @@ class _Replayer:
     def _create_index(self, node: exp.Create, st: Statement) -> None:
         index = node.this
         table = self.qname(index.args["table"])
-        self.table(table)
+        if not getattr(self.views.get(table), "materialized", False):  # a materialized view takes indexes too
+            self.table(table)
         params = index.args.get("params")
         elements = [c.this for c in (params.args.get("columns") or [] if params else [])]
+        elements = [e.this if isinstance(e, exp.Opclass) else e for e in elements]  # gin_trgm_ops: not a column
         columns = tuple(ident(c) if isinstance(c, exp.Column) else to_sql(c) for c in elements)
         schema = table.split(".", 1)[0]
         if index.this is not None:
@@ -838,10 +857,6 @@ class _Replayer:
                 return
             raise ReplayWarning(f"relation {key} already exists")
         self.indexes[key] = Index(name, table, columns, bool(node.args.get("unique")), st.source)
-
-    def _create_view(self, node: exp.Create, st: Statement) -> None:
-        name = self.qname(node.this, existing=False)
-        self.views[name] = View(name, st.source)
 
     def _set_search_path(self, node: tuple[str, ...], st: Statement) -> None:
         self.search_path = tuple(node) or ("public",)
@@ -858,20 +873,8 @@ class _Replayer:
 
 
 def _index_label(node: exp.Expression) -> str:
-    """PostgreSQL's FigureIndexColname, for a default index name: a column's name, a function's
-    name, a cast's operand's label (else its type's name), else ``expr``."""
-    if isinstance(node, exp.Paren):
-        return _index_label(node.this)
-    if isinstance(node, exp.Column):
-        return ident(node.this)
-    if isinstance(node, exp.Cast):
-        inner = _index_label(node.this)
-        return inner if inner != "expr" else to_sql(node.to, copy=True).lower().split("(")[0]
-    if isinstance(node, (exp.Func, exp.Dot)):
-        m = re.match(r'\s*(?:(?:\w+|"[^"]*")\.)*"?(\w+)"?\s*\(', to_sql(node, copy=True))
-        if m:
-            return m.group(1).lower()
-    return "expr"
+    """PostgreSQL's FigureIndexColname, for a default index name (see :func:`figure_name`)."""
+    return figure_name(node, "expr")
 
 
 def _action(options: str, on: str) -> str:

@@ -72,11 +72,22 @@ def graph_dict(schema: Schema) -> dict:
             }
             for p in schema.policies
         ],
+        "views": [
+            {
+                "name": v.name,
+                "materialized": v.materialized,
+                "columns": [{"name": c.name, "type": c.type or None} for c in v.columns],  # None: not known statically
+                "reads": list(v.reads),
+                "security_invoker": v.security_invoker,
+                "source": str(v.source),
+            }
+            for v in schema.views
+        ],
         "unparsed": [_unparsed(u) for u in schema.unparsed],
         "not_analysed": [_unparsed(u) for u in schema.not_analysed],
         "warnings": [_unparsed(u) for u in schema.warnings],
         "coverage": coverage_totals(schema),
-    }
+    } | ({"from_database": [{"kind": k, "name": n} for k, n in schema.from_database]} if schema.from_database else {})
 
 
 def graph_json(schema: Schema) -> str:
@@ -93,7 +104,8 @@ def mermaid(schema: Schema) -> str:
     lines = ["flowchart BT"]
     for n in sorted(g):
         style = ":::external" if g.nodes[n].get("external") else ""
-        lines.append(f'  {_node_id(n)}["{n}"]{style}')
+        shape = '(["{}"])' if g.nodes[n]["kind"] != "table" else '["{}"]'  # a view: rounded
+        lines.append(f"  {_node_id(n)}{shape.format(n)}{style}")
     for u, v, data in sorted(g.edges(data=True), key=lambda e: (e[0], e[1], e[2]["name"])):
         lines.append(f"  {_node_id(u)} -->|{','.join(data['columns'])}| {_node_id(v)}")
     lines.append("  classDef external stroke-dasharray: 5 5")
@@ -105,6 +117,7 @@ def dot(schema: Schema) -> str:
     lines = ["digraph schema {", "  rankdir=BT;", "  node [shape=box];"]
     for n in sorted(g):
         style = ", style=dashed" if g.nodes[n].get("external") else ""
+        style += ", shape=ellipse" if g.nodes[n]["kind"] != "table" else ""  # a view
         lines.append(f'  "{n}" [label="{n}"{style}];')
     for u, v, data in sorted(g.edges(data=True), key=lambda e: (e[0], e[1], e[2]["name"])):
         lines.append(f'  "{u}" -> "{v}" [label="{",".join(data["columns"])}", tooltip="{data["name"]}"];')
