@@ -141,21 +141,6 @@ class ViewStmt:
                    materialized, bool(node.args.get("replace")), bool(node.args.get("exists")))
 
 
-# supabase/auth's migrator fills this placeholder with its DB_NAMESPACE setting, "auth" unless set otherwise
-_AUTH_NAMESPACE = re.compile(r'\{\{\s*index\s+\.Options\s+"Namespace"\s*\}\}')
-
-
-def fill_known_templates(text: str) -> str:
-    """A migration file with the template placeholders a known runner fills in filled as it would
-    (supabase/auth: ``{{ index .Options "Namespace" }}`` is ``auth``); any other placeholder is kept,
-    and its statement is reported unparsed with the reason.
-
-    >>> fill_known_templates('create table if not exists {{ index .Options "Namespace" }}.users (id uuid)')
-    'create table if not exists auth.users (id uuid)'
-    """
-    return _AUTH_NAMESPACE.sub("auth", text) if "{{" in text else text
-
-
 def _statement(text: str, source: Source, kind: str, node, status: str = UNDERSTOOD, reason: str = "") -> Statement:
     return Statement(source, text, kind, node, status, reason, source.line - 1)
 

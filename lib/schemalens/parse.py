@@ -30,6 +30,7 @@ from sqlglot.errors import SqlglotError
 from sqlglot.tokens import Token, TokenType
 
 from schemalens.model import Source, truncate_identifier
+from schemalens.platform import render_templates
 from schemalens.reasons import unparsed_reason
 
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
@@ -272,7 +273,7 @@ def split_and_parse(text: str, file: str) -> tuple[Statement, ...]:
     key = (file, hashlib.sha256(text.encode()).hexdigest())
     cached = _CACHE.get(key)
     if cached is None:
-        text = forms.fill_known_templates(text)
+        text = render_templates(text)  # supabase/auth's Go templates, as its runner renders them
         cached = tuple(parse_statement(p.text, Source(file, p.line), p) for p in split(text, file))
         _CACHE[key] = cached
     return cached
