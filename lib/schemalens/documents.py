@@ -36,6 +36,7 @@ from sqlglot import exp
 
 from schemalens.errors import InputError
 from schemalens.model import Schema
+from schemalens.names import short
 from schemalens.parse import (
     UNPARSED,
     FunctionStmt,
@@ -66,8 +67,8 @@ class Reference:
 
     @property
     def name(self) -> str:
-        short = self.table.removeprefix("public.")
-        return f"{short}.{self.column}" if self.column else short
+        name = short(self.table)
+        return f"{name}.{self.column}" if self.column else name
 
 
 @dataclass(frozen=True)

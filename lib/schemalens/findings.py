@@ -18,6 +18,7 @@ from schemalens.documents import Document
 from schemalens.manifest import Manifest
 from schemalens.migrations import discover
 from schemalens.model import ForeignKey, Schema, Source
+from schemalens.names import short
 from schemalens.parse import split_and_parse
 from schemalens.replay import EXTERNAL_PRIMARY_KEYS
 
@@ -37,11 +38,6 @@ CODES = (
     "unreachable-from-root",
 )
 PROJECT_HEADERS = ("supabase project", "project ref", "project_ref", "project")
-
-
-def short(name: str | None) -> str:
-    """A table as people write it: ``users`` for ``public.users``, ``auth.users`` otherwise."""
-    return (name or "").removeprefix("public.")
 
 
 @dataclass(frozen=True)

@@ -23,13 +23,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from schemalens.model import Schema, qualify
+from schemalens.names import short as _short
 from schemalens.parse import mentions
 
 KINDS = ("foreign key", "policy", "function", "trigger", "view", "index", "document")
-
-
-def _short(name: str) -> str:
-    return name.removeprefix("public.")
 
 
 @dataclass(frozen=True)

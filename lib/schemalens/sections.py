@@ -7,6 +7,7 @@ Findings come from :mod:`schemalens.compare` (imported lazily where needed: it i
 from __future__ import annotations
 
 from schemalens.model import Schema
+from schemalens.names import short as _s
 
 STATUS = {
     "critical": "MAJOR SCHEMA CONFLICTS DISCOVERED",
@@ -36,10 +37,6 @@ DECISION_TITLES = {
     "index-foreign-keys": "Foreign-Key Indexes",
 }
 MAX_EXCERPT_LINES = 16
-
-
-def _s(name: str | None) -> str:
-    return (name or "").removeprefix("public.")
 
 
 def decision_title(decision: str, finding=None) -> str:

@@ -31,6 +31,7 @@ from schemalens.migrations import discover
 from schemalens.model import Schema, truncate_identifier
 from schemalens.parse import Statement, split_and_parse, table_name
 from schemalens.rewrite import path_foreign_keys
+from schemalens.names import relation
 from schemalens.sqlgen import ident, literal, short, table
 
 AUTH_USERS = "auth.users"
@@ -87,19 +88,19 @@ class Context:
         start, key = self.identity
         path = list(fk_path(self.schema, start, entity))
         fks = path_foreign_keys(self.schema, path)
-        ref = ident(start.split(".")[-1])
+        ref = ident(relation(start))
         if start == entity:
             return f"SELECT {ref}.{ident(key)} FROM {table(start)} WHERE {ref}.{ident(key)} = auth.uid()"
         if not fks:
             return None
         joins = "".join(
-            f" JOIN {table(fk.ref_table)} ON {ident(fk.ref_table.split('.')[-1])}.{ident(fk.ref_columns[0])}"
-            f" = {ident(fk.table.split('.')[-1])}.{ident(fk.columns[0])}"
+            f" JOIN {table(fk.ref_table)} ON {ident(relation(fk.ref_table))}.{ident(fk.ref_columns[0])}"
+            f" = {ident(relation(fk.table))}.{ident(fk.columns[0])}"
             for fk in fks[:-1]
         )
         last = fks[-1]
         return (
-            f"SELECT {ident(last.table.split('.')[-1])}.{ident(last.columns[0])} FROM {table(start)}{joins} "
+            f"SELECT {ident(relation(last.table))}.{ident(last.columns[0])} FROM {table(start)}{joins} "
             f"WHERE {ref}.{ident(key)} = auth.uid()"
         )
 
@@ -165,7 +166,7 @@ class Context:
             "prefix" if i.name.startswith("idx_") else "suffix" if i.name.endswith("_idx") else ""
             for i in self.schema.indexes
         )
-        base = f"{table_.split('.')[-1]}_{'_'.join(columns)}"
+        base = f"{relation(table_)}_{'_'.join(columns)}"
         name = f"idx_{base}" if styles["prefix"] > styles["suffix"] else f"{base}_idx"
         return self.unique_name(truncate_identifier(name), {i.name for i in self.schema.indexes})
 

@@ -30,6 +30,7 @@ from schemalens.model import API_ROLES, TABLE_PRIVILEGES
 from schemalens.options import Context, policies_named_sql, row_counts_sql
 from schemalens.options.scope import Hop, _joins, _value, unmappable_sql
 from schemalens.report import decision_title
+from schemalens.names import relation
 from schemalens.sqlgen import (
     create_index,
     create_policy,
@@ -104,10 +105,10 @@ def membership(ctx: Context, tbl: str) -> Membership | None:
     if len(hops) == 1:
         cond = f"{ident(first.column)} IN ({chain})"
     else:
-        via = ident(first.ref.split(".")[-1])
-        joins = _joins(hops[1:], alias=via).replace("\n", " ")
-        cond = (f"{ident(first.column)} IN (SELECT {via}.{ident(first.ref_column)} FROM {table(first.ref)} "
-                f"{joins} WHERE {_value(hops[1:], alias=via)} IN ({chain}))").replace("  ", " ")
+        via = ident(relation(first.ref))
+        joins = "".join(f" {j}" for j in _joins(hops[1:], alias=via, sep=None))
+        cond = (f"{ident(first.column)} IN (SELECT {via}.{ident(first.ref_column)} FROM {table(first.ref)}"
+                f"{joins} WHERE {_value(hops[1:], alias=via)} IN ({chain}))")
     return Membership(tbl, entity, tuple(hops), cond, (*[h.ref for h in hops[:-1]], *ctx.chain_tables(entity)))
 
 

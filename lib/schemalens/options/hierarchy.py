@@ -20,6 +20,7 @@ from schemalens.options import Context, name_list, row_counts_sql
 from schemalens.parse import table_name
 from schemalens.report import decision_title
 from schemalens.rewrite import Renames, Rewriter, fk_column_name
+from schemalens.names import relation
 from schemalens.sqlgen import (
     ACCESS_EXCLUSIVE,
     SHARE_ROW_EXCLUSIVE,
@@ -29,6 +30,7 @@ from schemalens.sqlgen import (
     create_table,
     drop_table,
     enable_rls,
+    ident,
     literal,
     short,
     singular,
@@ -133,7 +135,7 @@ def _place(
         else:
             body = (
                 f"  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),\n"
-                f"  {col} {pkey_type} NOT NULL REFERENCES {table(parent)} ({pkey}) ON DELETE CASCADE,\n"
+                f"  {ident(col)} {pkey_type} NOT NULL REFERENCES {table(parent)} ({ident(pkey)}) ON DELETE CASCADE,\n"
                 f"  created_at timestamptz NOT NULL DEFAULT now()"
             )
             up.append(create_table(t, body, [parent]))
@@ -142,7 +144,7 @@ def _place(
         up.append(create_index(ctx.index_name(t, [col]), t, [col]))
         up.append(enable_rls(t))
         if chain:
-            cond = f"{col} IN ({chain})"
+            cond = f"{ident(col)} IN ({chain})"
             up.append(
                 create_policy(
                     f"Members of the {singular(parent)} can manage {short(t)}",
@@ -154,7 +156,7 @@ def _place(
                 )
             )
         down.append(drop_table(t, refs))
-    pairs = ", ".join(f"({literal(t.split('.')[0])}, {literal(t.split('.')[1])})" for t in proposed)
+    pairs = ", ".join(f"({literal(t.split('.')[0])}, {literal(relation(t))})" for t in proposed)
     rows = row_counts_sql(proposed)
     checks = (
         Check(

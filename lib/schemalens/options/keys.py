@@ -15,6 +15,7 @@ from collections import Counter
 
 from schemalens.decisions import Check, Decision, Option, Risk, Stage, slug
 from schemalens.impact import Item
+from schemalens.names import comment, dollar_quote, relation
 from schemalens.options import AUTH_USERS, Context
 from schemalens.report import decision_title
 from schemalens.sqlgen import (
@@ -126,7 +127,7 @@ def _identity_items(sync) -> list[Item]:
 
 def _add(ctx: Context, did: str, d: dict, sync) -> Option:
     tbl, cols, ref = d["table"], d["columns"], d["ref_table"]
-    name = ctx.unique_name(f"{tbl.split('.')[-1]}_{'_'.join(cols)}_fkey", ctx.constraint_names(tbl))
+    name = ctx.unique_name(f"{relation(tbl)}_{'_'.join(cols)}_fkey", ctx.constraint_names(tbl))
     action, why_action = _on_delete(ctx, d)
     left = f"{short(tbl)}.{', '.join(cols)}"
     orphans = orphans_sql(d)
@@ -304,18 +305,20 @@ def _trigger(ctx: Context, did: str, d: dict, sync) -> Option | None:
     trg = ctx.unique_name("on_auth_user_created", {x.name for x in ctx.schema.triggers_on(AUTH_USERS)})
     filled = [key] + [c.name for c in required]
     guard = "\n".join(
-        f"  IF NEW.{ident(c.name)} IS NULL THEN\n    RETURN NEW;  -- {short(tbl)}.{c.name} is NOT NULL: "
+        f"  IF NEW.{ident(c.name)} IS NULL THEN\n    RETURN NEW;  -- {comment(f'{short(tbl)}.{c.name}')} is NOT NULL: "
         f"no row for an auth user without it\n  END IF;"
         for c in required
     )
-    body = (
-        f"CREATE FUNCTION {table(fn)}()\nRETURNS trigger\nLANGUAGE plpgsql\nSECURITY DEFINER\nSET "
-        "search_path = ''\n"
-        f"AS $fn$\nBEGIN\n{guard + chr(10) if guard else ''}"
+    code = (
+        f"\nBEGIN\n{guard + chr(10) if guard else ''}"
         f"  INSERT INTO {table(tbl)} ({idents(filled)})\n"
         f"  VALUES ({', '.join('NEW.' + ident(c if c != key else d['ref_columns'][0]) for c in filled)})\n"
         f"  ON CONFLICT DO NOTHING;  -- a row with this key (or another unique value) exists: left as it is\n"
-        f"  RETURN NEW;\nEND;\n$fn$"
+        f"  RETURN NEW;\nEND;\n"
+    )
+    body = (
+        f"CREATE FUNCTION {table(fn)}()\nRETURNS trigger\nLANGUAGE plpgsql\nSECURITY DEFINER\nSET "
+        f"search_path = ''\nAS {dollar_quote(code, 'fn')}"
     )
     checks = [
         Check(

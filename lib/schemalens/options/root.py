@@ -17,6 +17,7 @@ from schemalens.decisions import Check, Decision, Option, Risk, slug
 from schemalens.options import Context
 from schemalens.report import decision_title
 from schemalens.rewrite import Renames
+from schemalens.names import relation
 from schemalens.sqlgen import (
     literal,
     rename_column,
@@ -55,7 +56,7 @@ def build(ctx: Context, did: str, findings: list) -> tuple[Decision | None, str]
 
 def _rename(ctx: Context, did: str, assumed: str, actual: str) -> Option:
     schema = ctx.schema
-    old, new = actual.split(".")[1], assumed.split(".")[1]
+    old, new = relation(actual), relation(assumed)
     schema_name = actual.split(".")[0]
     new_q = f"{schema_name}.{new}"
     old_col, new_col = f"{singular(actual)}_id", f"{singular(assumed)}_id"
@@ -122,7 +123,7 @@ def _rename(ctx: Context, did: str, assumed: str, actual: str) -> Option:
             rf"(?<![\w$])({re.escape(old)}|{re.escape(old_col)})(?![\w$])", fn.body or "", re.IGNORECASE
         )
     ]
-    pattern = literal(rf"\m({old}|{old_col})\M")
+    pattern = literal(rf"\m({re.escape(old)}|{re.escape(old_col)})\M")  # names as plain text in the regex
     checks = (
         Check(
             "name-free",
@@ -215,7 +216,7 @@ def _rename(ctx: Context, did: str, assumed: str, actual: str) -> Option:
 
 
 def _keep(ctx: Context, did: str, assumed: str, actual: str) -> Option:
-    old, new = actual.split(".")[1], assumed.split(".")[1]
+    old, new = relation(actual), relation(assumed)
     effects = {"document": f"rewritten: `{new}` → `{old}`"}
     title = f"Keep `{old}`"
     return Option(

@@ -23,6 +23,7 @@ from schemalens.decisions import Check, Decision, Option, Risk, slug
 from schemalens.options import AUTH_USERS, Context, name_list
 from schemalens.report import decision_title
 from schemalens.rewrite import fk_column_name, path_foreign_keys
+from schemalens.names import relation
 from schemalens.sqlgen import (
     ACCESS_SHARE,
     ROW_EXCLUSIVE,
@@ -80,20 +81,21 @@ def route(ctx: Context, tbl: str, data: dict) -> list[Hop]:
     return [Hop(f.table, f.columns[0], f.ref_table, f.ref_columns[0]) for f in fks]
 
 
-def _joins(hops: list[Hop], alias: str = "t", left: bool = False) -> str:
-    """``JOIN users ON users.id = t.user_id JOIN clients ON …`` for every hop but the last."""
+def _joins(hops: list[Hop], alias: str = "t", left: bool = False, sep: str | None = "\n"):
+    """``JOIN users ON users.id = t.user_id JOIN clients ON …`` for every hop but the last (joined by
+    ``sep``; the list of joins when ``sep`` is None)."""
     kind = "LEFT JOIN" if left else "JOIN"
     prev, out = alias, []
     for h in hops[:-1]:
-        ref = ident(h.ref.split(".")[-1])
+        ref = ident(relation(h.ref))
         out.append(f"{kind} {table(h.ref)} ON {ref}.{ident(h.ref_column)} = {prev}.{ident(h.column)}")
         prev = ref
-    return "\n".join(out)
+    return out if sep is None else sep.join(out)
 
 
 def _value(hops: list[Hop], alias: str = "t") -> str:
     last = hops[-1]
-    ref = alias if len(hops) == 1 else ident(last.table.split(".")[-1])
+    ref = alias if len(hops) == 1 else ident(relation(last.table))
     return f"{ref}.{ident(last.column)}"
 
 
@@ -192,7 +194,7 @@ def _rescope(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]]) -> O
     up, down = [], []
     for tbl, hops in routes.items():
         first = hops[0]
-        joins = _joins(hops[1:], alias=ident(first.ref.split(".")[-1])) if len(hops) > 1 else ""
+        joins = _joins(hops[1:], alias=ident(relation(first.ref))) if len(hops) > 1 else ""
         triggers = [t for t in ctx.schema.triggers_on(tbl) if "UPDATE" in t.events and t.timing == "BEFORE"]
         up.append(add_column(tbl, col, key_type, entity, key, "CASCADE"))
         up += [enable_trigger(tbl, t.name, False) for t in triggers]
@@ -202,7 +204,7 @@ def _rescope(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]]) -> O
                 f"UPDATE {table(tbl)} AS t\nSET {ident(col)} = {_value(hops)}\n"
                 f"FROM {table(first.ref)}"
                 + (f"\n{joins}" if joins else "")
-                + f"\nWHERE {ident(first.ref.split('.')[-1])}.{ident(first.ref_column)} = "
+                + f"\nWHERE {ident(relation(first.ref))}.{ident(first.ref_column)} = "
                 f"t.{ident(first.column)}",
                 (tbl, ROW_EXCLUSIVE),
                 *reads,
@@ -300,7 +302,7 @@ def _rescope(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]]) -> O
 
 
 def _type_of(tbl: str, group: str) -> str:
-    name = tbl.split(".")[-1]
+    name = relation(tbl)
     if name.endswith(f"_{group}"):
         return name[: -len(group) - 1]
     if name.startswith(f"{group}_"):
@@ -398,7 +400,7 @@ def _unify(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]], archiv
             any((o.function, o.timing, o.events) == (tr.function, tr.timing, tr.events) for o in ts)
             for ts in trig
         ):
-            name = tr.name.replace(tables[0].split(".")[-1], group)
+            name = tr.name.replace(relation(tables[0]), group)
             up.append(create_trigger(name, unified, tr.timing, " OR ".join(tr.events), tr.function))
     down = [drop_table(unified, references)]
     archive_schema = f"{group}_archive"
@@ -417,12 +419,12 @@ def _unify(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]], archiv
         ]
         up.insert(0, step(guard, *reads, note="refuse to run while a row cannot be mapped"))
         up += [create_schema(archive_schema)] + [set_schema(t, archive_schema) for t in tables]
-        down = [set_schema(f"{archive_schema}.{t.split('.')[-1]}", "public") for t in reversed(tables)]
+        down = [set_schema(f"{archive_schema}.{relation(t)}", "public") for t in reversed(tables)]
         down += [drop_schema(archive_schema), drop_table(unified, references)]
     where = archive_schema if archive else "public"
     changed = "\nUNION ALL\n".join(
         f"SELECT {literal(short(t))} AS source, u.legacy_id FROM {table(unified)} AS u\n"
-        f"JOIN {ident(where)}.{ident(t.split('.')[-1])} AS t ON t.{ident(pk)} = u.legacy_id AND u.type = "
+        f"JOIN {ident(where)}.{ident(relation(t))} AS t ON t.{ident(pk)} = u.legacy_id AND u.type = "
         f"{literal(types[t])}\nWHERE {rebuild_sql(names, pk)} IS DISTINCT FROM to_jsonb(t)"
         for t in tables
     )
