@@ -95,9 +95,14 @@ def short(name: str | None) -> str:
 # SQL ------------------------------------------------------------------------------------------------------
 
 
-def _no_nul(text: str, what: str) -> str:
-    if "\0" in text:
-        raise InputError(f"{what} {visible(text)!r} holds a NUL character, which PostgreSQL cannot store")
+_UNSTORABLE = re.compile("[\0\ud800-\udfff]")
+
+
+def _storable(text: str, what: str) -> str:
+    """``text``, refused when it holds a NUL or a lone surrogate (neither is valid UTF-8 text for PostgreSQL)."""
+    if _UNSTORABLE.search(text):
+        raise InputError(f"{what} {visible(text)!r} holds a NUL character or a lone surrogate, which "
+                         "PostgreSQL cannot store")
     return text
 
 
@@ -106,7 +111,7 @@ def quote_ident(name: str) -> str:
 
     Cut to 63 bytes first, as PostgreSQL cuts it (so the SQL names what PostgreSQL stores).
     """
-    name = truncate_identifier(_no_nul(name, "name"))
+    name = truncate_identifier(_storable(name, "name"))
     if _BARE.fullmatch(name) and name not in RESERVED:
         return name
     return '"' + name.replace('"', '""') + '"'
@@ -124,7 +129,7 @@ def quote_literal(value: str | None) -> str:
     ``standard_conforming_strings`` says."""
     if value is None:
         return "NULL"
-    text = "'" + _no_nul(value, "value").replace("'", "''") + "'"
+    text = "'" + _storable(value, "value").replace("'", "''") + "'"
     return "E" + text.replace("\\", "\\\\") if "\\" in value else text
 
 

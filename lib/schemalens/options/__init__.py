@@ -28,10 +28,11 @@ from sqlglot import exp
 
 from schemalens.impact import Impact, impact
 from schemalens.migrations import discover
-from schemalens.model import Schema, truncate_identifier
+from schemalens.model import Schema, qualify, truncate_identifier
 from schemalens.parse import Statement, split_and_parse, table_name
 from schemalens.rewrite import path_foreign_keys
-from schemalens.names import relation
+from schemalens.names import PG_NAMEDATALEN, relation
+from schemalens.replay import make_object_name
 from schemalens.sqlgen import ident, literal, short, table
 
 AUTH_USERS = "auth.users"
@@ -154,10 +155,14 @@ class Context:
         )
 
     def unique_name(self, wanted: str, taken: Iterable[str]) -> str:
-        taken = set(taken)
-        name, n = wanted, 1
+        """``wanted``, else ``wanted`` with a number, that is none of ``taken`` once PostgreSQL cuts each to
+        63 bytes (the number is kept: ``wanted`` is cut before it)."""
+        taken = {truncate_identifier(t) for t in taken}
+        name, n = truncate_identifier(wanted), 1
         while name in taken:
-            name, n = f"{wanted}{n}", n + 1
+            suffix = str(n)
+            name = truncate_identifier(wanted.encode()[: PG_NAMEDATALEN - len(suffix)].decode(errors="ignore") + suffix)
+            n += 1
         return name
 
     def index_name(self, table_: str, columns: Iterable[str]) -> str:
@@ -166,9 +171,12 @@ class Context:
             "prefix" if i.name.startswith("idx_") else "suffix" if i.name.endswith("_idx") else ""
             for i in self.schema.indexes
         )
-        base = f"{relation(table_)}_{'_'.join(columns)}"
-        name = f"idx_{base}" if styles["prefix"] > styles["suffix"] else f"{base}_idx"
-        return self.unique_name(truncate_identifier(name), {i.name for i in self.schema.indexes})
+        rel, cols = relation(table_), "_".join(columns)
+        # PostgreSQL's own default name shortens the table and columns, never the "idx"
+        name = f"idx_{rel}_{cols}" if styles["prefix"] > styles["suffix"] else make_object_name(rel, cols, "idx")
+        schema = qualify(table_).partition(".")[0]
+        relations = {relation(t.name) for t in self.schema.tables if qualify(t.name).partition(".")[0] == schema}
+        return self.unique_name(name, relations | {i.name for i in self.schema.indexes})
 
     def constraint_names(self, table_: str) -> set[str]:
         t = self.schema.table(table_)

@@ -15,8 +15,9 @@ from collections import Counter
 
 from schemalens.decisions import Check, Decision, Option, Risk, Stage, slug
 from schemalens.impact import Item
-from schemalens.names import comment, dollar_quote, relation
+from schemalens.names import comment, dollar_quote, qualify, relation
 from schemalens.options import AUTH_USERS, Context
+from schemalens.replay import make_object_name
 from schemalens.report import decision_title
 from schemalens.sqlgen import (
     add_foreign_key,
@@ -127,7 +128,7 @@ def _identity_items(sync) -> list[Item]:
 
 def _add(ctx: Context, did: str, d: dict, sync) -> Option:
     tbl, cols, ref = d["table"], d["columns"], d["ref_table"]
-    name = ctx.unique_name(f"{relation(tbl)}_{'_'.join(cols)}_fkey", ctx.constraint_names(tbl))
+    name = ctx.unique_name(make_object_name(relation(tbl), "_".join(cols), "fkey"), ctx.constraint_names(tbl))
     action, why_action = _on_delete(ctx, d)
     left = f"{short(tbl)}.{', '.join(cols)}"
     orphans = orphans_sql(d)
@@ -301,7 +302,8 @@ def _trigger(ctx: Context, did: str, d: dict, sync) -> Option | None:
         return None
     key = cols[0]
     fn_names = {f.name for f in ctx.schema.functions}
-    fn = ctx.unique_name(f"public.create_{singular(tbl)}_for_new_auth_user", fn_names)
+    fn = "public." + ctx.unique_name(f"create_{singular(tbl)}_for_new_auth_user",
+                                     {relation(f) for f in fn_names if qualify(f).startswith("public.")})
     trg = ctx.unique_name("on_auth_user_created", {x.name for x in ctx.schema.triggers_on(AUTH_USERS)})
     filled = [key] + [c.name for c in required]
     guard = "\n".join(

@@ -17,7 +17,7 @@ from schemalens.decisions import Check, Decision, Option, Risk, slug
 from schemalens.options import Context
 from schemalens.report import decision_title
 from schemalens.rewrite import Renames
-from schemalens.names import relation
+from schemalens.names import PG_NAMEDATALEN, relation
 from schemalens.sqlgen import (
     literal,
     rename_column,
@@ -32,8 +32,20 @@ from schemalens.sqlgen import (
 
 
 def _swap(name: str, old: str, new: str) -> str:
-    """``name`` with ``old`` replaced where it stands as a ``_``-separated part."""
-    return re.sub(rf"(?<![a-z0-9]){re.escape(old)}(?![a-z0-9])", new, name)
+    """``name`` with ``old`` replaced where it stands as a ``_``-separated part; when that passes 63 bytes,
+    ``new`` is shortened there (as PostgreSQL's makeObjectName shortens the names, not the label), so
+    ``tenants_pkey`` never truncates into the table's own name.
+
+    >>> _swap("agencies_pkey", "agencies", "tenants"), len(_swap("a_pkey", "a", "é" * 40).encode())
+    ('tenants_pkey', 63)
+    """
+    pattern = re.compile(rf"(?<![a-z0-9]){re.escape(old)}(?![a-z0-9])")
+    out, count = pattern.subn(lambda _: new, name)  # a function: new is text, not a template
+    excess = len(out.encode()) - PG_NAMEDATALEN
+    if count and excess > 0:
+        cut = new.encode()[: max(len(new.encode()) - -(-excess // count), 0)].decode(errors="ignore")
+        out = pattern.sub(lambda _: cut, name)
+    return out
 
 
 def build(ctx: Context, did: str, findings: list) -> tuple[Decision | None, str]:
