@@ -7,13 +7,11 @@ repeating them.
 
 from __future__ import annotations
 
+from schemalens.names import md_cell, md_code
+from schemalens.names import md_cell as _cell
 from schemalens.sqlgen import LOCK_MODES
 
 SEVERITY_MARK = {"critical": "❌", "warning": "⚠️", "info": "ℹ️"}
-
-
-def _cell(text: str) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")
 
 
 def _strongest(o) -> str:
@@ -27,7 +25,7 @@ def checks_table(o) -> str:
     rows = ["| # | check | when | rule | what a row means |", "|---|---|---|---|---|"]
     for i, c in enumerate(o.checks, 1):
         rule = "must list no row" if c.blocking else "information"
-        rows.append(f"| {i} | `{c.name}` | {c.when} | {rule} | {_cell(c.meaning)} |")
+        rows.append(f"| {i} | {md_cell(md_code(c.name))} | {c.when} | {rule} | {_cell(c.meaning)} |")
     return "\n".join(rows) + "\n"
 
 
@@ -48,7 +46,7 @@ def option_markdown(o, level: int = 3, sql: bool = True) -> str:
         parts += ["Manifest after it: " + "; ".join(o.manifest.splitlines()), ""]
     parts += [f"**Preflight** (`{o.slug}/preflight.sql`)", "", checks_table(o)]
     for name in o.scripts:
-        label = {"up": "Forward", "down": "Rollback"}.get(name, f"Then `{name}`")
+        label = {"up": "Forward", "down": "Rollback"}.get(name, f"Then {md_code(name)}")
         stage = next((s for s in o.stages if s.name == name), None)
         note = f": {stage.note}" if stage and stage.note else ""
         if sql:
@@ -94,7 +92,7 @@ def opened_by(d, where: bool = False) -> list[str]:
         parts += ["Opened by:", ""]
         for f in d.findings:
             at = f" ({f.evidence[0].file}:{f.evidence[0].line})" if where and f.evidence else ""
-            parts.append(f"- {SEVERITY_MARK.get(f.severity, '')} `{f.code}`: {f.title}{at}")
+            parts.append(f"- {SEVERITY_MARK.get(f.severity, '')} {md_code(f.code)}: {f.title}{at}")
         parts.append("")
     if d.recommended:
         parts += [f"**Recommended: option {d.recommended}.** {d.why}", ""]
@@ -103,7 +101,7 @@ def opened_by(d, where: bool = False) -> list[str]:
 
 def decision_markdown(d, level: int = 2, sql: bool = True) -> str:
     h = "#" * level
-    parts = [f"{h} Decision: {d.title} (`{d.id}`)", "", d.question, "", *opened_by(d)]
+    parts = [f"{h} Decision: {d.title} ({md_code(d.id)})", "", d.question, "", *opened_by(d)]
     parts += [_summary_table(d), ""]
     parts += [option_markdown(o, level + 1, sql) for o in d.options]
     return "\n".join(parts).rstrip() + "\n"
@@ -114,12 +112,12 @@ def decisions_markdown(ds) -> str:
     if ds.decisions:
         parts += ["| decision | options | recommended |", "|---|---|---|"]
         parts += [
-            f"| `{d.id}`: {d.title} | {', '.join(o.key for o in d.options)} | {d.recommended or ''} |"
+            f"| {md_cell(md_code(d.id))}: {d.title} | {', '.join(o.key for o in d.options)} | {d.recommended or ''} |"
             for d in ds.decisions
         ] + [""]
     parts += [decision_markdown(d) for d in ds.decisions]
     if ds.skipped:
-        parts += ["## Not covered here", ""] + [f"- `{did}`: {why}" for did, why in ds.skipped] + [""]
+        parts += ["## Not covered here", ""] + [f"- {md_code(did)}: {why}" for did, why in ds.skipped] + [""]
     return "\n".join(parts).rstrip() + "\n"
 
 
@@ -138,8 +136,8 @@ def decision_readme(d) -> str:
 
 def rewrite_markdown(rewrite, level: int = 2) -> str:
     h = "#" * level
-    run = ", ".join(f"`{o.decision}` {o.key}" for o in rewrite.applied) or "none"
-    by_docs = ", ".join(f"`{o.decision}` {o.key}" for o in rewrite.carried) or "none"
+    run = ", ".join(f"{md_code(o.decision)} {o.key}" for o in rewrite.applied) or "none"
+    by_docs = ", ".join(f"{md_code(o.decision)} {o.key}" for o in rewrite.carried) or "none"
     parts = [
         f"{h} Planned documents, rewritten",
         "",
@@ -151,7 +149,7 @@ def rewrite_markdown(rewrite, level: int = 2) -> str:
         "",
     ]
     for d in rewrite.documents:
-        parts.append(f"{h}# `{d.name}`: {len(d.changes)} change{'s' if len(d.changes) != 1 else ''}")
+        parts.append(f"{h}# {md_code(d.name)}: {len(d.changes)} change{'s' if len(d.changes) != 1 else ''}")
         parts.append("")
         if d.unresolved:
             parts += ["Unresolved (left as written): " + "; ".join(d.unresolved), ""]
@@ -160,7 +158,7 @@ def rewrite_markdown(rewrite, level: int = 2) -> str:
 
 
 def rewrite_readme(rewrite, choices: dict[str, str]) -> str:
-    picked = ", ".join(f"`{k}` = {v}" for k, v in choices.items()) or "none"
+    picked = ", ".join(f"{md_code(k)} = {v}" for k, v in choices.items()) or "none"
     head = [
         "# Planned documents, rewritten",
         "",
@@ -192,13 +190,13 @@ def _sample_table(result) -> str:
 def _check_line(result) -> str:
     c = result.check
     if result.error:
-        return f"- `{c.name}` ({c.when}): ❌ the query failed: {result.error}"
+        return f"- {md_code(c.name)} ({c.when}): ❌ the query failed: {result.error}"
     plural = "s" if result.rows != 1 else ""
     if c.blocking:
         mark = f"⛔ **{result.rows} row{plural}**: the next script refuses" if result.rows else "✅ no row"
     else:
         mark = f"ℹ️ {result.rows} row{plural}"
-    return f"- `{c.name}` ({c.when}): {mark}. {_cell(c.meaning)}"
+    return f"- {md_code(c.name)} ({c.when}): {mark}. {_cell(c.meaning)}"
 
 
 def _script_line(s) -> str:
@@ -242,9 +240,9 @@ def rehearsal_markdown(r, level: int = 4) -> str:
     parts.append("")
     parts.append("**Rows** of every table that existed: " + (
         "✅ unchanged after forward and after rollback." if r.rows_kept
-        else f"❌ changed in {', '.join(f'`{t}`' for t in r.rows_changed)}."))
+        else f"❌ changed in {', '.join(f'{md_code(t)}' for t in r.rows_changed)}."))
     if r.verdict == "refused":
-        names = ", ".join(f"`{c.check.name}`" for c in r.predicted)
+        names = ", ".join(f"{md_code(c.check.name)}" for c in r.predicted)
         parts += ["", f"The preflight predicted the refusal ({names}): fix those rows, then run it again."]
     return "\n".join(parts).rstrip() + "\n"
 
@@ -253,7 +251,7 @@ def rehearsals_markdown(rs) -> str:
     from schemalens.rehearse import VERDICTS
 
     counts = ", ".join(f"{n} {VERDICTS[v]}" for v, n in rs.counts().items()) or "no option"
-    seed = f"the rows of `{rs.seed}`" if rs.seed else "no rows (no seed file)"
+    seed = f"the rows of {md_code(rs.seed)}" if rs.seed else "no rows (no seed file)"
     parts = [
         "# Rehearsals",
         "",
@@ -263,7 +261,7 @@ def rehearsals_markdown(rs) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     parts += [
-        f"| `{row['decision']}` | {row['option']} | {_cell(row['preflight'])} | {row['scripts']} | "
+        f"| {md_cell(md_code(row['decision']))} | {row['option']} | {_cell(row['preflight'])} | {row['scripts']} | "
         f"{row['rollback restores']} | {row['rows kept']} | {VERDICTS[row['verdict']]} |"
         for row in rs.rows()
     ]

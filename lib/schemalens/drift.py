@@ -14,6 +14,7 @@ from schemalens.diff import ADDED, CHANGED, REMOVED, Difference, diff_schemas, n
 from schemalens.findings import Finding, Sources, short
 from schemalens.migrations import MigrationFile
 from schemalens.model import Schema, Source
+from schemalens.names import md_name
 
 _LABELS = {
     "table": "Table",
@@ -211,7 +212,7 @@ def _drift_finding(
     evidence = (
         (
             sources.evidence(
-                source, "defined here" if d.change != ADDED else f"`{short(table_name)}` is defined here"
+                source, "defined here" if d.change != ADDED else f"{md_name(table_name)} is defined here"
             ),
         )
         if source and source.file
@@ -265,7 +266,7 @@ def _drift_finding(
         code = "drift-changed"
         names = ", ".join(f for f, _, _ in fields)
         if d.kind == "table" and ("rls_enabled", True, False) in fields:
-            title = f"Row level security is off on `{short(table_name)}` in the database"
+            title = f"Row level security is off on {md_name(table_name)} in the database"
         else:
             title = f"{label} differs in the database: {names}"
         assumed = "; ".join(f"{f} `{x}`" for f, x, _ in fields) + f" ({where})"

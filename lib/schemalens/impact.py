@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from schemalens.model import Schema, qualify
+from schemalens.names import md_cell, md_name
 from schemalens.names import short as _short
 from schemalens.parse import mentions
 
@@ -67,8 +68,8 @@ class Impact:
         ]
 
     def markdown(self) -> str:
-        changed = ", ".join(f"`{_short(t)}`" for t in self.tables) or "nothing"
-        cols = f"; columns {', '.join(f'`{_short(c)}`' for c in self.columns)}" if self.columns else ""
+        changed = ", ".join(f"{md_name(t)}" for t in self.tables) or "nothing"
+        cols = f"; columns {', '.join(f'{md_name(c)}' for c in self.columns)}" if self.columns else ""
         if not self.items:
             return f"Changes {changed}{cols}: nothing else references them.\n"
         lines = [
@@ -84,12 +85,12 @@ class Impact:
             cells = (
                 i.kind,
                 f"`{i.name}`",
-                f"`{_short(i.on)}`",
+                f"{md_name(i.on)}",
                 i.via,
                 f"`{i.source}`" if i.source else "",
                 i.effect,
             )
-            lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+            lines.append("| " + " | ".join(md_cell(c) for c in cells) + " |")
         return "\n".join(lines) + "\n"
 
     def _repr_markdown_(self) -> str:

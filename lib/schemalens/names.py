@@ -167,23 +167,32 @@ def _escape(c: str) -> str:
     return f"\\x{n:02x}" if n < 0x100 else f"\\u{n:04x}" if n < 0x10000 else f"\\U{n:08x}"
 
 
-def md_code(name: str | None) -> str:
+def md_code(name: object) -> str:
     """A name as Markdown inline code: fenced with more backticks than it holds, on one line.
 
     >>> md_code("users"), md_code("``x"), md_code("a\\nb")
     ('`users`', '``` ``x ```', '`a\\\\nb`')
     """
-    text = visible(name or "")
+    text = visible("" if name is None else str(name))
     runs = [len(r) for r in re.findall(r"`+", text)]
     fence = "`" * (max(runs, default=0) + 1)
     pad = " " if text.startswith("`") or text.endswith("`") or (text.startswith(" ") and text.endswith(" ")) else ""
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-def md_cell(text: str) -> str:
-    """Markdown (often :func:`md_code`) made safe for a table cell: ``|`` escaped (GitHub honours ``\\|``
-    inside code spans in tables), on one line."""
-    return visible(text).replace("|", "\\|")
+def md_cell(text: object) -> str:
+    """Markdown (often :func:`md_code`) made safe for a table cell: on one line (whitespace runs as one
+    space, other line breaks escaped), ``|`` escaped (GitHub honours ``\\|`` inside code spans in tables).
+
+    >>> md_cell("a |\\n b")
+    'a \\\\| b'
+    """
+    return visible(" ".join(str(text).split())).replace("|", "\\|")
+
+
+def md_name(name: str | None) -> str:
+    """A table as people write it (:func:`short`) in Markdown inline code: ``users`` for ``public.users``."""
+    return md_code(short(name))
 
 
 # Characters that can start Markdown or HTML markup; "_" only where it is not inside a word (CommonMark
@@ -232,7 +241,7 @@ def mermaid_label(text: str, bare: bool = False) -> str:
 
 
 __all__ = [
-    "PG_NAMEDATALEN", "RESERVED", "comment", "dollar_quote", "dot_string", "md_cell", "md_code", "md_text",
+    "PG_NAMEDATALEN", "RESERVED", "comment", "dollar_quote", "dot_string", "md_cell", "md_code", "md_name", "md_text",
     "mermaid_id", "mermaid_label", "qualify", "quote_ident", "quote_literal", "quote_table", "relation", "short",
     "truncate_identifier", "visible",
 ]

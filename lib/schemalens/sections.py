@@ -7,6 +7,7 @@ Findings come from :mod:`schemalens.compare` (imported lazily where needed: it i
 from __future__ import annotations
 
 from schemalens.model import Schema
+from schemalens.names import md_code, md_name
 from schemalens.names import short as _s
 
 STATUS = {
@@ -48,7 +49,7 @@ def decision_title(decision: str, finding=None) -> str:
     if decision in DECISION_TITLES:
         return DECISION_TITLES[decision]
     if decision.startswith("foreign-key-") and finding is not None:
-        return f"Foreign key `{_s(finding.subject)}`"
+        return f"Foreign key {md_name(finding.subject)}"
     for prefix, label in (
         ("scope-of-", "Scope of "),
         ("mapping-of-", "Mapping of "),
@@ -98,7 +99,7 @@ def _where(evidence) -> str:
     files: dict[str, list[str]] = {}
     for e in evidence:
         files.setdefault(e.file, []).append(str(e.line))
-    return "; ".join(f"`{f}`: {', '.join(dict.fromkeys(ls))}" for f, ls in files.items())
+    return "; ".join(f"{md_code(f)}: {', '.join(dict.fromkeys(ls))}" for f, ls in files.items())
 
 
 def _evidence_blocks(evidence, shown: set, limit: int) -> list[str]:
@@ -122,18 +123,18 @@ def _evidence_blocks(evidence, shown: set, limit: int) -> list[str]:
     listed = []
     if earlier:
         listed.append(
-            "Shown above: " + "; ".join(f"`{e}`" + (f" {e.note}" if e.note else "") for e in earlier) + "."
+            "Shown above: " + "; ".join(f"{md_code(e)}" + (f" {e.note}" if e.note else "") for e in earlier) + "."
         )
     if rest:
-        items = [f"`{e}`" + (f" {e.note}" if e.note else "") for e in rest[:10]]
+        items = [f"{md_code(e)}" + (f" {e.note}" if e.note else "") for e in rest[:10]]
         listed.append(
             "Also at: " + "; ".join(items) + (f" and {len(rest) - 10} more" if len(rest) > 10 else "") + "."
         )
     manifest = [e for e in evidence if e.kind == "manifest"]
     if manifest:
         listed.append(
-            f"Manifest (`{manifest[0].file}`): "
-            + "; ".join(f"line {e.line} `{e.text}`" for e in manifest)
+            f"Manifest ({md_code(manifest[0].file)}): "
+            + "; ".join(f"line {e.line} {md_code(e.text)}" for e in manifest)
             + "."
         )
     docs = [e for e in evidence if e.kind == "document"]
@@ -147,7 +148,7 @@ def _impact(text: str) -> str:
 
 
 def _options(f) -> str:
-    return f"**Decision Required** (`{f.decision}`):\n" + "\n".join(f"- [ ] {o}" for o in f.options)
+    return f"**Decision Required** ({md_code(f.decision)}):\n" + "\n".join(f"- [ ] {o}" for o in f.options)
 
 
 def _hierarchy_tree(f, schema: Schema) -> str:

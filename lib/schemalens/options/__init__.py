@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlglot import exp
 
+from schemalens.names import md_name
 from schemalens.impact import Impact, impact
 from schemalens.migrations import discover
 from schemalens.model import Schema, qualify, truncate_identifier
@@ -259,7 +260,7 @@ def policies_named_sql(policies: Iterable[tuple[str, str]]) -> str:
 
 
 def name_list(tables: Iterable[str]) -> str:
-    return ", ".join(f"`{short(t)}`" for t in tables)
+    return ", ".join(f"{md_name(t)}" for t in tables)
 
 
 __all__ = ["AUTH_USERS", "KINDS", "Context", "build_decisions", "name_list", "policies_named_sql", "row_counts_sql"]

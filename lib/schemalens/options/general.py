@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from schemalens.names import md_name
 from schemalens.decisions import Check, Decision, Option, Risk, slug
 from schemalens.model import API_ROLES, TABLE_PRIVILEGES
 from schemalens.options import Context, policies_named_sql, row_counts_sql
@@ -126,7 +127,7 @@ def _enable(ctx: Context, did: str, tables: list[str]) -> Option:
         down[:0] = [drop_policy(m.policy("use"), tbl), disable_rls(tbl)]
     with_policy = list(members)
     routes = {t: list(m.hops) for t, m in members.items()}
-    names = ", ".join(f"`{short(t)}`" for t in tables)
+    names = ", ".join(f"{md_name(t)}" for t in tables)
     checks = [
         Check(
             "policy-name-free",
@@ -148,11 +149,11 @@ def _enable(ctx: Context, did: str, tables: list[str]) -> Option:
         "How many rows each table holds: with RLS on and no policy letting them in, API users see none.",
     ))
     def listed(ts: list[str]) -> str:
-        return ", ".join(f"`{short(t)}`" for t in ts) + (" gets" if len(ts) == 1 else " get")
+        return ", ".join(f"{md_name(t)}" for t in ts) + (" gets" if len(ts) == 1 else " get")
 
     summary = (
         f"Enable row level security on {names}"
-        + "".join(f"; `{short(t)}` gets a policy letting the members of `{short(m.entity)}` read and write its rows"
+        + "".join(f"; {md_name(t)} gets a policy letting the members of {md_name(m.entity)} read and write its rows"
                   for t, m in members.items())
         + (f"; {listed(without)} no policy (no route to the root): API users see none of its rows"
            if without else "")
@@ -197,7 +198,7 @@ def _revoke(ctx: Context, did: str, tables: list[str]) -> Option:
         for role, privs in held.items():
             down.insert(0, grant(_privileges_sql(privs), tbl, role,
                                  note=f"give {role} back {', '.join(privs)} on {short(tbl)}"))
-    names = ", ".join(f"`{short(t)}`" for t in tables)
+    names = ", ".join(f"{md_name(t)}" for t in tables)
     if not held_by:
         return Option(
             did, "B", slug("B", "Keep it off"), "Keep RLS off: the API roles hold no privilege already",
@@ -219,7 +220,7 @@ def _revoke(ctx: Context, did: str, tables: list[str]) -> Option:
     return Option(
         did, "B", slug("B", "Revoke the API roles' privileges"), "Keep RLS off and revoke the API roles' privileges",
         f"Revoke every privilege of {', '.join(sorted({r for h in held_by.values() for r in h}))} on "
-        f"{', '.join(f'`{short(t)}`' for t in held_by)}: only roles granted explicitly (e.g. `service_role`) "
+        f"{', '.join(f'{md_name(t)}' for t in held_by)}: only roles granted explicitly (e.g. `service_role`) "
         "reach the rows.",
         tuple(up), tuple(down), checks,
         risks=(
@@ -243,7 +244,7 @@ def _rls(ctx: Context, did: str, findings: list) -> tuple[Decision | None, str]:
     tables = [f.data["table"] for f in findings if f.code == "rls-disabled"]
     exposed = [t for t in tables if ctx.schema.table(t).api_access]
     options = (_enable(ctx, did, tables), _revoke(ctx, did, tables))
-    names = ", ".join(f"`{short(t)}`" for t in tables)
+    names = ", ".join(f"{md_name(t)}" for t in tables)
     if exposed:
         recommended = "A"
         why = "The tables are exposed to the API roles today; RLS with member policies keeps them usable from the API."
@@ -268,8 +269,8 @@ def _policies(ctx: Context, did: str, findings: list) -> tuple[Decision | None, 
     for tbl, m in members.items():
         up.append(create_policy(m.policy("read"), tbl, "SELECT", m.condition, reads=m.reads))
         down.insert(0, drop_policy(m.policy("read"), tbl))
-    entities = ", ".join(dict.fromkeys(f"`{short(m.entity)}`" for m in members.values()))
-    listed = ", ".join(f"`{short(t)}`" for t in members)
+    entities = ", ".join(dict.fromkeys(f"{md_name(m.entity)}" for m in members.values()))
+    listed = ", ".join(f"{md_name(t)}" for t in members)
     add = Option(
         did, "A", slug("A", "Add read policies"), f"Let the members of {entities} read their rows",
         f"A SELECT policy on {listed}: members of {entities} read the rows along each table's route to it, as "
@@ -321,7 +322,7 @@ def _indexes(ctx: Context, did: str, findings: list) -> tuple[Decision | None, s
     names = {k: ctx.index_name(k[0], k[1]) for k in keys}
     up = tuple(create_index(names[k], k[0], list(k[1])) for k in keys)
     down = tuple(drop_index(names[k], k[0]) for k in reversed(keys))
-    listed = ", ".join(f"`{short(t)}` ({', '.join(c)})" for t, c in keys)
+    listed = ", ".join(f"{md_name(t)} ({', '.join(c)})" for t, c in keys)
     create = Option(
         did, "A", slug("A", "Create the indexes"), "Create the indexes",
         f"An index on {listed}: deletes and key updates on the referenced table, joins and RLS checks on "

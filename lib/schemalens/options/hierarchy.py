@@ -15,6 +15,7 @@ from __future__ import annotations
 import sqlglot
 from sqlglot import exp
 
+from schemalens.names import md_name
 from schemalens.decisions import Check, Decision, Option, Risk, slug
 from schemalens.options import Context, name_list, row_counts_sql
 from schemalens.parse import table_name
@@ -54,12 +55,12 @@ def build(ctx: Context, did: str, findings: list) -> tuple[Decision | None, str]
     return Decision(
         did,
         decision_title(did, f),
-        f"Hang {name_list(proposed)} under `{short(recommended)}` (as the "
-        f"hierarchy does) or straight under `{short(root)}`?",
+        f"Hang {name_list(proposed)} under {md_name(recommended)} (as the "
+        f"hierarchy does) or straight under {md_name(root)}?",
         tuple(options),
         tuple(findings),
         "A",
-        f"A follows the existing hierarchy ({n} tables already hang under `{short(recommended)}`); its "
+        f"A follows the existing hierarchy ({n} tables already hang under {md_name(recommended)}); its "
         "policies are the one-hop check those tables use.",
     ), ""
 
@@ -128,7 +129,7 @@ def _place(
                     note=f"create {short(t)} ({doc.name}:{st.source.line}, rewritten)",
                 )
             )
-            sources.append(f"`{short(t)}`: {doc.name}:{st.source.line}")
+            sources.append(f"{md_name(t)}: {doc.name}:{st.source.line}")
             if parent not in refs:
                 up.append(add_column(t, col, pkey_type, parent, pkey, "CASCADE"))
                 refs.append(parent)
@@ -140,7 +141,7 @@ def _place(
             )
             up.append(create_table(t, body, [parent]))
             refs = [parent]
-            sources.append(f"`{short(t)}`: no planned CREATE TABLE (minimal table)")
+            sources.append(f"{md_name(t)}: no planned CREATE TABLE (minimal table)")
         up.append(create_index(ctx.index_name(t, [col]), t, [col]))
         up.append(enable_rls(t))
         if chain:
@@ -176,7 +177,7 @@ def _place(
         ),
     )
     direct = key == "A"
-    title = f"New tables under `{short(parent)}`" + (
+    title = f"New tables under {md_name(parent)}" + (
         " (the existing hierarchy)" if direct else " (straight to the root)"
     )
     risks = [
@@ -192,13 +193,13 @@ def _place(
         ),
         Risk(
             "data",
-            f"None: the new tables start empty. Deleting a `{short(parent)}` row deletes its rows in them "
+            f"None: the new tables start empty. Deleting a {md_name(parent)} row deletes its rows in them "
             "(ON DELETE CASCADE)."
             + (
                 ""
                 if direct
-                else f" Their rows belong to no `{short(d.get('recommended_parent'))}`: every member of "
-                f"the `{short(parent)}` reaches them, and deleting a `{short(d.get('recommended_parent'))}` "
+                else f" Their rows belong to no {md_name(d.get('recommended_parent'))}: every member of "
+                f"the {md_name(parent)} reaches them, and deleting a {md_name(d.get('recommended_parent'))} "
                 "leaves "
                 "them."
             ),
@@ -225,7 +226,7 @@ def _place(
         key,
         slug(key, f"under {short(parent)}"),
         title,
-        f"{name_list(proposed)} with `{col}` → `{short(parent)}` (ON DELETE CASCADE), an index on it, row "
+        f"{name_list(proposed)} with `{col}` → {md_name(parent)} (ON DELETE CASCADE), an index on it, row "
         "level "
         "security and a policy following "
         f"{('the chain to `' + short(parent) + '`') if chain else 'no chain (none found)'}."

@@ -15,7 +15,7 @@ from collections import Counter
 
 from schemalens.decisions import Check, Decision, Option, Risk, Stage, slug
 from schemalens.impact import Item
-from schemalens.names import comment, dollar_quote, qualify, relation
+from schemalens.names import comment, dollar_quote, md_name, qualify, relation
 from schemalens.options import AUTH_USERS, Context
 from schemalens.replay import make_object_name
 from schemalens.report import decision_title
@@ -54,7 +54,7 @@ def build(ctx: Context, did: str, findings: list) -> tuple[Decision | None, str]
     return Decision(
         did,
         decision_title(did, f),
-        f"Enforce `{left}` → `{short(d['ref_table'])}` with a foreign key, "
+        f"Enforce `{left}` → {md_name(d['ref_table'])} with a foreign key, "
         "keep it soft and document it" + (", or fill it by a trigger for new users" if trigger else "") + "?",
         tuple(options),
         tuple(findings),
@@ -143,13 +143,13 @@ def _add(ctx: Context, did: str, d: dict, sync) -> Option:
         Check(
             "orphans-now",
             orphans,
-            f"Rows of `{short(tbl)}` with no match in `{short(ref)}` today. up.sql still "
+            f"Rows of {md_name(tbl)} with no match in {md_name(ref)} today. up.sql still "
             "succeeds (NOT VALID leaves existing rows unchecked); validate.sql fails while any is left.",
         ),
         Check(
             "orphans",
             orphans,
-            f"Each row makes VALIDATE fail: give it a matching `{short(ref)}` row, or delete "
+            f"Each row makes VALIDATE fail: give it a matching {md_name(ref)} row, or delete "
             "it, then run validate.sql.",
             when="before validate",
             blocking=True,
@@ -163,8 +163,8 @@ def _add(ctx: Context, did: str, d: dict, sync) -> Option:
         ),
         Risk(
             "breaking",
-            f"From up.sql on, inserting or updating a `{short(tbl)}` row whose {', '.join(cols)} has no "
-            f"`{short(ref)}` row fails."
+            f"From up.sql on, inserting or updating a {md_name(tbl)} row whose {', '.join(cols)} has no "
+            f"{md_name(ref)} row fails."
             + (
                 f" The column's default `{d['column_default']}` makes new keys no auth user has: inserts "
                 "must pass "
@@ -177,7 +177,7 @@ def _add(ctx: Context, did: str, d: dict, sync) -> Option:
             "data",
             f"ON DELETE {action} ({why_action})."
             + (
-                f" Deleting a `{short(ref)}` row deletes its `{short(tbl)}` row and, through cascading keys, "
+                f" Deleting a {md_name(ref)} row deletes its {md_name(tbl)} row and, through cascading keys, "
                 "its rows "
                 f"in {', '.join(short(x) for x in _cascade(ctx, tbl))}."
                 if action == "CASCADE" and _cascade(ctx, tbl)
@@ -197,7 +197,7 @@ def _add(ctx: Context, did: str, d: dict, sync) -> Option:
             "briefly); rows a cascade deleted meanwhile do not come back.",
         ),
     ]
-    title = f"Add the foreign key `{left}` → `{short(ref)}`"
+    title = f"Add the foreign key `{left}` → {md_name(ref)}"
     return Option(
         did,
         "A",
@@ -248,8 +248,8 @@ def _document(ctx: Context, did: str, d: dict, sync) -> Option:
         Check(
             "unmatched",
             orphans_sql(d),
-            f"Rows of `{short(tbl)}` whose {', '.join(cols)} has no "
-            f"`{short(ref)}` row" + (": they can never sign in as themselves." if ref == AUTH_USERS else "."),
+            f"Rows of {md_name(tbl)} whose {', '.join(cols)} has no "
+            f"{md_name(ref)} row" + (": they can never sign in as themselves." if ref == AUTH_USERS else "."),
         )
     ]
     if identity:
@@ -257,7 +257,7 @@ def _document(ctx: Context, did: str, d: dict, sync) -> Option:
             Check(
                 "unmatched-reverse",
                 _reverse_sql(d),
-                f"`{short(ref)}` rows with no `{short(tbl)}` row"
+                f"{md_name(ref)} rows with no {md_name(tbl)} row"
                 + (": they sign in and see nothing." if ref == AUTH_USERS else "."),
             )
         )
@@ -326,7 +326,7 @@ def _trigger(ctx: Context, did: str, d: dict, sync) -> Option | None:
         Check(
             "existing-without-row",
             _reverse_sql(d),
-            f"Auth users who have no `{short(tbl)}` row today: the "
+            f"Auth users who have no {md_name(tbl)} row today: the "
             "trigger handles new users only, so these stay without one (create them by hand or leave them).",
         )
     ]
@@ -346,12 +346,12 @@ def _trigger(ctx: Context, did: str, d: dict, sync) -> Option | None:
                     f"SELECT r.id, r.{ident(c.name)} FROM {table(ref)} AS r\n"
                     f"JOIN {table(tbl)} AS t ON t.{ident(c.name)} = r.{ident(c.name)} AND "
                     f"t.{ident(key)} <> r.id",
-                    f"Auth users whose {c.name} a `{short(tbl)}` row with another key already has: a "
+                    f"Auth users whose {c.name} a {md_name(tbl)} row with another key already has: a "
                     "new sign-up like these gets no row (ON CONFLICT DO NOTHING).",
                 )
             )
     unfilled = [fk.columns[0] for fk in ctx.schema.foreign_keys_from(tbl) if len(fk.columns) == 1]
-    title = f"Trigger on `auth.users` creating `{short(tbl)}` rows for new users"
+    title = f"Trigger on `auth.users` creating {md_name(tbl)} rows for new users"
     return Option(
         did,
         "C",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from schemalens.names import md_name
 from schemalens.decisions import Check, Decision, Option, Risk, slug
 from schemalens.options import Context
 from schemalens.report import decision_title
@@ -58,7 +59,7 @@ def build(ctx: Context, did: str, findings: list) -> tuple[Decision | None, str]
     return Decision(
         did,
         decision_title(did, f),
-        f"Use `{short(assumed)}` (rename `{short(actual)}`) or keep `{short(actual)}` (rewrite the plan)?",
+        f"Use {md_name(assumed)} (rename {md_name(actual)}) or keep {md_name(actual)} (rewrite the plan)?",
         (rename, keep),
         tuple(findings),
         "B",
@@ -207,7 +208,7 @@ def _rename(ctx: Context, did: str, assumed: str, actual: str) -> Option:
         "A",
         slug("A", title),
         title,
-        f"Rename `{short(actual)}` to `{new}`"
+        f"Rename {md_name(actual)} to `{new}`"
         + (
             f" and its foreign-key columns `{old_col}` to `{new_col}` "
             f"({', '.join(short(c.rsplit('.', 1)[0]) for c in columns)})"
@@ -236,7 +237,7 @@ def _keep(ctx: Context, did: str, assumed: str, actual: str) -> Option:
         "B",
         slug("B", title),
         title,
-        f"No schema change: the manifest and the planned documents use `{short(actual)}` "
+        f"No schema change: the manifest and the planned documents use {md_name(actual)} "
         f"(`schemalens decisions` rewrites every document's SQL; see the diffs).",
         (),
         (),

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from schemalens.names import md_name
 from schemalens.decisions import Check, Decision, Option, Risk, slug
 from schemalens.options import AUTH_USERS, Context, name_list
 from schemalens.report import decision_title
@@ -136,11 +137,11 @@ def build(ctx: Context, did: str, findings: list) -> tuple[Decision | None, str]
     ):
         options += [_unify(ctx, did, d, routes, archive=False), _unify(ctx, did, d, routes, archive=True)]
     rec = "C" if len(options) > 2 else "B"
-    label = f"the {len(tables)} `{d['group']}` tables" if len(tables) > 1 else f"`{short(tables[0])}`"
+    label = f"the {len(tables)} `{d['group']}` tables" if len(tables) > 1 else f"{md_name(tables[0])}"
     return Decision(
         did,
         decision_title(did, f),
-        f"Keep {label} scoped by `{short(actual)}`, or scope them by `{short(entity)}` as the plan assumes?",
+        f"Keep {label} scoped by {md_name(actual)}, or scope them by {md_name(entity)} as the plan assumes?",
         tuple(options),
         tuple(findings),
         rec,
@@ -154,13 +155,13 @@ def build(ctx: Context, did: str, findings: list) -> tuple[Decision | None, str]
 
 
 def _keep(ctx: Context, did: str, d: dict) -> Option:
-    title = f"Keep them scoped by `{short(d['actual'])}`"
+    title = f"Keep them scoped by {md_name(d['actual'])}"
     return Option(
         did,
         "A",
         slug("A", "Keep"),
         title,
-        f"No schema change: the manifest scopes {name_list(d['tables'])} by `{short(d['actual'])}`.",
+        f"No schema change: the manifest scopes {name_list(d['tables'])} by {md_name(d['actual'])}.",
         (),
         (),
         (),
@@ -238,18 +239,18 @@ def _rescope(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]]) -> O
         Check(
             "unmappable",
             unmappable_sql(routes),
-            f"Rows whose route to `{short(entity)}` breaks: they keep "
+            f"Rows whose route to {md_name(entity)} breaks: they keep "
             f"`{col}` NULL and stay visible to their owner only.",
         ),
         Check("per-entity", _per_entity_sql(routes), f"How many rows each {singular(entity)} gets."),
     )
-    title = f"Re-scope to `{short(entity)}`: a new column `{col}` on each table"
+    title = f"Re-scope to {md_name(entity)}: a new column `{col}` on each table"
     return Option(
         did,
         "B",
         slug("B", "Re-scope"),
         title,
-        f"Each table gets `{col}` → `{short(entity)}`, backfilled along "
+        f"Each table gets `{col}` → {md_name(entity)}, backfilled along "
         + " → ".join(f"{short(h.table)}.{h.column}" for h in next(iter(routes.values())))
         + f", an index and a policy for the members of the {singular(entity)}; the owner's policies stay.",
         tuple(up),
@@ -272,7 +273,7 @@ def _rescope(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]]) -> O
             Risk(
                 "lock",
                 f"ACCESS EXCLUSIVE on {name_list(routes)} for the whole transaction (ADD COLUMN, then the "
-                f"backfill scans under it); SHARE ROW EXCLUSIVE on `{short(entity)}` for the new foreign "
+                f"backfill scans under it); SHARE ROW EXCLUSIVE on {md_name(entity)} for the new foreign "
                 "keys.",
             ),
             Risk(
@@ -433,14 +434,14 @@ def _unify(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]], archiv
             "name-free",
             f"SELECT to_regclass({literal(table(unified))}) AS taken WHERE to_regclass("
             f"{literal(table(unified))}) IS NOT NULL",
-            f"A row means `{short(unified)}` exists already: up.sql would fail.",
+            f"A row means {md_name(unified)} exists already: up.sql would fail.",
             blocking=True,
         ),
         Check(
             "unmappable",
             unmappable,
-            f"Rows whose route to `{short(entity)}` breaks (e.g. an owner with no "
-            + (f"`{short(d['bridge'][0])}` row" if d.get("bridge") else "parent")
+            f"Rows whose route to {md_name(entity)} breaks (e.g. an owner with no "
+            + (f"{md_name(d['bridge'][0])} row" if d.get("bridge") else "parent")
             + "): "
             + (
                 "up.sql refuses to run while any is left (archiving would hide them); map or delete them "
@@ -474,7 +475,7 @@ def _unify(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]], archiv
         ),
     ]
     moved = len(tables)
-    title = f"Unify into one `{group}` table scoped by `{short(entity)}`" + (
+    title = f"Unify into one `{group}` table scoped by {md_name(entity)}" + (
         ", archiving the old tables" if archive else ", keeping the old tables"
     )
     risks = [
