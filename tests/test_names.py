@@ -276,3 +276,18 @@ def test_generated_scripts_are_exactly_the_statements_meant(pg_server, root, chi
     assert list(ds.options())
     with pg_server.database(standins=True) as conn:
         _run_all(conn, ds, migration)
+
+
+def test_markdown_reports_show_hostile_names_as_text(tmp_path: Path) -> None:
+    """A table name with HTML, a backtick, a pipe and a newline stays text in every Markdown writer."""
+    mistune = pytest.importorskip("mistune")
+    html = mistune.create_markdown(escape=False, plugins=["table"])
+    name = "x`<img src=x onerror=alert(1)>|\n# y"
+    migration = (f"CREATE TABLE agencies (id uuid PRIMARY KEY);\nCREATE TABLE {quote_ident(name)} "
+                 f"(id uuid PRIMARY KEY, agency_id uuid REFERENCES agencies (id));\n")
+    ds = _project(tmp_path, migration, "root: agencies\n")
+    findings = ds.findings
+    texts = {"schema": report.schema_markdown(findings.schema), "findings": findings._repr_markdown_(),
+             "decisions": ds.markdown()}
+    for what, text in texts.items():
+        assert "<img" not in html(text) and "<h1>y" not in html(text), what  # no HTML, no heading made

@@ -13,7 +13,7 @@ from __future__ import annotations
 from schemalens.findings import Context, Finding, _fk_dict, group_name, short
 from schemalens.graph import paths_to_root, reaches
 from schemalens.model import ForeignKey
-from schemalens.names import md_name, quote_ident, quote_table
+from schemalens.names import md_code, md_name, quote_ident, quote_table
 
 
 def _public(ctx: Context):
@@ -46,7 +46,7 @@ def rls_disabled(ctx: Context) -> list[Finding]:
             ))
             continue
         holders = list(t.granted)
-        held = f"only {', '.join(f'`{r}`' for r in holders)} hold{'s' if len(holders) == 1 else ''} privileges" \
+        held = f"only {', '.join(md_code(r) for r in holders)} hold{'s' if len(holders) == 1 else ''} privileges" \
             if holders else "no role but its owner holds privileges"
         grants = [ctx.sources.evidence(t.grants_source, "the API roles' privileges are revoked here")] \
             if t.grants_source.file else []
@@ -109,15 +109,15 @@ def unindexed_foreign_keys(ctx: Context) -> list[Finding]:
             Finding(
                 "unindexed-foreign-key",
                 "info",
-                f"Foreign key `{short(fk.table)}.{cols}` has no index",
+                f"Foreign key {md_code(short(fk.table) + '.' + cols)} has no index",
                 "foreign-key columns lead an index",
                 f"no index, primary key or unique constraint starts with ({cols})",
                 (ctx.fk_evidence(fk),),
                 f"Deleting or updating a row of {md_name(fk.ref_table)} scans {md_name(fk.table)}; "
                 "joins and RLS checks "
-                f"on `{cols}` scan too.",
+                f"on {md_code(cols)} scan too.",
                 "index-foreign-keys",
-                (f"Option A: `{sql}`", "Option B: Leave it (small table)"),
+                (f"Option A: {md_code(sql)}", "Option B: Leave it (small table)"),
                 f"{fk.table}.{cols}",
                 {"table": fk.table, "columns": list(fk.columns), "foreign_key": _fk_dict(fk), "sql": sql},
             )
@@ -137,7 +137,7 @@ def unreachable_from_root(ctx: Context) -> list[Finding]:
     out = []
     for tops, tables in sorted(groups.items()):
         name = group_name(tables, "standalone")
-        label = f"{len(tables)} `{name}` tables" if len(tables) > 1 else f"{md_name(tables[0])}"
+        label = f"{len(tables)} {md_code(name)} tables" if len(tables) > 1 else f"{md_name(tables[0])}"
         actual = (
             f"{'they reach' if len(tables) > 1 else 'it reaches'} only "
             f"{', '.join(f'{md_name(x)}' for x in tops)}"

@@ -7,7 +7,7 @@ repeating them.
 
 from __future__ import annotations
 
-from schemalens.names import md_cell, md_code
+from schemalens.names import md_cell, md_code, md_fence, md_text
 from schemalens.names import md_cell as _cell
 from schemalens.sqlgen import LOCK_MODES
 
@@ -34,7 +34,7 @@ def locks_table(o) -> str:
     if not rows:
         return "No table lock.\n"
     out = ["| script | statement | lock | blocks |", "|---|---|---|---|"]
-    out += [f"| `{s}.sql` | {_cell(note)} | {lock} | {blocks} |" for s, note, lock, blocks in rows]
+    out += [f"| `{s}.sql` | {_cell(md_text(note))} | {_cell(md_text(lock))} | {blocks} |" for s, note, lock, blocks in rows]
     return "\n".join(out) + "\n"
 
 
@@ -53,9 +53,7 @@ def option_markdown(o, level: int = 3, sql: bool = True) -> str:
             parts += [
                 f"**{label}** (`{o.slug}/{name}.sql`){note}",
                 "",
-                "```sql",
-                o.script(name).rstrip(),
-                "```",
+                md_fence(o.script(name).rstrip(), "sql"),
                 "",
             ]
         else:
@@ -153,7 +151,7 @@ def rewrite_markdown(rewrite, level: int = 2) -> str:
         parts.append("")
         if d.unresolved:
             parts += ["Unresolved (left as written): " + "; ".join(d.unresolved), ""]
-        parts += ["```diff", d.diff.rstrip(), "```", ""] if d.diff else ["No change.", ""]
+        parts += [md_fence(d.diff.rstrip(), "diff"), ""] if d.diff else ["No change.", ""]
     return "\n".join(parts).rstrip() + "\n"
 
 
@@ -233,10 +231,10 @@ def rehearsal_markdown(r, level: int = 4) -> str:
     if r.changed:
         shown = "\n".join(r.changed[:8]) + (f"\n… and {len(r.changed) - 8} more" if len(r.changed) > 8 else "")
         parts += [f"Forward changed {len(r.changed)} catalog object{'s' if len(r.changed) != 1 else ''}:", "",
-                  "```diff", shown, "```", ""]
+                  md_fence(shown, "diff"), ""]
     parts.append("**Rollback** gives back the catalog as it was: " + (
-        "✅ yes." if r.restored else f"❌ no, {len(r.left_behind)} differences:\n\n```diff\n"
-        + "\n".join(r.left_behind) + "\n```"))
+        "✅ yes." if r.restored else f"❌ no, {len(r.left_behind)} differences:\n\n"
+        + md_fence("\n".join(r.left_behind), "diff")))
     parts.append("")
     parts.append("**Rows** of every table that existed: " + (
         "✅ unchanged after forward and after rollback." if r.rows_kept

@@ -36,7 +36,7 @@ from sqlglot import exp
 
 from schemalens.errors import InputError
 from schemalens.model import Schema
-from schemalens.names import md_name, short
+from schemalens.names import md_fence, md_name, short
 from schemalens.parse import (
     UNPARSED,
     FunctionStmt,
@@ -516,7 +516,7 @@ class RewrittenDocument:
     def _repr_markdown_(self) -> str:
         head = f"**{self.name}**: {len(self.changes)} changes"
         head += f"; unresolved: {'; '.join(self.unresolved)}" if self.unresolved else ""
-        return head + ("\n\n```diff\n" + self.diff + "```\n" if self.diff else "\n\nNo change.\n")
+        return head + ("\n\n" + md_fence(self.diff.removesuffix("\n"), "diff") + "\n" if self.diff else "\n\nNo change.\n")
 
 
 @dataclass(frozen=True)

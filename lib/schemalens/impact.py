@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from schemalens.model import Schema, qualify
-from schemalens.names import md_cell, md_name
+from schemalens.names import md_cell, md_code, md_name, md_text
 from schemalens.names import short as _short
 from schemalens.parse import mentions
 
@@ -84,10 +84,10 @@ class Impact:
         for i in self.items:
             cells = (
                 i.kind,
-                f"`{i.name}`",
-                f"{md_name(i.on)}",
-                i.via,
-                f"`{i.source}`" if i.source else "",
+                md_code(i.name),
+                md_name(i.on),
+                md_text(i.via),
+                md_code(i.source) if i.source else "",
                 i.effect,
             )
             lines.append("| " + " | ".join(md_cell(c) for c in cells) + " |")

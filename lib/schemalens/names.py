@@ -180,6 +180,19 @@ def md_code(name: object) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
+def md_fence(body: str, info: str = "") -> str:
+    """A fenced Markdown code block around ``body``: the fence is longer than any backtick run in it, so no
+    line of the body (a name with a newline and ```, say) can close it.
+
+    >>> md_fence("SELECT 1", "sql")
+    '```sql\\nSELECT 1\\n```'
+    >>> md_fence("x\\n````\\n<b>").splitlines()[0]
+    '`````'
+    """
+    fence = "`" * max(3, max((len(r) for r in re.findall(r"`+", body)), default=0) + 1)
+    return f"{fence}{info}\n{body}\n{fence}"
+
+
 def md_cell(text: object) -> str:
     """Markdown (often :func:`md_code`) made safe for a table cell: on one line (whitespace runs as one
     space, other line breaks escaped), ``|`` escaped (GitHub honours ``\\|`` inside code spans in tables).
@@ -241,7 +254,7 @@ def mermaid_label(text: str, bare: bool = False) -> str:
 
 
 __all__ = [
-    "PG_NAMEDATALEN", "RESERVED", "comment", "dollar_quote", "dot_string", "md_cell", "md_code", "md_name", "md_text",
+    "PG_NAMEDATALEN", "RESERVED", "comment", "dollar_quote", "dot_string", "md_cell", "md_code", "md_fence", "md_name", "md_text",
     "mermaid_id", "mermaid_label", "qualify", "quote_ident", "quote_literal", "quote_table", "relation", "short",
     "truncate_identifier", "visible",
 ]

@@ -7,7 +7,7 @@ Findings come from :mod:`schemalens.compare` (imported lazily where needed: it i
 from __future__ import annotations
 
 from schemalens.model import Schema
-from schemalens.names import md_code, md_name
+from schemalens.names import comment, md_cell, md_code, md_fence, md_name
 from schemalens.names import short as _s
 
 STATUS = {
@@ -56,7 +56,7 @@ def decision_title(decision: str, finding=None) -> str:
         ("foreign-key-", "Foreign key "),
     ):
         if decision.startswith(prefix):
-            return label + f"`{decision[len(prefix) :]}`"
+            return label + md_code(decision[len(prefix) :])
     return decision
 
 
@@ -117,7 +117,7 @@ def _evidence_blocks(evidence, shown: set, limit: int) -> list[str]:
             cited = sorted({e.line for e in evs})
             notes = "; ".join(dict.fromkeys(e.note for e in evs if e.note))
             head = f"-- ACTUAL ({evs[0].file}:{', '.join(map(str, cited))})" + (f": {notes}" if notes else "")
-            blocks.append(f"```sql\n{head}\n{_excerpt(evs[0], cited)}\n```")
+            blocks.append(md_fence(f"{comment(head)}\n{_excerpt(evs[0], cited)}", "sql"))
         else:
             rest += evs
     listed = []
@@ -161,7 +161,7 @@ def _hierarchy_tree(f, schema: Schema) -> str:
         if table == f.data.get("child"):
             note += f", NOT {fk_column_name(schema, f.data['parent_actual'])}!"
         lines.append("    " * depth + f"└── {_s(table)} ({note})")
-    return "```\n" + "\n".join(lines) + "\n```"
+    return md_fence("\n".join(lines))
 
 
 def finding_markdown(
@@ -184,8 +184,8 @@ def finding_markdown(
     parts.append(_impact(f.impact))
     if f.data.get("verification_sql"):
         parts.append(
-            f"**Verification Needed:**\n```sql\n-- Run against {f.data['expected']}\n"
-            f"{f.data['verification_sql']}\n```"
+            "**Verification Needed:**\n"
+            + md_fence(f"-- Run against {comment(f.data['expected'])}\n{f.data['verification_sql']}", "sql")
         )
     if decision:
         parts.append(_options(f))
@@ -207,7 +207,8 @@ def _table_section(n: int, group) -> str:
     rows = ["| # | Finding | Where | Actual | Severity |", "|---|---|---|---|---|"]
     for i, f in enumerate(group, 1):
         rows.append(
-            f"| {n}.{i} | {f.title} | {_where(f.evidence)} | {f.actual} | {ICON[f.severity]} {f.severity} |"
+            f"| {n}.{i} | {md_cell(f.title)} | {md_cell(_where(f.evidence))} | {md_cell(f.actual)} | "
+            f"{ICON[f.severity]} {f.severity} |"
         )
     code = group[0].code
     impact = (

@@ -10,7 +10,7 @@ import datetime
 from pathlib import Path
 
 from schemalens.graph import coverage_totals
-from schemalens.names import md_cell, md_code, md_name
+from schemalens.names import md_cell, md_code, md_fence, md_name, md_text
 from schemalens.sections import (
     DECISION_TITLES,
     GENERAL,
@@ -96,7 +96,7 @@ def _data_model(findings) -> str:
     outside = _outside(findings)
     if outside:
         lines += ["", "Outside the hierarchy:"] + [f"  {o}" for o in outside]
-    return "### Actual Data Model\n\n```\n" + "\n".join(lines) + "\n```\n"
+    return "### Actual Data Model\n\n" + md_fence("\n".join(lines)) + "\n"
 
 
 def placements(findings) -> dict[str, list[tuple[str, str]]]:
@@ -158,7 +158,7 @@ def _proposed(findings) -> str:
     lines: list[str] = []
     for top in tops:
         _print_tree(f"{_s(top)} (existing)", top, children, lines)
-    return "### Proposed Addition\n\n```\n" + "\n".join(lines) + "\n```\n"
+    return "### Proposed Addition\n\n" + md_fence("\n".join(lines)) + "\n"
 
 
 def suggested_manifest(findings) -> str:
@@ -297,7 +297,7 @@ def _manifest_updates(findings, numbers: dict[str, int]) -> str:
                 f"({md_code(decision)}, Finding {numbers[decision]})\n" + _change(group[0], group)
             )
     parts.append(
-        "### The manifest as the migrations stand\n\n```yaml\n" + suggested_manifest(findings) + "\n```"
+        "### The manifest as the migrations stand\n\n" + md_fence(suggested_manifest(findings), "yaml")
     )
     return "\n\n".join(parts) + "\n"
 
@@ -354,7 +354,7 @@ def _blockers(findings, numbers: dict[str, int]) -> str:
         items += [("root", f"{md_code(m.root.written)}", m.root.line)] if m.root else []
         items += [("hierarchy", f"{md_code(e.text)}", e.line) for e in m.hierarchy]
         items += [("foreign key", f"{md_code(a.text)}", a.line) for a in m.foreign_keys]
-        items += [("scoping", f"`{_s(s.table)}: {s.entity_written}`", s.line) for s in m.scoping]
+        items += [("scoping", md_code(f"{_s(s.table)}: {s.entity_written}"), s.line) for s in m.scoping]
         items += [("project_ref", f"{md_code(m.project_ref)}", m.project_ref_line)] if m.project_ref else []
     done: dict[str, int] = {}
     for kind, label, line in dict.fromkeys(items):
@@ -373,13 +373,14 @@ def _blockers(findings, numbers: dict[str, int]) -> str:
         if f.code == "missing-foreign-key" and findings.by_code("manual-sync-required"):
             text = lambda g: "Standalone key, manual sync"  # noqa: E731
         rows.append(
-            f"| {kind} {label} | {ICON[f.severity]} {word} | {text(f)} (Finding {numbers[f.decision]}) |"
+            f"| {md_cell(f'{kind} {label}')} | {ICON[f.severity]} {word} | {md_cell(text(f))} "
+            f"(Finding {numbers[f.decision]}) |"
         )
     for doc in findings.documents:
         fs = [f for f in findings.by_code("document-reference") if f.data.get("document") == doc.name]
         names = ", ".join(
             dict.fromkeys(
-                f"`{_s(f.data.get('table'))}{'.' + f.data['column'] if f.data.get('column') else ''}`"
+                md_code(f"{_s(f.data.get('table'))}{'.' + f.data['column'] if f.data.get('column') else ''}")
                 for f in fs
                 if f.data.get("table")
             )
@@ -395,7 +396,7 @@ def _blockers(findings, numbers: dict[str, int]) -> str:
     for code in GENERAL:
         fs = findings.by_code(code)
         if fs:
-            where = ", ".join(f.subject.replace("public.", "") for f in fs[:5]) + (
+            where = ", ".join(md_text(f.subject.replace("public.", "")) for f in fs[:5]) + (
                 " …" if len(fs) > 5 else ""
             )
             nums = ", ".join(str(n) for n in dict.fromkeys(numbers[f.decision] for f in fs))
@@ -456,7 +457,7 @@ def markdown(findings, date: str | None = None, command: str = "") -> str:
         summary += " The plan's assumptions hold."
     table = ["| # | Finding | Severity | Codes |", "|---|---|---|---|"]
     table += [
-        f"| {i} | {_section_title(g)} | {ICON[g[0].severity]} {g[0].severity} | "
+        f"| {i} | {md_cell(_section_title(g))} | {ICON[g[0].severity]} {g[0].severity} | "
         f"{', '.join(dict.fromkeys(f'{md_code(f.code)}' for f in g))} |"
         for i, g in enumerate(groups, 1)
     ]
