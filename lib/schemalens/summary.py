@@ -396,7 +396,7 @@ def _blockers(findings, numbers: dict[str, int]) -> str:
     for code in GENERAL:
         fs = findings.by_code(code)
         if fs:
-            where = ", ".join(md_text(f.subject.replace("public.", "")) for f in fs[:5]) + (
+            where = ", ".join(md_text(_s(f.subject)) for f in fs[:5]) + (
                 " …" if len(fs) > 5 else ""
             )
             nums = ", ".join(str(n) for n in dict.fromkeys(numbers[f.decision] for f in fs))
