@@ -1,4 +1,4 @@
-"""SQL text for decisions: the one place names and literals are quoted, and the locks each statement takes.
+"""SQL text for decisions: one builder per statement, and the locks each statement takes.
 
 Every generated statement is a :class:`Step`: its SQL and the table locks PostgreSQL takes for it
 (:class:`Lock`, in PostgreSQL's mode names), so a reader sees what a change blocks before running it.

@@ -79,7 +79,7 @@ from schemalens.history import (  # noqa: F401 (re-exported)
 from schemalens.manifest import Manifest, load_manifest
 from schemalens.migrations import discover
 from schemalens.model import Schema, Source
-from schemalens.names import md_cell, md_code
+from schemalens.names import comment, md_cell, md_code, md_fence
 from schemalens.names import md_cell as _cell
 
 CODES = (
@@ -583,7 +583,7 @@ def verification_markdown(v: Verification, date: str | None = None, command: str
             ]
             for e in f.evidence:
                 if e.kind == "migration" and e.text:
-                    block.append(f"```sql\n-- {e.file}:{e.line}: {e.note}\n{_excerpt(e)}\n```")
+                    block.append(md_fence(f"-- {comment(f'{e.file}:{e.line}: {e.note}')}\n{_excerpt(e)}", "sql"))
                 else:
                     block.append(
                         f"{e.note}: {md_code(e.file)}" + (f" line {e.line}" if e.line else "") + f" {md_code(e.text)}"
