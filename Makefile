@@ -9,7 +9,7 @@ MIGRATIONS ?= data/revos/migrations
 MANIFEST   ?= data/revos/manifest.yaml
 REPORTS    ?= reports
 
-.PHONY: report test venv clean
+.PHONY: report test venv clean lab
 
 venv: $(STAMP)
 
@@ -32,7 +32,8 @@ report: $(STAMP)
 	$(BIN)/schemalens graph $(MIGRATIONS) --format json --output $(REPORTS)/graph.json
 	$(BIN)/schemalens graph $(MIGRATIONS) --format mermaid --output $(REPORTS)/graph.mmd
 	@$(MAKE) --no-print-directory notebook-reports
-	@echo "reports written to $(REPORTS)/: findings.md, findings.json, findings.sarif, decisions.md, graph.json, graph.mmd, notebooks/ (HTML, meeting HTML, slides)"
+	$(BIN)/python -m schemalens.browser $(REPORTS)/notebooks/3.0-decisions.slides.html $(REPORTS)
+	@echo "reports written to $(REPORTS)/: findings.md, findings.json, findings.sarif, decisions.md, graph.json, graph.mmd, notebooks/ (HTML, meeting HTML, slides with reveal.js/), slides-first.png, slides-decision.png"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -40,14 +41,19 @@ test: $(STAMP)
 clean:
 	rm -rf $(VENV) $(REPORTS)
 
+# JupyterLab on notebooks/, from the venv (the kernel is the venv's python3, as for `make notebooks`).
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
+
 # Notebooks (notebooks/*.ipynb). The kernel is "python3" from the venv: its kernelspec starts the
 # python that runs jupyter, so no kernel needs registering and a fresh machine needs only .venv.
 # `make notebooks` re-executes each one in place (working directory: notebooks/), so what is committed
 # is executed and nbval (make test) compares against it. `make notebook-reports` runs them with
 # papermill on MIGRATIONS/MANIFEST (paths as given to make; papermill runs from this folder) into
 # $(REPORTS)/notebooks/: the executed notebook, NAME.html with code, NAME.meeting.html without, and
-# for the decisions notebook NAME.slides.html (reveal.js, without code; reveal.js itself loads from
-# its CDN when the slides open): `schemalens notebooks`, see lib/schemalens/notebook_reports.py.
+# for the decisions notebook NAME.slides.html (reveal.js, without code, one decision per slide; reveal.js
+# is copied beside it from the rise package, so nothing loads from the internet): `schemalens notebooks`,
+# see lib/schemalens/notebook_reports.py. `make report` then screenshots two slides in headless Chromium.
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 
 .PHONY: notebooks notebook-reports

@@ -34,3 +34,14 @@ def fixture_view(schema: Schema) -> dict:
         "warnings": problems(schema.warnings),
         "coverage": coverage_totals(schema),
     }
+
+
+def fixture_migrations(case):
+    """The migrations a findings fixture runs against: its own ``migrations/``, else those of the case its
+    ``expect.yaml`` names (``migrations: <case>``, a positive sharing its negative's files), else ``_base``."""
+    import yaml
+
+    if (case / "migrations").is_dir():
+        return case / "migrations"
+    other = (yaml.safe_load((case / "expect.yaml").read_text()) or {}).get("migrations", "_base")
+    return case.parent / other / "migrations"

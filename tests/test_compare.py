@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from fixture_view import fixture_migrations
 
 from schemalens import load_schema, rls
 from schemalens.compare import CODES, Findings, analyse, compare, group_name, hierarchy_roots
@@ -18,8 +19,7 @@ CASES = sorted(p for p in FIXTURES.iterdir() if p.is_dir() and p.name not in ("_
 
 
 def run_case(case: Path) -> Findings:
-    migrations = case / "migrations" if (case / "migrations").exists() else FIXTURES / "_base" / "migrations"
-    return analyse(migrations, case / "manifest.yaml")
+    return analyse(fixture_migrations(case), case / "manifest.yaml")
 
 
 def _matches(finding, want: dict) -> bool:
@@ -262,9 +262,11 @@ def test_policy_meanings_on_the_sample():
 def test_scope_says_when_the_fk_path_and_the_policies_disagree(tmp_path):
     (tmp_path / "001.sql").write_text(
         "CREATE TABLE orgs (id uuid PRIMARY KEY);\n"
-        "CREATE TABLE docs (id uuid PRIMARY KEY, org_id uuid NOT NULL REFERENCES orgs (id), owner uuid);\n"
-        "CREATE INDEX docs_org_id_idx ON docs (org_id);\n"
+        "CREATE TABLE teams (id uuid PRIMARY KEY, org_id uuid NOT NULL REFERENCES orgs (id));\n"
+        "CREATE TABLE docs (id uuid PRIMARY KEY, team_id uuid NOT NULL REFERENCES teams (id), owner uuid);\n"
+        "CREATE INDEX docs_team_id_idx ON docs (team_id);\nCREATE INDEX teams_org_id_idx ON teams (org_id);\n"
         "ALTER TABLE orgs ENABLE ROW LEVEL SECURITY;\nALTER TABLE docs ENABLE ROW LEVEL SECURITY;\n"
+        "ALTER TABLE teams ENABLE ROW LEVEL SECURITY;\nCREATE POLICY t ON teams USING (true);\n"
         "CREATE POLICY o ON orgs USING (true);\n"
         "CREATE POLICY d ON docs FOR SELECT USING (owner = auth.uid());\n"
     )
@@ -272,10 +274,28 @@ def test_scope_says_when_the_fk_path_and_the_policies_disagree(tmp_path):
     [f] = found.by_code("scope-mismatch")
     assert (f.data["actual"], f.data["fk_scope"], f.data["agree"]) == (
         "auth.users",
-        {"public.docs": "public.orgs"},
+        {"public.docs": "public.teams"},
         False,
     )
-    assert "the FK path says `orgs`, the policies say `auth.users`" in f.actual
+    assert "the FK path says `teams`, the policies say `auth.users`" in f.actual
+    assert f.title == "`docs` is scoped by `teams` (FK) and `auth.users` (RLS), not `orgs`"
+    [sync] = found.by_code("manual-sync-required")  # owner is compared with auth.uid() and tied to nothing
+    assert (sync.data["table"], sync.data["column"]) == ("public.docs", "owner")
+
+
+def test_a_table_owned_by_its_fk_and_restricted_per_user_is_not_a_scope_mismatch(tmp_path):
+    """``docs.org_id`` is a NOT NULL FK to orgs and RLS shows each user their own rows: the rows belong to
+    orgs (the plan is right), the policy only narrows what a user sees."""
+    (tmp_path / "001.sql").write_text(
+        "CREATE TABLE orgs (id uuid PRIMARY KEY);\n"
+        "CREATE TABLE docs (id uuid PRIMARY KEY, org_id uuid NOT NULL REFERENCES orgs (id), owner uuid);\n"
+        "CREATE INDEX docs_org_id_idx ON docs (org_id);\n"
+        "ALTER TABLE orgs ENABLE ROW LEVEL SECURITY;\nALTER TABLE docs ENABLE ROW LEVEL SECURITY;\n"
+        "CREATE POLICY o ON orgs USING (true);\n"
+        "CREATE POLICY d ON docs FOR SELECT USING (owner = auth.uid());\n"
+    )
+    found = compare(load_schema(tmp_path), parse_manifest("root: orgs\nscoping:\n  docs: orgs\n"))
+    assert found.by_code("scope-mismatch") == []
     [sync] = found.by_code("manual-sync-required")  # owner is compared with auth.uid() and tied to nothing
     assert (sync.data["table"], sync.data["column"]) == ("public.docs", "owner")
 

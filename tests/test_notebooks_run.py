@@ -91,7 +91,9 @@ def test_the_notebooks_command_writes_reports_and_names_a_failing_cell(tmp_path:
         "1.0-explore-schema.html", "1.0-explore-schema.ipynb", "1.0-explore-schema.meeting.html"]
     meeting = (tmp_path / "ok" / "1.0-explore-schema.meeting.html").read_text()
     assert "public.task_labels" in meeting and "load_schema" not in meeting
-    assert re.search(r'<img alt="Neighbourhood of tasks[^"]*"', meeting)  # the figure's alt text
+    # the figures as inline SVG (sharp at any zoom, text searchable), each with its alt text
+    assert re.search(r'<svg [^>]*aria-label="Neighbourhood of tasks[^"]*"[^>]*role="img"', meeting)
+    assert "<img alt=" not in meeting and re.search(r"<text [^>]*>task_labels</text>", meeting)
     capsys.readouterr()
     missing = tmp_path / "nowhere"
     bad = ["notebooks", str(missing), str(notebook), "--manifest", str(ACME / "manifest.yaml")]

@@ -5,7 +5,10 @@
 default privileges give them every new ``public`` table, and the migrations' GRANT and REVOKE statements
 are replayed on top (a table revoked from both is not exposed: RLS being off there is information).
 
-They look at ``public`` tables only (the schema an API exposes) and never at names.
+They look at every table the migrations create, in whichever schema (a table in ``basejump`` or ``private``
+is as much the project's as one in ``public``), and never at names. Row-level security is a Supabase
+concern (its API roles reach the tables): on a plain PostgreSQL project (:mod:`schemalens.platform`, or
+the manifest's ``platform: postgres``) ``rls-disabled`` does not apply.
 """
 
 from __future__ import annotations
@@ -14,15 +17,18 @@ from schemalens.findings import Context, Finding, _fk_dict, group_name, short
 from schemalens.graph import paths_to_root, reaches
 from schemalens.model import ForeignKey
 from schemalens.names import md_code, md_name, quote_ident, quote_table
+from schemalens.plan_checks import detail_owners
 
 
-def _public(ctx: Context):
-    return [t for t in ctx.schema.tables if t.name.startswith("public.") and t.partition_of is None]
+def _created(ctx: Context):
+    return [t for t in ctx.schema.tables if t.partition_of is None]
 
 
 def rls_disabled(ctx: Context) -> list[Finding]:
-    out = []
-    for t in _public(ctx):
+    out: list[Finding] = []
+    if ctx.platform != "supabase":
+        return out
+    for t in _created(ctx):
         if t.rls_enabled:
             continue
         if t.api_access:
@@ -86,7 +92,7 @@ def tables_without_policy(ctx: Context) -> list[Finding]:
             t.name,
             {"table": t.name},
         )
-        for t in _public(ctx)
+        for t in _created(ctx)
         if t.rls_enabled and not ctx.schema.policies_on(t.name)
     ]
 
@@ -101,7 +107,7 @@ def _covered(ctx: Context, fk: ForeignKey) -> bool:
 def unindexed_foreign_keys(ctx: Context) -> list[Finding]:
     out = []
     for fk in ctx.schema.foreign_keys:
-        if not fk.table.startswith("public.") or _covered(ctx, fk):
+        if ctx.schema.table(fk.table) is None or _covered(ctx, fk):
             continue
         cols = ", ".join(fk.columns)
         sql = f"CREATE INDEX ON {short(quote_table(fk.table))} ({', '.join(map(quote_ident, fk.columns))});"
@@ -129,8 +135,11 @@ def unreachable_from_root(ctx: Context) -> list[Finding]:
     if not ctx.root:
         return []
     groups: dict[tuple[str, ...], list[str]] = {}
-    for t in _public(ctx):
+    for t in _created(ctx):
         if t.name == ctx.root or ctx.root in reaches(ctx.graph, t.name):
+            continue
+        owners = detail_owners(ctx.schema, t.name)  # a one-to-one settings row belongs where its owner does
+        if owners and all(ctx.root in reaches(ctx.graph, o) | {o} for o in owners):
             continue
         tops = tuple(sorted({p[-1] for p in paths_to_root(ctx.graph, t.name)}))
         groups.setdefault(tops, []).append(t.name)

@@ -61,6 +61,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if findings.reaching(args.fail_on) else EXIT_OK
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    from schemalens.findings import Sources
+    from schemalens.manifest_init import init_manifest
+
+    _write(init_manifest(load_schema(args.dir), Sources(args.dir)), args.output)
+    return EXIT_OK
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     import os
 
@@ -185,6 +193,17 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--date", help="the report's date (default: today), for reproducible output")
     r.set_defaults(func=cmd_report)
 
+    i = sub.add_parser(
+        "init",
+        help="a commented manifest that describes the schema, to edit into the plan's assumptions",
+        description="Write the manifest that describes what the migrations build (platform, root, hierarchy, "
+        "the foreign keys the policies rely on, scoping), each line commented with where it comes from.",
+        epilog="example: schemalens init supabase/migrations --output manifest.yaml",
+    )
+    i.add_argument("dir", help="folder of migration files")
+    i.add_argument("--output", "-o", help="write to this file instead of standard output")
+    i.set_defaults(func=cmd_init)
+
     v = sub.add_parser(
         "verify",
         help="a live database against the migrations (read-only)",
@@ -263,8 +282,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default: reports/notebooks)")
     n.add_argument("-p", "--parameter", action="append", metavar="NAME=VALUE",
                    help="another notebook parameter, as a string (repeatable), e.g. -p seed=data/x/seed.sql")
-    n.add_argument("--reveal", metavar="PREFIX", help="where the slides load reveal.js from (default: its CDN; "
-                   "a folder or URL holding dist/reveal.js, for presenting without internet access)")
+    n.add_argument("--reveal", metavar="PREFIX", help="where the slides load reveal.js 3.9 from (default: the "
+                   "folder reveal.js written beside them from the rise package; another holding js/reveal.js, "
+                   "css/reveal.css and css/theme/white.css)")
     n.set_defaults(func=cmd_notebooks)
     return parser
 

@@ -22,13 +22,17 @@ assumed name as that counterpart and say so. The rules that need judgement:
   it is not reached at all.
 * ``scope-mismatch``: a table's scope is what its SELECT/ALL policies bind the user to
   (:mod:`schemalens.rls`), else the first hop of its FK path to the root (or to ``auth.users``).
-  The finding says when the FK path and the policies disagree.
+  The finding says when the FK path and the policies disagree. Rows that belong to the assumed entity
+  by a direct FK or a many-to-many link table are no mismatch, whatever the policies narrow per user
+  (:func:`schemalens.plan_checks.belongs_to`); a table nothing owns is reported as global.
 * ``unreachable-from-root``: public tables with no FK path to the actual root, one finding per group
   of tables that reach the same tops (e.g. only ``auth.users``: user-owned rows outside the tenant
   hierarchy; or nothing: standalone tables). Such a group shares its decision id with a
   ``scope-mismatch`` on the same tables, so a report shows them together. Without one actual root
   the check is skipped.
-* General checks look at ``public`` tables only (the schema an API exposes).
+* Names: the manifest's plain names are read against the schema first (:mod:`schemalens.resolve`:
+  ``accounts`` is ``basejump.accounts`` when only that schema has one, ``Team`` is Prisma's ``"Team"``).
+* General checks look at every table the migrations create; ``rls-disabled`` only on Supabase.
 
 >>> from schemalens.manifest import parse_manifest
 >>> from schemalens.model import Column, ForeignKey, Schema, Table
@@ -74,7 +78,19 @@ from schemalens.graph import build_graph, paths_to_root, reaches
 from schemalens.graph import roots as hierarchy_roots
 from schemalens.manifest import Manifest, load_manifest
 from schemalens.model import ForeignKey, Schema, Source
+from schemalens.plan_checks import (
+    belongs_to,
+    composite_containing,
+    composite_foreign_keys,
+    global_scope,
+    owner_path,
+    owning_paths,
+    related_groups,
+    required_path,
+)
+from schemalens.platform import Detected, detect_platform
 from schemalens.replay import EXTERNAL_PRIMARY_KEYS
+from schemalens.resolve import resolve_names
 
 
 def _path_fks(schema: Schema, path: Sequence[str]) -> list[ForeignKey]:
@@ -103,8 +119,6 @@ def counterpart(ctx: Context, missing: str) -> tuple[str | None, list[str]]:
     }
     scores: dict[str, tuple[int, list[str]]] = {}
     for t in ctx.schema.tables:
-        if not t.name.startswith("public."):
-            continue
         score, why = 0, []
         if m.root is not None and m.root.table == missing and t.name in all_roots:
             below = len([n for n in ctx.graph if t.name in reaches(ctx.graph, n)])
@@ -263,7 +277,9 @@ def root_mismatch(ctx: Context) -> list[Finding]:
     r = ctx.manifest.root
     if r is None or not ctx.exists(r.table) or r.table in hierarchy_roots(ctx.graph):
         return []
-    paths = paths_to_root(ctx.graph, r.table, include_external=False)
+    if not owning_paths(ctx, r.table, include_external=False, owned_only=True):
+        return []  # it points only at rows it does not belong to (a picture, its settings): it is a top
+    paths = owning_paths(ctx, r.table, include_external=False)
     top = paths[0][-1] if paths else ctx.root
     path = paths[0] if paths else []
     evidence = [ctx.fk_evidence(fk) for fk in _path_fks(ctx.schema, path)]
@@ -308,6 +324,8 @@ def missing_foreign_keys(ctx: Context) -> list[Finding]:
         fks = [fk for fk in ctx.schema.foreign_keys_from(table) if fk.columns == a.columns]
         if any(fk.ref_table == ref and fk.ref_columns == a.ref_columns for fk in fks):
             continue
+        if not fks and composite_containing(ctx, a):
+            continue  # plan_checks.composite_foreign_keys says it exists as part of a composite key
         t = ctx.schema.table(table)
         col = t.column(a.columns[0]) if t else None
         left, right = f"{short(table)}.{a.columns[0]}", f"{short(ref)}.{a.ref_columns[0]}"
@@ -475,7 +493,7 @@ def hierarchy(ctx: Context) -> list[Finding]:
             continue
         if any(fk.ref_table == parent for fk in ctx.schema.foreign_keys_from(child)):
             continue
-        path = list(rls.fk_path(ctx.schema, child, parent))
+        path = list(required_path(ctx, child, parent))
         evidence = [ctx.fk_evidence(fk) for fk in _path_fks(ctx.schema, path)]
         evidence.append(_manifest_evidence(ctx.manifest, e.line, e.text))
         assumed = (
@@ -557,11 +575,10 @@ def hierarchy(ctx: Context) -> list[Finding]:
     return out
 
 
-def _fk_scope(ctx: Context, table: str) -> str | None:
+def _fk_scope(ctx: Context, table: str, towards: str | None = None) -> str | None:
     path = rls.fk_path(ctx.schema, table, ctx.root) if ctx.root else ()
     if not path:
-        ups = paths_to_root(ctx.graph, table)
-        path = ups[0] if ups else ()
+        path = owner_path(ctx, table, towards)
     return path[1] if len(path) > 1 else (table if path else None)
 
 
@@ -578,20 +595,23 @@ def _bridge(ctx: Context, entity: str) -> list[str]:
 
 def scoping(ctx: Context) -> list[Finding]:
     groups: dict[tuple, list] = {}
+    out = []
     for s in ctx.manifest.scoping:
         table, entity = ctx.actual(s.table), ctx.actual(s.entity)
         if not ctx.exists(table) or not (ctx.exists(entity) or _is_external(entity)):
             continue
         by_policy = rls.table_scopes(ctx.schema, table)
-        fk = _fk_scope(ctx, table)
-        if entity in (list(by_policy) or [fk]):
+        fk = _fk_scope(ctx, table, entity)
+        if entity in (list(by_policy) or [fk]) or belongs_to(ctx, table, entity):
+            continue
+        if not by_policy and fk is None:
+            out.append(global_scope(ctx, s, table, entity))
             continue
         primary = (
             max(by_policy, key=lambda sc: (len(rls.fk_path(ctx.schema, table, sc)), sc)) if by_policy else fk
         )
         groups.setdefault((s.entity, entity, primary), []).append((s, table, by_policy, fk))
-    out = []
-    for (assumed, entity, primary), items in groups.items():
+    for (assumed, entity, primary), items in related_groups(groups):
         tables = [t for _, t, _, _ in items]
         name = group_name(tables)
         evidence, detail, agree = [], [], True
@@ -606,12 +626,10 @@ def scoping(ctx: Context) -> list[Finding]:
                 evidence.append(
                     ctx.sources.evidence(meanings[0].policy.source, f'policy "{meanings[0].policy.name}"')
                 )
-            agree &= (
-                not by_policy
-                or not fk
-                or primary == fk
-                or primary in reaches(ctx.graph, table)
-                or primary == table
+            fk_columns = fk_obj.columns if fk_obj is not None and fk_obj.ref_table == fk else ()
+            policy_columns = {t.column for m in meanings for t in m.terms if t.scope == primary}
+            agree &= (  # the policies bind the same column the FK path leaves by (or the same table)
+                not by_policy or not fk or primary in (fk, table) or bool(policy_columns & set(fk_columns))
             )
         evidence += [
             _manifest_evidence(ctx.manifest, s.line, f"scoping {short(s.table)}: {s.entity_written}")
@@ -640,21 +658,26 @@ def scoping(ctx: Context) -> list[Finding]:
         if term:
             detail.append(f"RLS `{term.text}`")
         agreement = (
-            "the FK path and the policies agree"
+            "no policy binds its rows, the FK path decides"
+            if not any(pol for _, _, pol, _ in items)
+            else "the FK path and the policies agree"
             if agree
             else f"the FK path says `{short(fk0)}`, the policies say `{short(primary)}`"
         )
-        through = rls.fk_path(ctx.schema, t0, entity)
+        through = required_path(ctx, t0, entity)
         reach = (
-            f"; rows reach `{short(entity)}` only through `{short(primary)}` "
+            f"; rows reach `{short(entity)}` only through `{short(through[1])}` "
             f"({' → '.join(short(x) for x in through)})"
             if len(through) > 2
             else ""
         )
         label = f"{len(tables)} `{name}` tables" if len(tables) > 1 else f"`{short(t0)}`"
         bridge = _bridge(ctx, entity) if primary == rls.AUTH_USERS else []
+        owner = fk0 if not agree and fk0 and fk0 != primary else None  # the FK owner, when RLS says other
         impact = (
             f"- Rows are per-`{short(primary)}`, NOT per-`{short(entity)}`\n"
+            + (f"- Each row belongs to one `{short(owner)}` row by its foreign key; RLS narrows per "
+               f"`{short(primary)}`\n" if owner else "")
             + (f"- RLS uses `{term.text}`\n" if term else "")
             + "- This is a DIFFERENT multi-tenancy model than assumed"
             + (
@@ -678,7 +701,8 @@ def scoping(ctx: Context) -> list[Finding]:
                 "scope-mismatch",
                 "warning",
                 f"{label} {'are' if len(tables) > 1 else 'is'} scoped by "
-                f"`{short(primary)}`, not `{short(assumed)}`",
+                + (f"`{short(owner)}` (FK) and `{short(primary)}` (RLS)" if owner else f"`{short(primary)}`")
+                + f", not `{short(assumed)}`",
                 f"{', '.join(f'`{short(t)}`' for t in tables)} scoped by {ctx.as_mapped(assumed)}",
                 f"Scoped by `{short(primary)}` ({'; '.join(detail)}): {agreement}{reach}",
                 tuple(evidence),
@@ -763,6 +787,7 @@ RULES = (
     missing_tables,
     root_mismatch,
     missing_foreign_keys,
+    composite_foreign_keys,
     manual_sync,
     hierarchy,
     scoping,
@@ -783,7 +808,7 @@ def compare(
     documents: Sequence[Document] | None = None,
 ) -> Findings:
     """Every finding for a schema against a manifest (``None``: the general checks only)."""
-    manifest = manifest or Manifest()
+    manifest = resolve_names(manifest or Manifest(), schema)
     if documents is None:
         documents = (
             [
@@ -794,6 +819,7 @@ def compare(
             else []
         )
     ctx = Context(schema, manifest, sources or Sources(), list(documents), build_graph(schema))
+    ctx.platform = platform_of(ctx.sources, manifest).name
     found: list[Finding] = []
     for rule in RULES:
         found += rule(ctx)
@@ -809,7 +835,30 @@ def compare(
         ctx.root,
         dict(ctx.mapping),
         tuple(ctx.sources.files),
+        tuple(_notes(ctx)),
     )
+
+
+def _notes(ctx: Context) -> list[str]:
+    """A manifest without ``root`` is fine until a check needs one: then the report says which and why."""
+    candidates = hierarchy_roots(ctx.graph)
+    if ctx.manifest.root is not None or ctx.root is not None or len(candidates) < 2:
+        return []
+    listed = ", ".join(f"`{short(c)}`" for c in candidates[:5]) + (", …" if len(candidates) > 5 else "")
+    note = (
+        f"The manifest names no `root` and {len(candidates)} tables could be it ({listed}): "
+        "`unreachable-from-root` was not checked; add `root:` to check it."
+    )
+    return [note]
+
+
+def platform_of(sources: Sources, manifest: Manifest | None = None) -> Detected:
+    """The platform the general checks assume: the manifest's ``platform:``, else detected from the
+    migration files (:func:`schemalens.platform.detect_platform`), else Supabase (no files to tell)."""
+    given = manifest.platform if manifest else None
+    if given or sources.files:
+        return detect_platform([sources.path(n) for n in sources.files], [f.text for f in sources.files.values()], given)
+    return Detected("supabase", ("no migration files to tell",))
 
 
 def analyse(migrations: str | Path, manifest: str | Path | Manifest | None = None) -> Findings:

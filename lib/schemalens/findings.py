@@ -95,6 +95,7 @@ class Findings(Sequence):
     root: str | None = None
     mapping: dict[str, str] = field(default_factory=dict, hash=False)
     files: tuple[str, ...] = ()  # the migration files read, in apply order
+    notes: tuple[str, ...] = field(default=(), repr=False)  # what was not checked and why (no root to check)
 
     def __getitem__(self, i):
         return self.findings[i]
@@ -176,6 +177,7 @@ class Context:
     graph: nx.MultiDiGraph
     mapping: dict[str, str] = field(default_factory=dict)
     root: str | None = None
+    platform: str = "supabase"  # schemalens.platform: which general checks apply
 
     def exists(self, table: str) -> bool:
         return self.schema.table(table) is not None or table in self.graph or table in EXTERNAL_PRIMARY_KEYS

@@ -5,9 +5,12 @@ longest FK path up to a table with no parent, so roots sit on top and every arro
 edges get invisible bend points in the layers they cross; tables are ordered within their layer by
 the barycenter heuristic (down and up sweeps, keeping the order with the fewest crossings); x
 positions pull each table over its neighbours while boxes keep their distance (isotonic
-regression). A layer wider than ``max_width`` inches is staggered over up to four rows. Coordinates
-are inches and every box is sized from its rendered label, so labels cannot overlap, whatever the
-schema's size; the figure is sized from the widest layer.
+regression). A layer wider than ``max_width`` inches is wrapped into as many rows as it needs, each
+row a layer of its own (tables dealt out in their order, so every row spans the width), and an edge
+that passes a row gets a bend point in it like any long edge: edges run between boxes, never through
+one. Long edges to one parent share their bend points (a trunk), so a table that every other
+table references (``organizations``) draws one line down the picture rather than fifty. Coordinates are inches and every box is sized from its rendered label, so labels cannot
+overlap, whatever the schema's size; the figure is sized from the widest row.
 
 Boxes are measured with matplotlib's Agg renderer (DejaVu Sans at 100 dpi, bundled with matplotlib),
 so a layout is the same on every machine; :mod:`schemalens.plot` draws it.
@@ -30,7 +33,7 @@ DPI = 100
 FONT = FontProperties(family="DejaVu Sans", size=9)
 PAD_X, PAD_Y = 0.08, 0.06          # inside a box, inches
 HGAP, DGAP = 0.22, 0.10            # between boxes / between edge bend points in a layer
-VGAP, SUBGAP = 0.75, 0.10          # between layers / between staggered rows of one layer
+VGAP = 0.75                        # between layers (and between the rows of a wrapped layer)
 
 
 @dataclass(frozen=True)
@@ -89,30 +92,36 @@ def _isotonic(values: list[float], weights: list[float]) -> list[float]:
     return [v for v, _, c in blocks for _ in range(int(c))]
 
 
-def _layers(g: nx.DiGraph, depth: dict[str, int]):
-    """Nodes by layer, with a bend point in every layer an edge crosses; neighbours above and below.
+def _layers(g: nx.DiGraph, depth: dict[str, int], row: dict[str, int] | None = None):
+    """Nodes by row (``row``, default: the depth), with a bend point in every row an edge crosses;
+    neighbours above and below.
 
     Returns ``(layers, up, down, chains)``; a chain is an edge's path child, bend points..., parent.
-    Edges inside one layer (FK cycles) get no bend points and take no part in the ordering.
+    Edges inside one layer (FK cycles, same depth) get no bend points and take no part in the ordering.
     """
-    layers: list[list[str]] = [[] for _ in range(max(depth.values(), default=-1) + 1)]
+    row = depth if row is None else row
+    layers: list[list[str]] = [[] for _ in range(max(row.values(), default=-1) + 1)]
     for n in sorted(g, key=lambda n: (g.degree(n) == 0, n)):
-        layers[depth[n]].append(n)
+        layers[row[n]].append(n)
     up: dict[str, list[str]] = {n: [] for n in g}
     down: dict[str, list[str]] = {n: [] for n in g}
     chains: list[tuple[str, str, list[str]]] = []
     for u, v in g.edges():
-        bends = [(d, f"\0{u}\0{v}\0{d}") for d in range(depth[u] - 1, depth[v], -1)]
+        same = depth[u] == depth[v]
+        # edges to one parent share their bend points: one trunk per parent, not one line per child
+        bends = [] if same else [(d, f"\0{v}\0{d}") for d in range(row[u] - 1, row[v], -1)]
         chain = [u, *(b for _, b in bends), v]
         chains.append((u, v, chain))
-        if depth[u] == depth[v]:
+        if same:
             continue
         for d, node in bends:
-            layers[d].append(node)
-            up[node], down[node] = [], []
+            if node not in up:
+                layers[d].append(node)
+                up[node], down[node] = [], []
         for child, parent in zip(chain, chain[1:]):
-            up[child].append(parent)
-            down[parent].append(child)
+            if parent not in up[child]:
+                up[child].append(parent)
+                down[parent].append(child)
     return layers, up, down, chains
 
 
@@ -139,35 +148,36 @@ def _order(layers: list[list[str]], up: dict, down: dict, sweeps: int) -> list[l
     return best
 
 
-def _offsets(layers: list[list[str]], width: dict[str, float], max_width: float):
-    """Least distance of each node from its layer's first one, and how many staggered rows each layer has.
-
-    Every box owns half a slot on either side. A layer wider than ``max_width`` is staggered over k
-    rows (at most 4); a slot is then the widest box within k places, divided by k, so two boxes of one
-    row (k places apart) are always at least their half widths and a gap apart.
-    """
-    rows, offsets = [], []
+def _offsets(layers: list[list[str]], width: dict[str, float]) -> list[list[float]]:
+    """Least distance of each node from its layer's first one: half a box and half a gap on either side."""
+    offsets = []
     for layer in layers:
-        real = [n for n in layer if width[n] > 0]
-        natural = sum(width[n] for n in real) + HGAP * len(real)
-        k = min(4, math.ceil(natural / max_width)) if natural > max_width and len(real) >= 4 else 1
-        half = {}
-        for j, n in enumerate(real):
-            window = real[max(0, j - k): j + k + 1] if k > 1 else [n]
-            half[n] = (max(width[m] for m in window) + HGAP) / (2 * k)
         o, acc = [], 0.0
         for j, n in enumerate(layer):
             if j:
-                acc += half.get(layer[j - 1], DGAP / 2) + half.get(n, DGAP / 2)
+                acc += sum(width[m] / 2 + HGAP / 2 if width[m] else DGAP / 2 for m in (layer[j - 1], n))
             o.append(acc)
-        rows.append(k)
         offsets.append(o)
-    return offsets, rows
+    return offsets
+
+
+def _wrap(layers: list[list[str]], width: dict[str, float], max_width: float) -> dict[str, int]:
+    """The row of each table: a layer wider than ``max_width`` deals its tables (in order) over k rows."""
+    row, at = {}, 0
+    for layer in layers:
+        real = [n for n in layer if width[n] > 0]
+        natural = sum(width[n] + HGAP for n in real)
+        k = max(1, min(len(real), math.ceil(natural / max_width))) if real else 1
+        for j, n in enumerate(real):
+            row[n] = at + j % k
+        at += k
+    return row
 
 
 def _x(layers: list[list[str]], up: dict, down: dict, offsets: list[list[float]], bends: set[str],
-       sweeps: int) -> dict[str, float]:
-    """x of every node: over the mean of its neighbours, order and distances kept (isotonic regression)."""
+       sweeps: int, width: dict[str, float], max_width: float) -> dict[str, float]:
+    """x of every node: over the mean of its neighbours, order and distances kept (isotonic regression),
+    every layer kept within ``max_width`` around 0 when it fits (so the picture is no wider)."""
     x = {n: offsets[i][j] - offsets[i][-1] / 2 for i, layer in enumerate(layers) for j, n in enumerate(layer)}
 
     def place(i: int, *neighbours: dict[str, list[str]]) -> None:
@@ -177,6 +187,11 @@ def _x(layers: list[list[str]], up: dict, down: dict, offsets: list[list[float]]
             want.append(sum(x[p] for p in m) / len(m) if m else x[n])
         weights = [4.0 if n in bends else 1.0 for n in layers[i]]  # long edges stay straight
         ys = _isotonic([w - o for w, o in zip(want, offsets[i])], weights)
+        first, last = layers[i][0], layers[i][-1]
+        lo, hi = -max_width / 2 + width[first] / 2, max_width / 2 - offsets[i][-1] - width[last] / 2
+        if lo > hi:  # wider than max_width: centred
+            lo = hi = -(offsets[i][-1] + width[last] / 2 - width[first] / 2) / 2
+        ys = [min(max(y, lo), hi) for y in ys]
         x.update({n: y + o for n, y, o in zip(layers[i], ys, offsets[i])})
 
     for _ in range(sweeps):
@@ -189,20 +204,9 @@ def _x(layers: list[list[str]], up: dict, down: dict, offsets: list[list[float]]
     return x
 
 
-def _y(layers: list[list[str]], rows: list[int], box_h: float, bends: set[str]) -> dict[str, float]:
-    """y of every node: layer bands from the top down, staggered rows inside a band, bend points mid-band."""
-    y: dict[str, float] = {}
-    top = 0.0
-    for layer, k in zip(layers, rows):
-        band = k * box_h + (k - 1) * SUBGAP
-        centre = top - band / 2
-        real = [n for n in layer if n not in bends]
-        for j, n in enumerate(real):
-            y[n] = centre + ((k - 1) / 2 - j % k) * (box_h + SUBGAP)
-        for n in layer:
-            y.setdefault(n, centre)
-        top -= band + VGAP
-    return y
+def _y(layers: list[list[str]], box_h: float) -> dict[str, float]:
+    """y of every node: one band per row from the top down, bend points mid-band."""
+    return {n: -i * (box_h + VGAP) for i, layer in enumerate(layers) for n in layer}
 
 
 def hierarchy_layout(graph: nx.DiGraph, labels: Mapping[str, str] | None = None, bold: Iterable[str] = (),
@@ -220,14 +224,24 @@ def hierarchy_layout(graph: nx.DiGraph, labels: Mapping[str, str] | None = None,
     box_h = next(iter(size.values()))[1] if size else 0.0
     depth = depths(g)
     layers, up, down, chains = _layers(g, depth)
-    layers = _order(layers, up, down, sweeps)
-    bends = {n for layer in layers for n in layer if n not in size}
-    width = {n: size[n][0] if n in size else 0.0 for layer in layers for n in layer}
-    offsets, rows = _offsets(layers, width, max_width)
-    x, y = _x(layers, up, down, offsets, bends, sweeps), _y(layers, rows, box_h, bends)
-
-    left = min((x[n] - width[n] / 2 for n in x), default=0.0)
-    right = max((x[n] + width[n] / 2 for n in x), default=0.0)
+    by_depth = _order(layers, up, down, sweeps)
+    natural = {n: size[n][0] if n in size else 0.0 for layer in by_depth for n in layer}
+    # a layer too wide wraps into rows; the rows' edges need bend points too, so narrower until it fits
+    for share in (1.0, 0.85, 0.7, 0.55, 0.4):
+        row = _wrap(by_depth, natural, share * max_width)
+        if max(row.values(), default=0) + 1 > len(by_depth):  # some layer wraps: lay out the rows afresh
+            layers, up, down, chains = _layers(g, depth, row)
+            layers = _order(layers, up, down, sweeps)
+        else:
+            layers, up, down, chains = by_depth, *_layers(g, depth)[1:]
+        width = {n: size[n][0] if n in size else 0.0 for layer in layers for n in layer}
+        bends = {n for layer in layers for n in layer if n not in size}
+        offsets = _offsets(layers, width)
+        x, y = _x(layers, up, down, offsets, bends, sweeps, width, max_width), _y(layers, box_h)
+        left = min((x[n] - width[n] / 2 for n in x), default=0.0)
+        right = max((x[n] + width[n] / 2 for n in x), default=0.0)
+        if right - left <= max_width + 1e-9:
+            break
     bottom = min((y[n] - box_h / 2 for n in size), default=0.0)
     at = {n: (x[n] - left, y[n] - bottom) for n in x}
 

@@ -5,7 +5,9 @@ when the folder alone does not tell; see :mod:`schemalens.platform`), ``root``, 
 arrows; a chain ``a -> b -> c`` is two edges), ``foreign_keys`` (``table.column -> table.column``, the
 referenced side may be schema-qualified: ``users.id -> auth.users.id``), ``scoping`` (table: entity),
 ``proposed`` (new table: expected parent) and ``documents`` (globs relative to the manifest).
-Unqualified names mean ``public.``; identifiers fold to lower case unless double-quoted.
+Unqualified names are read as ``public.`` here; identifiers fold to lower case unless double-quoted.
+The comparison then reads them against the schema (:mod:`schemalens.resolve`: ``accounts`` may be
+``basejump.accounts``, ``Team`` Prisma's ``"Team"``), which the manifest alone cannot know.
 
 It refuses rather than guesses: an unknown key, a malformed arrow, a value of the wrong type, a
 missing manifest and a document glob that matches nothing are :class:`~schemalens.errors.ManifestError`
@@ -122,7 +124,10 @@ class Manifest(_Frozen):
         for s in self.scoping:
             add(s.table, f"scoping {s.table.removeprefix('public.')}: {s.entity_written}", s.line)
             add(s.entity, f"scoping {s.table.removeprefix('public.')}: {s.entity_written}", s.line)
+        proposed = {p.table for p in self.proposed}
         for p in self.proposed:
+            if p.parent in proposed:  # a chain of proposals: its parent is new too
+                continue
             add(p.parent, f"proposed {p.table.removeprefix('public.')}: {p.parent_written}", p.line)
         return out
 
@@ -240,9 +245,13 @@ def parse_manifest(text: str, file: str = "manifest.yaml") -> Manifest:
         mark = getattr(e, "problem_mark", None)
         if mark is not None and mark.line >= len(text.splitlines()):  # at the end: point where it began
             mark = getattr(e, "context_mark", None) or mark
-        raise ManifestError(
-            f"not valid YAML: {getattr(e, 'problem', None) or e}", file, mark.line + 1 if mark else None
-        ) from None
+        problem = getattr(e, "problem", None) or str(e)
+        if "block sequence start" in problem or "block mapping start" in problem:
+            problem += (
+                " (this line is indented differently from the lines above it: align a list item's `- ` "
+                "with the items before it, and a key with the keys beside it)"
+            )
+        raise ManifestError(f"not valid YAML: {problem}", file, mark.line + 1 if mark else None) from None
     if node is None:
         raise ManifestError("the manifest is empty", file)
     if not isinstance(node, yaml.MappingNode):
@@ -269,7 +278,7 @@ def parse_manifest(text: str, file: str = "manifest.yaml") -> Manifest:
         if err["type"] == "extra_forbidden":
             allowed = ", ".join(_Raw.model_fields)
             raise ManifestError(f"unknown key {where!r} (allowed: {allowed})", file, line_of(loc)) from None
-        raise ManifestError(f"{where}: {err['msg'].lower()}", file, line_of(loc)) from None
+        raise ManifestError(_type_error(where, err), file, line_of(loc)) from None
 
     fields: dict[str, Any] = {"file": file}
     try:
@@ -289,9 +298,18 @@ def parse_manifest(text: str, file: str = "manifest.yaml") -> Manifest:
         edges = []
         for i, item in enumerate(raw.hierarchy):
             try:
-                names = [_table(s, "hierarchy") for s in _arrow(item, "hierarchy")]
+                names = [_table(s, "hierarchy", ("hierarchy", i)) for s in _arrow(item, "hierarchy")]
             except ValueError as e:
                 raise _At(str(e), ("hierarchy", i)) from None
+            except _At as e:
+                if " - " in item:  # a deeper `- ` line became part of the item above: point at it
+                    raise _At(
+                        f"{e.args[0]}: {item.strip()!r} reads as one item; a `- ` line indented deeper than "
+                        "the item above it continues that item: align it with the other items",
+                        ("hierarchy", i),
+                        line_of(("hierarchy", i)) + 1,
+                    ) from None
+                raise
             edges += [
                 AssumedEdge(child=a, parent=b, text=item.strip(), line=line_of(("hierarchy", i)))
                 for a, b in zip(names, names[1:])
@@ -336,14 +354,43 @@ def parse_manifest(text: str, file: str = "manifest.yaml") -> Manifest:
             DocumentGlob(pattern=d, line=line_of(("documents", i))) for i, d in enumerate(raw.documents)
         )
     except _At as e:
-        raise ManifestError(e.args[0], file, line_of(e.path)) from None
+        raise ManifestError(e.args[0], file, e.line or line_of(e.path)) from None
     return Manifest(**fields)
 
 
+# What each key holds, as a person writes it (for errors on a value of the wrong type).
+_EXAMPLES = {
+    "project_ref": ("a project id", "project_ref: abcdefghijklmnopqrst"),
+    "platform": ("supabase or postgres", "platform: postgres"),
+    "root": ("one table name", "root: teams"),
+    "hierarchy": ("a list of `child -> parent` lines", "hierarchy:\n  - members -> teams\n  - teams -> orgs"),
+    "foreign_keys": (
+        "a list of `table.column -> table.column` lines",
+        "foreign_keys:\n  - members.user_id -> auth.users.id",
+    ),
+    "scoping": ("a mapping of `table: entity` lines (no `- `)", "scoping:\n  notes: teams\n  files: teams"),
+    "proposed": ("a mapping of `new_table: parent` lines (no `- `)", "proposed:\n  invoices: teams"),
+    "documents": ("a list of file globs relative to the manifest", "documents:\n  - plans/*.md"),
+}
+_TYPES = {"dict_type": "a mapping", "list_type": "a list", "string_type": "a text"}
+
+
+def _type_error(where: str, err: dict) -> str:
+    """pydantic's ``input should be a valid dictionary`` as a sentence naming the key, with an example."""
+    key = str(err["loc"][0]) if err["loc"] else ""
+    if key not in _EXAMPLES or err["type"] not in _TYPES:
+        return f"{where}: {err['msg'].lower()}"
+    what, example = _EXAMPLES[key]
+    found = {dict: "a mapping", list: "a list", str: "a text"}.get(type(err.get("input")), "something else")
+    inner = f" ({where} is {found}, each entry must be a text)" if len(err["loc"]) > 1 else f", not {found}"
+    return f"{key} must be {what}{inner}; for example:\n{example}"
+
+
 class _At(Exception):
-    def __init__(self, message: str, path: tuple):
+    def __init__(self, message: str, path: tuple, line: int | None = None):
         super().__init__(message)
         self.path = path
+        self.line = line
 
 
 def _table(written: str, key: str, path: tuple | None = None) -> str:

@@ -21,6 +21,7 @@ the comparison does not open says so.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -125,7 +126,9 @@ class Meeting:
             return Markdown(f"This comparison opens no decision of this kind ({KINDS[kind].lower()}).\n")
         parts = []
         for d in ds:
-            parts += [f"### {d.title} (`{d.id}`)", "", d.question, "", *opened_by(d, where=True)]
+            # the mark lets the slides give each decision its own slide (notebook_reports.split_decisions)
+            parts += [f'<div data-decision="{html.escape(d.id)}"></div>', "",
+                      f"### {d.title} (`{d.id}`)", "", d.question, "", *opened_by(d, where=True)]
             parts += ["| option | what | unsafe | strongest lock | preflight | rehearsal |",
                       "|---|---|---|---|---|---|"]
             for o in d.options:

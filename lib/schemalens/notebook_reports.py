@@ -7,11 +7,19 @@ working directory sees them) into ``folder/NAME.ipynb``, and nbconvert writes be
 * ``NAME.html``: the whole notebook, code included, for engineers;
 * ``NAME.meeting.html``: narrative and outputs only, for a meeting;
 * ``NAME.slides.html`` for the notebooks in ``slides`` (default ``3.0-decisions``): reveal.js slides
-  without code, long slides scrolling. reveal.js itself loads from its CDN when the slides open, or
-  from ``reveal`` (a local copy) for a room without internet access.
+  without code, one decision per slide (:func:`split_decisions`), long slides scrolling.
+
+Everything works without internet access. The pages load nothing from a CDN (no jQuery, require.js,
+MathJax); the slides load reveal.js 3.9 from the folder ``reveal.js`` written beside them, copied from
+the ``rise`` package (:func:`copy_reveal`; ``reveal``: another prefix with the same layout). Figures
+are inline SVG in the exports (papermill runs the kernel with ``SCHEMALENS_FIGURES=svg``, see
+:mod:`schemalens.plot`): sharp at any zoom, text searchable. Status marks (the rehearsal verdicts'
+emoji) become small inline SVG with a text label (:data:`MARKS`), since a meeting-room browser may
+have no emoji font. The meeting HTML and the slides leave out prompts (``Out[n]``) and the cells
+tagged ``how-to-run`` (how to run papermill or make: for engineers, in ``NAME.html``).
 
 The templates in ``templates/`` are nbconvert's, plus each figure's alt text (:mod:`schemalens.plot`
-stores the figure's title as the PNG's ``alt`` metadata; nbconvert's templates leave it out). A cell that
+stores the figure's title as the output's ``alt`` metadata; nbconvert's templates leave it out). A cell that
 fails stops that notebook with an :class:`~schemalens.errors.InputError` naming the notebook, the cell
 and the error; the executed notebook, error included, is kept for reading.
 
@@ -21,6 +29,9 @@ Exports run in this process (one nbconvert for all files), papermill starts one 
 from __future__ import annotations
 
 import importlib.resources
+import os
+import re
+import shutil
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -29,26 +40,111 @@ from schemalens.errors import InputError
 
 SLIDES = ("3.0-decisions",)
 TEMPLATES = importlib.resources.files("schemalens") / "templates"
+HOW_TO_RUN = "how-to-run"   # cell tag: instructions for engineers, left out of meeting pages and slides
+REVEAL = "reveal.js"        # the folder beside the slides that holds reveal.js
+REVEAL_FILES = ("js/reveal.js", "css/reveal.css", "css/theme/white.css", "lib/font/source-sans-pro", "LICENSE")
+DECISION = re.compile(r'<div data-decision="[^"]*"></div>')  # Meeting.section's mark before each decision
+
+
+def _svg(colour: str, shape: str, label: str) -> str:
+    return (f'<svg class="mark" role="img" aria-label="{label}" width="14" height="14" viewBox="0 0 14 14" '
+            f'style="vertical-align:-2px"><circle cx="7" cy="7" r="7" fill="{colour}"/>'
+            f'<path d="{shape}" stroke="#fff" stroke-width="2" fill="none"/></svg>')
+
+
+_CHECK, _CROSS, _BAR, _BANG = "M3.5 7.2l2.4 2.4 4.6-5", "M4.3 4.3l5.4 5.4M9.7 4.3l-5.4 5.4", "M3.5 7h7", "M7 3v5M7 9.8v1.2"
+MARKS = {
+    "\u2705": _svg("#2e8b3a", _CHECK, "yes"),            # proven, no row, ran
+    "\u274c": _svg("#c0392b", _CROSS, "no"),             # failed, critical
+    "\u26d4": _svg("#c0392b", _BAR, "refused"),          # refused, blocking rows
+    "\u26a0": _svg("#d68910", _BANG, "warning"),         # warning, unsafe
+    "\u2139": _svg("#2e6da4", "M7 6v5M7 3v1.4", "info"),  # info
+}
+
+
+def marks(page: str) -> str:
+    """Emoji status marks replaced by inline SVG with a text label (:data:`MARKS`).
+
+    >>> marks("8 \u2705 proven") == "8 " + MARKS["\u2705"] + " proven"
+    True
+    """
+    for emoji, svg in MARKS.items():
+        page = page.replace(emoji + "\ufe0f", svg).replace(emoji, svg)
+    return page
+
+
+def _preprocessors(code: bool) -> list:
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    return [] if code else [TagRemovePreprocessor(remove_cell_tags={HOW_TO_RUN}, enabled=True)]
 
 
 def html(nb: Any, code: bool = True) -> str:
-    """The notebook as one HTML page (``code=False``: for a meeting, outputs and narrative only)."""
+    """The notebook as one HTML page (``code=False``: for a meeting, outputs and narrative only, no prompts,
+    no how-to-run cells)."""
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_file=str(TEMPLATES / "html.j2"), exclude_input=not code)
-    return exporter.from_notebook_node(nb)[0]
+    exporter = HTMLExporter(template_file=str(TEMPLATES / "html.j2"), exclude_input=not code,
+                            exclude_output_prompt=not code, exclude_input_prompt=not code,
+                            preprocessors=_preprocessors(code))
+    return marks(exporter.from_notebook_node(nb)[0])
+
+
+def split_decisions(nb: Any) -> Any:
+    """A copy of ``nb`` where an output holding several decisions (:meth:`Meeting.section`) becomes one
+    slide per decision: the first stays on its cell's slide, each further one starts a new slide."""
+    import copy
+
+    import nbformat
+
+    out = copy.deepcopy(nb)
+    cells = []
+    for cell in out.cells:
+        texts = [o.get("data", {}).get("text/markdown", "") for o in cell.get("outputs", [])]
+        parts = DECISION.split(texts[0]) if len(texts) == 1 else []
+        marks_ = DECISION.findall(texts[0]) if len(texts) == 1 else []
+        if len(marks_) < 2:
+            cells.append(cell)
+            continue
+        head = parts[0]
+        for i, (mark, body) in enumerate(zip(marks_, parts[1:])):
+            piece = copy.deepcopy(cell)
+            piece.outputs[0].data = {"text/markdown": (head if i == 0 else "") + mark + body}
+            if i:
+                piece.metadata["slideshow"] = {"slide_type": "slide"}
+                piece.id = f"{cell.get('id', 'cell')}-{i}"
+            cells.append(piece)
+    out.cells = [nbformat.from_dict(c) for c in cells]
+    return out
 
 
 def slides(nb: Any, reveal: str | None = None) -> str:
-    """The notebook as reveal.js slides without code; a slide longer than the screen scrolls. ``reveal``:
-    where reveal.js is loaded from (default: its CDN; a folder or URL with ``dist/reveal.js`` for a
-    meeting room without internet access)."""
+    """The notebook as reveal.js slides without code, one decision per slide; a slide longer than the
+    screen scrolls. ``reveal``: where reveal.js 3.9 is loaded from (default: ``reveal.js`` beside the
+    slides, see :func:`copy_reveal`)."""
     from nbconvert import SlidesExporter
 
-    extra = {"reveal_url_prefix": reveal} if reveal else {}
-    exporter = SlidesExporter(template_file=str(TEMPLATES / "slides.j2"), exclude_input=True, reveal_scroll=True,
-                              **extra)
-    return exporter.from_notebook_node(nb)[0]
+    exporter = SlidesExporter(template_file=str(TEMPLATES / "slides.j2"), exclude_input=True,
+                              exclude_output_prompt=True, exclude_input_prompt=True,
+                              reveal_url_prefix=reveal or REVEAL, preprocessors=_preprocessors(False))
+    return marks(exporter.from_notebook_node(split_decisions(nb))[0])
+
+
+def copy_reveal(folder: str | Path) -> Path:
+    """reveal.js (script, styles, the white theme and its font) copied from the ``rise`` package into
+    ``folder/reveal.js``."""
+    import rise
+
+    source = Path(rise.__file__).parent / "static" / "reveal.js"
+    target = Path(folder) / REVEAL
+    for item in REVEAL_FILES:
+        src, dst = source / item, target / item
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():
+            shutil.copytree(src, dst, dirs_exist_ok=True)
+        else:
+            shutil.copyfile(src, dst)
+    return target
 
 
 def run(notebook: str | Path, output: str | Path, parameters: Mapping[str, Any], cwd: str | Path = ".") -> Any:
@@ -56,6 +152,8 @@ def run(notebook: str | Path, output: str | Path, parameters: Mapping[str, Any],
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    before = os.environ.get("SCHEMALENS_FIGURES")
+    os.environ["SCHEMALENS_FIGURES"] = "svg"  # the kernel inherits it: figures as SVG for the exports
     try:
         return papermill.execute_notebook(str(notebook), str(output), parameters=dict(parameters), cwd=str(cwd),
                                           kernel_name="python3", progress_bar=False, log_output=False)
@@ -63,6 +161,11 @@ def run(notebook: str | Path, output: str | Path, parameters: Mapping[str, Any],
         reason = f"{e.ename}: {e.evalue}".strip().splitlines()[0]
         raise InputError(f"cell {e.exec_count} failed: {reason} (the run, with its error: {output})",
                          str(notebook)) from None
+    finally:
+        if before is None:
+            os.environ.pop("SCHEMALENS_FIGURES", None)
+        else:
+            os.environ["SCHEMALENS_FIGURES"] = before
 
 
 def write_reports(
@@ -87,6 +190,8 @@ def write_reports(
         pages = {f"{name}.html": html(nb), f"{name}.meeting.html": html(nb, code=False)}
         if name in slides_of:
             pages[f"{name}.slides.html"] = slides(nb, reveal)
+            if reveal is None:
+                copy_reveal(out)
         written.append(out / path.name)
         for file, text in pages.items():
             (out / file).write_text(text, encoding="utf-8")
@@ -94,4 +199,5 @@ def write_reports(
     return written
 
 
-__all__ = ["SLIDES", "TEMPLATES", "html", "run", "slides", "write_reports"]
+__all__ = ["MARKS", "SLIDES", "TEMPLATES", "copy_reveal", "html", "marks", "run", "slides", "split_decisions",
+           "write_reports"]

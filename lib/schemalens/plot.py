@@ -11,10 +11,17 @@ Three pictures, each returned as a matplotlib ``Figure``:
 
 Layout: :mod:`schemalens.layout` (layered, roots on top, boxes sized from their rendered labels).
 
-Large schemas. Over ``max_nodes`` boxes, leaf tables (nothing references them) that hang from the
+Large schemas. Every picture fits a notebook column (:data:`NOTEBOOK_WIDTH`): a layer wider than
+that wraps into rows, so text stays at 9 pt (legend 8 pt) where the notebook shows it
+(:func:`smallest_text`). :func:`draw_overview` draws a schema of any size as one box per cluster
+(:mod:`schemalens.clusters`: a root's subtree, split where large) with its counts and the foreign
+keys between clusters; :func:`draw_cluster` draws one cluster at full detail, with the parents it has
+in other clusters; :func:`draw_schema` gives the whole hierarchy when it fits in ``max_nodes`` boxes,
+else the overview and every cluster. Over ``max_nodes`` boxes, leaf tables (nothing references them) that hang from the
 same parents are collapsed into one "+N tables" box, largest groups first; if that is not enough, a
 table whose children are all such groups joins them. Roots, external tables (``auth.users``: dashed
-and grey), the focus and highlighted tables are never collapsed. Every path to a root stays visible,
+and grey), the focus, highlighted tables and the most referenced tables (:data:`KEEP_TOP`) are never
+collapsed. Every path to a root stays visible,
 which filtering to root paths alone would not give for the wide bottom layers. ``focus=table`` draws
 only that table's neighbourhood: ``radius`` FK hops either way (default 1) plus its paths to the root.
 
@@ -35,6 +42,7 @@ from __future__ import annotations
 
 import io
 import math
+import os
 import sys
 import textwrap
 from collections.abc import Iterable, Mapping
@@ -48,12 +56,15 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch
 from matplotlib.path import Path
 
+from schemalens.clusters import MAX_SIZE, Cluster, cluster_graph, clusters, counts_label, most_referenced
 from schemalens.errors import SchemalensError
 from schemalens.graph import build_graph
 from schemalens.layout import DPI, FONT, Layout, depths, hierarchy_layout
 from schemalens.model import Schema, qualify, unqualify
 
 MARGIN, MIN_WIDTH = 0.25, 6.0  # around a picture / its narrowest, inches
+NOTEBOOK_WIDTH = 10.0          # inches (1000 px at 100 dpi): what a notebook column shows without scaling
+WIDE = NOTEBOOK_WIDTH - 2 * MARGIN  # the widest row of boxes: wider layers wrap, so text keeps 9 pt
 
 
 # Node colours (fill), colour-blind friendly pastel pairs; the legend shows only those used.
@@ -78,6 +89,9 @@ STATUS_COLOURS = {
 }
 _EXTRA_COLOURS = ("#f7f3a6", "#c7eae5", "#f2c6de", "#d9d9a0")
 CONTEXT = ("context (no finding)", "#f2f2f2")
+ELSEWHERE = ("parent in another cluster", "#f2f2f2")
+CLUSTER = ("cluster: its top table, tables, foreign keys inside", "#e3ecf5")
+KEEP_TOP = 8  # the most referenced tables, never folded into "+N tables"
 IMPACT = {"changed": ("table that changes", "#f4b6b0"), "direct": ("references it directly", "#fdd49e"),
           "indirect": ("references it through other tables", "#fff4cf")}
 
@@ -332,9 +346,9 @@ def _into_axes(ax, layout: Layout, title: str, handles: list) -> float:
 
 
 def _draw(d: nx.DiGraph, styles: dict[str, _Style], title: str, handles: list, ax,
-          edge_styles: Mapping | None = None) -> Figure:
-    labels = _labels(d)
-    layout = hierarchy_layout(d, labels, bold=[n for n, st in styles.items() if st.bold])
+          edge_styles: Mapping | None = None, labels: Mapping[str, str] | None = None) -> Figure:
+    labels = _labels(d) if labels is None else labels
+    layout = hierarchy_layout(d, labels, bold=[n for n, st in styles.items() if st.bold], max_width=WIDE)
     if ax is None:
         fig, (ax,) = _figure([layout], title, [], handles)
         scale = 1.0
@@ -376,15 +390,10 @@ def draw_hierarchy(schema_or_graph: Schema | nx.DiGraph, ax=None, highlight: Ite
         marked.add(f)
         keep = (keep & nodes) | {f}
     d = _simple(g, nodes)
-    roots = {n for n in d if n in g and not set(g.successors(n)) - {n} and set(g.predecessors(n)) - {n}}
+    roots = _roots(g, d)
     if max_nodes is not None and len(d) > max_nodes:
-        d = _collapse(d, keep | roots, max_nodes)
-    styles = {}
-    for n in d:
-        label, face = _rls_category(d.nodes[n])
-        styles[n] = _node_style(d.nodes[n], label, face, bold=n in roots, highlight=n in marked)
-    used = {s.label: s for s in styles.values()}
-    handles = _legend_handles((k, used[k]) for k in LEGEND_ORDER if k in used)
+        d = _collapse(d, keep | roots | (set(most_referenced(g, KEEP_TOP)) & nodes), max_nodes)
+    styles, handles = _rls_styles(d, roots, marked)
     if marked:
         handles.append(Patch(facecolor="white", edgecolor=HIGHLIGHT, linewidth=2,
                              label="focus" if focus is not None and not highlight else "highlighted"))
@@ -403,6 +412,115 @@ def draw_hierarchy(schema_or_graph: Schema | nx.DiGraph, ax=None, highlight: Ite
             title += f"; {folded} tables folded into {len(grouped)} \"+N tables\" boxes"
         title += "\nroots (bold) on top, arrows point from child to parent"
     return _draw(d, styles, title, handles, ax)
+
+
+def _roots(g: nx.DiGraph, d: nx.DiGraph) -> set[str]:
+    """Tables of ``d`` that reference nothing and are referenced (drawn bold)."""
+    return {n for n in d if n in g and not set(g.successors(n)) - {n} and set(g.predecessors(n)) - {n}}
+
+
+def _rls_styles(d: nx.DiGraph, roots: set[str], marked: set[str]) -> tuple[dict[str, _Style], list]:
+    """Each box coloured by its RLS state (or as a group, external, or in another cluster); the legend."""
+    styles = {}
+    for n in d:
+        label, face = ELSEWHERE if d.nodes[n].get("elsewhere") else _rls_category(d.nodes[n])
+        styles[n] = _node_style(d.nodes[n], label, face, bold=n in roots, highlight=n in marked)
+        if d.nodes[n].get("elsewhere"):
+            styles[n].border, styles[n].linestyle = "#8a8a8a", "--"
+    used = {s.label: s for s in styles.values()}
+    return styles, _legend_handles((k, used[k]) for k in [*LEGEND_ORDER, ELSEWHERE[0]] if k in used)
+
+
+def _find_cluster(found: list[Cluster], name: str) -> Cluster:
+    for c in found:
+        if name in (c.key, c.name, c.label) and (c.parts == 1 or name != c.name):
+            return c
+    names = ", ".join(c.label for c in found)
+    raise SchemalensError(f"{name}: no such cluster (the clusters: {names})")
+
+
+def draw_overview(schema_or_graph: Schema | nx.DiGraph, max_size: int = MAX_SIZE, title: str | None = None) -> Figure:
+    """A schema of any size as one box per cluster (its top table, how many tables and foreign keys it
+    holds) and the foreign keys between clusters, thicker for more; the clusters that hold the most
+    referenced tables are outlined."""
+    g = _as_graph(schema_or_graph)
+    found = clusters(g, max_size)
+    d = cluster_graph(g, found)
+    top = set(most_referenced(g, KEEP_TOP))
+    labels = {k: counts_label(d.nodes[k]) for k in d}
+    styles = {}
+    for k in d:
+        attrs = d.nodes[k]
+        label, face = EXTERNAL if attrs["external"] else CLUSTER
+        styles[k] = _node_style(attrs, label, face, highlight=bool(top & set(attrs["cluster"].tables)))
+    edge_styles = {(u, v): {"linewidth": 0.8 + 0.5 * math.log2(c)} for u, v, c in d.edges(data="count")}
+    used = {st.label: st for st in styles.values()}
+    handles = _legend_handles((k, used[k]) for k in (CLUSTER[0], EXTERNAL[0]) if k in used)
+    handles += [Patch(facecolor="white", edgecolor=HIGHLIGHT, linewidth=2,
+                      label=f"holds one of the {KEEP_TOP} most referenced tables"),
+                _fk_handle("foreign keys from one cluster to another (thicker: more)")]
+    if title is None:
+        tables = len(_tables(g))
+        between = sum(c for _, _, c in d.edges(data="count"))
+        title = (f"Overview: {tables} tables in {len(found)} clusters (a root's subtree, split where it has more "
+                 f"than {max_size} tables); {between} foreign keys between clusters"
+                 "\neach cluster is drawn in full on its own; arrows point from child to parent")
+    return _draw(d, styles, title, handles, None, edge_styles, labels)
+
+
+def draw_cluster(schema_or_graph: Schema | nx.DiGraph, cluster: str | Cluster, max_size: int = MAX_SIZE,
+                 title: str | None = None) -> Figure:
+    """One cluster of :func:`draw_overview` at full detail (nothing folded), with the tables its tables
+    reference in other clusters (dashed grey). ``cluster``: a :class:`Cluster` or its name as the
+    overview shows it (``invoices``, ``customers (2/3)``)."""
+    g = _as_graph(schema_or_graph)
+    c = cluster if isinstance(cluster, Cluster) else _find_cluster(clusters(g, max_size), cluster)
+    members = set(c.tables)
+    parents = {p for t in members for p in g.successors(t)} - members
+    # a parent elsewhere that most of the cluster references (organizations, auth.users) is named, not drawn
+    users = {p: sum(1 for t in members if g.has_edge(t, p)) for p in parents}
+    hubs = sorted(p for p, k in users.items() if k >= max(4, len(members) // 3))
+    d = _simple(g, members | (parents - set(hubs)))
+    for n in parents - set(hubs):
+        d.nodes[n]["elsewhere"] = not g.nodes[n].get("external")
+    styles, handles = _rls_styles(d, _roots(g, d) & members, set())
+    handles.append(_fk_handle())
+    if title is None:
+        inside = sum(1 for u, v in g.edges() if u in members and v in members)
+        title = (f"Cluster {c.label}: {len(members)} tables, {inside} foreign keys inside, "
+                 f"{len(parents)} parents in other clusters")
+        if hubs:
+            title += "; not drawn: " + ", ".join(f"{users[h]} foreign keys to {unqualify(h)}" for h in hubs)
+        title += "\nroots (bold) on top, arrows point from child to parent"
+    return _draw(d, styles, title, handles, None)
+
+
+class Figures(list):
+    """Several pictures shown one after the other in Jupyter."""
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        for fig in self:
+            display(fig)
+
+
+def draw_schema(schema_or_graph: Schema | nx.DiGraph, max_nodes: int = 60, max_size: int = MAX_SIZE) -> Figures:
+    """The whole hierarchy when it has at most ``max_nodes`` tables; else the overview and every cluster
+    with more than one table, largest first."""
+    g = _as_graph(schema_or_graph)
+    if len(g) <= max_nodes:
+        return Figures([draw_hierarchy(g, max_nodes=None)])
+    found = clusters(g, max_size)
+    return Figures([draw_overview(g, max_size),
+                    *(draw_cluster(g, c, max_size) for c in found if len(c.tables) > 1 and c.name)])
+
+
+def smallest_text(fig: Figure, width: float = NOTEBOOK_WIDTH) -> float:
+    """The smallest text of a figure in points where it is shown ``width`` inches wide (or less)."""
+    sizes = [t.get_fontsize() for t in fig.findobj(lambda a: hasattr(a, "get_fontsize") and hasattr(a, "get_text"))
+             if t.get_text().strip()]
+    return min(sizes, default=0.0) * min(1.0, width / fig.get_size_inches()[0])
 
 
 def _status_colours(statuses: Mapping[str, str]) -> dict[str, str]:
@@ -473,7 +591,9 @@ def draw_assumed_vs_actual(actual: Schema | nx.DiGraph, assumed_edges: Iterable[
                  "\narrows point from child to parent, roots on top")
 
     left_labels, right_labels = _labels(left), _labels(right)
-    layouts = [hierarchy_layout(left, left_labels), hierarchy_layout(right, right_labels)]
+    half = (NOTEBOOK_WIDTH - 0.6) / 2 - 2 * MARGIN  # two panels side by side, 0.6 in apart
+    layouts = [hierarchy_layout(left, left_labels, max_width=half),
+               hierarchy_layout(right, right_labels, max_width=half)]
     fig, axes = _figure(layouts, title, ["What the plan assumes", "What the migrations build"], handles)
     _render(axes[0], layouts[0], left_labels, left_styles, left_edges)
     _render(axes[1], layouts[1], right_labels, right_styles, right_edges)
@@ -514,18 +634,37 @@ def _png(fig: Figure) -> bytes:
 
 def _png_with_alt(fig: Figure) -> tuple[bytes, dict[str, str]]:
     """The PNG and, as its alternative text in exported HTML, the title that says what it shows."""
+    return _png(fig), {"alt": _alt(fig)}
+
+
+def _svg_with_alt(fig: Figure) -> tuple[str, dict[str, str]]:
+    """The figure as SVG with its text as text (searchable, sharp at any zoom), and its alt text."""
+    from matplotlib import rc_context
+
+    buf = io.StringIO()
+    with rc_context({"svg.fonttype": "none", "svg.hashsalt": "schemalens"}):
+        fig.savefig(buf, format="svg", facecolor=fig.get_facecolor(), metadata={"Date": None})
+    return buf.getvalue(), {"alt": _alt(fig)}
+
+
+def _alt(fig: Figure) -> str:
     title = fig.get_suptitle() or next((ax.get_title() for ax in fig.axes if ax.get_title()), "")
-    return _png(fig), {"alt": " ".join(title.split())}
+    return " ".join(title.split())
 
 
 def _register_ipython() -> None:
-    """Show returned figures as PNG in Jupyter (pyplot is never involved, so nothing else would)."""
+    """Show returned figures in Jupyter (pyplot is never involved, so nothing else would): as PNG, or as
+    SVG when ``SCHEMALENS_FIGURES=svg`` (what :mod:`schemalens.notebook_reports` sets for the exports)."""
     ipython = sys.modules.get("IPython")
     shell = ipython.get_ipython() if ipython is not None else None
     if shell is not None:
-        shell.display_formatter.formatters["image/png"].for_type(Figure, _png_with_alt)
+        if os.environ.get("SCHEMALENS_FIGURES") == "svg":
+            shell.display_formatter.formatters["image/svg+xml"].for_type(Figure, _svg_with_alt)
+        else:
+            shell.display_formatter.formatters["image/png"].for_type(Figure, _png_with_alt)
 
 
 _register_ipython()
 
-__all__ = ["Layout", "draw_assumed_vs_actual", "draw_hierarchy", "draw_impact", "hierarchy_layout"]
+__all__ = ["NOTEBOOK_WIDTH", "Figures", "Layout", "draw_assumed_vs_actual", "draw_cluster", "draw_hierarchy",
+           "draw_impact", "draw_overview", "draw_schema", "hierarchy_layout", "smallest_text"]

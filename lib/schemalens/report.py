@@ -143,6 +143,7 @@ def findings_dict(findings) -> dict:
         "manifest": m.file if m else None,
         "root": findings.root,
         "mapping": findings.mapping,
+        "notes": list(findings.notes),
         "summary": findings.counts(),
         "decisions": {d: [findings.findings.index(f) for f in g] for d, g in findings.decisions().items()},
         "findings": [f.to_dict() for f in findings],

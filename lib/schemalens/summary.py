@@ -144,7 +144,11 @@ def _proposed(findings) -> str:
         return ""
     children: dict[str, list[tuple[str, str]]] = {}
     tops = []
+    new = {child for items in place.values() for child, _ in items}
     for parent, items in place.items():
+        if parent in new:  # a chain of proposals: nested under the new parent, not a top of its own
+            children.setdefault(parent, []).extend(items)
+            continue
         chain = list(fk_path(schema, parent, root)) if root else []
         chain = chain or [parent]
         if chain[-1] not in tops:
@@ -159,6 +163,11 @@ def _proposed(findings) -> str:
     for top in tops:
         _print_tree(f"{_s(top)} (existing)", top, children, lines)
     return "### Proposed Addition\n\n" + md_fence("\n".join(lines)) + "\n"
+
+
+def _scoped(entity: str | None) -> str:
+    """``auth.users-scoped``, or ``global`` for a table nothing owns."""
+    return f"{_s(entity)}-scoped" if entity else "global: no owner"
 
 
 def suggested_manifest(findings) -> str:
@@ -228,19 +237,22 @@ def suggested_manifest(findings) -> str:
         out.append("scoping:")
         for s in m.scoping:
             f = scopes.get(findings.mapping.get(s.table, s.table))
-            entity = _s(f.data["actual"] if f else findings.mapping.get(s.entity, s.entity))
+            entity = f.data["actual"] if f else findings.mapping.get(s.entity, s.entity)
+            if f and entity is None:
+                out.append(f"  # {_s(s.table)}: {s.entity_written}   # global: nothing owns its rows")
+                continue
             out.append(
-                f"  {_s(s.table)}: {entity}"
-                + (f"   # was: {s.entity_written}" if entity != s.entity_written else "")
+                f"  {_s(s.table)}: {_s(entity) if entity != s.entity else s.entity_written}"
+                + (f"   # was: {s.entity_written}" if entity != s.entity else "")
             )
     if m.proposed:
         out.append("proposed:")
         where = {t: p for p, items in placements(findings).items() for t, _ in items}
         for p in m.proposed:
-            parent = _s(where.get(p.table, p.parent))
+            parent = where.get(p.table, p.parent)
             out.append(
-                f"  {_s(p.table)}: {parent}"
-                + (f"   # was: {p.parent_written}" if parent != p.parent_written else "")
+                f"  {_s(p.table)}: {_s(parent) if parent != p.parent else p.parent_written}"
+                + (f"   # was: {p.parent_written}" if parent != p.parent else "")
             )
     if m.documents:
         out.append("documents:")
@@ -277,7 +289,7 @@ def _change(f, group) -> str:
     if f.code == "scope-mismatch":
         n = len(d["tables"])
         return (
-            f"**CHANGE:** Keep {n} table{'s' * (n > 1)} ({_s(d['actual'])}-scoped) OR "
+            f"**CHANGE:** Keep {n} table{'s' * (n > 1)} ({_scoped(d['actual'])}) OR "
             f"{'unify' if n > 1 else 're-scope'} to {_s(d['assumed_actual'])}-scoped"
         )
     if f.code == "project-ref-mismatch":
@@ -317,7 +329,7 @@ _BLOCKER = {  # code -> (status word, short text of what is actually there)
     "scope-mismatch": (
         "Different",
         lambda f: (
-            f"{len(f.data['tables'])} table{'s' * (len(f.data['tables']) > 1)}, {_s(f.data['actual'])}-scoped"
+            f"{len(f.data['tables'])} table{'s' * (len(f.data['tables']) > 1)}, {_scoped(f.data['actual'])}"
         ),
     ),
     "project-ref-mismatch": (
@@ -455,6 +467,7 @@ def markdown(findings, date: str | None = None, command: str = "") -> str:
         )
     elif worst not in ("critical", "warning"):
         summary += " The plan's assumptions hold."
+    summary += "".join(f"\n\n{note}" for note in getattr(findings, "notes", ()))
     table = ["| # | Finding | Severity | Codes |", "|---|---|---|---|"]
     table += [
         f"| {i} | {md_cell(_section_title(g))} | {ICON[g[0].severity]} {g[0].severity} | "

@@ -45,6 +45,10 @@ def build(ctx: Context, did: str, findings: list) -> tuple[Decision | None, str]
     d = f.data
     if not d.get("column_exists"):
         return None, f"{short(d['table'])} has no column {', '.join(d['columns'])}: nothing to constrain"
+    if d.get("composite"):
+        c = d["composite"]
+        return None, (f"{short(d['table'])} ({', '.join(c['columns'])}) → {short(c['ref_table'])} "
+                      f"({', '.join(c['ref_columns'])}) already checks it: the plan's joins change, not the schema")
     sync = next((x for x in findings if x.code == "manual-sync-required"), None)
     options = [_add(ctx, did, d, sync), _document(ctx, did, d, sync)]
     trigger = _trigger(ctx, did, d, sync)
