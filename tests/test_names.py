@@ -199,7 +199,7 @@ def test_dot_and_mermaid_cannot_add_attributes(tmp_path: Path) -> None:
 def test_a_newline_in_a_table_name_stays_in_its_comment(tmp_path: Path, pg_db: psycopg.Connection) -> None:
     migration = ('CREATE TABLE agencies (id uuid PRIMARY KEY);\n'
                  'CREATE TABLE "x\nCREATE TABLE IF NOT EXISTS inj_a(); --" (id uuid PRIMARY KEY);\n')
-    ds = _project(tmp_path, migration, "root: agencies\n")
+    ds = _project(tmp_path, migration, "platform: supabase\nroot: agencies\n")
     assert any(o.decision == "enable-rls" for o in ds.options())
     _run_all(pg_db, ds, migration)
     assert pg_db.execute("SELECT to_regclass('public.inj_a')").fetchone() == (None,)
@@ -272,7 +272,8 @@ def test_generated_scripts_are_exactly_the_statements_meant(pg_server, root, chi
     with tempfile.TemporaryDirectory() as tmp:
         # the manifest writes a quoted name without '"' (its own syntax has no escape for it)
         written = '"' + assumed.replace('"', "") + '"'
-        ds = _project(Path(tmp), migration, yaml.safe_dump({"root": written}, default_style='"', allow_unicode=True))
+        manifest = yaml.safe_dump({"platform": "supabase", "root": written}, default_style='"', allow_unicode=True)
+        ds = _project(Path(tmp), migration, manifest)
     assert list(ds.options())
     with pg_server.database(standins=True) as conn:
         _run_all(conn, ds, migration, note)
@@ -285,7 +286,7 @@ def test_markdown_reports_show_hostile_names_as_text(tmp_path: Path) -> None:
     name = "x`<img src=x onerror=alert(1)>|\n# y"
     migration = (f"CREATE TABLE agencies (id uuid PRIMARY KEY);\nCREATE TABLE {quote_ident(name)} "
                  f"(id uuid PRIMARY KEY, agency_id uuid REFERENCES agencies (id));\n")
-    ds = _project(tmp_path, migration, "root: agencies\n")
+    ds = _project(tmp_path, migration, "platform: supabase\nroot: agencies\n")
     findings = ds.findings
     texts = {"schema": report.schema_markdown(findings.schema), "findings": findings._repr_markdown_(),
              "decisions": ds.markdown()}
