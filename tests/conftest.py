@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -22,3 +23,28 @@ def pg_db(pg_server: postgres.Server) -> Iterator[psycopg.Connection]:
     """A fresh database with the Supabase stand-ins, as an autocommit connection; dropped afterwards."""
     with pg_server.database(standins=True) as conn:
         yield conn
+
+
+REVOS = Path(__file__).resolve().parent.parent / "data" / "revos"
+
+
+@pytest.fixture(scope="module")
+def scope_options() -> dict:
+    """The sample's scope-of-cartridges options, by key."""
+    from schemalens.compare import analyse
+    from schemalens.decisions import decide
+
+    decisions = decide(analyse(REVOS / "migrations", REVOS / "manifest.yaml"))
+    return {o.key: o for o in decisions.options() if o.decision == "scope-of-cartridges"}
+
+
+@pytest.fixture
+def revos_db(pg_server: postgres.Server):
+    """A fresh database with the sample's migrations and seed rows, as the rehearsal builds it: (conn, base)."""
+    from schemalens.migrations import discover
+    from schemalens.rehearse import prepared, seed_file
+
+    folder = REVOS / "migrations"
+    files, _ = discover(folder)
+    with prepared(pg_server, files, folder, seed_file(folder)) as (conn, base):
+        yield conn, base

@@ -442,11 +442,15 @@ def test_options_carry_locks_risks_checks_and_impact() -> None:
         assert o.impact is not None and o.impact.tables
         assert all(
             s.locks or "FUNCTION" in s.sql or "INDEX" in s.sql or "SCHEMA" in s.sql or s.sql.startswith("DO")
+            or s.sql.startswith("DROP VIEW")
             for name in o.scripts
             for s in o.steps(name)
         ), o.slug
     rename = DECISIONS["revos"]["root-entity"].option("A")
-    assert {lk.mode for s in rename.up for lk in s.locks} == {"ACCESS EXCLUSIVE"}
+    assert {lk.mode for s in rename.up for lk in s.locks} == {"ACCESS EXCLUSIVE", "ACCESS SHARE"}
+    # every lock is taken by the first statement, in one order; the view under the old name comes last
+    assert [str(lk) for lk in rename.up[0].locks] == ["ACCESS EXCLUSIVE on agencies", "ACCESS EXCLUSIVE on clients"]
+    assert rename.up[-1].sql.startswith("CREATE VIEW public.agencies WITH (security_invoker = true)")
     fk = DECISIONS["revos"]["user-mapping"].option("A")
     assert [str(lk) for lk in fk.up[0].locks] == [
         "SHARE ROW EXCLUSIVE on users",
@@ -478,7 +482,9 @@ def test_orphans_are_the_three_users_without_auth_row(pg_db: psycopg.Connection)
     reverse = next(
         c for c in DECISIONS["revos"]["user-mapping"].option("B").checks if c.name == "unmatched-reverse"
     )
-    assert {str(r[1]) for r in rows(pg_db, reverse.sql)} == AUTH_ONLY  # auth.users: instance_id, id, …
+    cur = pg_db.execute(reverse.sql)
+    assert [d.name for d in cur.description] == ["id", "email", "created_at"]  # no password hash, no token
+    assert {str(r[0]) for r in cur.fetchall()} == AUTH_ONLY
     unify = DECISIONS["revos"]["scope-of-cartridges"].option("C")
     unmappable = next(c for c in unify.checks if c.name == "unmappable")
     assert sorted((r[0], str(r[1])) for r in rows(pg_db, unmappable.sql)) == [
@@ -556,7 +562,7 @@ def test_decisions_are_derived_not_hard_coded(tmp_path: Path) -> None:
         f.write_text(f.read_text().replace("agencies", "firms").replace("agency_id", "firm_id"))
     ds = decide(analyse(copy / "migrations", copy / "manifest.yaml"))
     rename = ds["root-entity"].option("A")
-    assert rename.up[0].sql == "ALTER TABLE public.firms RENAME TO tenants;"
+    assert rename.up[1].sql == "ALTER TABLE public.firms RENAME TO tenants;"  # after the up-front locks
     assert "ALTER TABLE public.clients RENAME COLUMN firm_id TO tenant_id;" in [s.sql for s in rename.up]
     assert "firm_id IN (SELECT clients.firm_id" in ds["scope-of-cartridges"].option("C").script("up")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from schemalens.platform import detect_platform, detect_runner
+from schemalens.platform import detect_platform, detect_runner, render_templates
 
 
 @pytest.mark.parametrize(
@@ -21,6 +21,12 @@ from schemalens.platform import detect_platform, detect_runner
         (["drizzle/0000_init.sql", "drizzle/meta/_journal.json"],
          ["CREATE TABLE a (id int);\n--> statement-breakpoint\nCREATE TABLE b (id int);"], "drizzle"),
         (["sql/001_init.sql", "sql/002_users.sql"], ["CREATE TABLE a (id int);"], "plain"),
+        # supabase/auth: numbered up.sql files (golang-migrate's shape) that are pop's Go templates
+        (["migrations/00_init_auth_schema.up.sql"],
+         ['CREATE TABLE IF NOT EXISTS {{ index .Options "Namespace" }}.users (id uuid);'], "pop"),
+        (["migrations/tenant/0001-initialmigration.sql", "migrations/tenant/0028-x.sql"],
+         ["CREATE TABLE t (id int);", "-- postgres-migrations disable-transaction\nCREATE INDEX CONCURRENTLY i ON t (id);"],
+         "postgres-migrations"),
     ],
 )
 def test_runner_from_layout(paths, texts, runner):
@@ -44,3 +50,15 @@ def test_given_platform_wins_and_must_be_known():
     assert detect_platform(["supabase/migrations/1_x.sql"], ["SELECT auth.uid();"], given="postgres").given
     with pytest.raises(ValueError, match="not one of"):
         detect_platform([], [], given="oracle")
+
+
+def test_pop_templates_are_rendered_for_the_static_analysis_too(tmp_path):
+    from schemalens import load_schema
+
+    (tmp_path / "00_init.up.sql").write_text(
+        'CREATE TABLE IF NOT EXISTS {{ index .Options "Namespace" }}.users (id uuid PRIMARY KEY);\n'
+        'CREATE INDEX u ON {{index .Options "Namespace" }}.users (id);\n')
+    schema = load_schema(tmp_path)
+    assert [t.name for t in schema.tables] == ["auth.users"] and not schema.unparsed
+    assert detect_platform(["00_init.up.sql"], [render_templates((tmp_path / "00_init.up.sql").read_text())]).reasons \
+        == ("the files create the auth schema themselves",)

@@ -68,7 +68,7 @@ def test_a_refusal_names_the_rows_and_leaves_nothing_behind(revos) -> None:
     assert len(fk.changed) == 1 and "users_id_fkey" in fk.changed[0]  # NOT VALID key, kept after the refusal
 
     archive = rehearsals.of("scope-of-cartridges", "D")
-    assert [(s.name, s.ok) for s in archive.scripts] == [("up", False), ("down", None)]
+    assert [(s.name, s.ok) for s in archive.scripts] == [("up", False), ("validate", None), ("down", None)]
     assert "cannot be mapped" in archive.scripts[0].error and archive.changed == ()
     unmappable = next(c for c in archive.checks if c.check.name == "unmappable")
     assert unmappable.rows == 2 and unmappable.columns[:2] == ("source", "owner")
@@ -155,12 +155,19 @@ def test_seed_file(tmp_path: Path) -> None:
         seed_file(REVOS / "migrations", tmp_path / "nope.sql")
 
 
-def test_a_seed_that_fails_names_its_file_and_line(pg_server, tmp_path: Path) -> None:
+def test_a_seed_row_postgres_refuses_is_listed_with_its_file_and_line(pg_server, tmp_path: Path) -> None:
+    # the rehearsal goes on without it: the build is partial, and the Markdown says what was refused
     seed = tmp_path / "rows.sql"
-    seed.write_text("-- rows\nINSERT INTO organisations (id) VALUES (1);\n")
+    seed.write_text("-- rows\nINSERT INTO no_such_table (id) VALUES (1);\n")
     decisions = decide(analyse(ACME / "migrations", ACME / "manifest.yaml"))
-    with pytest.raises(postgres.ApplyError, match=r"rows\.sql:2: "):
-        rehearse(decisions, seed=seed, server=pg_server, options=list(decisions.options())[:1])
+    done = rehearse(decisions, seed=seed, server=pg_server, options=list(decisions.options())[:1])
+    assert len(done) == 1 and done.build.partial
+    (refused,) = done.build.refused
+    assert (refused.file, refused.line, refused.sqlstate) == (str(seed), 2, "42P01")
+    assert refused.error == 'relation "no_such_table" does not exist'
+    assert "## PostgreSQL refused 1 statement\n" in done.markdown() and f"`{seed}:2`" in done.markdown()
+    agenda = Meeting(decisions, done).agenda().text  # the meeting (notebook 3.0) says so too
+    assert "### PostgreSQL refused 1 statement\n" in agenda and f"`{seed}:2`" in agenda
 
 
 # The meeting ----------------------------------------------------------------------------------------------
@@ -205,8 +212,10 @@ def test_cli_rehearses_and_exits_1_only_when_an_option_fails(tmp_path: Path, cap
     args = ["decisions", str(ACME / "migrations"), "--manifest", str(ACME / "manifest.yaml"), "--rehearse"]
     assert cli.main(args) == 0
     out, err = capsys.readouterr()
-    assert "# Rehearsals" in out and "then no rows (no seed file)" in out
-    assert "schemalens: rehearsed 8 options: 8 proven" in err
+    # acme ships no seed: the rows are generated, with an orphan assignee that the FK option's preflight lists
+    assert "# Rehearsals" in out and "generated rows in 10 tables" in out and "(no seed file)" in out
+    assert "tasks: assignee_id = 00000000-0000-4000-8000-00000000dead (orphan: no row has it)" in out
+    assert "schemalens: rehearsed 8 options: 7 proven, 1 refused" in err
     # A database whose event trigger refuses every ALTER TABLE: no preflight predicts that, so the options
     # that alter a table fail (exit 1); the comment-only and CREATE-only ones are still proven.
     seed = tmp_path / "guard.sql"
@@ -229,3 +238,45 @@ def test_a_rollback_that_forgets_a_privilege_fails(shop) -> None:
     r = rehearse_option(conn, _option("REVOKE ALL ON public.items FROM anon;", ""), base)
     assert r.verdict == "failed" and r.scripts[0].changes > 0
     assert "- privilege SELECT of anon on items" in r.changed and "- privilege SELECT of anon on items" in r.left_behind
+
+
+# Locks observed and rows generated (schemalens.locks, schemalens.rowgen) ---------------------------------
+
+
+def test_observed_locks_match_the_predictions_on_every_revos_option(revos) -> None:
+    _, rehearsals = revos
+    assert {r.option.slug: r.lock_mismatches for r in rehearsals if r.lock_mismatches} == {}
+    ran = [r for r in rehearsals if any(s.ok and s.statements for s in r.scripts)]
+    assert all(r.locks for r in ran) and sum(len(r.locks) for r in rehearsals) > 100
+    # unsafe by observation where the generator said nothing: the renames hold ACCESS EXCLUSIVE on agencies
+    # and clients, which hold rows
+    observed = {(r.option.decision, r.option.key) for r in rehearsals if r.unsafe[len(r.option.unsafe):]}
+    assert observed == {("root-entity", "A"), ("scope-of-cartridges", "B")}
+    assert rehearsals.of("root-entity", "A").row()["unsafe"] == "yes"
+    assert "ACCESS EXCLUSIVE on agencies (3 rows)" in rehearsals.of("root-entity", "A").markdown()
+
+
+def test_acme_without_seed_is_rehearsed_on_generated_rows(pg_server) -> None:
+    decisions = decide(analyse(ACME / "migrations", ACME / "manifest.yaml"))
+    rehearsals = rehearse(decisions, server=pg_server)
+    g = rehearsals.generated
+    assert rehearsals.seed is None and g is not None and g.total > 30 and g.skipped == ()
+    assert rehearsals.counts() == {"proven": 7, "refused": 1}
+    fk = rehearsals.of("foreign-key-tasks-assignee_id", "A")
+    assert fk.verdict == "refused" and [c.check.name for c in fk.predicted] == ["orphans"]
+    assert all(r.lock_mismatches == () for r in rehearsals)
+    assert rehearsals.of("enable-rls", "A").unsafe  # ENABLE ROW LEVEL SECURITY: ACCESS EXCLUSIVE on tables with rows
+    rehearsals_off = rehearse(decisions, server=pg_server, options=[fk.option], generate=False)
+    assert rehearsals_off.generated is None and rehearsals_off[0].verdict == "proven"  # on empty tables
+
+
+def test_a_script_that_does_not_fit_the_schema_fails_whatever_rows_a_check_listed(shop) -> None:
+    """A re-scope that adds a column the table already has was reported "refused … fix those rows": a
+    schema error (class 42) is no refusal, whatever rows a blocking check listed; a data error is."""
+    conn, base = shop
+    check = Check("rows", "SELECT * FROM public.items", "Rows that would block it.", blocking=True)
+    r = rehearse_option(conn, _option("ALTER TABLE public.items ADD COLUMN name text;", "", (check,)), base)
+    assert r.scripts[0].sqlstate == "42701" and r.predicted and r.verdict == "failed"
+    r = rehearse_option(conn, _option("ALTER TABLE public.items ADD CONSTRAINT one CHECK (id = 1);",
+                                      "ALTER TABLE public.items DROP CONSTRAINT IF EXISTS one;", (check,)), base)
+    assert r.scripts[0].sqlstate == "23514" and r.verdict == "refused"

@@ -17,6 +17,7 @@ from schemalens.errors import SchemalensError
 from schemalens.migrations import MigrationFile, discover
 from schemalens.model import Schema
 from schemalens.parse import Statement, split_and_parse
+from schemalens.platform import render_templates
 from schemalens.replay import replay
 
 __version__ = "0.1.0"
@@ -48,9 +49,10 @@ def tune_gc() -> None:
 
 
 def parse_files(files: tuple[MigrationFile, ...]) -> list[Statement]:
-    """Every statement of the files, in order (each file parsed alone and cached by content hash)."""
+    """Every statement of the files, in order (each file parsed alone and cached by content hash), as the
+    runner hands them to PostgreSQL (supabase/auth's Go templates rendered: :func:`platform.render_templates`)."""
     with paused_gc():
-        return [st for f in files for st in split_and_parse(f.text, f.name)]
+        return [st for f in files for st in split_and_parse(render_templates(f.text), f.name)]
 
 
 def load_schema(folder: str | Path) -> Schema:

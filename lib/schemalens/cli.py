@@ -1,7 +1,11 @@
 """The ``schemalens`` command.
 
 Exit status: 0 when nothing reaches ``--fail-on``, 1 when findings do, 2 for bad input or usage
-(any :class:`~schemalens.errors.SchemalensError` becomes one line on standard error).
+(any :class:`~schemalens.errors.SchemalensError` becomes one line on standard error), 3 when the commands
+that build a throwaway database (``verify --built``, ``decisions --rehearse``) built it only partly:
+PostgreSQL refused statements, which the report lists; what it says covers what was built. 4 for an
+internal error: any other exception, a bug in schemalens, becomes one line naming the exception and
+where it was raised (the traceback with ``--debug``), so CI can tell a crash from findings.
 
 Examples::
 
@@ -17,19 +21,23 @@ import argparse
 import json
 import shlex
 import sys
+import traceback
 from pathlib import Path
 
 from schemalens import load_schema, tune_gc
 from schemalens.errors import SchemalensError
+from schemalens.files import write_text
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_PARTIAL, EXIT_INTERNAL = 0, 1, 2, 3, 4
+EXIT_STATUS = ("exit status: 0 nothing reaches --fail-on, 1 findings do, 2 bad input or usage, "
+               "3 the throwaway database was built only partly (verify --built, decisions --rehearse), "
+               "4 internal error (a bug in schemalens: one line, the traceback with --debug)")
 
 
 def _write(text: str, output: str | None) -> None:
     if output:
         try:
-            Path(output).parent.mkdir(parents=True, exist_ok=True)
-            Path(output).write_text(text, encoding="utf-8")
+            write_text(output, text)
         except OSError as e:
             raise SchemalensError(f"cannot write {output}: {e.strerror or e}") from None
     else:
@@ -49,7 +57,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from schemalens import report
     from schemalens.compare import analyse
 
-    findings = analyse(args.dir, args.manifest)
+    findings = analyse(args.dir, args.manifest, allow_outside_documents=args.allow_outside_documents)
     if args.format == "md":
         command = shlex.join(["schemalens", "report", args.dir, "--manifest", args.manifest])
         text = report.markdown(findings, date=args.date, command=command)
@@ -79,7 +87,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if dsn:
         result = verify.verify_database(args.dir, dsn, connect_timeout=args.connect_timeout, **options)
     else:
-        result = verify.verify_built(args.dir, **options)
+        result = verify.verify_built(args.dir, platform=args.platform, runner=args.runner, **options)
     if args.format == "md":
         words = ["schemalens", "verify", args.dir] + (["--manifest", args.manifest] if args.manifest else [])
         text = result.markdown(date=args.date, command=shlex.join(words))  # never the DSN: it may hold a password
@@ -88,7 +96,15 @@ def cmd_verify(args: argparse.Namespace) -> int:
     else:
         text = report.sarif(result.findings, base=args.base)
     _write(text, args.output)
+    if result.build is not None and result.build.partial:
+        return _partial(result.build)
     return EXIT_FINDINGS if result.findings.reaching(args.fail_on) else EXIT_OK
+
+
+def _partial(build) -> int:
+    print(f"schemalens: partial build: PostgreSQL refused {len(build.refused)} of {build.statements} statements "
+          "(listed in the report)", file=sys.stderr)
+    return EXIT_PARTIAL
 
 
 def cmd_decisions(args: argparse.Namespace) -> int:
@@ -96,7 +112,7 @@ def cmd_decisions(args: argparse.Namespace) -> int:
     from schemalens.decisions import decide
     from schemalens.errors import InputError
 
-    decisions = decide(analyse(args.dir, args.manifest))
+    decisions = decide(analyse(args.dir, args.manifest, allow_outside_documents=args.allow_outside_documents))
     choices = {}
     for item in args.choose or ():
         did, _, key = item.partition("=")
@@ -109,22 +125,29 @@ def cmd_decisions(args: argparse.Namespace) -> int:
     text = decisions.markdown()
     if choices:
         text += "\n" + decisions.rewrite(choices).markdown()
+    if args.write:  # first: the decisions need no database, whatever the rehearsal meets
+        try:
+            written = decisions.write(args.write, choices or None)
+        except OSError as e:
+            raise SchemalensError(f"cannot write {e.filename or args.write}: {e.strerror or e}") from None
+        print(f"schemalens: wrote {len(written)} files to {args.write}", file=sys.stderr)
     rehearsals = None
     if args.rehearse:
         from schemalens.rehearse import rehearse
 
-        rehearsals = rehearse(decisions, args.dir, seed=args.seed or "auto")
+        try:
+            rehearsals = rehearse(decisions, args.dir, seed=args.seed or "auto", platform=args.platform,
+                                  runner=args.runner)
+        except SchemalensError:
+            _write(text, args.output)  # the decisions, without their rehearsal
+            raise
         text += "\n" + rehearsals.markdown()
     _write(text, args.output)
-    if args.write:
-        try:
-            written = decisions.write(args.write, choices or None)
-        except OSError as e:
-            raise SchemalensError(f"cannot write {args.write}: {e.strerror or e}") from None
-        print(f"schemalens: wrote {len(written)} files to {args.write}", file=sys.stderr)
     if rehearsals is not None:
         counts = ", ".join(f"{n} {v}" for v, n in rehearsals.counts().items())
         print(f"schemalens: rehearsed {len(rehearsals)} options: {counts}", file=sys.stderr)
+        if rehearsals.build is not None and rehearsals.build.partial:
+            return _partial(rehearsals.build)
         if rehearsals.counts().get("failed"):
             return EXIT_FINDINGS
     return EXIT_OK
@@ -132,7 +155,7 @@ def cmd_decisions(args: argparse.Namespace) -> int:
 
 def cmd_notebooks(args: argparse.Namespace) -> int:
     from schemalens.errors import InputError
-    from schemalens.notebook_reports import write_reports
+    from schemalens.notebook_reports import check_parameters, write_reports
 
     notebooks = args.notebook or sorted(Path("notebooks").glob("*.ipynb"))
     if not notebooks:
@@ -143,11 +166,45 @@ def cmd_notebooks(args: argparse.Namespace) -> int:
         if not sep or not key:
             raise InputError(f"-p {item}: expected NAME=VALUE")
         parameters[key] = value
-    for path in notebooks:
+    check_parameters(notebooks, [k for k in parameters if k not in ("migrations", "manifest")])
+    failed = []
+    for path in notebooks:  # every notebook runs; one that fails does not stop the others' exports
         print(f"schemalens: running {path}", file=sys.stderr)
-        written = write_reports([path], args.output, parameters, reveal=args.reveal)
+        try:
+            written = write_reports([path], args.output, parameters, reveal=args.reveal)
+        except SchemalensError as e:
+            print(f"schemalens: error: {e}", file=sys.stderr)
+            failed.append(str(path))
+            continue
         print(f"schemalens: wrote {', '.join(str(w) for w in written)}", file=sys.stderr)
+    if failed:
+        print(f"schemalens: {len(failed)} of {len(notebooks)} notebooks failed: {', '.join(failed)} "
+              "(the others were exported)", file=sys.stderr)
+        return EXIT_USAGE
     return EXIT_OK
+
+
+class _Paragraphs(argparse.HelpFormatter):
+    """argparse's formatting, each paragraph (separated by a blank line) filled on its own."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return "\n\n".join(super(_Paragraphs, self)._fill_text(p, width, indent) for p in text.split("\n\n"))
+
+
+def _allow_outside_documents(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--allow-outside-documents", action="store_true",
+                         help="read planned documents that resolve outside the manifest's folder (an absolute "
+                         "path, '..', a symlink); refused by default")
+
+
+def _platform_argument(p: argparse.ArgumentParser) -> None:
+    from schemalens.platform import PLATFORMS, RUNNERS
+
+    p.add_argument("--platform", choices=PLATFORMS, help="what the throwaway database starts as (default: the "
+                   "manifest's platform:, else detected from the files: supabase when they use auth., storage., "
+                   "Supabase's roles or sit in supabase/migrations)")
+    p.add_argument("--runner", choices=RUNNERS, help="how the files are applied to it: transactions and bookkeeping "
+                   "tables (default: detected from the folder's layout; see docs/build.md)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -191,6 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--base", default=".", help="SARIF paths are relative to this folder (default: the current one)"
     )
     r.add_argument("--date", help="the report's date (default: today), for reproducible output")
+    _allow_outside_documents(r)
     r.set_defaults(func=cmd_report)
 
     i = sub.add_parser(
@@ -210,8 +268,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Introspect a database through a read-only session and report drift from the migration "
         "files (missing, extra, changed objects with file:line), migrations never applied or unknown to the "
         "folder, and a DSN that points at another Supabase project than the manifest. Without --dsn and "
-        "DATABASE_URL (or with --built), a throwaway database is built from the files and verified. "
-        "Exit 0 when nothing reaches --fail-on, 1 when findings do, 2 for bad input or an unreachable database.",
+        "DATABASE_URL (or with --built), a throwaway database is built from the files and verified: statement by "
+        "statement, as the folder's runner applies them, on the platform's objects; statements PostgreSQL refuses "
+        "are listed and left out. "
+        "Exit 0 when nothing reaches --fail-on, 1 when findings do, 2 for bad input or an unreachable database, "
+        "3 when the build was partial (PostgreSQL refused statements).",
         epilog="example: DATABASE_URL=postgresql://reader@db.<ref>.supabase.co:5432/postgres "
         "schemalens verify data/revos/migrations --manifest data/revos/manifest.yaml "
         "(prefer DATABASE_URL, PGPASSWORD or ~/.pgpass to a password on the command line)",
@@ -220,6 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--dsn", help="the database to verify (default: DATABASE_URL); opened read-only")
     v.add_argument("--built", action="store_true",
                    help="ignore DATABASE_URL as a target: build a throwaway database from the files and verify it")
+    _platform_argument(v)
     v.add_argument("--manifest", "-m", help="the plan's manifest.yaml (its project_ref is checked)")
     v.add_argument("--format", choices=["md", "json", "sarif"], default="md")
     v.add_argument("--output", "-o", help="write to this file instead of standard output")
@@ -247,7 +309,8 @@ def build_parser() -> argparse.ArgumentParser:
         "on its own throwaway PostgreSQL database (embedded, or DATABASE_URL's server) built from the files and "
         "the seed rows: preflight, forward, later scripts, rollback, with the catalog and the rows compared. "
         "Exit 0; 1 when a rehearsed option failed (a refusal its preflight predicted is not a failure); "
-        "2 for bad input.",
+        "2 for bad input; 3 when the rehearsal database was built only partly (PostgreSQL refused statements of "
+        "the migrations or the seed: listed in the Markdown). --write writes the decisions before rehearsing.",
         epilog="example: schemalens decisions data/revos/migrations --manifest data/revos/manifest.yaml "
         "--write sql/ --choose root-entity=B --choose proposed-hierarchy=A",
     )
@@ -260,8 +323,10 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--output", "-o", help="write the Markdown to this file instead of standard output")
     d.add_argument("--rehearse", action="store_true",
                    help="prove every option on a throwaway database and append the rehearsals to the Markdown")
+    _platform_argument(d)
     d.add_argument("--seed", metavar="FILE", help="rows to rehearse with (default: seed.sql beside the "
                    "migrations folder, as Supabase keeps it, if there is one)")
+    _allow_outside_documents(d)
     d.set_defaults(func=cmd_decisions)
 
     n = sub.add_parser(
@@ -269,8 +334,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the notebooks on a migration folder and export them: HTML, meeting HTML, slides",
         description="Run each notebook with papermill (parameters migrations=DIR and manifest=FILE, paths as "
         "seen from the current folder) and write into --output: NAME.ipynb (executed), NAME.html (with code), "
-        "NAME.meeting.html (without code) and, for 3.0-decisions, NAME.slides.html (reveal.js). Exit 0, or 2 "
-        "when a notebook is missing or one of its cells fails (named, with the error).",
+        "NAME.meeting.html (without code) and, for 3.0-decisions, NAME.slides.html (reveal.js). Every notebook "
+        "runs and what succeeded is exported; exit 0, or 2 when a notebook is missing or one of its cells fails "
+        "(each named, with the error). A partial build shows in the notebooks' own "
+        "'PostgreSQL refused N statements' section.",
         epilog="example: schemalens notebooks data/acme/migrations notebooks/3.0-decisions.ipynb "
         "--manifest data/acme/manifest.yaml --output reports/notebooks (the notebooks follow DIR)",
     )
@@ -286,6 +353,13 @@ def build_parser() -> argparse.ArgumentParser:
                    "folder reveal.js written beside them from the rise package; another holding js/reveal.js, "
                    "css/reveal.css and css/theme/white.css)")
     n.set_defaults(func=cmd_notebooks)
+    debug = "on an internal error (exit 4), print the traceback too"
+    parser.add_argument("--debug", action="store_true", help=debug)
+    for command in (parser, *sub.choices.values()):
+        command.epilog = f"{command.epilog}\n\n{EXIT_STATUS}"
+        command.formatter_class = _Paragraphs
+        if command is not parser:
+            command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=debug)
     return parser
 
 
@@ -301,6 +375,40 @@ def main(argv: list[str] | None = None) -> int:
     except SchemalensError as e:
         print(f"schemalens: error: {e}", file=sys.stderr)
         return EXIT_USAGE
+    except Exception as e:  # noqa: BLE001 - a bug: one line and its own exit status, not a finding
+        if getattr(args, "debug", False):
+            traceback.print_exc()
+        print(f"schemalens: internal error: {internal_error(e)}", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _frame(frame: traceback.FrameSummary) -> str:
+    return f"{Path(frame.filename).name}:{frame.lineno} in {frame.name}"
+
+
+def internal_error(e: BaseException) -> str:
+    """One line for an unexpected exception: what, where (the innermost frame, and the innermost of
+    schemalens when that is another library's) and how to report it; passwords masked.
+
+    >>> try:
+    ...     {}["x"]
+    ... except KeyError as e:
+    ...     print(internal_error(e))
+    KeyError: 'x' at <doctest ...>:2 in <module> (a bug in schemalens: ...)
+    """
+    frames = traceback.extract_tb(e.__traceback__)
+    ours = [f for f in frames if "/schemalens/" in f.filename.replace("\\", "/")]
+    at = ""
+    if frames:
+        at = " at " + _frame(frames[-1])
+        if ours and ours[-1] is not frames[-1]:
+            at += " via " + _frame(ours[-1])
+    message = str(e).strip().splitlines()[0] if str(e).strip() else ""
+    what = f"{type(e).__name__}: {message}" if message else type(e).__name__
+    from schemalens.postgres import mask_dsn
+
+    return (f"{mask_dsn(what)}{at} (a bug in schemalens: please report it to its maintainers with the command, "
+            "this line and the traceback that --debug prints)")
 
 
 if __name__ == "__main__":

@@ -812,7 +812,7 @@ def compare(
     if documents is None:
         documents = (
             [
-                read_document(p, p.relative_to(Path(manifest.file).parent).as_posix())
+                read_document(p, manifest.document_name(p))
                 for p in manifest.document_paths()
             ]
             if manifest.documents
@@ -861,11 +861,15 @@ def platform_of(sources: Sources, manifest: Manifest | None = None) -> Detected:
     return Detected("supabase", ("no migration files to tell",))
 
 
-def analyse(migrations: str | Path, manifest: str | Path | Manifest | None = None) -> Findings:
-    """Load a migration folder and a manifest (path or :class:`Manifest`) and compare them."""
+def analyse(migrations: str | Path, manifest: str | Path | Manifest | None = None, *,
+            allow_outside_documents: bool = False) -> Findings:
+    """Load a migration folder and a manifest (path or :class:`Manifest`) and compare them;
+    ``allow_outside_documents`` reads planned documents outside the manifest's folder too."""
     from schemalens import load_schema
 
     m = load_manifest(manifest) if isinstance(manifest, (str, Path)) else manifest
+    if m is not None and allow_outside_documents:
+        m = m.model_copy(update={"allow_outside_documents": True})
     return compare(load_schema(migrations), m, sources=Sources(migrations))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from schemalens.names import md_cell, md_code, md_fence, md_text
 from schemalens.names import md_cell as _cell
-from schemalens.sqlgen import LOCK_MODES
+from schemalens.sqlgen import LOCK_MODES, short
 
 SEVERITY_MARK = {"critical": "❌", "warning": "⚠️", "info": "ℹ️"}
 
@@ -213,6 +213,19 @@ def _script_line(s) -> str:
     return f"- `{s.name}.sql` ({count}): ✅ ran; {changed}"
 
 
+def observed_locks_table(r) -> str:
+    """Each statement the rehearsal ran: the locks predicted beside the locks observed, rewrites and scans."""
+    if not r.locks:
+        return "No statement ran.\n"
+    out = ["| script | statement | predicted | observed | rewrites, scans | |", "|---|---|---|---|---|---|"]
+    for s in r.locks:
+        seen = [f"rewrites {short(t)}" for t in s.rewritten] + [f"scans {short(t)} ({n} rows)" for t, n in s.scanned]
+        mark = "❌ " + "; ".join(s.mismatches) if s.mismatches else "✅"
+        out.append(f"| `{s.script}.sql` | {_cell(s.statement)} | {', '.join(str(lk) for lk in s.predicted) or '—'} | "
+                   f"{', '.join(str(lk) for lk in s.observed) or '—'} | {', '.join(seen) or '—'} | {_cell(mark)} |")
+    return "\n".join(out) + "\n"
+
+
 def rehearsal_markdown(r, level: int = 4) -> str:
     """One option's rehearsal: preflight rows, each script's outcome, what forward and rollback did."""
     from schemalens.rehearse import VERDICTS
@@ -236,33 +249,62 @@ def rehearsal_markdown(r, level: int = 4) -> str:
         "✅ yes." if r.restored else f"❌ no, {len(r.left_behind)} differences:\n\n"
         + md_fence("\n".join(r.left_behind), "diff")))
     parts.append("")
-    parts.append("**Rows** of every table that existed: " + (
+    parts.append("**Rows** of every table that existed, in the columns they had: " + (
         "✅ unchanged after forward and after rollback." if r.rows_kept
-        else f"❌ changed in {', '.join(f'{md_code(t)}' for t in r.rows_changed)}."))
+        else f"❌ changed in {', '.join(f'`{t}`' for t in r.rows_changed)}."))
+    parts += ["", "**Locks**, read from `pg_locks` after each statement, before its transaction ended: "
+              + (f"❌ {len(r.lock_mismatches)} differ from the prediction." if r.lock_mismatches
+                 else "✅ as predicted."), "", observed_locks_table(r).rstrip()]
+    observed = r.unsafe[len(r.option.unsafe):]
+    if observed:
+        parts += ["", "⚠️ **Unsafe by what the rehearsal saw**:", ""] + [f"- {_cell(u)}" for u in observed]
+    if r.tenants is not None and r.tenants.after.users:
+        parts += ["", _tenants_line(r.tenants)]
+    if r.concurrency is not None and r.concurrency.writes:
+        parts += ["", "**With the application writing** between the statements: "
+                  + ("✅ " if r.concurrency.ok else "❌ ") + r.concurrency.summary() + "."]
     if r.verdict == "refused":
         names = ", ".join(f"{md_code(c.check.name)}" for c in r.predicted)
         parts += ["", f"The preflight predicted the refusal ({names}): fix those rows, then run it again."]
     return "\n".join(parts).rstrip() + "\n"
 
 
+def _tenants_line(t) -> str:
+    """What signed-in users can do to rows, before and after (see :mod:`schemalens.tenancy`)."""
+    from schemalens.tenancy import ACTIONS
+
+    counts = ", ".join(f"{a} {t.before.count(a)} → {t.after.count(a)}" for a in ACTIONS)
+    head = (f"**Signed-in users** (each of {t.after.users} auth users as `authenticated`; rows summed over "
+            f"the users): {counts}. ")
+    if not t.widenings:
+        return head + "✅ nobody gains access to a row."
+    lines = [f"- {'declared' if w.declared else '❌ not declared'}: {w.describe()}" for w in t.widenings]
+    return head + ("✅ only what the option declares widens:" if t.ok else "❌ access widens beyond what the "
+                   "option declares:") + "\n\n" + "\n".join(lines)
+
+
 def rehearsals_markdown(rs) -> str:
     from schemalens.rehearse import VERDICTS
 
     counts = ", ".join(f"{n} {VERDICTS[v]}" for v, n in rs.counts().items()) or "no option"
-    seed = f"the rows of {md_code(rs.seed)}" if rs.seed else "no rows (no seed file)"
+    seed = (f"the rows of `{rs.seed}`" if rs.seed else f"{_cell(rs.generated.describe())} (no seed file)"
+            if rs.generated is not None else "no rows (no seed file)")
     parts = [
         "# Rehearsals",
         "",
         f"Each option on its own throwaway database ({rs.server}): the migrations, then {seed}. {counts}.",
         "",
-        "| decision | option | preflight | scripts | rollback restores | rows kept | verdict |",
-        "|---|---|---|---|---|---|---|",
+        "| decision | option | preflight | scripts | rollback restores | rows kept | locks | unsafe | verdict |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     parts += [
-        f"| {md_cell(md_code(row['decision']))} | {row['option']} | {_cell(row['preflight'])} | {row['scripts']} | "
-        f"{row['rollback restores']} | {row['rows kept']} | {VERDICTS[row['verdict']]} |"
+        f"| `{row['decision']}` | {row['option']} | {_cell(row['preflight'])} | {row['scripts']} | "
+        f"{row['rollback restores']} | {row['rows kept']} | {row['locks']} | {row['unsafe']} | "
+        f"{VERDICTS[row['verdict']]} |"
         for row in rs.rows()
     ]
     parts.append("")
+    if rs.build is not None and rs.build.partial:  # the options ran on a partial build: say what it lacks
+        parts += [rs.build.markdown(2), ""]
     parts += [rehearsal_markdown(r, 2) for r in rs]
     return "\n".join(parts).rstrip() + "\n"

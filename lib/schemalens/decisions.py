@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from schemalens.files import write_tree
 from schemalens.impact import Impact
 from schemalens.names import comment
 from schemalens.rewrite import Renames
@@ -99,6 +100,7 @@ class Option:
     manifest: str = ""  # how the manifest should read after this option
     renames: Renames = field(default_factory=Renames)  # what the option means for the planned documents
     creates: tuple[str, ...] = ()  # tables the option creates
+    widens: tuple[str, ...] = ()  # what signed-in users may newly do to others' rows (read, update, …): see risks
     moves: tuple[str, ...] = ()  # tables whose rows the option copies or moves
 
     @property
@@ -274,15 +276,9 @@ class Decisions(Sequence):
     def write(self, folder: str | Path, choices: dict[str, str] | None = None) -> list[Path]:
         """Write ``<decision>/<option>/{up,down,preflight}.sql`` (and stage scripts), a README per decision,
         and ``rewrite-documents/``: the planned documents rewritten for ``choices`` (default: the
-        recommended options)."""
-        root = Path(folder)
-        written = []
-        for rel, text in sorted(self.files(choices).items()):
-            path = root / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-            written.append(path)
-        return written
+        recommended options). Nothing is written when a path would land outside ``folder``; each file
+        is written atomically (:mod:`schemalens.files`)."""
+        return write_tree(folder, self.files(choices))
 
 
 def _comment_lines(text: str) -> list[str]:

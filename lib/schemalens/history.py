@@ -78,32 +78,40 @@ class History:
 def find_history_table(conn: psycopg.Connection, name: str | None = None) -> tuple[str, str] | None:
     """``(schema, table)`` of ``name`` or of the first known history table that exists; read-only."""
     for candidate in (name,) if name else HISTORY_TABLES:
-        with live.readonly_transaction(conn):
+        with live.readonly_transaction(conn, live.CATALOG_SEARCH_PATH):
             row = conn.execute(
                 "SELECT n.nspname, c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n"
-                " ON n.oid = c.relnamespace WHERE c.oid = pg_catalog.to_regclass(%(name)s)",
-                {"name": candidate},
+                " ON n.oid = c.relnamespace WHERE c.oid = pg_catalog.to_regclass(%(name)s)"
+                " AND c.relkind IN ('r', 'p')",  # not a view: reading one runs whatever it calls
+                {"name": candidate if "." in candidate else f"public.{candidate}"},
             ).fetchone()
         if row:
             return row[0], row[1]
     if name:
-        raise InputError(f"history table {name!r} does not exist in the database")
+        raise InputError(f"history table {name!r} does not exist in the database (or is not a table)")
     return None
 
 
+FIRST_USER_OID = 16384  # PostgreSQL's FirstNormalObjectId: below it, the built-in types
+
+
 def read_history(conn: psycopg.Connection, table: tuple[str, str]) -> History:
-    """Every version the history table records, with its status; read-only."""
-    with live.readonly_transaction(conn):
-        columns = {
-            r[0]
-            for r in conn.execute(
-                "SELECT attname FROM pg_catalog.pg_attribute"
+    """Every version the history table records, with its status; read-only. Only columns of built-in
+    types are read (cast to text, ordered): a column of a user-defined type is left out, as its casts
+    and operators may be anyone's code; a ``version`` of such a type leaves the history unread (``error``)."""
+    with live.readonly_transaction(conn, live.CATALOG_SEARCH_PATH):
+        types = dict(
+            conn.execute(
+                "SELECT attname, atttypid FROM pg_catalog.pg_attribute"
                 " WHERE attrelid = %(oid)s::regclass AND attnum > 0 AND NOT attisdropped",
                 {"oid": sql.Identifier(*table).as_string(conn)},
             ).fetchall()
-        }
-        if "version" not in columns:
+        )
+        columns = {name for name, type_oid in types.items() if type_oid < FIRST_USER_OID}
+        if "version" not in types:
             raise InputError(f"{'.'.join(table)} has no column 'version': not a migration history table")
+        if "version" not in columns:  # a cast or ordering of a type someone made could run their code
+            return History(".".join(table), error="its column 'version' has a user-defined type: not read")
 
         def col(*names: str) -> sql.Composable:
             found = next((n for n in names if n in columns), None)

@@ -34,7 +34,7 @@ from schemalens.model import (
     Column, EnumType, ForeignKey, Function, Index, Policy, Schema, Source, Table, Trigger, UniqueConstraint,
     View, build_schema,
 )
-from schemalens.postgres import apply_files, mask_dsn
+from schemalens.postgres import apply_files, check_uri, mask_dsn
 
 _QUERY_NAMES = ("baseline", "tables", "columns", "constraints", "indexes", "policies", "enums", "functions",
                 "triggers", "views")
@@ -55,19 +55,25 @@ CATALOG = Source("catalog", 0)
 # Connections -----------------------------------------------------------------------------
 
 
+CATALOG_SEARCH_PATH = "pg_catalog, pg_temp"
+
+
 def readonly_options(statement_timeout_ms: int = 30_000, lock_timeout_ms: int = 5_000) -> str:
-    """The libpq ``options`` that make a session read-only with statement and lock timeouts.
+    """The libpq ``options`` that make a session read-only with statement and lock timeouts, and with
+    only ``pg_catalog`` on the search_path: a function or operator someone planted in ``public`` (say
+    ``public.unnest(smallint[])``, a better match than ``pg_catalog.unnest(anyarray)``) is never called.
 
     >>> readonly_options(1000, 200)
-    '-c default_transaction_read_only=on -c statement_timeout=1000 -c lock_timeout=200'
+    '-c default_transaction_read_only=on -c statement_timeout=1000 -c lock_timeout=200 -c search_path=pg_catalog,pg_temp'
     """
     return (f"-c default_transaction_read_only=on -c statement_timeout={int(statement_timeout_ms)}"
-            f" -c lock_timeout={int(lock_timeout_ms)}")
+            f" -c lock_timeout={int(lock_timeout_ms)} -c search_path={CATALOG_SEARCH_PATH.replace(' ', '')}")
 
 
 def connect_readonly(dsn: str, statement_timeout_ms: int = 30_000, lock_timeout_ms: int = 5_000,
                      **kwargs: Any) -> psycopg.Connection:
     """A session whose transactions are read-only by default, with timeouts; errors never show a password."""
+    check_uri(dsn)
     try:
         params = psycopg.conninfo.conninfo_to_dict(dsn, **kwargs)
     except psycopg.Error:  # its message may quote the DSN, password included
@@ -119,26 +125,28 @@ def schema_after(conn: psycopg.Connection, files: Iterable[Any], root: Any = Non
 
 
 def _query(conn: psycopg.Connection, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-    with readonly_transaction(conn):
+    with readonly_transaction(conn, CATALOG_SEARCH_PATH):
         return _fetch(conn, name, params)
 
 
 @contextmanager
-def readonly_transaction(conn: psycopg.Connection) -> Iterator[None]:
+def readonly_transaction(conn: psycopg.Connection, search_path: str = "public") -> Iterator[None]:
     """A transaction that is ``READ ONLY`` when it is the session's own (inside a caller's open
-    transaction it is a savepoint, which cannot change that); search_path ``public`` for stable names."""
+    transaction it is a savepoint, which cannot change that), with ``search_path`` for its duration:
+    ``public`` (the default) for stable names in queries on the user's tables, :data:`CATALOG_SEARCH_PATH`
+    for catalog queries, so that nothing planted in ``public`` takes part in resolving their calls."""
     outermost = conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
     with conn.transaction():
         if outermost:
             conn.execute("SET TRANSACTION READ ONLY")
-        conn.execute("SELECT pg_catalog.set_config('search_path', 'public', true)")
+        conn.execute("SELECT pg_catalog.set_config('search_path', %s, true)", (search_path,))
         yield
 
 
 def introspect(conn: psycopg.Connection, baseline: Baseline | None = None) -> Schema:
     """The Schema a PostgreSQL database holds, without the objects of ``baseline``; read-only."""
     base = baseline or Baseline()
-    with readonly_transaction(conn):
+    with readonly_transaction(conn, CATALOG_SEARCH_PATH):
         rows = {name: _rows(conn, name, base) for name in ("tables", "enums", "functions", "triggers", "views",
                                                               "policies")}
         tables = [r["oid"] for r in rows["tables"]]
@@ -232,5 +240,5 @@ def _trigger(r: dict[str, Any]) -> Trigger:
                    _qualified(r["function_schema"], r["function_name"]), timing, events, CATALOG)
 
 
-__all__ = ["Baseline", "QUERIES", "baseline", "connect_readonly", "introspect", "mask_dsn", "readonly_options",
+__all__ = ["CATALOG_SEARCH_PATH", "Baseline", "QUERIES", "baseline", "connect_readonly", "introspect", "mask_dsn", "readonly_options",
            "readonly_transaction", "schema_after"]

@@ -25,16 +25,19 @@ schemalens.errors.ManifestError: manifest.yaml:2: hierarchy: malformed arrow 'us
 from __future__ import annotations
 
 import glob as globlib
+import os
 import re
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from schemalens.errors import ManifestError
+from schemalens.model import truncate_identifier
 from schemalens.platform import PLATFORMS
 
+_OUTSIDE_HINT = " (pass --allow-outside-documents to read it anyway)"
 _NAME = r'(?:"[^"]+"|[A-Za-z_][\w$]*)'
 _TABLE = re.compile(rf"^\s*({_NAME}(?:\.{_NAME})?)\s*$")
 _COLUMN = re.compile(rf"^\s*({_NAME}(?:\.{_NAME}){{1,2}})\s*$")
@@ -105,6 +108,8 @@ class Manifest(_Frozen):
     scoping: tuple[AssumedScope, ...] = ()
     proposed: tuple[ProposedTable, ...] = ()
     documents: tuple[DocumentGlob, ...] = ()
+    # not a manifest key: the reader's choice (--allow-outside-documents); left out of the repr
+    allow_outside_documents: bool = Field(default=False, repr=False)
 
     def tables_mentioned(self) -> dict[str, list[tuple[str, int]]]:
         """``{table: [(role, line), …]}`` for every existing table the plan relies on (not proposed ones)."""
@@ -132,10 +137,15 @@ class Manifest(_Frozen):
         return out
 
     def document_paths(self) -> tuple[Path, ...]:
-        """The planned documents, in glob order then name order; a glob matching nothing is an error."""
+        """The planned documents, in glob order then name order; a glob matching nothing is an error, and
+        so is one reaching outside the manifest's folder tree (an absolute path, ``..``, a symlink that
+        resolves elsewhere) unless ``allow_outside_documents`` (``--allow-outside-documents``)."""
         base = Path(self.file).parent
         found: list[Path] = []
         for d in self.documents:
+            if Path(d.pattern).is_absolute() and not self.allow_outside_documents:
+                raise ManifestError(f"documents: {d.pattern!r} is an absolute path; documents must be inside "
+                                    f"the manifest's folder{_OUTSIDE_HINT}", self.file, d.line)
             matches = sorted(
                 Path(p) for p in globlib.glob(str(base / d.pattern), recursive=True) if Path(p).is_file()
             )
@@ -143,8 +153,17 @@ class Manifest(_Frozen):
                 raise ManifestError(
                     f"documents: {d.pattern!r} matches no file (relative to {base or '.'})", self.file, d.line
                 )
+            for m in matches:
+                if not self.allow_outside_documents and not m.resolve().is_relative_to(base.resolve()):
+                    how = "through a symlink" if ".." not in Path(self.document_name(m)).parts else "through '..'"
+                    raise ManifestError(f"documents: {d.pattern!r} reaches {m}, outside the manifest's folder "
+                                        f"({how}); documents must be inside it{_OUTSIDE_HINT}", self.file, d.line)
             found.extend(m for m in matches if m not in found)
         return tuple(found)
+
+    def document_name(self, path: Path) -> str:
+        """A document's name: its path relative to the manifest's folder (with ``..`` when outside it)."""
+        return Path(os.path.relpath(path, Path(self.file).parent)).as_posix()
 
     def _repr_markdown_(self) -> str:
         rows = ["| assumption | value | line |", "|---|---|---|"]
@@ -180,7 +199,8 @@ class _Raw(BaseModel):
 
 
 def _parts(dotted: str) -> list[str]:
-    return [p[1:-1] if p.startswith('"') else p.lower() for p in re.findall(_NAME, dotted)]
+    """The identifiers of a dotted name, folded and cut to 63 bytes as PostgreSQL does."""
+    return [truncate_identifier(p[1:-1] if p.startswith('"') else p.lower()) for p in re.findall(_NAME, dotted)]
 
 
 def table_of(written: str) -> str:
@@ -213,17 +233,47 @@ def column_of(written: str) -> tuple[str, str]:
 # Loading ----------------------------------------------------------------------------------------
 
 
-def _lines(node: yaml.Node, path: tuple = ()) -> dict[tuple, int]:
-    """``{path: line}`` for every key and item of a composed YAML document (1-based lines)."""
+MAX_DEPTH = 10  # a manifest needs 3 (mapping, list or mapping, value)
+
+
+def _plain_yaml(text: str, file: str) -> None:
+    """Refuse what a manifest has no use for and an attacker has: anchors and aliases (an alias bomb
+    of a few hundred bytes expands to gigabytes) and explicit tags (``!!python/…``). Reads the event
+    stream only, so nothing is expanded or constructed; YAML syntax errors are left to the caller. Nesting
+    deeper than :data:`MAX_DEPTH` is refused too (thousands of ``[`` exhaust PyYAML's recursion)."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            line = event.start_mark.line + 1
+            depth += isinstance(event, yaml.CollectionStartEvent) - isinstance(event, yaml.CollectionEndEvent)
+            if depth > MAX_DEPTH:
+                raise ManifestError(f"nested deeper than {MAX_DEPTH} levels: not a manifest", file, line)
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                raise ManifestError("YAML anchors and aliases (&name, *name) are not allowed in a manifest: "
+                                    "write the value out", file, line)
+            if getattr(event, "tag", None) and not isinstance(event, yaml.DocumentStartEvent):
+                raise ManifestError(f"YAML tags are not allowed in a manifest ({event.tag})", file, line)
+    except yaml.YAMLError:
+        return
+
+
+def _lines(node: yaml.Node, path: tuple = (), file: str = "manifest.yaml") -> dict[tuple, int]:
+    """``{path: line}`` for every key and item of a composed YAML document (1-based lines); a key given
+    twice in one mapping is a :class:`ManifestError` naming both lines."""
     out = {path: node.start_mark.line + 1}
     if isinstance(node, yaml.MappingNode):
         for k, v in node.value:
+            if not isinstance(k, yaml.ScalarNode):
+                raise ManifestError("a key must be a plain name, not a list or mapping", file, k.start_mark.line + 1)
             key = k.value
+            if path + (key,) in out:
+                first, again = out[path + (key,)], k.start_mark.line + 1
+                raise ManifestError(f"duplicate key {key!r} (lines {first} and {again}): keep one", file, again)
             out[path + (key,)] = k.start_mark.line + 1
-            out.update({p: ln for p, ln in _lines(v, path + (key,)).items() if p != path + (key,)})
+            out.update({p: ln for p, ln in _lines(v, path + (key,), file).items() if p != path + (key,)})
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            out.update(_lines(item, path + (i,)))
+            out.update(_lines(item, path + (i,), file))
     return out
 
 
@@ -239,8 +289,9 @@ def _arrow(text: str, key: str) -> list[str]:
 
 def parse_manifest(text: str, file: str = "manifest.yaml") -> Manifest:
     """A manifest from YAML text; ``file`` names it in errors and anchors ``documents`` globs."""
+    _plain_yaml(text, file)
     try:
-        node = yaml.compose(text)
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         if mark is not None and mark.line >= len(text.splitlines()):  # at the end: point where it began
@@ -260,7 +311,7 @@ def parse_manifest(text: str, file: str = "manifest.yaml") -> Manifest:
             file,
             node.start_mark.line + 1,
         )
-    lines = _lines(node)
+    lines = _lines(node, file=file)
     data = yaml.safe_load(text)
     data = {k: v for k, v in data.items() if v is not None}  # an empty key means "no assumption"
 

@@ -79,6 +79,14 @@ class Meeting:
             return ""
         return self.rehearsals.of(decision, key).preflight
 
+    def _unsafe(self, decision: str, o) -> str:
+        """``yes`` (the generator says so), ``yes (rehearsal)`` (only what the rehearsal observed) or empty."""
+        if o.unsafe:
+            return "yes"
+        if self.rehearsals is not None and self.rehearsals.of(decision, o.key).unsafe:
+            return "yes (rehearsal)"
+        return ""
+
     def rows(self) -> list[dict[str, Any]]:
         out = []
         for d in sorted(self.decisions, key=lambda d: list(KINDS).index(d.kind)):
@@ -88,7 +96,7 @@ class Meeting:
                     "option": o.key,
                     "title": o.title.replace("`", ""),
                     "recommended": "yes" if o.key == d.recommended else "",
-                    "unsafe": "yes" if o.unsafe else "",
+                    "unsafe": self._unsafe(d.id, o),
                     "strongest lock": _strongest(o),
                     "preflight": self._preflight(d.id, o.key),
                     "rehearsal": self._verdict(d.id, o.key),
@@ -114,9 +122,14 @@ class Meeting:
             lines.append(f"| {n} | {title} | {names} | {rec} |")
         if self.rehearsals is not None:
             counts = ", ".join(f"{n} {VERDICTS[v]}" for v, n in self.rehearsals.counts().items())
-            seed = f"the rows of `{self.rehearsals.seed}`" if self.rehearsals.seed else "no rows"
+            g = self.rehearsals.generated
+            seed = (f"the rows of `{self.rehearsals.seed}`" if self.rehearsals.seed
+                    else f"{g.total} generated rows in {len(g.rows)} tables ({len(g.edges)} edge rows)" if g
+                    else "no rows")
             rehearsed = f"{len(self.rehearsals)} options rehearsed on {self.rehearsals.server} with {seed}: {counts}."
             lines += ["", rehearsed]
+            if self.rehearsals.build is not None and self.rehearsals.build.partial:  # say what the proof lacks
+                lines += ["", self.rehearsals.build.markdown(3).rstrip()]
         return Markdown("\n".join(lines) + "\n")
 
     def section(self, kind: str) -> Markdown:
@@ -133,7 +146,7 @@ class Meeting:
                       "|---|---|---|---|---|---|"]
             for o in d.options:
                 mark = " ★" if o.key == d.recommended else ""
-                parts.append(f"| {o.key}{mark} | {_cell(o.title)} | {'yes' if o.unsafe else 'no'} | "
+                parts.append(f"| {o.key}{mark} | {_cell(o.title)} | {self._unsafe(d.id, o) or 'no'} | "
                              f"{_strongest(o)} | {_cell(self._preflight(d.id, o.key))} | "
                              f"{self._verdict(d.id, o.key)} |")
             parts.append("")

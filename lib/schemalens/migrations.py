@@ -11,13 +11,16 @@ numerically, then by path.
 >>> version_of("2019-02-26-002946_create_users")
 (2019, 2, 26, 2946)
 
-It refuses nothing silently: a folder that does not exist or holds no migrations is an error,
-two files with one version and files without a version are warnings, and a file that is not
-UTF-8 is read with replacement characters and reported with the line of its first bad byte.
+It refuses nothing silently: a folder that does not exist or holds no migrations is an error, so is
+a file that cannot be read; two files with one version, files without a version and what is skipped
+(a symlinked folder, a symlink to a file outside the folder, a folder that cannot be listed, a
+dangling ``.sql`` symlink) are warnings, and a
+file that is not UTF-8 is read with replacement characters and reported with the line of its first bad byte.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,11 +103,11 @@ def discover(folder: str | Path) -> tuple[tuple[MigrationFile, ...], tuple[Unpar
         raise InputError("migration folder does not exist", str(folder))
     if not root.is_dir():
         raise InputError("not a folder of migrations", str(folder))
-    paths = [p for p in root.rglob("*.sql") if p.is_file() and not is_down_migration(p)]
+    paths, warnings = _walk(root)
+    paths = [p for p in paths if not is_down_migration(p)]
     if not paths:
         raise InputError("no migration files (*.sql) in this folder", str(folder))
 
-    warnings: list[Unparsed] = []
     entries = []
     for p in paths:
         rel = p.relative_to(root).as_posix()
@@ -124,6 +127,42 @@ def discover(folder: str | Path) -> tuple[tuple[MigrationFile, ...], tuple[Unpar
             warnings.append(Unparsed(Source(rel, 1), "", f"same version as {seen[version]}; ordered by path"))
         elif version:
             seen[version] = rel
-        text, problems = read_text(p, rel)
+        try:
+            text, problems = read_text(p, rel)
+        except OSError as e:
+            raise InputError(f"cannot read this migration file: {e.strerror or e}", str(p)) from None
         files.append(MigrationFile(p, rel, version or None, text, read_headers(text), problems))
     return tuple(files), tuple(warnings)
+
+
+def _walk(root: Path) -> tuple[list[Path], list[Unparsed]]:
+    """Every ``*.sql`` file under ``root`` (a symlink to a file inside ``root`` counts), and a warning for
+    each thing skipped: a symlinked folder (not followed: it may lead anywhere, or in a loop), a symlink
+    to a file outside ``root`` (say ``/proc/kcore``), a folder that cannot be listed, a ``.sql`` name that
+    is not a regular file (a dangling symlink, a device …)."""
+    found: list[Path] = []
+    skipped: list[Unparsed] = []
+    inside = root.resolve()
+
+    def skip(path: Path, reason: str) -> None:
+        skipped.append(Unparsed(Source(path.relative_to(root).as_posix(), 1), "", f"skipped: {reason}"))
+
+    def listing_failed(error: OSError) -> None:
+        skip(Path(error.filename), f"this folder cannot be listed ({error.strerror or error})")
+
+    for folder, dirs, names in os.walk(root, onerror=listing_failed):
+        here = Path(folder)
+        for d in sorted(dirs):
+            if (here / d).is_symlink():
+                skip(here / d, "a symlink to a folder (not followed); link the files, or pass the target folder")
+        for name in sorted(names):
+            path = here / name
+            if not name.endswith(".sql"):
+                continue
+            if path.is_symlink() and path.is_file() and not path.resolve().is_relative_to(inside):
+                skip(path, "a symlink to a file outside the folder (not followed: it may lead anywhere)")
+            elif path.is_file():
+                found.append(path)
+            else:
+                skip(path, "a dangling symlink" if path.is_symlink() and not path.exists() else "not a regular file")
+    return found, skipped

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from schemalens.errors import InputError
+from schemalens.files import write_text
 
 SLIDES = ("3.0-decisions",)
 TEMPLATES = importlib.resources.files("schemalens") / "templates"
@@ -148,16 +149,29 @@ def copy_reveal(folder: str | Path) -> Path:
 
 
 def run(notebook: str | Path, output: str | Path, parameters: Mapping[str, Any], cwd: str | Path = ".") -> Any:
-    """Execute ``notebook`` with papermill into ``output`` (kernel ``python3``, working directory ``cwd``)."""
+    """Execute ``notebook`` with papermill into ``output`` (kernel ``python3``, working directory ``cwd``).
+    Papermill writes as it goes, into a temporary file beside ``output``; the result (also a failed run,
+    for reading) is then written to ``output`` with :func:`schemalens.files.write_text`."""
+    import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
     before = os.environ.get("SCHEMALENS_FIGURES")
     os.environ["SCHEMALENS_FIGURES"] = "svg"  # the kernel inherits it: figures as SVG for the exports
+    output = Path(output)
+    temp = output.with_name(f".{output.name}.{os.getpid()}.tmp.ipynb")
+
+    def keep(nb: Any) -> Any:
+        nb.metadata.setdefault("papermill", {})["output_path"] = str(output)
+        write_text(output, nbformat.writes(nb))
+        return nb
+
     try:
-        return papermill.execute_notebook(str(notebook), str(output), parameters=dict(parameters), cwd=str(cwd),
-                                          kernel_name="python3", progress_bar=False, log_output=False)
+        return keep(papermill.execute_notebook(str(notebook), str(temp), parameters=dict(parameters),
+                                               cwd=str(cwd), kernel_name="python3", progress_bar=False,
+                                               log_output=False))
     except PapermillExecutionError as e:
+        keep(nbformat.read(str(temp), as_version=4))
         reason = f"{e.ename}: {e.evalue}".strip().splitlines()[0]
         raise InputError(f"cell {e.exec_count} failed: {reason} (the run, with its error: {output})",
                          str(notebook)) from None
@@ -166,6 +180,28 @@ def run(notebook: str | Path, output: str | Path, parameters: Mapping[str, Any],
             os.environ.pop("SCHEMALENS_FIGURES", None)
         else:
             os.environ["SCHEMALENS_FIGURES"] = before
+        temp.unlink(missing_ok=True)
+
+
+def parameter_names(notebook: str | Path) -> set[str]:
+    """The names the notebook's ``parameters`` cell assigns (papermill's reading of it; nothing runs)."""
+    import papermill
+
+    return set(papermill.inspect_notebook(str(notebook)))
+
+
+def check_parameters(notebooks: Iterable[str | Path], names: Iterable[str]) -> None:
+    """Refuse a parameter name that no notebook's ``parameters`` cell defines (papermill writes each
+    name into Python code: anything else would run as code); :class:`InputError` listing the names."""
+    defined: set[str] = set()
+    for notebook in notebooks:
+        if not Path(notebook).is_file():
+            raise InputError("no such notebook", str(notebook))
+        defined |= parameter_names(notebook)
+    for name in names:
+        if not name.isidentifier() or name not in defined:
+            raise InputError(f"-p {name!r}: not a parameter of these notebooks (their parameters cells define: "
+                             f"{', '.join(sorted(defined)) or 'nothing'})")
 
 
 def write_reports(
@@ -178,6 +214,8 @@ def write_reports(
 ) -> list[Path]:
     """Run each notebook on ``parameters`` and write its reports into ``folder``; the files written."""
     out = Path(folder)
+    if out.exists() and not out.is_dir():
+        raise InputError("--output: a file is there; give a folder to write the reports into", str(out))
     out.mkdir(parents=True, exist_ok=True)
     slides_of = set(slides_of)
     written: list[Path] = []
@@ -194,10 +232,10 @@ def write_reports(
                 copy_reveal(out)
         written.append(out / path.name)
         for file, text in pages.items():
-            (out / file).write_text(text, encoding="utf-8")
+            write_text(out / file, text)
             written.append(out / file)
     return written
 
 
-__all__ = ["MARKS", "SLIDES", "TEMPLATES", "copy_reveal", "html", "marks", "run", "slides", "split_decisions",
-           "write_reports"]
+__all__ = ["MARKS", "SLIDES", "TEMPLATES", "check_parameters", "copy_reveal", "html", "marks", "parameter_names", "run",
+           "slides", "split_decisions", "write_reports"]

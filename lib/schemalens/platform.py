@@ -27,7 +27,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 PLATFORMS = ("supabase", "postgres")
-RUNNERS = ("supabase", "diesel", "rails", "golang-migrate", "flyway", "prisma", "drizzle", "plain")
+RUNNERS = ("supabase", "diesel", "rails", "golang-migrate", "flyway", "prisma", "drizzle", "pop",
+           "postgres-migrations", "plain")
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,8 @@ _GOLANG = re.compile(r"(^|/)\d+_[^/]+\.up\.sql$")
 _PRISMA = re.compile(r"(^|/)\d{14}_[^/]+/migration\.sql$")
 _SUPABASE_FILE = re.compile(r"(^|/)\d{14}_[^/]+\.sql$")
 _DRIZZLE = re.compile(r"(^|/)\d{4}_[a-z_]+\.sql$")
+POP_TEMPLATE = re.compile(r'\{\{\s*index\s+\.Options\s+"Namespace"\s*\}\}')
+_POSTGRES_MIGRATIONS = re.compile(r"(?m)^\s*--\s*postgres-migrations\s+(disable-transaction|ignore)\b")
 
 # What only a Supabase project writes: its auth and storage schemas, its API roles, its helpers.
 _SUPABASE_TEXT = (
@@ -68,6 +71,11 @@ def detect_runner(paths: Sequence[str], texts: Iterable[str] = ()) -> Detected:
         return sum(1 for p in paths if pattern.search(p))
 
     sql = [p for p in paths if p.endswith(".sql")] or paths
+    texts = list(texts)
+    if any(POP_TEMPLATE.search(t) for t in texts):
+        return Detected("pop", ('Go templates {{ index .Options "Namespace" }} (gobuffalo pop, supabase/auth)',))
+    if any(_POSTGRES_MIGRATIONS.search(t) for t in texts):
+        return Detected("postgres-migrations", ("-- postgres-migrations markers",))
     if any(p.endswith("structure.sql") for p in sql):
         return Detected("rails", ("a Rails structure.sql",))
     if share(_DIESEL_DIR):
@@ -92,6 +100,28 @@ _CREATES_OWN = re.compile(r"\bcreate\s+(?:schema|table)\s+(?:if\s+not\s+exists\s
                           re.IGNORECASE)
 
 
+POP_NAMESPACE = "auth"  # what supabase/auth configures as pop's Namespace option (its DB_NAMESPACE)
+
+
+def render_templates(text: str) -> str:
+    """The text as gobuffalo pop hands it to PostgreSQL: supabase/auth's ``{{ index .Options "Namespace" }}``
+    rendered as ``auth`` (a Go template is never SQL, so this changes nothing else).
+
+    >>> render_templates('CREATE TABLE {{ index .Options "Namespace" }}.users (id uuid);')
+    'CREATE TABLE auth.users (id uuid);'
+    """
+    return POP_TEMPLATE.sub(POP_NAMESPACE, text) if "{{" in text else text
+
+
+def owned_schemas(texts: Iterable[str]) -> tuple[str, ...]:
+    """The Supabase schemas (``auth``, ``storage``) the files create tables or the schema in themselves.
+
+    >>> owned_schemas(["CREATE TABLE IF NOT EXISTS auth.users (id uuid);", "CREATE TABLE t (id int);"])
+    ('auth',)
+    """
+    return tuple(sorted({m.group(1).lower() for text in texts for m in _CREATES_OWN.finditer(text)}))
+
+
 def detect_platform(paths: Sequence[str], texts: Iterable[str], given: str | None = None) -> Detected:
     """``supabase`` when the files use what only a Supabase project has, else ``postgres``.
 
@@ -108,16 +138,17 @@ def detect_platform(paths: Sequence[str], texts: Iterable[str], given: str | Non
     reasons: list[str] = []
     if any("supabase/migrations" in p.replace("\\", "/") for p in paths):
         reasons.append("files under supabase/migrations")
-    owned: set[str] = set()
+    texts = list(texts)
+    owned = owned_schemas(texts)
     for text in texts:
-        owned.update(m.group(1).lower() for m in _CREATES_OWN.finditer(text))
         for pattern, why in _SUPABASE_TEXT:
             if why not in reasons and pattern.search(text):
                 reasons.append(why)
     if owned and not any("supabase/migrations" in r for r in reasons):
-        own = " and ".join(sorted(owned))
+        own = " and ".join(owned)
         return Detected("postgres", (f"the files create the {own} schema themselves",))
     return Detected("supabase", tuple(reasons)) if reasons else Detected("postgres", ("no Supabase objects used",))
 
 
-__all__ = ["PLATFORMS", "RUNNERS", "Detected", "detect_platform", "detect_runner"]
+__all__ = ["PLATFORMS", "POP_NAMESPACE", "POP_TEMPLATE", "RUNNERS", "Detected", "detect_platform", "detect_runner",
+           "owned_schemas", "render_templates"]

@@ -55,9 +55,12 @@ _DB_PREFIX = re.compile(r"[a-z_][a-z0-9_]{0,39}")
 # ---------------------------------------------------------------------------------------- DSNs
 
 _PASSWORDS = (
-    re.compile(r"(?P<keep>\b[a-z][a-z0-9+.-]*://[^\s:/@]*:)[^\s@]+(?=@)", re.IGNORECASE),  # URI user:pw@
+    # URI user:pw@host: up to the last @ of the word, as a raw @ (or / : ?) may be part of the password
+    re.compile(r"(?P<keep>\b[a-z][a-z0-9+.-]*://[^\s:/]*?:)\S*(?=@)", re.IGNORECASE),
     re.compile(r"(?P<keep>[?&]password=)[^&\s#]*", re.IGNORECASE),  # URI ?password=
-    re.compile(r"(?P<keep>(?<![?&\w])password\s*=\s*)(?:'(?:[^'\\]|\\.)*(?:'|$)|[^\s']\S*)", re.IGNORECASE),
+    # key=value: quoted (with \' inside) or unquoted (a backslash escapes the next character, a space too)
+    re.compile(r"(?P<keep>(?<![?&\w])password\s*=\s*)(?:'(?:[^'\\]|\\.)*(?:'|$)|(?:\\.|[^\s'\\])(?:\\.|[^\s\\])*\\?)",
+               re.IGNORECASE | re.DOTALL),
 )
 
 
@@ -71,10 +74,38 @@ def mask_dsn(text: str) -> str:
     'host=db user=app password=*** dbname=prod'
     >>> mask_dsn("host=db password='unterminated dbname=prod")
     'host=db password=***'
+    >>> mask_dsn("postgresql://app:p@ss/w:rd@db:5432/main"), mask_dsn(r"host=db password=a\\ b dbname=x")
+    ('postgresql://app:***@db:5432/main', 'host=db password=*** dbname=x')
     """
     for pattern in _PASSWORDS:
         text = pattern.sub(r"\g<keep>***", text)
     return text
+
+
+_URI = re.compile(r"^\s*[a-z][a-z0-9+.-]*://(?P<rest>\S*)", re.IGNORECASE)
+
+
+def check_uri(dsn: str) -> None:
+    """Refuse a URI whose password holds a raw ``@`` (or whose ``@`` follows a ``/``, ``?`` or ``#``):
+    libpq splits at the first ``@`` and would quote the rest of the password as the host in its errors.
+    The message never shows the DSN.
+
+    >>> check_uri("postgresql://app:p%40ss@db/main"), check_uri("host=db password=p@ss")
+    (None, None)
+    >>> check_uri("postgresql://app:p@ss@db/main")
+    Traceback (most recent call last):
+    ...
+    schemalens.errors.DatabaseError: the connection string has an '@' that libpq would read as part of the host ...
+    """
+    m = _URI.match(dsn)
+    if not m:
+        return
+    rest = m.group("rest")
+    first = rest.find("@")
+    if first >= 0 and ("@" in rest[first + 1:] or re.search(r"[/?#]", rest[:first])):
+        raise DatabaseError("the connection string has an '@' that libpq would read as part of the host "
+                            "(a raw '@', '/', '?' or '#' in the password?): percent-encode them (%40, %2F, "
+                            "%3F, %23); it is not shown, as it may hold a password")
 
 
 def read_sql(name: str) -> str:
@@ -90,6 +121,7 @@ class Server:
     def __init__(self, dsn: str, *, embedded: bool):
         self._dsn = dsn
         self.embedded = embedded
+        self.extension_share: Path | None = None  # embedded: the folder whose extension/ the server reads
         self._created: set[str] = set()
 
     def __repr__(self) -> str:
@@ -175,6 +207,7 @@ def server() -> Iterator[Server]:
     cluster = _EmbeddedCluster()
     try:
         srv = Server(cluster.start(), embedded=True)
+        srv.extension_share = cluster.folder / "share"
         yield srv
     finally:
         cluster.stop()
@@ -296,14 +329,19 @@ def _stop_cluster(folder: Path) -> None:
     remove ``folder``."""
     pid = _postmaster_pid(folder / "data")
     if pid is not None:
-        for sig, wait in ((signal.SIGINT, 10.0), (signal.SIGQUIT, 2.0), (signal.SIGKILL, 2.0)):
-            try:
-                os.kill(pid, sig)
-            except ProcessLookupError:
-                break
-            if _wait_until_gone(pid, wait):
-                break
+        _end_process(pid)
     shutil.rmtree(folder, ignore_errors=True)
+
+
+def _end_process(pid: int) -> None:
+    """Stop ``pid``: fast (SIGINT: a postmaster's fast shutdown), then immediate, then kill."""
+    for sig, wait in ((signal.SIGINT, 10.0), (signal.SIGQUIT, 2.0), (signal.SIGKILL, 2.0)):
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            break
+        if _wait_until_gone(pid, wait):
+            break
 
 
 def _postmaster_pid(data: Path) -> int | None:
@@ -392,7 +430,31 @@ def _watch(folder: str) -> None:
         if signum is not None:
             signal.signal(signum, signal.SIG_IGN)
     if sys.stdin.buffer.read() != b"done":
-        _stop_cluster(Path(folder))
+        _remove_cluster(Path(folder))
+
+
+def _remove_cluster(folder: Path, seconds: float = 60.0) -> None:
+    """Stop the cluster in ``folder`` and remove the whole folder, for a parent that died (SIGKILL) at any
+    moment of the start: initdb or pg_ctl it started may still be writing ``data/``, so every process
+    whose command line names the folder is stopped too, and the removal repeats until the folder stays
+    gone (a second without it, or ``seconds``)."""
+    import psutil
+
+    deadline, gone_since = time.monotonic() + seconds, None
+    inside = f"{folder}{os.sep}"
+    while time.monotonic() < deadline:
+        for proc in psutil.process_iter(["pid", "cmdline"]):
+            if proc.info["pid"] != os.getpid() and any(arg == str(folder) or inside in arg
+                                                       for arg in proc.info["cmdline"] or ()):
+                _end_process(proc.info["pid"])
+        _stop_cluster(folder)
+        if folder.exists():
+            gone_since = None
+        elif gone_since is None:
+            gone_since = time.monotonic()
+        elif time.monotonic() - gone_since > 1.0:
+            return
+        time.sleep(0.1)
 
 
 # ------------------------------------------------------------------------------ stand-ins

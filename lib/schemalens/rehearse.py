@@ -27,17 +27,19 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import psycopg
 
-from schemalens import live, postgres
+from schemalens import concurrent, live, postgres, tenancy
 from schemalens.decisions import Check, Decisions, Option
 from schemalens.diff import diff_schemas
-from schemalens.errors import ApplyError, InputError
+from schemalens.errors import InputError
+from schemalens.locks import StatementLocks, observed_unsafe, run_observed, table_rows
 from schemalens.migrations import discover
+from schemalens.rowgen import Generated, generate_rows
 from schemalens.sqlgen import ident
 
 SHOWN_ROWS = 5  # rows of a check kept for display
@@ -75,6 +77,7 @@ class ScriptResult:
     ok: bool | None
     error: str = ""
     changes: int = 0  # catalog objects that differ after it, compared with before it
+    sqlstate: str = ""  # PostgreSQL's error code when it failed (class 42: the SQL does not fit the schema)
 
     @property
     def outcome(self) -> str:
@@ -92,7 +95,10 @@ class Rehearsal:
     left_behind: tuple[str, ...] = ()  # catalog differences after the rollback (empty: restored)
     rows_kept: bool = True  # every row of every table that existed is unchanged, after forward and rollback
     rows_changed: tuple[str, ...] = ()  # the tables whose kept rows changed
+    locks: tuple[StatementLocks, ...] = field(default=(), compare=False)  # observed per statement (locks.py)
     seconds: float = field(default=0.0, compare=False)
+    tenants: tenancy.TenantCheck | None = None  # what signed-in users can do before and after (None: not run)
+    concurrency: Any = None  # schemalens.concurrent.Run: the scripts with the application writing (None: not run)
 
     @property
     def restored(self) -> bool:
@@ -101,6 +107,16 @@ class Rehearsal:
     @property
     def failed_script(self) -> ScriptResult | None:
         return next((s for s in self.scripts if s.ok is False), None)
+
+    @property
+    def unsafe(self) -> tuple[str, ...]:
+        """Why the option is unsafe: the generator's reasons, then what the rehearsal observed."""
+        return self.option.unsafe + observed_unsafe(self.locks)
+
+    @property
+    def lock_mismatches(self) -> tuple[str, ...]:
+        """``script.sql, statement: mismatch`` wherever observed locks differ from the predicted ones."""
+        return tuple(f"{s.script}.sql, {s.statement}: {m}" for s in self.locks for m in s.mismatches)
 
     @property
     def predicted(self) -> tuple[CheckResult, ...]:
@@ -113,12 +129,16 @@ class Rehearsal:
     @property
     def verdict(self) -> str:
         """``proven``, ``refused`` (a failure the preflight predicted, nothing left behind) or ``failed``."""
-        if not (self.restored and self.rows_kept):
+        if not (self.restored and self.rows_kept) or any(x is not None and not x.ok
+                                                         for x in (self.tenants, self.concurrency)):
             return "failed"
         failed = self.failed_script
         if failed is None:
             return "proven" if all(s.ok for s in self.scripts) else "failed"
-        return "refused" if self.predicted and failed.name != "down" and failed.changes == 0 else "failed"
+        # a statement that does not fit the schema (class 42: a column that exists, a key without a unique
+        # target) fails whatever the rows are: no preflight predicted that, whatever rows it listed
+        fits = not failed.sqlstate.startswith("42")
+        return "refused" if self.predicted and fits and failed.name != "down" and failed.changes == 0 else "failed"
 
     @property
     def preflight(self) -> str:
@@ -137,6 +157,8 @@ class Rehearsal:
             "catalog changes": len(self.changed),
             "rollback restores": "yes" if self.restored else f"no ({len(self.left_behind)} differences)",
             "rows kept": "yes" if self.rows_kept else "no",
+            "locks": f"{len(self.lock_mismatches)} differ" if self.lock_mismatches else "as predicted",
+            "unsafe": "yes" if self.unsafe else "no",
             "verdict": self.verdict,
         }
 
@@ -156,6 +178,8 @@ class Rehearsals(Sequence):
     items: tuple[Rehearsal, ...]
     seed: str | None = None
     server: str = ""
+    generated: Generated | None = None  # the rows generated when there was no seed (schemalens.rowgen)
+    build: Any = None  # the schemalens.build.Build every option's database was built with (the same each time)
 
     def __getitem__(self, i):
         return self.items[i]
@@ -306,6 +330,10 @@ def rehearse_option(conn: psycopg.Connection, option: Option, base: live.Baselin
     before = live.introspect(conn, base)
     granted = privileges(conn)
     sums, columns = row_checksums(conn)
+    rows = table_rows(conn, sums)
+    observed: list[StatementLocks] = []
+    oids = tenancy.table_oids(conn, tenancy.touched(option))
+    access = tenancy.measure(conn, oids)
     checks: list[CheckResult] = []
     scripts: list[ScriptResult] = []
     forward = [n for n in option.scripts if n != "down"]
@@ -316,27 +344,26 @@ def rehearse_option(conn: psycopg.Connection, option: Option, base: live.Baselin
             scripts.append(ScriptResult(name, _statements(option, name), None))
             continue
         checks += [run_check(conn, c) for c in option.checks_for(f"before {name}")]
-        error = ""
-        try:
-            postgres.apply_sql(conn, option.script(name), f"{option.slug}/{name}.sql")
-        except ApplyError as e:
-            stopped, error = True, str(e)
+        error, state, seen = run_observed(conn, option, name, rows)
+        observed += seen
+        stopped = bool(error)
         after, after_grants = live.introspect(conn, base), privileges(conn)
         changes = len(diff_schemas(current, after)) + len(privilege_changes(current_grants, after_grants))
-        scripts.append(ScriptResult(name, _statements(option, name), not error, error, changes))
+        scripts.append(ScriptResult(name, _statements(option, name), not error, error, changes, state))
         if not error:
             current, current_grants = after, after_grants
     changed = tuple(str(d) for d in diff_schemas(before, current, labels=("before", "after")))
     changed += tuple(privilege_changes(granted, current_grants))
     changed_rows = _changed_tables(conn, sums, row_checksums(conn, columns)[0])
+    tenants = None
+    if all(s.ok for s in scripts):
+        after = tenancy.measure(conn, oids + tenancy.table_oids(conn, option.creates))
+        tenants = tenancy.widening(access, after, option.widens, tenancy.explain_tables(current, after.names.values()))
     if scripts[0].ok:
         checks += [run_check(conn, c) for c in option.checks_for("before down")]
-        try:
-            postgres.apply_sql(conn, option.script("down"), f"{option.slug}/down.sql")
-            down = ScriptResult("down", _statements(option, "down"), True)
-        except ApplyError as e:
-            down = ScriptResult("down", _statements(option, "down"), False, str(e))
-        scripts.append(down)
+        error, state, seen = run_observed(conn, option, "down", rows)
+        observed += seen
+        scripts.append(ScriptResult("down", _statements(option, "down"), not error, error, 0, state))
     else:
         scripts.append(ScriptResult("down", _statements(option, "down"), None))
     restored = live.introspect(conn, base)
@@ -344,19 +371,31 @@ def rehearse_option(conn: psycopg.Connection, option: Option, base: live.Baselin
     left += tuple(privilege_changes(granted, privileges(conn)))
     changed_rows += [t for t in _changed_tables(conn, sums, row_checksums(conn, columns)[0]) if t not in changed_rows]
     return Rehearsal(option, tuple(checks), tuple(scripts), changed, left, not changed_rows, tuple(changed_rows),
-                     time.perf_counter() - t0)
+                     tuple(observed), time.perf_counter() - t0, tenants)
+
+
+def created_tables(conn: psycopg.Connection, base: live.Baseline) -> list[int]:
+    """The oids of the tables that did not exist at ``base`` (the ones the migrations created)."""
+    before = set(base.excluded("pg_class"))
+    found = conn.execute("SELECT oid FROM pg_catalog.pg_class WHERE relkind IN ('r', 'p') AND oid >= 16384")
+    return [oid for (oid,) in found if oid not in before]
 
 
 @contextmanager
-def prepared(srv: postgres.Server, files: Sequence[Any], folder: str | Path,
-             seed: Path | None) -> Iterator[tuple[psycopg.Connection, live.Baseline]]:
-    """A fresh database on ``srv`` with the stand-ins, the migration files and the seed rows; dropped after."""
-    with srv.database(standins=True) as conn:
-        base = live.baseline(conn)
-        postgres.apply_files(conn, files, folder)
-        if seed is not None:
-            postgres.apply_sql(conn, seed.read_text(encoding="utf-8"), str(seed))
-        yield conn, base
+def prepared(srv: postgres.Server, files: Sequence[Any], folder: str | Path, seed: Path | None,
+             builds: list[Any] | None = None, **build_options: Any) -> Iterator[tuple[psycopg.Connection, live.Baseline]]:
+    """A fresh database on ``srv`` built from the migration files (:func:`schemalens.build.throwaway`: statements
+    PostgreSQL refuses are left out and recorded; the :class:`~schemalens.build.Build` is appended to
+    ``builds``), then the seed rows; dropped after."""
+    from schemalens.build import apply_more, throwaway
+
+    with throwaway(srv, files, folder, **build_options) as db:
+        made = db.build
+        if seed is not None:  # rows a partial build has no table for are refused and listed like the rest
+            made = apply_more(db.conn, made, seed.read_text(encoding="utf-8"), str(seed))
+        if builds is not None:
+            builds.append(made)
+        yield db.conn, db.baseline
 
 
 def rehearse(
@@ -366,25 +405,41 @@ def rehearse(
     seed: str | Path | None = "auto",
     server: postgres.Server | None = None,
     options: Iterable[Option] | None = None,
+    generate: bool = True,
+    concurrently: bool = True,
+    platform: str | None = None,
+    runner: str | None = None,
 ) -> Rehearsals:
     """Rehearse ``options`` (default: every option of ``decisions``), each on its own fresh database built
     from ``migrations`` (default: the folder the findings were read from) and ``seed`` (see
-    :func:`seed_file`), on ``server`` (default: :func:`schemalens.postgres.server`)."""
+    :func:`seed_file`), on ``server`` (default: :func:`schemalens.postgres.server`). Without a seed file
+    and with ``generate``, every database gets the same generated rows (:mod:`schemalens.rowgen`).
+    ``concurrently``: run each option's forward scripts again, on another fresh database, while a second
+    session writes (:mod:`schemalens.concurrent`)."""
     folder = migrations or (decisions.findings.migrations if decisions.findings is not None else None)
     if not folder:
         raise InputError("rehearse needs the migrations folder the decisions were made from")
     files, _ = discover(folder)
     rows = seed_file(folder, seed)
     chosen = tuple(decisions.options() if options is None else options)
-    done = []
+    done: list[Rehearsal] = []
+    builds: list[Any] = []
+    generated = None
+    manifest = decisions.findings.manifest if decisions.findings is not None else None
+    platform = platform or (manifest.platform if manifest is not None else None)
     with postgres.using(server) as srv:
         for option in chosen:
-            with prepared(srv, files, folder, rows) as (conn, base):
-                done.append(rehearse_option(conn, option, base))
+            with prepared(srv, files, folder, rows, builds, platform=platform, runner=runner) as (conn, base):
+                if rows is None and generate:
+                    generated = generate_rows(conn, created_tables(conn, base))
+                found = rehearse_option(conn, option, base)
+            if concurrently:
+                found = replace(found, concurrency=concurrent.rehearse_concurrently(srv, files, folder, rows, option))
+            done.append(found)
         where = "embedded PostgreSQL" if srv.embedded else "DATABASE_URL's server (throwaway databases)"
         version = srv.version()
     label = f"{where} {version // 10000}.{version % 10000}"
-    return Rehearsals(tuple(done), rows.name if rows else None, label)
+    return Rehearsals(tuple(done), rows.name if rows else None, label, generated, builds[0] if builds else None)
 
 
 __all__ = ["CheckResult", "Rehearsal", "Rehearsals", "ScriptResult", "privilege_changes", "privileges", "rehearse",

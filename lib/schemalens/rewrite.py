@@ -351,7 +351,15 @@ class Rewriter:
 
     def _create_table(self, tree: exp.Create, own: str, put, edits, text: str) -> None:
         for cd in tree.this.expressions:
-            if not isinstance(cd, exp.ColumnDef):
+            if not isinstance(cd, exp.ColumnDef):  # PRIMARY KEY (…), UNIQUE (…): the key follows its column
+                moved = None
+                for i in cd.find_all(exp.Identifier):
+                    if (own, ident(i)) in self.columns and not i.find_ancestor(exp.Reference):
+                        new, moved = self.columns[(own, ident(i))]
+                        put(i, quote(new), f"{_short(own)} key column {ident(i)} → {new}")
+                ref = cd.find(exp.Reference)
+                if moved is not None and ref is not None and isinstance(ref.this, exp.Schema):
+                    put(ref.this.this.this, _written(moved), f"references {_short(moved)}")
                 continue
             ref = cd.find(exp.Reference)
             target = (

@@ -396,3 +396,24 @@ __all__ = [
     "rename_trigger", "set_schema", "short", "singular", "step", "table", "validate_constraint",
 ]
 # fmt: on
+
+
+def lock_up_front(locks: Sequence[tuple[str, str]], attempts: int = 10, timeout: str = "200ms") -> Step:
+    """``LOCK TABLE`` every table the script needs, in one order, before it changes anything: each attempt
+    waits at most ``timeout`` (it never queues long in front of the application's statements), then
+    lets go and tries again after a pause; after ``attempts`` the script stops with nothing changed.
+    ``locks``: ``(table, mode)`` in the order they are taken (the same order in every script)."""
+    statements = "\n".join(f"      LOCK TABLE {table(n)} IN {m} MODE;" for n, m in locks)
+    names = ", ".join(short(n) for n, _ in locks)
+    sql = (
+        "DO $lock$\nDECLARE\n  previous text := current_setting('lock_timeout');\nBEGIN\n"
+        f"  FOR attempt IN 1..{attempts} LOOP\n    BEGIN\n"
+        f"      PERFORM set_config('lock_timeout', {literal(timeout)}, true);\n{statements}\n"
+        "      PERFORM set_config('lock_timeout', previous, true);\n      RETURN;\n"
+        "    EXCEPTION WHEN lock_not_available THEN\n"
+        "      PERFORM pg_sleep(0.1 * attempt);  -- the locks taken in this attempt are released\n"
+        "    END;\n  END LOOP;\n"
+        f"  RAISE EXCEPTION 'could not lock {names} in {attempts} attempts: nothing was changed'\n"
+        "    USING ERRCODE = 'lock_not_available';\nEND\n$lock$"
+    )
+    return step(sql, *locks, note=f"take every lock up front, in one order, retrying ({names})")

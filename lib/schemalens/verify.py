@@ -128,6 +128,7 @@ def parse_target(dsn: str) -> Target:
     >>> parse_target("host=localhost dbname=app password=x").project_ref is None
     True
     """
+    postgres.check_uri(dsn)
     try:
         params = conninfo_to_dict(dsn)
     except psycopg.Error:
@@ -341,6 +342,7 @@ class Verification:
     compared: dict[str, int] = field(default_factory=dict, hash=False)
     timings: dict[str, float] = field(default_factory=dict, hash=False)
     built: bool = False
+    build: Any = field(default=None, repr=False, hash=False)  # the schemalens.build.Build of a built database
 
     def to_dict(self) -> dict[str, Any]:
         from schemalens.report import findings_dict
@@ -352,6 +354,7 @@ class Verification:
                 "target": self.target.masked,
                 "project_ref": self.target.project_ref,
                 "built": self.built,
+                "build": self.build.to_dict() if self.build is not None else None,
                 "history": {"table": h.table, "rows": len(h.rows), "dirty": h.dirty, "error": h.error}
                 if h
                 else None,
@@ -380,7 +383,7 @@ class Verification:
 
 
 def _check_readonly(conn: psycopg.Connection) -> None:
-    with live.readonly_transaction(conn):
+    with live.readonly_transaction(conn, live.CATALOG_SEARCH_PATH):
         value = conn.execute("SELECT pg_catalog.current_setting('default_transaction_read_only')").fetchone()[
             0
         ]
@@ -469,30 +472,28 @@ def verify_database(
     return replace(result, timings={"connect": connected, **result.timings})
 
 
-def verify_built(folder: str | Path, *, server: postgres.Server | None = None, **kwargs: Any) -> Verification:
-    """Build a throwaway database from the files (stand-ins, apply, history) on ``server`` (default:
-    :func:`schemalens.postgres.server`) and verify it through a read-only session: the command end to end."""
+def verify_built(folder: str | Path, *, server: postgres.Server | None = None, platform: str | None = None,
+                 runner: str | None = None, **kwargs: Any) -> Verification:
+    """Build a throwaway database from the files (:func:`schemalens.build.throwaway`: platform, runner
+    conventions, statement by statement) on ``server`` (default: :func:`schemalens.postgres.server`) and
+    verify it through a read-only session: the command end to end. Statements PostgreSQL refused are in
+    ``result.build`` (the verification covers what was built)."""
+    from schemalens.build import throwaway
+
     t0 = time.perf_counter()
     files, _ = discover(folder)
     with postgres.using(server) as srv:
         started = time.perf_counter() - t0
-        name = srv.create_database()
-        try:
-            t1 = time.perf_counter()
-            with srv.connect(name, autocommit=True) as admin:
-                postgres.install_standins(admin)
-                base = live.baseline(admin)
-                postgres.apply_files(admin, files, folder)
-                record_history(admin, files)
+        t1 = time.perf_counter()
+        with throwaway(srv, files, folder, platform=platform, runner=runner, manifest=kwargs.get("manifest")) as db:
+            record_history(db.conn, files)
             applied = time.perf_counter() - t1
-            with open_session(srv.dsn(name)) as conn:
+            with open_session(srv.dsn(db.name)) as conn:
                 result = verify(
-                    folder, conn, baseline=base, target=Target(f"throwaway database {name}"), **kwargs
+                    folder, conn, baseline=db.baseline, target=Target(f"throwaway database {db.name}"), **kwargs
                 )
-        finally:
-            srv.drop_database(name)
     timings = {"server": started, "apply": applied, **result.timings, "total": time.perf_counter() - t0}
-    return replace(result, timings=timings, built=True)
+    return replace(result, timings=timings, built=True, build=db.build)
 
 
 # Markdown --------------------------------------------------------------------------------------------------
@@ -613,6 +614,8 @@ def verification_markdown(v: Verification, date: str | None = None, command: str
             "## Explained Differences\n\nNot findings: a statement the static analysis does not analyse "
             "names the object.\n\n" + "\n".join(f"- `{_cell(d)}`: {md_code(s)} ({r})" for d, s, r in v.explained)
         )
+    if v.build is not None:  # the build (and what PostgreSQL refused) right after the summary
+        parts.insert(2, v.build.markdown())
     seconds = ", ".join(f"{k} {t:.2f} s" for k, t in v.timings.items())
     parts.append(
         f"---\n\n*Generated: {date} | {len(fs)} findings | {seconds}*"

@@ -26,14 +26,13 @@ from typing import Any
 
 from sqlglot import exp
 
-from schemalens.names import md_name
 from schemalens.impact import Impact, impact
 from schemalens.migrations import discover
 from schemalens.model import Schema, qualify, truncate_identifier
+from schemalens.names import PG_NAMEDATALEN, md_name, relation
 from schemalens.parse import Statement, split_and_parse, table_name
-from schemalens.rewrite import path_foreign_keys
-from schemalens.names import PG_NAMEDATALEN, relation
 from schemalens.replay import make_object_name
+from schemalens.rewrite import path_foreign_keys
 from schemalens.sqlgen import ident, literal, short, table
 
 AUTH_USERS = "auth.users"

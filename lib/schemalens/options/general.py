@@ -25,13 +25,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from schemalens.names import md_name
 from schemalens.decisions import Check, Decision, Option, Risk, slug
 from schemalens.model import API_ROLES, TABLE_PRIVILEGES
+from schemalens.names import md_name, relation
 from schemalens.options import Context, policies_named_sql, row_counts_sql
 from schemalens.options.scope import Hop, _joins, _value, unmappable_sql
 from schemalens.report import decision_title
-from schemalens.names import relation
 from schemalens.sqlgen import (
     create_index,
     create_policy,
@@ -159,13 +158,21 @@ def _enable(ctx: Context, did: str, tables: list[str]) -> Option:
            if without else "")
         + "."
     )
+    # say only what the scripts do: without a policy there is no policy to drop and no route to check
     risks = [
-        Risk("breaking", "API reads and writes of rows outside the policy stop returning or changing rows "
-             "(no error: they see fewer rows)."),
-        Risk("data", "No row changes; rows outside the policy stay, invisible to API users (preflight "
-             "`unreachable-rows`)."),
-        Risk("lock", "ENABLE ROW LEVEL SECURITY and CREATE POLICY take ACCESS EXCLUSIVE on the table: brief."),
-        Risk("reversibility", "down.sql drops the policies and disables RLS again."),
+        Risk("breaking", ("API reads and writes of rows outside the policy stop returning or changing rows "
+                          "(no error: they see fewer rows)" if with_policy else "")
+             + ("; " if with_policy and without else "")
+             + (f"API reads and writes of {', '.join(f'`{short(t)}`' for t in without)} return and change no "
+                "row (no error)" if without else "") + "."),
+        Risk("data", "No row changes; " + ("rows outside the policy stay, invisible to API users (preflight "
+                                           "`unreachable-rows`)" if routes else
+                                           "the rows stay, visible to service_role only (preflight `rows`)")
+             + "."),
+        Risk("lock", "ENABLE ROW LEVEL SECURITY" + (" and CREATE POLICY take" if with_policy else " takes")
+             + " ACCESS EXCLUSIVE on the table: brief."),
+        Risk("reversibility", "down.sql " + ("drops the policies and " if with_policy else "")
+             + "disables RLS again."),
     ]
     return Option(
         did, "A", slug("A", "Enable RLS"), "Enable row level security" + (" with member policies" if with_policy

@@ -6,28 +6,31 @@
 
 Each new table is the planned document's ``CREATE TABLE`` when there is one (its text kept, the
 column that referenced the assumed parent rewritten to the chosen parent, references to tables that
-do not exist dropped), else a minimal table; then an index on the parent key, row level security, and
-a policy that follows the foreign-key chain from the signed-in user's row to the parent.
+do not exist dropped), else a minimal table; then an index on the parent key and on every other
+foreign key, row level security, and policies that follow the foreign-key chain from the signed-in
+user's row to the parent: reading for the members; writing (a policy per command) only where the plan
+gives the table a writing policy, else through the service role only.
 """
 
 from __future__ import annotations
 
+import re
+
 import sqlglot
 from sqlglot import exp
 
-from schemalens.names import md_name
 from schemalens.decisions import Check, Decision, Option, Risk, slug
+from schemalens.names import md_name, relation
 from schemalens.options import Context, name_list, row_counts_sql
+from schemalens.options.policies import member_policies
 from schemalens.parse import table_name
 from schemalens.report import decision_title
 from schemalens.rewrite import Renames, Rewriter, fk_column_name
-from schemalens.names import relation
 from schemalens.sqlgen import (
     ACCESS_EXCLUSIVE,
     SHARE_ROW_EXCLUSIVE,
     add_column,
     create_index,
-    create_policy,
     create_table,
     drop_table,
     enable_rls,
@@ -94,6 +97,30 @@ def _references(sql: str, own: str) -> list[str]:
     return out
 
 
+def _fk_columns(sql: str, own: str) -> list[str]:
+    """The columns of a ``CREATE TABLE`` that reference another table, but ``own`` (each gets an index)."""
+    try:
+        tree = sqlglot.parse_one(sql, read="postgres")
+    except sqlglot.errors.SqlglotError:
+        return []
+    return [cd.name for cd in tree.find_all(exp.ColumnDef)
+            if cd.name != own and any(isinstance(c.args.get("kind"), exp.Reference) for c in cd.constraints)]
+
+
+_PLANNED_POLICY = re.compile(r"CREATE\s+POLICY\s+(?:\"[^\"]*\"|\S+)\s+ON\s+(\S+)(?:\s+AS\s+\w+)?\s+FOR\s+(\w+)", re.IGNORECASE)
+
+
+def planned_writes(ctx: Context, tbl: str) -> bool:
+    """A planned document gives ``tbl`` a policy for writing (``FOR ALL``, ``INSERT``, …); else it is read-only
+    through the API (the plan asks for ``FOR SELECT`` only, or nothing)."""
+    for doc in ctx.documents:
+        for st in doc.statements:
+            for name, command in _PLANNED_POLICY.findall(st.text):
+                if name.strip('"').split(".")[-1] == relation(tbl) and command.upper() != "SELECT":
+                    return True
+    return False
+
+
 def _place(
     ctx: Context,
     did: str,
@@ -113,7 +140,7 @@ def _place(
     )
     rewriter = Rewriter(ctx.schema, renames, ctx.documents, drop_missing_references=True)
     chain = ctx.chain_select(parent)
-    up, down, sources, dropped = [], [], [], []
+    up, down, sources, dropped, member_writes = [], [], [], [], []
     for t in proposed:
         doc, st = _documented(ctx, t)
         if st is not None:
@@ -142,20 +169,14 @@ def _place(
             up.append(create_table(t, body, [parent]))
             refs = [parent]
             sources.append(f"{md_name(t)}: no planned CREATE TABLE (minimal table)")
-        up.append(create_index(ctx.index_name(t, [col]), t, [col]))
+        others = _fk_columns(sql, col) if st is not None else []
+        up += [create_index(ctx.index_name(t, [c]), t, [c]) for c in [col, *others]]
         up.append(enable_rls(t))
+        writes = "members" if planned_writes(ctx, t) else "none"
         if chain:
-            cond = f"{ident(col)} IN ({chain})"
-            up.append(
-                create_policy(
-                    f"Members of the {singular(parent)} can manage {short(t)}",
-                    t,
-                    "ALL",
-                    cond,
-                    cond,
-                    reads=ctx.chain_tables(parent),
-                )
-            )
+            up += member_policies(t, parent, col, chain, ctx.chain_tables(parent), writes=writes)[0]
+        if writes == "members":
+            member_writes.append(t)
         down.append(drop_table(t, refs))
     pairs = ", ".join(f"({literal(t.split('.')[0])}, {literal(relation(t))})" for t in proposed)
     rows = row_counts_sql(proposed)
@@ -213,6 +234,23 @@ def _place(
             "reversibility",
             "down.sql drops the new tables with every row written to them since up (check `rows`).",
         ),
+        Risk(
+            "security",
+            f"Each {singular(parent)}'s members read its rows of {name_list(proposed)}"
+            + (
+                f"; they also add, change and delete them in {name_list(member_writes)} (the plan gives "
+                "those a writing policy): any member, not only the row's author"
+                if member_writes
+                else ""
+            )
+            + (
+                f"; {name_list([t for t in proposed if t not in member_writes])} are read-only through the API "
+                "(the plan gives them a reading policy only): the service role writes them"
+                if len(member_writes) < len(proposed)
+                else ""
+            )
+            + ".",
+        ),
     ]
     if dropped:
         risks.append(
@@ -226,9 +264,9 @@ def _place(
         key,
         slug(key, f"under {short(parent)}"),
         title,
-        f"{name_list(proposed)} with `{col}` → {md_name(parent)} (ON DELETE CASCADE), an index on it, row "
-        "level "
-        "security and a policy following "
+        f"{name_list(proposed)} with `{col}` → {md_name(parent)} (ON DELETE CASCADE), an index on each "
+        "foreign key, row level "
+        "security and policies per command following "
         f"{('the chain to `' + short(parent) + '`') if chain else 'no chain (none found)'}."
         f" Columns from: {'; '.join(sources)}.",
         tuple(up),

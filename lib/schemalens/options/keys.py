@@ -17,6 +17,8 @@ from schemalens.decisions import Check, Decision, Option, Risk, Stage, slug
 from schemalens.impact import Item
 from schemalens.names import comment, dollar_quote, md_name, qualify, relation
 from schemalens.options import AUTH_USERS, Context
+from schemalens.options.policies import revoke_execute
+from schemalens.options.valid import add_unique_target, reference_types, unique_target
 from schemalens.replay import make_object_name
 from schemalens.report import decision_title
 from schemalens.sqlgen import (
@@ -50,7 +52,10 @@ def build(ctx: Context, did: str, findings: list) -> tuple[Decision | None, str]
         return None, (f"{short(d['table'])} ({', '.join(c['columns'])}) → {short(c['ref_table'])} "
                       f"({', '.join(c['ref_columns'])}) already checks it: the plan's joins change, not the schema")
     sync = next((x for x in findings if x.code == "manual-sync-required"), None)
-    options = [_add(ctx, did, d, sync), _document(ctx, did, d, sync)]
+    why_not = reference_types(ctx.schema, d["table"], d["columns"], d["ref_table"], d["ref_columns"])
+    if not why_not and ctx.schema.table(d["ref_table"]) is None:  # a platform's table: not ours to alter
+        why_not = unique_target(ctx.schema, d["ref_table"], d["ref_columns"])
+    options = ([] if why_not else [_add(ctx, did, d, sync)]) + [_document(ctx, did, d, sync)]
     trigger = _trigger(ctx, did, d, sync)
     if trigger is not None:
         options.append(trigger)
@@ -63,7 +68,9 @@ def build(ctx: Context, did: str, findings: list) -> tuple[Decision | None, str]
         tuple(options),
         tuple(findings),
         "B",
-        "B changes no data and documents the rule; A needs every row to match first (preflight `orphans`).",
+        "B changes no data and documents the rule; " + (
+            f"A (a foreign key) does not apply: {why_not}." if why_not
+            else "A needs every row to match first (preflight `orphans`)."),
     ), ""
 
 
@@ -81,8 +88,10 @@ def orphans_sql(d: dict) -> str:
 
 
 def _reverse_sql(d: dict) -> str:
+    # auth.users holds password hashes and tokens: only the columns that say who the user is
+    columns = "r.id, r.email, r.created_at" if d["ref_table"] == AUTH_USERS else "r.*"
     return (
-        f"SELECT r.* FROM {table(d['ref_table'])} AS r\n"
+        f"SELECT {columns} FROM {table(d['ref_table'])} AS r\n"
         f"WHERE NOT EXISTS (SELECT 1 FROM {table(d['table'])} AS t WHERE {_match(d)})"
     )
 
@@ -154,7 +163,14 @@ def _add(ctx: Context, did: str, d: dict, sync) -> Option:
             "orphans",
             orphans,
             f"Each row makes VALIDATE fail: give it a matching {md_name(ref)} row, or delete "
-            "it, then run validate.sql.",
+            "it"
+            + (
+                f" (deleting it also deletes its rows in {', '.join(short(x) for x in _cascade(ctx, tbl))}, "
+                "through their cascading keys)"
+                if _cascade(ctx, tbl)
+                else ""
+            )
+            + ", then run validate.sql.",
             when="before validate",
             blocking=True,
         ),
@@ -179,7 +195,9 @@ def _add(ctx: Context, did: str, d: dict, sync) -> Option:
         ),
         Risk(
             "data",
-            f"ON DELETE {action} ({why_action})."
+            f"ON DELETE {action} is a choice ({why_action}); the others are "
+            + ", ".join(a for a in ("CASCADE", "SET NULL", "NO ACTION") if a != action)
+            + "."
             + (
                 f" Deleting a {md_name(ref)} row deletes its {md_name(tbl)} row and, through cascading keys, "
                 "its rows "
@@ -201,6 +219,13 @@ def _add(ctx: Context, did: str, d: dict, sync) -> Option:
             "briefly); rows a cascade deleted meanwhile do not come back.",
         ),
     ]
+    up, down = [add_foreign_key(tbl, name, cols, ref, d["ref_columns"], action, not_valid=True)], [
+        drop_constraint(tbl, name, ref)]
+    if unique_target(ctx.schema, ref, d["ref_columns"]):  # the key needs a unique target: its own step first
+        key = ctx.unique_name(f"{relation(ref)}_{'_'.join(d['ref_columns'])}_key", ctx.constraint_names(ref))
+        target = add_unique_target(ref, d["ref_columns"], key)
+        up, down = [target.up, *up], [*down, target.down]
+        checks, risks = (target.check, *checks), [target.risk, *risks]
     title = f"Add the foreign key `{left}` → {md_name(ref)}"
     return Option(
         did,
@@ -210,8 +235,8 @@ def _add(ctx: Context, did: str, d: dict, sync) -> Option:
         f"`ALTER TABLE … ADD CONSTRAINT {name} … NOT VALID` (new rows are checked at once), then "
         "validate.sql "
         "checks the existing rows once the preflight `orphans` lists none.",
-        (add_foreign_key(tbl, name, cols, ref, d["ref_columns"], action, not_valid=True),),
-        (drop_constraint(tbl, name, ref),),
+        tuple(up),
+        tuple(down),
         checks,
         (
             Stage(
@@ -366,6 +391,7 @@ def _trigger(ctx: Context, did: str, d: dict, sync) -> Option | None:
         f"which inserts ({', '.join(filled)}) from the new auth user. Existing users are not touched.",
         (
             step(body, note=f"function {short(fn)}() (SECURITY DEFINER, empty search_path)"),
+            revoke_execute(fn),
             create_trigger(trg, AUTH_USERS, "AFTER", "INSERT", fn),
         ),
         (drop_trigger(trg, AUTH_USERS), drop_function(fn)),
@@ -375,7 +401,8 @@ def _trigger(ctx: Context, did: str, d: dict, sync) -> Option | None:
             Risk(
                 "security",
                 f"SECURITY DEFINER: it runs as its owner and bypasses RLS on {short(tbl)}; search_path is "
-                "'' and every name is schema-qualified, and it writes only the new user's own row.",
+                "'' and every name is schema-qualified, it writes only the new user's own row, and EXECUTE "
+                "is revoked from PUBLIC and the API roles (only the trigger runs it).",
             ),
             Risk(
                 "breaking",
@@ -392,7 +419,14 @@ def _trigger(ctx: Context, did: str, d: dict, sync) -> Option | None:
                     if unfilled
                     else ""
                 )
-                + ". Existing auth users without a row are not backfilled.",
+                + ". Existing auth users without a row are not backfilled. A sign-up whose "
+                + " or ".join(c.name for c in required if any(u.columns == (c.name,) for u in t.uniques))
+                + f" an existing {md_name(tbl)} row already has (e.g. an invited user's row, with another "
+                "key) gets no row (ON CONFLICT DO NOTHING; preflight "
+                + ", ".join(f"`{c.name}-taken`" for c in required if any(u.columns == (c.name,) for u in t.uniques))
+                + "): link such rows by hand."
+                if any(any(u.columns == (c.name,) for u in t.uniques) for c in required)
+                else ". Existing auth users without a row are not backfilled.",
             ),
             Risk(
                 "lock",

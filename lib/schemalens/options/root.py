@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import re
 
-from schemalens.names import md_name
 from schemalens.decisions import Check, Decision, Option, Risk, slug
+from schemalens.names import PG_NAMEDATALEN, md_name, relation
 from schemalens.options import Context
 from schemalens.report import decision_title
 from schemalens.rewrite import Renames
-from schemalens.names import PG_NAMEDATALEN, relation
 from schemalens.sqlgen import (
+    ACCESS_EXCLUSIVE,
+    ACCESS_SHARE,
     literal,
+    lock_up_front,
     rename_column,
     rename_constraint,
     rename_index,
@@ -28,6 +30,7 @@ from schemalens.sqlgen import (
     rename_trigger,
     short,
     singular,
+    step,
     table,
 )
 
@@ -129,6 +132,15 @@ def _rename(ctx: Context, did: str, assumed: str, actual: str) -> Option:
         down.append(rename_column(new_q if child == actual else child, new_col, old_col))
     down.append(rename_table(new_q, old))
     # the rollback renames the table last: every step before it names the table by its new name
+    # every lock up front, in one order (the table, then its children), in both scripts
+    locked = list(dict.fromkeys([actual, *children]))
+    up.insert(0, lock_up_front([(x, ACCESS_EXCLUSIVE) for x in locked]))
+    down.insert(0, lock_up_front([(new_q if x == actual else x, ACCESS_EXCLUSIVE) for x in locked]))
+    # clients that still name the old table read and write it through a view (RLS of the caller applies)
+    view = f"{schema_name}.{old}"
+    up.append(step(f"CREATE VIEW {table(view)} WITH (security_invoker = true) AS SELECT * FROM {table(new_q)}",
+                   (new_q, ACCESS_SHARE), note=f"compatibility view {short(view)} over {new}"))
+    down.insert(1, step(f"DROP VIEW {table(view)}", note=f"drop the compatibility view {short(view)}"))
     breaking_fns = [
         fn
         for fn in schema.functions
@@ -165,18 +177,21 @@ def _rename(ctx: Context, did: str, assumed: str, actual: str) -> Option:
     risks = [
         Risk(
             "breaking",
-            f"Every client that names `{old}`"
-            + (f" or `{old_col}`" if columns else "")
-            + " fails after the rename: application code, the API "
-            f"(`/{old}` becomes `/{new}`), reports, functions. Deploy the code that uses the new names "
-            "together.",
+            f"Clients that name `{old}` keep working through the view `{old}` (`SELECT *` from `{new}`, "
+            "security_invoker, so the caller's RLS applies; columns added to the table later are not in it)"
+            + (
+                f"; clients that name `{old_col}` fail after the rename (a column has no such path)"
+                if columns
+                else ""
+            )
+            + ". Functions that name the old names fail. Move the code to the new names, then drop the view.",
         ),
         Risk("data", "None: renames change the catalog only; no row is read or written."),
         Risk(
             "lock",
-            f"ACCESS EXCLUSIVE on {', '.join(short(x) for x in dict.fromkeys([actual, *children]))} "
-            "until COMMIT: quick (catalog only), but it queues behind every running transaction on them, and "
-            "everything queues behind it; lock_timeout aborts it after 5s instead.",
+            f"ACCESS EXCLUSIVE on {', '.join(short(x) for x in locked)} until COMMIT, all taken by the "
+            "first statement in that order (each attempt waits 200 ms at most, then lets go and retries, 10 "
+            "attempts), so it never holds one table while it queues for another; then quick (catalog only).",
         ),
         Risk(
             "reversibility",
@@ -196,7 +211,7 @@ def _rename(ctx: Context, did: str, assumed: str, actual: str) -> Option:
     effects = {
         "foreign key": "follows the rename",
         "policy": "follows the rename (stored by id)",
-        "view": "follows the rename (stored by id)",
+        "view": f"follows the rename (stored by id); a new view `{old}` stands in for the old name",
         "trigger": "follows the rename",
         "index": "follows the rename",
         "function": "breaks: its body names the old name",

@@ -7,7 +7,8 @@ keys up to the entity (``users.client_id`` → ``clients.agency_id``). Rows whos
 
 * A: keep the tables as they are (the manifest changes);
 * B: re-scope: a new ``<entity>_id`` column on each table, backfilled along the route (the tables'
-  update triggers are paused so no other value changes), an index and a policy for the entity's members;
+  update triggers are paused so no other value changes), a trigger deriving it from the owner, an index and
+  a read policy for the entity's members (writes stay the owner's);
 * C (a group of alike tables): one ``<group>`` table with a ``type`` discriminator, the columns the
   tables share, the rest of each row in ``config`` (``to_jsonb(row)`` minus those columns, so a row
   can be rebuilt exactly), the old id in ``legacy_id``; every mappable row copied; the old tables stay;
@@ -19,24 +20,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from schemalens.names import md_name
-from schemalens.decisions import Check, Decision, Option, Risk, slug
+from schemalens.decisions import Check, Decision, Option, Risk, Stage, slug
+from schemalens.names import md_name, relation
 from schemalens.options import AUTH_USERS, Context, name_list
+from schemalens.options.policies import derive_trigger, member_policies
+from schemalens.options.valid import scope_column
 from schemalens.report import decision_title
 from schemalens.rewrite import fk_column_name, path_foreign_keys
-from schemalens.names import relation
 from schemalens.sqlgen import (
+    ACCESS_EXCLUSIVE,
     ACCESS_SHARE,
     ROW_EXCLUSIVE,
     ROW_SHARE,
+    SHARE,
+    SHARE_ROW_EXCLUSIVE,
     add_column,
+    add_foreign_key,
     create_index,
-    create_policy,
     create_schema,
     create_table,
     create_trigger,
     drop_column,
-    drop_policy,
     drop_schema,
     drop_table,
     enable_rls,
@@ -44,11 +48,13 @@ from schemalens.sqlgen import (
     ident,
     idents,
     literal,
+    lock_up_front,
     set_schema,
     short,
     singular,
     step,
     table,
+    validate_constraint,
 )
 
 
@@ -100,6 +106,27 @@ def _value(hops: list[Hop], alias: str = "t") -> str:
     return f"{ref}.{ident(last.column)}"
 
 
+def route_value_sql(hops: list[Hop], owner: str) -> str:
+    """``SELECT <entity key> FROM <first hop's table> JOIN … WHERE <its key> = <owner>``: the entity a row
+    with owner value ``owner`` (SQL) belongs to; for a route of more than one hop."""
+    first = hops[0]
+    alias = ident(relation(first.ref))
+    joins = _joins(hops[1:], alias=alias) if len(hops) > 1 else ""
+    return (f"SELECT {_value(hops)}\nFROM {table(first.ref)}" + (f"\n{joins}" if joins else "")
+            + f"\nWHERE {alias}.{ident(first.ref_column)} = {owner}")
+
+
+def _derive(ctx: Context, tbl: str, col: str, hops: list[Hop], entity: str) -> tuple[list, list, str]:
+    """``(up, down, trigger name)``: the trigger that keeps ``tbl.col`` equal to the owner's entity (see
+    :mod:`.policies`)."""
+    fn_names = {f.name for f in ctx.schema.functions}
+    name = relation(tbl)
+    function = ctx.unique_name(f"public.set_{name}_{col}", fn_names)
+    trigger = ctx.unique_name(f"set_{name}_{col}", {t.name for t in ctx.schema.triggers_on(tbl)})
+    value = route_value_sql(hops, f"NEW.{ident(hops[0].column)}").replace("\n", "\n    ")
+    return (*derive_trigger(tbl, col, hops[0].column, value, trigger, function), trigger)
+
+
 def unmappable_sql(routes: dict[str, list[Hop]]) -> str:
     parts = [
         f"SELECT {literal(short(t))} AS source, t.{ident(h[0].column)} AS owner, to_jsonb(t) AS row_data\n"
@@ -128,7 +155,10 @@ def build(ctx: Context, did: str, findings: list) -> tuple[Decision | None, str]
     routes = {t: route(ctx, t, d) for t in tables}
     if not all(routes.values()) or ctx.schema.table(entity) is None:
         return None, f"no route from {name_list(tables)} to {short(entity)}: nothing to re-scope along"
-    options = [_keep(ctx, did, d), _rescope(ctx, did, d, routes)]
+    col = fk_column_name(ctx.schema, entity)
+    why_not = {t: why for t in tables if (why := scope_column(ctx.schema, t, entity, col))}
+    fits = {t: hops for t, hops in routes.items() if t not in why_not}
+    options = [_keep(ctx, did, d)] + ([_rescope(ctx, did, d, fits)] if fits else [])
     unified = f"public.{d['group']}"
     if (
         len(tables) > 1
@@ -136,7 +166,7 @@ def build(ctx: Context, did: str, findings: list) -> tuple[Decision | None, str]
         and all(len(ctx.schema.table(t).primary_key) == 1 for t in tables)
     ):
         options += [_unify(ctx, did, d, routes, archive=False), _unify(ctx, did, d, routes, archive=True)]
-    rec = "C" if len(options) > 2 else "B"
+    rec = "C" if len(options) > 2 and fits else "B" if fits else "A"
     label = f"the {len(tables)} `{d['group']}` tables" if len(tables) > 1 else f"{md_name(tables[0])}"
     return Decision(
         did,
@@ -145,12 +175,13 @@ def build(ctx: Context, did: str, findings: list) -> tuple[Decision | None, str]
         tuple(options),
         tuple(findings),
         rec,
-        "The plan's model (rows shared by the entity) without dropping anything; "
-        + (
-            "D once the application has switched to the new table."
-            if rec == "C"
-            else "A if the rows are meant to stay personal."
-        ),
+        ("The plan's model (rows shared by the entity) without dropping anything; "
+         + (
+             "D once the application has switched to the new table."
+             if rec == "C"
+             else "A if the rows are meant to stay personal."
+         ) if rec != "A" else "A: no table can take the new key without duplicating one it has")
+        + "".join(f" B leaves out {short(t)}: {why}." for t, why in why_not.items()),
     ), ""
 
 
@@ -192,21 +223,32 @@ def _rescope(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]]) -> O
     key = ctx.schema.table(entity).primary_key[0]
     key_type = ctx.schema.table(entity).column(key).type
     chain = ctx.chain_select(entity)
-    up, down = [], []
+    # expand and contract: up.sql only changes the catalog (every lock taken up front); the rows are
+    # written by backfill-<table>.sql, checked by validate.sql; the index and the policies come after
+    up: list = [lock_up_front([(t, ACCESS_EXCLUSIVE) for t in routes] + [(entity, SHARE_ROW_EXCLUSIVE)])]
+    backfill, validate, index, policies, down = [], [], [], [], []
     for tbl, hops in routes.items():
         first = hops[0]
         joins = _joins(hops[1:], alias=ident(relation(first.ref))) if len(hops) > 1 else ""
-        triggers = [t for t in ctx.schema.triggers_on(tbl) if "UPDATE" in t.events and t.timing == "BEFORE"]
-        up.append(add_column(tbl, col, key_type, entity, key, "CASCADE"))
-        up += [enable_trigger(tbl, t.name, False) for t in triggers]
+        triggers = [t.name for t in ctx.schema.triggers_on(tbl) if "UPDATE" in t.events and t.timing == "BEFORE"]
+        fkey = ctx.unique_name(f"{relation(tbl)}_{col}_fkey", ctx.constraint_names(tbl))
+        up.append(add_column(tbl, col, key_type))
+        up.append(add_foreign_key(tbl, fkey, [col], entity, [key], "CASCADE"))
+        undo = [drop_column(tbl, col, entity)]
+        if len(hops) > 1:
+            derive_up, derive_down, trigger = _derive(ctx, tbl, col, hops, entity)
+            up += derive_up
+            undo = derive_down + undo
+            triggers.append(trigger)  # paused during the backfill too: it would compute the same value again
         reads = [(h.ref, ACCESS_SHARE) for h in hops[:-1]]
-        up.append(
+        fill = [enable_trigger(tbl, t, False) for t in triggers]
+        fill.append(
             step(
                 f"UPDATE {table(tbl)} AS t\nSET {ident(col)} = {_value(hops)}\n"
                 f"FROM {table(first.ref)}"
                 + (f"\n{joins}" if joins else "")
                 + f"\nWHERE {ident(relation(first.ref))}.{ident(first.ref_column)} = "
-                f"t.{ident(first.column)}",
+                f"t.{ident(first.column)}\n  AND t.{ident(col)} IS DISTINCT FROM {_value(hops)}",
                 (tbl, ROW_EXCLUSIVE),
                 *reads,
                 (entity, ROW_SHARE),
@@ -214,18 +256,24 @@ def _rescope(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]]) -> O
                 f"{short(entity)})",
             )
         )
-        up += [enable_trigger(tbl, t.name, True) for t in triggers]
-        up.append(create_index(ctx.index_name(tbl, [col]), tbl, [col]))
-        undo = [drop_column(tbl, col, entity)]
+        fill += [enable_trigger(tbl, t, True) for t in triggers]
+        # one transaction per table: each table's writes wait only while its own rows are written
+        backfill.append(Stage(f"backfill-{relation(tbl)}", tuple(fill),
+                              f"write `{col}` on the rows of {short(tbl)} that existed before up"))
+        validate.append(validate_constraint(tbl, fkey, entity))
+        index.append(create_index(ctx.index_name(tbl, [col]), tbl, [col]))
         if chain:
-            cond = f"{ident(col)} IN ({chain})"
-            up.append(
-                create_policy(
-                    _policy_name(entity, tbl), tbl, "ALL", cond, cond, reads=ctx.chain_tables(entity)
-                )
-            )
-            undo.insert(0, drop_policy(_policy_name(entity, tbl), tbl))
+            # read for the members; writes stay with the owner's own policies
+            pol_up, pol_down = member_policies(tbl, entity, col, chain, ctx.chain_tables(entity), writes="none")
+            policies += pol_up
+            undo = pol_down + undo
         down = undo + down  # the last table first; each table's policy before the column it uses
+    stages = (
+        *backfill,
+        Stage("validate", tuple(validate), "check the backfilled keys"),
+        Stage("index", tuple(index), f"index `{col}`"),
+        Stage("policies", tuple(policies), "let the members read, once every row has its key"),
+    )
     checks = (
         Check(
             "column-free",
@@ -252,34 +300,49 @@ def _rescope(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]]) -> O
         title,
         f"Each table gets `{col}` → {md_name(entity)}, backfilled along "
         + " → ".join(f"{short(h.table)}.{h.column}" for h in next(iter(routes.values())))
-        + f", an index and a policy for the members of the {singular(entity)}; the owner's policies stay.",
+        + f", kept by a trigger that derives it from the owner, an index, and a read policy for the members "
+        f"of the {singular(entity)}; the owner's policies stay the only way to write. In phases: up.sql "
+        "changes only the catalog (nullable column, foreign key NOT VALID, the trigger), then backfill-<table>.sql, "
+        "validate.sql, index.sql and policies.sql, each its own transaction.",
         tuple(up),
         tuple(down),
         checks,
-        (),
+        tuple(st for st in stages if st.steps),
         (
             Risk(
                 "breaking",
-                f"New rows must set `{col}` (the application, or a trigger): without it they stay "
-                "owner-only. "
-                "Clients that `SELECT *` get one more column.",
+                f"A trigger derives `{col}` from the owner on every insert and update (a value the "
+                "client sends is replaced). Clients that `SELECT *` get one more column.",
             ),
             Risk(
                 "data",
-                f"The backfill writes `{col}` on every mappable row; the update triggers are paused "
-                "meanwhile, so "
-                "no other value changes. Unmappable rows keep NULL (preflight `unmappable`).",
+                f"From up.sql on, the trigger sets `{col}` on every row inserted or updated; backfill-<table>.sql "
+                f"writes it on every other mappable row (every row is written once; the update triggers are "
+                "paused meanwhile, so no other value changes). Unmappable rows keep NULL (preflight "
+                "`unmappable`).",
             ),
             Risk(
                 "lock",
-                f"ACCESS EXCLUSIVE on {name_list(routes)} for the whole transaction (ADD COLUMN, then the "
-                f"backfill scans under it); SHARE ROW EXCLUSIVE on {md_name(entity)} for the new foreign "
-                "keys.",
+                f"up.sql: ACCESS EXCLUSIVE on {name_list(routes)} and SHARE ROW EXCLUSIVE on "
+                f"{md_name(entity)}, taken up front in one order (200 ms per attempt, 10 attempts) and held "
+                "only while the catalog changes (no row is read or written). backfill-<table>.sql, one "
+                "transaction per table: SHARE ROW EXCLUSIVE on that table while its update triggers are paused "
+                "(reads go on, writes to it wait) and a lock on every row it writes; not batched further. "
+                "validate.sql: "
+                "SHARE UPDATE EXCLUSIVE (reads and writes go on). index.sql: SHARE while each index builds "
+                "(writes wait; the scripts run in a transaction, so not CONCURRENTLY: on a large table run "
+                "`CREATE INDEX CONCURRENTLY` by hand instead). policies.sql: ACCESS EXCLUSIVE, briefly.",
             ),
             Risk(
                 "reversibility",
                 f"down.sql drops the column (with its index, foreign key and policy): `{col}` values "
                 "written after up are lost; every other value is as before.",
+            ),
+            Risk(
+                "security",
+                f"Widens reading: each {singular(entity)}'s members read its rows (today only the "
+                "owner). Writes do not widen: only the owner's policies allow them, and the trigger keeps "
+                f"`{col}` on the owner's {singular(entity)}.",
             ),
         ),
         ctx.impact(
@@ -299,6 +362,7 @@ def _rescope(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]]) -> O
             ),
         ),
         manifest="\n".join(f"{short(t)}: {short(entity)}" for t in routes),
+        widens=("read",),
     )
 
 
@@ -332,10 +396,7 @@ def _unify(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]], archiv
     lines = [
         f"  id {first.column(pk).type} PRIMARY KEY"
         + (f" DEFAULT {first.column(pk).default}" if first.column(pk).default else ""),
-        (
-            f"  {ident(col)} {schema.table(entity).column(key).type} NOT NULL REFERENCES {table(entity)} "
-            f"({ident(key)}) ON DELETE CASCADE"
-        ),
+        f"  {ident(col)} {schema.table(entity).column(key).type} NOT NULL",
         f"  type text NOT NULL CHECK (type IN ({', '.join(literal(v) for v in types.values())}))",
     ]
     for c in common:
@@ -344,17 +405,16 @@ def _unify(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]], archiv
         default = f" DEFAULT {defaults.pop()}" if len(defaults) == 1 and None not in defaults else ""
         lines.append(f"  {ident(c.name)} {c.type}{'' if nullable else ' NOT NULL'}{default}")
     references = [entity]
+    fks = [(col, entity, key, "CASCADE")]  # added after the copy, NOT VALID: see the lock risk
     if owner_col:
         owner_type = first.column(owner_col).type
         scope_fk = next(fk for fk in schema.foreign_keys_from(tables[0]) if fk.columns == (owner_col,))
-        on_actual = (
-            f" REFERENCES {table(actual)} ({ident(scope_fk.ref_columns[0])}) ON DELETE SET NULL"
-            if actual == AUTH_USERS
-            else ""
-        )
-        lines.append(f"  {ident(owner_col)} {owner_type}{on_actual}")
-        if on_actual:
+        not_null = "" if any(schema.table(t).column(owner_col).nullable for t in tables) else " NOT NULL"
+        lines.append(f"  {ident(owner_col)} {owner_type}{not_null}")
+        if actual == AUTH_USERS:
             references.append(actual)
+            # the old tables' action is kept (CASCADE: deleting a user deletes their rows)
+            fks.append((owner_col, actual, scope_fk.ref_columns[0], scope_fk.on_delete))
     lines += [
         "  config jsonb NOT NULL DEFAULT '{}'",
         f"  legacy_id {first.column(pk).type}",
@@ -363,7 +423,7 @@ def _unify(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]], archiv
     names = [c.name for c in common] + ([owner_col] if owner_col else [])
     dropped = [pk] + ([owner_col] if owner_col else []) + [c.name for c in common]
     up = [
-        create_table(unified, ",\n".join(lines), references),
+        create_table(unified, ",\n".join(lines)),
         create_index(ctx.index_name(unified, [col, "type"]), unified, [col, "type"]),
     ]
     if owner_col:
@@ -381,20 +441,28 @@ def _unify(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]], archiv
                 (unified, ROW_EXCLUSIVE),
                 (t, ACCESS_SHARE),
                 *[(h.ref, ACCESS_SHARE) for h in hops[:-1]],
-                *[(r, ROW_SHARE) for r in references],
-                note=f"copy the mappable rows of {short(t)} (their keys are checked: ROW SHARE on "
-                f"{', '.join(short(r) for r in references)})",
+                note=f"copy the mappable rows of {short(t)} (their keys come from existing rows)",
             )
         )
     up.append(enable_rls(unified))
     chain = ctx.chain_select(entity)
     if chain:
-        cond = f"{ident(col)} IN ({chain})"
-        up.append(
-            create_policy(
-                _policy_name(entity, unified), unified, "ALL", cond, cond, reads=ctx.chain_tables(entity)
-            )
-        )
+        up += member_policies(unified, entity, col, chain, ctx.chain_tables(entity), owner=owner_col,
+                              writes="owner" if owner_col else "members")[0]
+    hops = routes[tables[0]]
+    derived = bool(owner_col) and len(hops) > 1 and all(routes[t][1:] == hops[1:] for t in tables)
+    derive_down = []
+    if derived:
+        derive_up, derive_down, _ = _derive(
+            ctx, unified, col, [Hop(unified, owner_col, hops[0].ref, hops[0].ref_column), *hops[1:]], entity)
+        up += derive_up
+    constraints = [(f"{group}_{c}_fkey", c, ref, ref_key, action) for c, ref, ref_key, action in fks]
+    up += [add_foreign_key(unified, name, [c], ref, [ref_key], action) for name, c, ref, ref_key, action in constraints]
+    validate = Stage(
+        "validate",
+        tuple(validate_constraint(unified, name, ref) for name, _, ref, _, _ in constraints),
+        "check the copied rows against the foreign keys (SHARE UPDATE EXCLUSIVE: reads and writes go on)",
+    )
     trig = [schema.triggers_on(t) for t in tables]
     for tr in trig[0]:
         if all(
@@ -403,7 +471,7 @@ def _unify(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]], archiv
         ):
             name = tr.name.replace(relation(tables[0]), group)
             up.append(create_trigger(name, unified, tr.timing, " OR ".join(tr.events), tr.function))
-    down = [drop_table(unified, references)]
+    down = [drop_table(unified, references)] + derive_down[1:]  # the table's trigger goes with it
     archive_schema = f"{group}_archive"
     unmappable = unmappable_sql(routes)
     if archive:
@@ -418,17 +486,41 @@ def _unify(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]], archiv
         reads = [(t, ACCESS_SHARE) for t in tables] + [
             (h.ref, ACCESS_SHARE) for t in tables for h in routes[t][:-1]
         ]
-        up.insert(0, step(guard, *reads, note="refuse to run while a row cannot be mapped"))
-        up += [create_schema(archive_schema)] + [set_schema(t, archive_schema) for t in tables]
-        down = [set_schema(f"{archive_schema}.{relation(t)}", "public") for t in reversed(tables)]
-        down += [drop_schema(archive_schema), drop_table(unified, references)]
-    where = archive_schema if archive else "public"
-    changed = "\nUNION ALL\n".join(
-        f"SELECT {literal(short(t))} AS source, u.legacy_id FROM {table(unified)} AS u\n"
-        f"JOIN {ident(where)}.{ident(relation(t))} AS t ON t.{ident(pk)} = u.legacy_id AND u.type = "
-        f"{literal(types[t])}\nWHERE {rebuild_sql(names, pk)} IS DISTINCT FROM to_jsonb(t)"
-        for t in tables
-    )
+        # the old tables are locked first against writes (no write slips between the guard, the copies and
+        # the move; reads go on), then against reads too for the move, each time all together in one order
+        up[:0] = [
+            lock_up_front([(t, SHARE) for t in tables]),
+            step(guard, *reads, note="refuse to run while a row cannot be mapped"),
+        ]
+        up += [create_schema(archive_schema), lock_up_front([(t, ACCESS_EXCLUSIVE) for t in tables])]
+        up += [set_schema(t, archive_schema) for t in tables]
+        # rows deleted from the new table since up stay deleted: they are not moved back
+        down = [
+            step(
+                f"DELETE FROM {ident(archive_schema)}.{ident(relation(t))} AS t\n"
+                f"WHERE NOT EXISTS (SELECT 1 FROM {table(unified)} AS u WHERE u.type = {literal(types[t])} "
+                f"AND u.legacy_id = t.{ident(pk)})",
+                (f"{archive_schema}.{relation(t)}", ROW_EXCLUSIVE), (unified, ACCESS_SHARE),
+                note=f"forget the {short(t)} rows deleted from {group} since up",
+            )
+            for t in tables
+        ]
+        down += [set_schema(f"{archive_schema}.{relation(t)}", "public") for t in reversed(tables)]
+        down += [drop_schema(archive_schema), drop_table(unified, references)] + derive_down[1:]
+    if archive:  # the archived tables are as they were at up: compare with them
+        changed = "\nUNION ALL\n".join(
+            f"SELECT {literal(short(t))} AS source, u.legacy_id FROM {table(unified)} AS u\n"
+            f"JOIN {ident(archive_schema)}.{ident(relation(t))} AS t ON t.{ident(pk)} = u.legacy_id AND "
+            f"u.type = {literal(types[t])}\nWHERE {rebuild_sql(names, pk)} IS DISTINCT FROM to_jsonb(t)"
+            for t in tables
+        )
+    else:  # the application keeps writing the old tables: a copied row changed since up has a newer xmin
+        # than the transaction that created the table (and its row type) and copied the rows
+        changed = (
+            f"SELECT u.type AS source, u.legacy_id FROM {table(unified)} AS u\n"
+            "WHERE u.legacy_id IS NOT NULL AND u.xmin::text <> (SELECT y.xmin::text FROM pg_catalog.pg_type AS y "
+            f"WHERE y.typrelid = {literal(table(unified))}::regclass)"
+        )
     checks = [
         Check(
             "name-free",
@@ -500,26 +592,48 @@ def _unify(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]], archiv
         ),
         Risk(
             "lock",
-            f"SHARE ROW EXCLUSIVE on {name_list(references)} (the new foreign keys); ACCESS SHARE on the old "
-            "tables while they are read"
-            + (
-                ", then ACCESS EXCLUSIVE on each to move it (SET SCHEMA)."
+            (
+                "SHARE on the old tables from the first statement (taken together, in one order, 200 ms per "
+                "attempt, 10 attempts): no write slips between the guard, the copies and the move, reads go on; "
+                "then ACCESS EXCLUSIVE on them, taken the same way, only for the move (SET SCHEMA). A "
+                "transaction that read an old table and then writes it while the move waits is a deadlock "
+                "PostgreSQL ends by aborting one of the two (up.sql changes nothing if it is the one); "
                 if archive
-                else "; writes to them go on."
-            ),
+                else "ACCESS SHARE on the old tables while they are read (writes go on); "
+            )
+            + f"SHARE ROW EXCLUSIVE on {name_list(references)} only from the last statements (the foreign keys, "
+            "added NOT VALID after the copy) to the commit; validate.sql checks the copied rows later under "
+            "SHARE UPDATE EXCLUSIVE (reads and writes go on).",
         ),
         Risk(
             "reversibility",
             "down.sql "
             + (
-                f"moves the old tables back with their rows as they were at up, drops "
-                f"`{archive_schema}` and `{group}`"
+                f"moves the old tables back with their rows as they were at up, except the rows deleted from "
+                f"`{group}` since up (they stay deleted), then drops `{archive_schema}` and `{group}`"
                 if archive
                 else f"drops `{group}`"
             )
             + ": rows created or changed there since up are lost (checks `new-rows`, `changed-rows`).",
         ),
+        Risk(
+            "security",
+            f"Widens reading: each {singular(entity)}'s members read its `{group}` rows (today only the "
+            "owner). "
+            + (
+                f"Writes stay the owner's (a policy per command, `{owner_col} = auth.uid()`), and a trigger "
+                f"derives `{col}` from the owner: no user can put a row in another {singular(entity)}."
+                if owner_col
+                else f"Writes widen too: every member of the {singular(entity)} changes and deletes its rows."
+            ),
+        ),
     ]
+    if owner_col and actual == AUTH_USERS:
+        risks.append(Risk(
+            "data",
+            f"Deleting an auth user deletes what the foreign key says, as in the old tables (ON DELETE "
+            f"{scope_fk.on_delete} on `{owner_col}`).",
+        ))
     return Option(
         did,
         "D" if archive else "C",
@@ -539,10 +653,10 @@ def _unify(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]], archiv
         tuple(up),
         tuple(down),
         tuple(checks),
-        (),
+        (validate,),
         tuple(risks),
         ctx.impact(
-            tables + [entity],
+            tables,
             effects={
                 "document": f"rewritten; a document that creates `{group}` carries this out instead of "
                 "up.sql",
@@ -569,6 +683,7 @@ def _unify(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]], archiv
         + ("" if archive else "; the old tables stay as they are"),
         creates=(unified,),
         moves=tuple(tables),
+        widens=("read",) if owner_col else ("read", "update", "delete"),
     )
 
 

@@ -7,12 +7,12 @@ SELECT co.oid,
        co.contype AS kind,
        co.convalidated AS validated,
        co.conparentid <> 0 AS inherited,
-       ARRAY(SELECT a.attname FROM unnest(co.conkey) WITH ORDINALITY AS k(attnum, pos)
+       ARRAY(SELECT a.attname FROM pg_catalog.unnest(co.conkey) WITH ORDINALITY AS k(attnum, pos)
              JOIN pg_catalog.pg_attribute a ON a.attrelid = co.conrelid AND a.attnum = k.attnum
              ORDER BY k.pos) AS columns,
        rn.nspname AS ref_schema,
        rc.relname AS ref_name,
-       ARRAY(SELECT a.attname FROM unnest(co.confkey) WITH ORDINALITY AS k(attnum, pos)
+       ARRAY(SELECT a.attname FROM pg_catalog.unnest(co.confkey) WITH ORDINALITY AS k(attnum, pos)
              JOIN pg_catalog.pg_attribute a ON a.attrelid = co.confrelid AND a.attnum = k.attnum
              ORDER BY k.pos) AS ref_columns,
        co.confdeltype AS on_delete,

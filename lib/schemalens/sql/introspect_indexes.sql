@@ -10,7 +10,7 @@ SELECT ic.oid,
        ARRAY(SELECT CASE WHEN k.attnum = 0 THEN pg_catalog.pg_get_indexdef(x.indexrelid, k.pos::int, true)
                          ELSE (SELECT a.attname FROM pg_catalog.pg_attribute a
                                WHERE a.attrelid = x.indrelid AND a.attnum = k.attnum) END
-             FROM unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, pos)
+             FROM pg_catalog.unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, pos)
              WHERE k.pos <= x.indnkeyatts
              ORDER BY k.pos) AS columns
 FROM pg_catalog.pg_index x

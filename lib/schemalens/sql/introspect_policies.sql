@@ -8,7 +8,7 @@ SELECT po.oid,
        po.polcmd AS command,
        po.polpermissive AS permissive,
        ARRAY(SELECT CASE WHEN pr.roleid = 0 THEN 'public' ELSE r.rolname END
-             FROM unnest(po.polroles) WITH ORDINALITY AS pr(roleid, pos)
+             FROM pg_catalog.unnest(po.polroles) WITH ORDINALITY AS pr(roleid, pos)
              LEFT JOIN pg_catalog.pg_roles r ON r.oid = pr.roleid
              ORDER BY pr.pos) AS roles,
        pg_catalog.pg_get_expr(po.polqual, po.polrelid) AS using,

@@ -26,7 +26,17 @@ BEGIN
     FOREACH spec SLICE 1 IN ARRAY ARRAY[
         ARRAY['anon', 'NOLOGIN NOINHERIT'],
         ARRAY['authenticated', 'NOLOGIN NOINHERIT'],
-        ARRAY['service_role', 'NOLOGIN NOINHERIT BYPASSRLS']
+        ARRAY['service_role', 'NOLOGIN NOINHERIT BYPASSRLS'],
+        -- the rest of a Supabase project's roles, which migrations grant to or set as owners
+        ARRAY['authenticator', 'LOGIN NOINHERIT'],
+        ARRAY['supabase_admin', 'NOLOGIN'],
+        ARRAY['supabase_auth_admin', 'NOLOGIN NOINHERIT'],
+        ARRAY['supabase_storage_admin', 'NOLOGIN NOINHERIT'],
+        ARRAY['supabase_realtime_admin', 'NOLOGIN NOINHERIT'],
+        ARRAY['supabase_replication_admin', 'NOLOGIN'],
+        ARRAY['supabase_read_only_user', 'NOLOGIN'],
+        ARRAY['dashboard_user', 'NOLOGIN'],
+        ARRAY['pgbouncer', 'NOLOGIN']
     ] LOOP
         IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = spec[1]) THEN
             BEGIN

@@ -21,11 +21,10 @@ CREATE INDEX idx_communications_client_id ON public.communications (client_id);
 -- enable row level security on communications (locks: ACCESS EXCLUSIVE on communications)
 ALTER TABLE public.communications ENABLE ROW LEVEL SECURITY;
 
--- policy "Members of the client can manage communications" (locks: ACCESS EXCLUSIVE on communications, ACCESS SHARE on users)
-CREATE POLICY "Members of the client can manage communications" ON public.communications
-  FOR ALL TO authenticated
-  USING (client_id IN (SELECT users.client_id FROM public.users WHERE users.id = auth.uid()))
-  WITH CHECK (client_id IN (SELECT users.client_id FROM public.users WHERE users.id = auth.uid()));
+-- policy "Client members can read communications" (locks: ACCESS EXCLUSIVE on communications, ACCESS SHARE on users)
+CREATE POLICY "Client members can read communications" ON public.communications
+  FOR SELECT TO authenticated
+  USING (client_id IN (SELECT users.client_id FROM public.users WHERE users.id = auth.uid()));
 
 -- create alerts (plans/CC1-audienceos-core-tables.md:36, rewritten) (locks: ACCESS EXCLUSIVE on alerts, SHARE ROW EXCLUSIVE on clients)
 CREATE TABLE alerts (
@@ -44,11 +43,10 @@ CREATE INDEX idx_alerts_client_id ON public.alerts (client_id);
 -- enable row level security on alerts (locks: ACCESS EXCLUSIVE on alerts)
 ALTER TABLE public.alerts ENABLE ROW LEVEL SECURITY;
 
--- policy "Members of the client can manage alerts" (locks: ACCESS EXCLUSIVE on alerts, ACCESS SHARE on users)
-CREATE POLICY "Members of the client can manage alerts" ON public.alerts
-  FOR ALL TO authenticated
-  USING (client_id IN (SELECT users.client_id FROM public.users WHERE users.id = auth.uid()))
-  WITH CHECK (client_id IN (SELECT users.client_id FROM public.users WHERE users.id = auth.uid()));
+-- policy "Client members can read alerts" (locks: ACCESS EXCLUSIVE on alerts, ACCESS SHARE on users)
+CREATE POLICY "Client members can read alerts" ON public.alerts
+  FOR SELECT TO authenticated
+  USING (client_id IN (SELECT users.client_id FROM public.users WHERE users.id = auth.uid()));
 
 -- create tickets (plans/CC1-audienceos-core-tables.md:46, rewritten) (locks: ACCESS EXCLUSIVE on tickets, SHARE ROW EXCLUSIVE on clients, SHARE ROW EXCLUSIVE on users)
 CREATE TABLE tickets (
@@ -66,14 +64,32 @@ CREATE TABLE tickets (
 -- index tickets (client_id) (locks: SHARE on tickets)
 CREATE INDEX idx_tickets_client_id ON public.tickets (client_id);
 
+-- index tickets (assignee_id) (locks: SHARE on tickets)
+CREATE INDEX idx_tickets_assignee_id ON public.tickets (assignee_id);
+
 -- enable row level security on tickets (locks: ACCESS EXCLUSIVE on tickets)
 ALTER TABLE public.tickets ENABLE ROW LEVEL SECURITY;
 
--- policy "Members of the client can manage tickets" (locks: ACCESS EXCLUSIVE on tickets, ACCESS SHARE on users)
-CREATE POLICY "Members of the client can manage tickets" ON public.tickets
-  FOR ALL TO authenticated
+-- policy "Client members can read tickets" (locks: ACCESS EXCLUSIVE on tickets, ACCESS SHARE on users)
+CREATE POLICY "Client members can read tickets" ON public.tickets
+  FOR SELECT TO authenticated
+  USING (client_id IN (SELECT users.client_id FROM public.users WHERE users.id = auth.uid()));
+
+-- policy "Client members can add tickets" (locks: ACCESS EXCLUSIVE on tickets, ACCESS SHARE on users)
+CREATE POLICY "Client members can add tickets" ON public.tickets
+  FOR INSERT TO authenticated
+  WITH CHECK (client_id IN (SELECT users.client_id FROM public.users WHERE users.id = auth.uid()));
+
+-- policy "Client members can change tickets" (locks: ACCESS EXCLUSIVE on tickets, ACCESS SHARE on users)
+CREATE POLICY "Client members can change tickets" ON public.tickets
+  FOR UPDATE TO authenticated
   USING (client_id IN (SELECT users.client_id FROM public.users WHERE users.id = auth.uid()))
   WITH CHECK (client_id IN (SELECT users.client_id FROM public.users WHERE users.id = auth.uid()));
+
+-- policy "Client members can delete tickets" (locks: ACCESS EXCLUSIVE on tickets, ACCESS SHARE on users)
+CREATE POLICY "Client members can delete tickets" ON public.tickets
+  FOR DELETE TO authenticated
+  USING (client_id IN (SELECT users.client_id FROM public.users WHERE users.id = auth.uid()));
 
 -- create documents (plans/CC1-audienceos-core-tables.md:58, rewritten) (locks: ACCESS EXCLUSIVE on documents, SHARE ROW EXCLUSIVE on clients, SHARE ROW EXCLUSIVE on users)
 CREATE TABLE documents (
@@ -90,13 +106,31 @@ CREATE TABLE documents (
 -- index documents (client_id) (locks: SHARE on documents)
 CREATE INDEX idx_documents_client_id ON public.documents (client_id);
 
+-- index documents (uploaded_by) (locks: SHARE on documents)
+CREATE INDEX idx_documents_uploaded_by ON public.documents (uploaded_by);
+
 -- enable row level security on documents (locks: ACCESS EXCLUSIVE on documents)
 ALTER TABLE public.documents ENABLE ROW LEVEL SECURITY;
 
--- policy "Members of the client can manage documents" (locks: ACCESS EXCLUSIVE on documents, ACCESS SHARE on users)
-CREATE POLICY "Members of the client can manage documents" ON public.documents
-  FOR ALL TO authenticated
+-- policy "Client members can read documents" (locks: ACCESS EXCLUSIVE on documents, ACCESS SHARE on users)
+CREATE POLICY "Client members can read documents" ON public.documents
+  FOR SELECT TO authenticated
+  USING (client_id IN (SELECT users.client_id FROM public.users WHERE users.id = auth.uid()));
+
+-- policy "Client members can add documents" (locks: ACCESS EXCLUSIVE on documents, ACCESS SHARE on users)
+CREATE POLICY "Client members can add documents" ON public.documents
+  FOR INSERT TO authenticated
+  WITH CHECK (client_id IN (SELECT users.client_id FROM public.users WHERE users.id = auth.uid()));
+
+-- policy "Client members can change documents" (locks: ACCESS EXCLUSIVE on documents, ACCESS SHARE on users)
+CREATE POLICY "Client members can change documents" ON public.documents
+  FOR UPDATE TO authenticated
   USING (client_id IN (SELECT users.client_id FROM public.users WHERE users.id = auth.uid()))
   WITH CHECK (client_id IN (SELECT users.client_id FROM public.users WHERE users.id = auth.uid()));
+
+-- policy "Client members can delete documents" (locks: ACCESS EXCLUSIVE on documents, ACCESS SHARE on users)
+CREATE POLICY "Client members can delete documents" ON public.documents
+  FOR DELETE TO authenticated
+  USING (client_id IN (SELECT users.client_id FROM public.users WHERE users.id = auth.uid()));
 
 COMMIT;

@@ -3,26 +3,50 @@
 BEGIN;
 SET LOCAL lock_timeout = '5s';
 
--- drop policy "Agency members can manage instruction_cartridges" (locks: ACCESS EXCLUSIVE on instruction_cartridges)
-DROP POLICY "Agency members can manage instruction_cartridges" ON public.instruction_cartridges;
+-- drop policy "Agency members can read instruction_cartridges" (locks: ACCESS EXCLUSIVE on instruction_cartridges)
+DROP POLICY "Agency members can read instruction_cartridges" ON public.instruction_cartridges;
+
+-- drop trigger set_instruction_cartridges_agency_id (locks: ACCESS EXCLUSIVE on instruction_cartridges)
+DROP TRIGGER set_instruction_cartridges_agency_id ON public.instruction_cartridges;
+
+-- drop function set_instruction_cartridges_agency_id (locks: no table lock)
+DROP FUNCTION public.set_instruction_cartridges_agency_id();
 
 -- drop instruction_cartridges.agency_id (locks: ACCESS EXCLUSIVE on instruction_cartridges, ACCESS EXCLUSIVE on agencies)
 ALTER TABLE public.instruction_cartridges DROP COLUMN agency_id;
 
--- drop policy "Agency members can manage brand_cartridges" (locks: ACCESS EXCLUSIVE on brand_cartridges)
-DROP POLICY "Agency members can manage brand_cartridges" ON public.brand_cartridges;
+-- drop policy "Agency members can read brand_cartridges" (locks: ACCESS EXCLUSIVE on brand_cartridges)
+DROP POLICY "Agency members can read brand_cartridges" ON public.brand_cartridges;
+
+-- drop trigger set_brand_cartridges_agency_id (locks: ACCESS EXCLUSIVE on brand_cartridges)
+DROP TRIGGER set_brand_cartridges_agency_id ON public.brand_cartridges;
+
+-- drop function set_brand_cartridges_agency_id (locks: no table lock)
+DROP FUNCTION public.set_brand_cartridges_agency_id();
 
 -- drop brand_cartridges.agency_id (locks: ACCESS EXCLUSIVE on brand_cartridges, ACCESS EXCLUSIVE on agencies)
 ALTER TABLE public.brand_cartridges DROP COLUMN agency_id;
 
--- drop policy "Agency members can manage voice_cartridges" (locks: ACCESS EXCLUSIVE on voice_cartridges)
-DROP POLICY "Agency members can manage voice_cartridges" ON public.voice_cartridges;
+-- drop policy "Agency members can read voice_cartridges" (locks: ACCESS EXCLUSIVE on voice_cartridges)
+DROP POLICY "Agency members can read voice_cartridges" ON public.voice_cartridges;
+
+-- drop trigger set_voice_cartridges_agency_id (locks: ACCESS EXCLUSIVE on voice_cartridges)
+DROP TRIGGER set_voice_cartridges_agency_id ON public.voice_cartridges;
+
+-- drop function set_voice_cartridges_agency_id (locks: no table lock)
+DROP FUNCTION public.set_voice_cartridges_agency_id();
 
 -- drop voice_cartridges.agency_id (locks: ACCESS EXCLUSIVE on voice_cartridges, ACCESS EXCLUSIVE on agencies)
 ALTER TABLE public.voice_cartridges DROP COLUMN agency_id;
 
--- drop policy "Agency members can manage style_cartridges" (locks: ACCESS EXCLUSIVE on style_cartridges)
-DROP POLICY "Agency members can manage style_cartridges" ON public.style_cartridges;
+-- drop policy "Agency members can read style_cartridges" (locks: ACCESS EXCLUSIVE on style_cartridges)
+DROP POLICY "Agency members can read style_cartridges" ON public.style_cartridges;
+
+-- drop trigger set_style_cartridges_agency_id (locks: ACCESS EXCLUSIVE on style_cartridges)
+DROP TRIGGER set_style_cartridges_agency_id ON public.style_cartridges;
+
+-- drop function set_style_cartridges_agency_id (locks: no table lock)
+DROP FUNCTION public.set_style_cartridges_agency_id();
 
 -- drop style_cartridges.agency_id (locks: ACCESS EXCLUSIVE on style_cartridges, ACCESS EXCLUSIVE on agencies)
 ALTER TABLE public.style_cartridges DROP COLUMN agency_id;

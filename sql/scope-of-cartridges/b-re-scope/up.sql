@@ -3,104 +3,152 @@
 BEGIN;
 SET LOCAL lock_timeout = '5s';
 
--- add style_cartridges.agency_id (locks: ACCESS EXCLUSIVE on style_cartridges, SHARE ROW EXCLUSIVE on agencies)
-ALTER TABLE public.style_cartridges ADD COLUMN agency_id uuid REFERENCES public.agencies (id) ON DELETE CASCADE;
+-- take every lock up front, in one order, retrying (style_cartridges, voice_cartridges, brand_cartridges, instruction_cartridges, agencies) (locks: ACCESS EXCLUSIVE on style_cartridges, ACCESS EXCLUSIVE on voice_cartridges, ACCESS EXCLUSIVE on brand_cartridges, ACCESS EXCLUSIVE on instruction_cartridges, SHARE ROW EXCLUSIVE on agencies)
+DO $lock$
+DECLARE
+  previous text := current_setting('lock_timeout');
+BEGIN
+  FOR attempt IN 1..10 LOOP
+    BEGIN
+      PERFORM set_config('lock_timeout', '200ms', true);
+      LOCK TABLE public.style_cartridges IN ACCESS EXCLUSIVE MODE;
+      LOCK TABLE public.voice_cartridges IN ACCESS EXCLUSIVE MODE;
+      LOCK TABLE public.brand_cartridges IN ACCESS EXCLUSIVE MODE;
+      LOCK TABLE public.instruction_cartridges IN ACCESS EXCLUSIVE MODE;
+      LOCK TABLE public.agencies IN SHARE ROW EXCLUSIVE MODE;
+      PERFORM set_config('lock_timeout', previous, true);
+      RETURN;
+    EXCEPTION WHEN lock_not_available THEN
+      PERFORM pg_sleep(0.1 * attempt);  -- the locks taken in this attempt are released
+    END;
+  END LOOP;
+  RAISE EXCEPTION 'could not lock style_cartridges, voice_cartridges, brand_cartridges, instruction_cartridges, agencies in 10 attempts: nothing was changed'
+    USING ERRCODE = 'lock_not_available';
+END
+$lock$;
 
--- disable trigger update_style_cartridges_updated_at (locks: SHARE ROW EXCLUSIVE on style_cartridges)
-ALTER TABLE public.style_cartridges DISABLE TRIGGER update_style_cartridges_updated_at;
+-- add style_cartridges.agency_id (locks: ACCESS EXCLUSIVE on style_cartridges)
+ALTER TABLE public.style_cartridges ADD COLUMN agency_id uuid;
 
--- backfill style_cartridges.agency_id along the route (the new key is checked: ROW SHARE on agencies) (locks: ROW EXCLUSIVE on style_cartridges, ACCESS SHARE on users, ACCESS SHARE on clients, ROW SHARE on agencies)
-UPDATE public.style_cartridges AS t
-SET agency_id = clients.agency_id
-FROM public.users
-JOIN public.clients ON clients.id = users.client_id
-WHERE users.id = t.user_id;
+-- add the foreign key without checking existing rows (locks: SHARE ROW EXCLUSIVE on style_cartridges, SHARE ROW EXCLUSIVE on agencies)
+ALTER TABLE public.style_cartridges ADD CONSTRAINT style_cartridges_agency_id_fkey FOREIGN KEY (agency_id) REFERENCES public.agencies (id) ON DELETE CASCADE NOT VALID;
 
--- enable trigger update_style_cartridges_updated_at (locks: SHARE ROW EXCLUSIVE on style_cartridges)
-ALTER TABLE public.style_cartridges ENABLE TRIGGER update_style_cartridges_updated_at;
+-- function set_style_cartridges_agency_id() deriving style_cartridges.agency_id (SECURITY DEFINER, empty search_path) (locks: no table lock)
+CREATE FUNCTION public.set_style_cartridges_agency_id()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+BEGIN
+  -- derived from user_id: a user cannot put the row in another tenant
+  NEW.agency_id := (SELECT clients.agency_id
+    FROM public.users
+    JOIN public.clients ON clients.id = users.client_id
+    WHERE users.id = NEW.user_id);
+  RETURN NEW;
+END;
+$fn$;
 
--- index style_cartridges (agency_id) (locks: SHARE on style_cartridges)
-CREATE INDEX idx_style_cartridges_agency_id ON public.style_cartridges (agency_id);
+-- only the trigger runs set_style_cartridges_agency_id() (locks: no table lock)
+REVOKE EXECUTE ON FUNCTION public.set_style_cartridges_agency_id() FROM PUBLIC, anon, authenticated;
 
--- policy "Agency members can manage style_cartridges" (locks: ACCESS EXCLUSIVE on style_cartridges, ACCESS SHARE on users, ACCESS SHARE on clients)
-CREATE POLICY "Agency members can manage style_cartridges" ON public.style_cartridges
-  FOR ALL TO authenticated
-  USING (agency_id IN (SELECT clients.agency_id FROM public.users JOIN public.clients ON clients.id = users.client_id WHERE users.id = auth.uid()))
-  WITH CHECK (agency_id IN (SELECT clients.agency_id FROM public.users JOIN public.clients ON clients.id = users.client_id WHERE users.id = auth.uid()));
+-- trigger set_style_cartridges_agency_id on style_cartridges (locks: SHARE ROW EXCLUSIVE on style_cartridges)
+CREATE TRIGGER set_style_cartridges_agency_id
+  BEFORE INSERT OR UPDATE OF user_id, agency_id ON public.style_cartridges
+  FOR EACH ROW EXECUTE FUNCTION public.set_style_cartridges_agency_id();
 
--- add voice_cartridges.agency_id (locks: ACCESS EXCLUSIVE on voice_cartridges, SHARE ROW EXCLUSIVE on agencies)
-ALTER TABLE public.voice_cartridges ADD COLUMN agency_id uuid REFERENCES public.agencies (id) ON DELETE CASCADE;
+-- add voice_cartridges.agency_id (locks: ACCESS EXCLUSIVE on voice_cartridges)
+ALTER TABLE public.voice_cartridges ADD COLUMN agency_id uuid;
 
--- disable trigger update_voice_cartridges_updated_at (locks: SHARE ROW EXCLUSIVE on voice_cartridges)
-ALTER TABLE public.voice_cartridges DISABLE TRIGGER update_voice_cartridges_updated_at;
+-- add the foreign key without checking existing rows (locks: SHARE ROW EXCLUSIVE on voice_cartridges, SHARE ROW EXCLUSIVE on agencies)
+ALTER TABLE public.voice_cartridges ADD CONSTRAINT voice_cartridges_agency_id_fkey FOREIGN KEY (agency_id) REFERENCES public.agencies (id) ON DELETE CASCADE NOT VALID;
 
--- backfill voice_cartridges.agency_id along the route (the new key is checked: ROW SHARE on agencies) (locks: ROW EXCLUSIVE on voice_cartridges, ACCESS SHARE on users, ACCESS SHARE on clients, ROW SHARE on agencies)
-UPDATE public.voice_cartridges AS t
-SET agency_id = clients.agency_id
-FROM public.users
-JOIN public.clients ON clients.id = users.client_id
-WHERE users.id = t.user_id;
+-- function set_voice_cartridges_agency_id() deriving voice_cartridges.agency_id (SECURITY DEFINER, empty search_path) (locks: no table lock)
+CREATE FUNCTION public.set_voice_cartridges_agency_id()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+BEGIN
+  -- derived from user_id: a user cannot put the row in another tenant
+  NEW.agency_id := (SELECT clients.agency_id
+    FROM public.users
+    JOIN public.clients ON clients.id = users.client_id
+    WHERE users.id = NEW.user_id);
+  RETURN NEW;
+END;
+$fn$;
 
--- enable trigger update_voice_cartridges_updated_at (locks: SHARE ROW EXCLUSIVE on voice_cartridges)
-ALTER TABLE public.voice_cartridges ENABLE TRIGGER update_voice_cartridges_updated_at;
+-- only the trigger runs set_voice_cartridges_agency_id() (locks: no table lock)
+REVOKE EXECUTE ON FUNCTION public.set_voice_cartridges_agency_id() FROM PUBLIC, anon, authenticated;
 
--- index voice_cartridges (agency_id) (locks: SHARE on voice_cartridges)
-CREATE INDEX idx_voice_cartridges_agency_id ON public.voice_cartridges (agency_id);
+-- trigger set_voice_cartridges_agency_id on voice_cartridges (locks: SHARE ROW EXCLUSIVE on voice_cartridges)
+CREATE TRIGGER set_voice_cartridges_agency_id
+  BEFORE INSERT OR UPDATE OF user_id, agency_id ON public.voice_cartridges
+  FOR EACH ROW EXECUTE FUNCTION public.set_voice_cartridges_agency_id();
 
--- policy "Agency members can manage voice_cartridges" (locks: ACCESS EXCLUSIVE on voice_cartridges, ACCESS SHARE on users, ACCESS SHARE on clients)
-CREATE POLICY "Agency members can manage voice_cartridges" ON public.voice_cartridges
-  FOR ALL TO authenticated
-  USING (agency_id IN (SELECT clients.agency_id FROM public.users JOIN public.clients ON clients.id = users.client_id WHERE users.id = auth.uid()))
-  WITH CHECK (agency_id IN (SELECT clients.agency_id FROM public.users JOIN public.clients ON clients.id = users.client_id WHERE users.id = auth.uid()));
+-- add brand_cartridges.agency_id (locks: ACCESS EXCLUSIVE on brand_cartridges)
+ALTER TABLE public.brand_cartridges ADD COLUMN agency_id uuid;
 
--- add brand_cartridges.agency_id (locks: ACCESS EXCLUSIVE on brand_cartridges, SHARE ROW EXCLUSIVE on agencies)
-ALTER TABLE public.brand_cartridges ADD COLUMN agency_id uuid REFERENCES public.agencies (id) ON DELETE CASCADE;
+-- add the foreign key without checking existing rows (locks: SHARE ROW EXCLUSIVE on brand_cartridges, SHARE ROW EXCLUSIVE on agencies)
+ALTER TABLE public.brand_cartridges ADD CONSTRAINT brand_cartridges_agency_id_fkey FOREIGN KEY (agency_id) REFERENCES public.agencies (id) ON DELETE CASCADE NOT VALID;
 
--- disable trigger update_brand_cartridges_updated_at (locks: SHARE ROW EXCLUSIVE on brand_cartridges)
-ALTER TABLE public.brand_cartridges DISABLE TRIGGER update_brand_cartridges_updated_at;
+-- function set_brand_cartridges_agency_id() deriving brand_cartridges.agency_id (SECURITY DEFINER, empty search_path) (locks: no table lock)
+CREATE FUNCTION public.set_brand_cartridges_agency_id()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+BEGIN
+  -- derived from user_id: a user cannot put the row in another tenant
+  NEW.agency_id := (SELECT clients.agency_id
+    FROM public.users
+    JOIN public.clients ON clients.id = users.client_id
+    WHERE users.id = NEW.user_id);
+  RETURN NEW;
+END;
+$fn$;
 
--- backfill brand_cartridges.agency_id along the route (the new key is checked: ROW SHARE on agencies) (locks: ROW EXCLUSIVE on brand_cartridges, ACCESS SHARE on users, ACCESS SHARE on clients, ROW SHARE on agencies)
-UPDATE public.brand_cartridges AS t
-SET agency_id = clients.agency_id
-FROM public.users
-JOIN public.clients ON clients.id = users.client_id
-WHERE users.id = t.user_id;
+-- only the trigger runs set_brand_cartridges_agency_id() (locks: no table lock)
+REVOKE EXECUTE ON FUNCTION public.set_brand_cartridges_agency_id() FROM PUBLIC, anon, authenticated;
 
--- enable trigger update_brand_cartridges_updated_at (locks: SHARE ROW EXCLUSIVE on brand_cartridges)
-ALTER TABLE public.brand_cartridges ENABLE TRIGGER update_brand_cartridges_updated_at;
+-- trigger set_brand_cartridges_agency_id on brand_cartridges (locks: SHARE ROW EXCLUSIVE on brand_cartridges)
+CREATE TRIGGER set_brand_cartridges_agency_id
+  BEFORE INSERT OR UPDATE OF user_id, agency_id ON public.brand_cartridges
+  FOR EACH ROW EXECUTE FUNCTION public.set_brand_cartridges_agency_id();
 
--- index brand_cartridges (agency_id) (locks: SHARE on brand_cartridges)
-CREATE INDEX idx_brand_cartridges_agency_id ON public.brand_cartridges (agency_id);
+-- add instruction_cartridges.agency_id (locks: ACCESS EXCLUSIVE on instruction_cartridges)
+ALTER TABLE public.instruction_cartridges ADD COLUMN agency_id uuid;
 
--- policy "Agency members can manage brand_cartridges" (locks: ACCESS EXCLUSIVE on brand_cartridges, ACCESS SHARE on users, ACCESS SHARE on clients)
-CREATE POLICY "Agency members can manage brand_cartridges" ON public.brand_cartridges
-  FOR ALL TO authenticated
-  USING (agency_id IN (SELECT clients.agency_id FROM public.users JOIN public.clients ON clients.id = users.client_id WHERE users.id = auth.uid()))
-  WITH CHECK (agency_id IN (SELECT clients.agency_id FROM public.users JOIN public.clients ON clients.id = users.client_id WHERE users.id = auth.uid()));
+-- add the foreign key without checking existing rows (locks: SHARE ROW EXCLUSIVE on instruction_cartridges, SHARE ROW EXCLUSIVE on agencies)
+ALTER TABLE public.instruction_cartridges ADD CONSTRAINT instruction_cartridges_agency_id_fkey FOREIGN KEY (agency_id) REFERENCES public.agencies (id) ON DELETE CASCADE NOT VALID;
 
--- add instruction_cartridges.agency_id (locks: ACCESS EXCLUSIVE on instruction_cartridges, SHARE ROW EXCLUSIVE on agencies)
-ALTER TABLE public.instruction_cartridges ADD COLUMN agency_id uuid REFERENCES public.agencies (id) ON DELETE CASCADE;
+-- function set_instruction_cartridges_agency_id() deriving instruction_cartridges.agency_id (SECURITY DEFINER, empty search_path) (locks: no table lock)
+CREATE FUNCTION public.set_instruction_cartridges_agency_id()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+BEGIN
+  -- derived from user_id: a user cannot put the row in another tenant
+  NEW.agency_id := (SELECT clients.agency_id
+    FROM public.users
+    JOIN public.clients ON clients.id = users.client_id
+    WHERE users.id = NEW.user_id);
+  RETURN NEW;
+END;
+$fn$;
 
--- disable trigger update_instruction_cartridges_updated_at (locks: SHARE ROW EXCLUSIVE on instruction_cartridges)
-ALTER TABLE public.instruction_cartridges DISABLE TRIGGER update_instruction_cartridges_updated_at;
+-- only the trigger runs set_instruction_cartridges_agency_id() (locks: no table lock)
+REVOKE EXECUTE ON FUNCTION public.set_instruction_cartridges_agency_id() FROM PUBLIC, anon, authenticated;
 
--- backfill instruction_cartridges.agency_id along the route (the new key is checked: ROW SHARE on agencies) (locks: ROW EXCLUSIVE on instruction_cartridges, ACCESS SHARE on users, ACCESS SHARE on clients, ROW SHARE on agencies)
-UPDATE public.instruction_cartridges AS t
-SET agency_id = clients.agency_id
-FROM public.users
-JOIN public.clients ON clients.id = users.client_id
-WHERE users.id = t.user_id;
-
--- enable trigger update_instruction_cartridges_updated_at (locks: SHARE ROW EXCLUSIVE on instruction_cartridges)
-ALTER TABLE public.instruction_cartridges ENABLE TRIGGER update_instruction_cartridges_updated_at;
-
--- index instruction_cartridges (agency_id) (locks: SHARE on instruction_cartridges)
-CREATE INDEX idx_instruction_cartridges_agency_id ON public.instruction_cartridges (agency_id);
-
--- policy "Agency members can manage instruction_cartridges" (locks: ACCESS EXCLUSIVE on instruction_cartridges, ACCESS SHARE on users, ACCESS SHARE on clients)
-CREATE POLICY "Agency members can manage instruction_cartridges" ON public.instruction_cartridges
-  FOR ALL TO authenticated
-  USING (agency_id IN (SELECT clients.agency_id FROM public.users JOIN public.clients ON clients.id = users.client_id WHERE users.id = auth.uid()))
-  WITH CHECK (agency_id IN (SELECT clients.agency_id FROM public.users JOIN public.clients ON clients.id = users.client_id WHERE users.id = auth.uid()));
+-- trigger set_instruction_cartridges_agency_id on instruction_cartridges (locks: SHARE ROW EXCLUSIVE on instruction_cartridges)
+CREATE TRIGGER set_instruction_cartridges_agency_id
+  BEFORE INSERT OR UPDATE OF user_id, agency_id ON public.instruction_cartridges
+  FOR EACH ROW EXECUTE FUNCTION public.set_instruction_cartridges_agency_id();
 
 COMMIT;

@@ -6,4 +6,7 @@ SET LOCAL lock_timeout = '5s';
 -- drop cartridges (locks: ACCESS EXCLUSIVE on cartridges, ACCESS EXCLUSIVE on agencies, ACCESS EXCLUSIVE on auth.users)
 DROP TABLE public.cartridges;
 
+-- drop function set_cartridges_agency_id (locks: no table lock)
+DROP FUNCTION public.set_cartridges_agency_id();
+
 COMMIT;

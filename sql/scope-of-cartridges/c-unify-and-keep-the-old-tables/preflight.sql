@@ -61,18 +61,5 @@ SELECT * FROM public.cartridges WHERE legacy_id IS NULL;
 
 -- 5. changed-rows (before down; must list no row)
 -- Copied rows changed in the new table since up: down.sql drops the new table, so these changes are lost (the old tables never had them).
-SELECT 'style_cartridges' AS source, u.legacy_id FROM public.cartridges AS u
-JOIN public.style_cartridges AS t ON t.id = u.legacy_id AND u.type = 'style'
-WHERE (u.config || jsonb_build_object('id', u.legacy_id, 'name', u.name, 'is_default', u.is_default, 'created_at', u.created_at, 'updated_at', u.updated_at, 'user_id', u.user_id)) IS DISTINCT FROM to_jsonb(t)
-UNION ALL
-SELECT 'voice_cartridges' AS source, u.legacy_id FROM public.cartridges AS u
-JOIN public.voice_cartridges AS t ON t.id = u.legacy_id AND u.type = 'voice'
-WHERE (u.config || jsonb_build_object('id', u.legacy_id, 'name', u.name, 'is_default', u.is_default, 'created_at', u.created_at, 'updated_at', u.updated_at, 'user_id', u.user_id)) IS DISTINCT FROM to_jsonb(t)
-UNION ALL
-SELECT 'brand_cartridges' AS source, u.legacy_id FROM public.cartridges AS u
-JOIN public.brand_cartridges AS t ON t.id = u.legacy_id AND u.type = 'brand'
-WHERE (u.config || jsonb_build_object('id', u.legacy_id, 'name', u.name, 'is_default', u.is_default, 'created_at', u.created_at, 'updated_at', u.updated_at, 'user_id', u.user_id)) IS DISTINCT FROM to_jsonb(t)
-UNION ALL
-SELECT 'instruction_cartridges' AS source, u.legacy_id FROM public.cartridges AS u
-JOIN public.instruction_cartridges AS t ON t.id = u.legacy_id AND u.type = 'instruction'
-WHERE (u.config || jsonb_build_object('id', u.legacy_id, 'name', u.name, 'is_default', u.is_default, 'created_at', u.created_at, 'updated_at', u.updated_at, 'user_id', u.user_id)) IS DISTINCT FROM to_jsonb(t);
+SELECT u.type AS source, u.legacy_id FROM public.cartridges AS u
+WHERE u.legacy_id IS NOT NULL AND u.xmin::text <> (SELECT y.xmin::text FROM pg_catalog.pg_type AS y WHERE y.typrelid = 'public.cartridges'::regclass);

@@ -3,6 +3,29 @@
 BEGIN;
 SET LOCAL lock_timeout = '5s';
 
+-- take every lock up front, in one order, retrying (style_cartridges, voice_cartridges, brand_cartridges, instruction_cartridges) (locks: SHARE on style_cartridges, SHARE on voice_cartridges, SHARE on brand_cartridges, SHARE on instruction_cartridges)
+DO $lock$
+DECLARE
+  previous text := current_setting('lock_timeout');
+BEGIN
+  FOR attempt IN 1..10 LOOP
+    BEGIN
+      PERFORM set_config('lock_timeout', '200ms', true);
+      LOCK TABLE public.style_cartridges IN SHARE MODE;
+      LOCK TABLE public.voice_cartridges IN SHARE MODE;
+      LOCK TABLE public.brand_cartridges IN SHARE MODE;
+      LOCK TABLE public.instruction_cartridges IN SHARE MODE;
+      PERFORM set_config('lock_timeout', previous, true);
+      RETURN;
+    EXCEPTION WHEN lock_not_available THEN
+      PERFORM pg_sleep(0.1 * attempt);  -- the locks taken in this attempt are released
+    END;
+  END LOOP;
+  RAISE EXCEPTION 'could not lock style_cartridges, voice_cartridges, brand_cartridges, instruction_cartridges in 10 attempts: nothing was changed'
+    USING ERRCODE = 'lock_not_available';
+END
+$lock$;
+
 -- refuse to run while a row cannot be mapped (locks: ACCESS SHARE on style_cartridges, ACCESS SHARE on voice_cartridges, ACCESS SHARE on brand_cartridges, ACCESS SHARE on instruction_cartridges, ACCESS SHARE on users, ACCESS SHARE on clients)
 DO $guard$
 DECLARE
@@ -39,16 +62,16 @@ WHERE clients.agency_id IS NULL
 END
 $guard$;
 
--- create cartridges (locks: ACCESS EXCLUSIVE on cartridges, SHARE ROW EXCLUSIVE on agencies, SHARE ROW EXCLUSIVE on auth.users)
+-- create cartridges (locks: ACCESS EXCLUSIVE on cartridges)
 CREATE TABLE public.cartridges (
   id uuid PRIMARY KEY DEFAULT GEN_RANDOM_UUID(),
-  agency_id uuid NOT NULL REFERENCES public.agencies (id) ON DELETE CASCADE,
+  agency_id uuid NOT NULL,
   type text NOT NULL CHECK (type IN ('style', 'voice', 'brand', 'instruction')),
   name text NOT NULL,
   is_default boolean DEFAULT FALSE,
   created_at timestamptz DEFAULT CURRENT_TIMESTAMP,
   updated_at timestamptz DEFAULT CURRENT_TIMESTAMP,
-  user_id uuid REFERENCES auth.users (id) ON DELETE SET NULL,
+  user_id uuid,
   config jsonb NOT NULL DEFAULT '{}',
   legacy_id uuid,
   UNIQUE (type, legacy_id)
@@ -60,7 +83,7 @@ CREATE INDEX idx_cartridges_agency_id_type ON public.cartridges (agency_id, type
 -- index cartridges (user_id) (locks: SHARE on cartridges)
 CREATE INDEX idx_cartridges_user_id ON public.cartridges (user_id);
 
--- copy the mappable rows of style_cartridges (their keys are checked: ROW SHARE on agencies, auth.users) (locks: ROW EXCLUSIVE on cartridges, ACCESS SHARE on style_cartridges, ACCESS SHARE on users, ACCESS SHARE on clients, ROW SHARE on agencies, ROW SHARE on auth.users)
+-- copy the mappable rows of style_cartridges (their keys come from existing rows) (locks: ROW EXCLUSIVE on cartridges, ACCESS SHARE on style_cartridges, ACCESS SHARE on users, ACCESS SHARE on clients)
 INSERT INTO public.cartridges (agency_id, type, name, is_default, created_at, updated_at, user_id, config, legacy_id)
 SELECT clients.agency_id, 'style', t.name, t.is_default, t.created_at, t.updated_at, t.user_id, to_jsonb(t) - ARRAY['id', 'user_id', 'name', 'is_default', 'created_at', 'updated_at'], t.id
 FROM public.style_cartridges AS t
@@ -68,7 +91,7 @@ JOIN public.users ON users.id = t.user_id
 JOIN public.clients ON clients.id = users.client_id
 WHERE clients.agency_id IS NOT NULL;
 
--- copy the mappable rows of voice_cartridges (their keys are checked: ROW SHARE on agencies, auth.users) (locks: ROW EXCLUSIVE on cartridges, ACCESS SHARE on voice_cartridges, ACCESS SHARE on users, ACCESS SHARE on clients, ROW SHARE on agencies, ROW SHARE on auth.users)
+-- copy the mappable rows of voice_cartridges (their keys come from existing rows) (locks: ROW EXCLUSIVE on cartridges, ACCESS SHARE on voice_cartridges, ACCESS SHARE on users, ACCESS SHARE on clients)
 INSERT INTO public.cartridges (agency_id, type, name, is_default, created_at, updated_at, user_id, config, legacy_id)
 SELECT clients.agency_id, 'voice', t.name, t.is_default, t.created_at, t.updated_at, t.user_id, to_jsonb(t) - ARRAY['id', 'user_id', 'name', 'is_default', 'created_at', 'updated_at'], t.id
 FROM public.voice_cartridges AS t
@@ -76,7 +99,7 @@ JOIN public.users ON users.id = t.user_id
 JOIN public.clients ON clients.id = users.client_id
 WHERE clients.agency_id IS NOT NULL;
 
--- copy the mappable rows of brand_cartridges (their keys are checked: ROW SHARE on agencies, auth.users) (locks: ROW EXCLUSIVE on cartridges, ACCESS SHARE on brand_cartridges, ACCESS SHARE on users, ACCESS SHARE on clients, ROW SHARE on agencies, ROW SHARE on auth.users)
+-- copy the mappable rows of brand_cartridges (their keys come from existing rows) (locks: ROW EXCLUSIVE on cartridges, ACCESS SHARE on brand_cartridges, ACCESS SHARE on users, ACCESS SHARE on clients)
 INSERT INTO public.cartridges (agency_id, type, name, is_default, created_at, updated_at, user_id, config, legacy_id)
 SELECT clients.agency_id, 'brand', t.name, t.is_default, t.created_at, t.updated_at, t.user_id, to_jsonb(t) - ARRAY['id', 'user_id', 'name', 'is_default', 'created_at', 'updated_at'], t.id
 FROM public.brand_cartridges AS t
@@ -84,7 +107,7 @@ JOIN public.users ON users.id = t.user_id
 JOIN public.clients ON clients.id = users.client_id
 WHERE clients.agency_id IS NOT NULL;
 
--- copy the mappable rows of instruction_cartridges (their keys are checked: ROW SHARE on agencies, auth.users) (locks: ROW EXCLUSIVE on cartridges, ACCESS SHARE on instruction_cartridges, ACCESS SHARE on users, ACCESS SHARE on clients, ROW SHARE on agencies, ROW SHARE on auth.users)
+-- copy the mappable rows of instruction_cartridges (their keys come from existing rows) (locks: ROW EXCLUSIVE on cartridges, ACCESS SHARE on instruction_cartridges, ACCESS SHARE on users, ACCESS SHARE on clients)
 INSERT INTO public.cartridges (agency_id, type, name, is_default, created_at, updated_at, user_id, config, legacy_id)
 SELECT clients.agency_id, 'instruction', t.name, t.is_default, t.created_at, t.updated_at, t.user_id, to_jsonb(t) - ARRAY['id', 'user_id', 'name', 'is_default', 'created_at', 'updated_at'], t.id
 FROM public.instruction_cartridges AS t
@@ -95,11 +118,57 @@ WHERE clients.agency_id IS NOT NULL;
 -- enable row level security on cartridges (locks: ACCESS EXCLUSIVE on cartridges)
 ALTER TABLE public.cartridges ENABLE ROW LEVEL SECURITY;
 
--- policy "Agency members can manage cartridges" (locks: ACCESS EXCLUSIVE on cartridges, ACCESS SHARE on users, ACCESS SHARE on clients)
-CREATE POLICY "Agency members can manage cartridges" ON public.cartridges
-  FOR ALL TO authenticated
-  USING (agency_id IN (SELECT clients.agency_id FROM public.users JOIN public.clients ON clients.id = users.client_id WHERE users.id = auth.uid()))
-  WITH CHECK (agency_id IN (SELECT clients.agency_id FROM public.users JOIN public.clients ON clients.id = users.client_id WHERE users.id = auth.uid()));
+-- policy "Agency members can read cartridges" (locks: ACCESS EXCLUSIVE on cartridges, ACCESS SHARE on users, ACCESS SHARE on clients)
+CREATE POLICY "Agency members can read cartridges" ON public.cartridges
+  FOR SELECT TO authenticated
+  USING (agency_id IN (SELECT clients.agency_id FROM public.users JOIN public.clients ON clients.id = users.client_id WHERE users.id = auth.uid()));
+
+-- policy "Owners can add cartridges" (locks: ACCESS EXCLUSIVE on cartridges, ACCESS SHARE on users, ACCESS SHARE on clients)
+CREATE POLICY "Owners can add cartridges" ON public.cartridges
+  FOR INSERT TO authenticated
+  WITH CHECK (user_id = auth.uid() AND agency_id IN (SELECT clients.agency_id FROM public.users JOIN public.clients ON clients.id = users.client_id WHERE users.id = auth.uid()));
+
+-- policy "Owners can change cartridges" (locks: ACCESS EXCLUSIVE on cartridges, ACCESS SHARE on users, ACCESS SHARE on clients)
+CREATE POLICY "Owners can change cartridges" ON public.cartridges
+  FOR UPDATE TO authenticated
+  USING (user_id = auth.uid())
+  WITH CHECK (user_id = auth.uid() AND agency_id IN (SELECT clients.agency_id FROM public.users JOIN public.clients ON clients.id = users.client_id WHERE users.id = auth.uid()));
+
+-- policy "Owners can delete cartridges" (locks: ACCESS EXCLUSIVE on cartridges)
+CREATE POLICY "Owners can delete cartridges" ON public.cartridges
+  FOR DELETE TO authenticated
+  USING (user_id = auth.uid());
+
+-- function set_cartridges_agency_id() deriving cartridges.agency_id (SECURITY DEFINER, empty search_path) (locks: no table lock)
+CREATE FUNCTION public.set_cartridges_agency_id()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+BEGIN
+  -- derived from user_id: a user cannot put the row in another tenant
+  NEW.agency_id := (SELECT clients.agency_id
+    FROM public.users
+    JOIN public.clients ON clients.id = users.client_id
+    WHERE users.id = NEW.user_id);
+  RETURN NEW;
+END;
+$fn$;
+
+-- only the trigger runs set_cartridges_agency_id() (locks: no table lock)
+REVOKE EXECUTE ON FUNCTION public.set_cartridges_agency_id() FROM PUBLIC, anon, authenticated;
+
+-- trigger set_cartridges_agency_id on cartridges (locks: SHARE ROW EXCLUSIVE on cartridges)
+CREATE TRIGGER set_cartridges_agency_id
+  BEFORE INSERT OR UPDATE OF user_id, agency_id ON public.cartridges
+  FOR EACH ROW EXECUTE FUNCTION public.set_cartridges_agency_id();
+
+-- add the foreign key without checking existing rows (locks: SHARE ROW EXCLUSIVE on cartridges, SHARE ROW EXCLUSIVE on agencies)
+ALTER TABLE public.cartridges ADD CONSTRAINT cartridges_agency_id_fkey FOREIGN KEY (agency_id) REFERENCES public.agencies (id) ON DELETE CASCADE NOT VALID;
+
+-- add the foreign key without checking existing rows (locks: SHARE ROW EXCLUSIVE on cartridges, SHARE ROW EXCLUSIVE on auth.users)
+ALTER TABLE public.cartridges ADD CONSTRAINT cartridges_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users (id) ON DELETE CASCADE NOT VALID;
 
 -- trigger update_cartridges_updated_at on cartridges (locks: SHARE ROW EXCLUSIVE on cartridges)
 CREATE TRIGGER update_cartridges_updated_at
@@ -108,6 +177,29 @@ CREATE TRIGGER update_cartridges_updated_at
 
 -- create schema cartridges_archive (locks: no table lock)
 CREATE SCHEMA cartridges_archive;
+
+-- take every lock up front, in one order, retrying (style_cartridges, voice_cartridges, brand_cartridges, instruction_cartridges) (locks: ACCESS EXCLUSIVE on style_cartridges, ACCESS EXCLUSIVE on voice_cartridges, ACCESS EXCLUSIVE on brand_cartridges, ACCESS EXCLUSIVE on instruction_cartridges)
+DO $lock$
+DECLARE
+  previous text := current_setting('lock_timeout');
+BEGIN
+  FOR attempt IN 1..10 LOOP
+    BEGIN
+      PERFORM set_config('lock_timeout', '200ms', true);
+      LOCK TABLE public.style_cartridges IN ACCESS EXCLUSIVE MODE;
+      LOCK TABLE public.voice_cartridges IN ACCESS EXCLUSIVE MODE;
+      LOCK TABLE public.brand_cartridges IN ACCESS EXCLUSIVE MODE;
+      LOCK TABLE public.instruction_cartridges IN ACCESS EXCLUSIVE MODE;
+      PERFORM set_config('lock_timeout', previous, true);
+      RETURN;
+    EXCEPTION WHEN lock_not_available THEN
+      PERFORM pg_sleep(0.1 * attempt);  -- the locks taken in this attempt are released
+    END;
+  END LOOP;
+  RAISE EXCEPTION 'could not lock style_cartridges, voice_cartridges, brand_cartridges, instruction_cartridges in 10 attempts: nothing was changed'
+    USING ERRCODE = 'lock_not_available';
+END
+$lock$;
 
 -- move style_cartridges to schema cartridges_archive (locks: ACCESS EXCLUSIVE on style_cartridges)
 ALTER TABLE public.style_cartridges SET SCHEMA cartridges_archive;

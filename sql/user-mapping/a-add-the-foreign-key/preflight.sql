@@ -13,7 +13,7 @@ WHERE t.id IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM auth.users AS r WHERE r.id = t.id);
 
 -- 3. orphans (before validate; must list no row)
--- Each row makes VALIDATE fail: give it a matching `auth.users` row, or delete it, then run validate.sql.
+-- Each row makes VALIDATE fail: give it a matching `auth.users` row, or delete it (deleting it also deletes its rows in linkedin_accounts, notifications, pod_members, through their cascading keys), then run validate.sql.
 SELECT t.* FROM public.users AS t
 WHERE t.id IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM auth.users AS r WHERE r.id = t.id);

@@ -9,5 +9,5 @@ WHERE t.id IS NOT NULL
 
 -- 2. unmatched-reverse (before up; information)
 -- `auth.users` rows with no `users` row: they sign in and see nothing.
-SELECT r.* FROM auth.users AS r
+SELECT r.id, r.email, r.created_at FROM auth.users AS r
 WHERE NOT EXISTS (SELECT 1 FROM public.users AS t WHERE r.id = t.id);

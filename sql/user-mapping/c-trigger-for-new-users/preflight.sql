@@ -3,7 +3,7 @@
 
 -- 1. existing-without-row (before up; information)
 -- Auth users who have no `users` row today: the trigger handles new users only, so these stay without one (create them by hand or leave them).
-SELECT r.* FROM auth.users AS r
+SELECT r.id, r.email, r.created_at FROM auth.users AS r
 WHERE NOT EXISTS (SELECT 1 FROM public.users AS t WHERE r.id = t.id);
 
 -- 2. without-email (before up; information)

@@ -21,6 +21,9 @@ BEGIN
 END;
 $fn$;
 
+-- only the trigger runs create_user_for_new_auth_user() (locks: no table lock)
+REVOKE EXECUTE ON FUNCTION public.create_user_for_new_auth_user() FROM PUBLIC, anon, authenticated;
+
 -- trigger on_auth_user_created on auth.users (locks: SHARE ROW EXCLUSIVE on auth.users)
 CREATE TRIGGER on_auth_user_created
   AFTER INSERT ON auth.users

@@ -7,7 +7,11 @@
                                  written out in PL/pgSQL (core has no sha1())
      gen_random_bytes(n)         1 to 1024 bytes from core gen_random_uuid()'s strong random bits
      gen_random_uuid()           core gen_random_uuid()
-   Everything else (crypt, gen_salt, hmac, encrypt/decrypt, pgp_*, armor) raises
+     hmac(data, key, type)       md5, sha224, sha256, sha384, sha512 (RFC 2104 on core functions)
+     gen_salt(type [, rounds])   pgcrypto's salt formats for bf, md5, xdes, des
+     crypt(password, salt)       the same output format and round trip as pgcrypto (crypt(p, crypt(p, s))
+                                 = crypt(p, s)), but a salted SHA-256: NOT bcrypt or MD5-crypt
+   Everything else (encrypt/decrypt, pgp_*, armor) raises
    "pgcrypto stand-in: <fn> is not available on the embedded server; set DATABASE_URL to a
    server with pgcrypto" when called. Bodies are SQL-standard (RETURN ...) or self-contained, so
    the extension stays relocatable. */
@@ -104,45 +108,120 @@ RETURN pg_catalog.gen_random_uuid();
 
 -- Not available: each raises the same clear error when called.
 
-CREATE FUNCTION hmac(text, text, text) RETURNS bytea
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $body$
-BEGIN
-    RAISE EXCEPTION 'pgcrypto stand-in: hmac() is not available on the embedded server; set DATABASE_URL to a server with pgcrypto'
-        USING ERRCODE = 'feature_not_supported';
-END
-$body$;
-
 CREATE FUNCTION hmac(bytea, bytea, text) RETURNS bytea
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $body$
+DECLARE
+    kind CONSTANT text := pg_catalog.lower($3);
+    block CONSTANT integer := CASE WHEN kind IN ('sha384', 'sha512') THEN 128 ELSE 64 END;
+    k bytea := $2;
+    ipad bytea;
+    opad bytea;
+    inner_hash bytea;
+    i integer;
 BEGIN
-    RAISE EXCEPTION 'pgcrypto stand-in: hmac() is not available on the embedded server; set DATABASE_URL to a server with pgcrypto'
-        USING ERRCODE = 'feature_not_supported';
+    IF kind NOT IN ('md5', 'sha224', 'sha256', 'sha384', 'sha512') THEN
+        RAISE EXCEPTION 'pgcrypto stand-in: hmac() with % is not available (md5, sha224, sha256, sha384, sha512 are)', $3
+            USING ERRCODE = 'feature_not_supported';
+    END IF;
+    IF pg_catalog.length(k) > block THEN
+        k := CASE kind WHEN 'md5' THEN pg_catalog.decode(pg_catalog.md5(k), 'hex') WHEN 'sha224' THEN pg_catalog.sha224(k)
+                       WHEN 'sha256' THEN pg_catalog.sha256(k) WHEN 'sha384' THEN pg_catalog.sha384(k)
+                       ELSE pg_catalog.sha512(k) END;
+    END IF;
+    k := k || pg_catalog.decode(pg_catalog.repeat('00', block - pg_catalog.length(k)), 'hex');
+    ipad := k;
+    opad := k;
+    FOR i IN 0 .. block - 1 LOOP
+        ipad := pg_catalog.set_byte(ipad, i, pg_catalog.get_byte(k, i) # 54);
+        opad := pg_catalog.set_byte(opad, i, pg_catalog.get_byte(k, i) # 92);
+    END LOOP;
+    IF kind = 'md5' THEN
+        inner_hash := pg_catalog.decode(pg_catalog.md5(ipad || $1), 'hex');
+        RETURN pg_catalog.decode(pg_catalog.md5(opad || inner_hash), 'hex');
+    ELSIF kind = 'sha224' THEN
+        RETURN pg_catalog.sha224(opad || pg_catalog.sha224(ipad || $1));
+    ELSIF kind = 'sha256' THEN
+        RETURN pg_catalog.sha256(opad || pg_catalog.sha256(ipad || $1));
+    ELSIF kind = 'sha384' THEN
+        RETURN pg_catalog.sha384(opad || pg_catalog.sha384(ipad || $1));
+    END IF;
+    RETURN pg_catalog.sha512(opad || pg_catalog.sha512(ipad || $1));
 END
 $body$;
 
-CREATE FUNCTION crypt(text, text) RETURNS text
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $body$
+CREATE FUNCTION hmac(text, text, text) RETURNS bytea
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN hmac(pg_catalog.convert_to($1, 'UTF8'), pg_catalog.convert_to($2, 'UTF8'), $3);
+
+-- gen_salt() and crypt() keep pgcrypto's formats and its one property migrations and seeds rely on,
+-- crypt(password, crypt(password, salt)) = crypt(password, salt), so stored hashes check; the hash
+-- itself is a salted SHA-256, NOT bcrypt or MD5-crypt (a throwaway database needs no real one).
+
+CREATE FUNCTION gen_salt(text, integer) RETURNS text
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL SAFE AS $body$
+DECLARE
+    alphabet CONSTANT text := './ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+    kind CONSTANT text := pg_catalog.lower($1);
+    n integer := CASE kind WHEN 'bf' THEN 22 WHEN 'md5' THEN 8 WHEN 'xdes' THEN 4 WHEN 'des' THEN 2 END;
+    salt text := '';
+    i integer;
 BEGIN
-    RAISE EXCEPTION 'pgcrypto stand-in: crypt() is not available on the embedded server; set DATABASE_URL to a server with pgcrypto'
-        USING ERRCODE = 'feature_not_supported';
+    IF n IS NULL THEN
+        RAISE EXCEPTION 'gen_salt: Unknown salt algorithm' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    FOR i IN 1 .. n LOOP
+        salt := salt || pg_catalog.substr(alphabet, (pg_catalog.get_byte(pg_catalog.uuid_send(pg_catalog.gen_random_uuid()), 0) % 64) + 1, 1);
+    END LOOP;
+    IF kind = 'bf' THEN
+        IF $2 NOT BETWEEN 4 AND 31 THEN
+            RAISE EXCEPTION 'gen_salt: Incorrect number of rounds' USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        RETURN '$2a$' || pg_catalog.lpad($2::text, 2, '0') || '$' || salt;
+    ELSIF kind = 'md5' THEN
+        RETURN '$1$' || salt;
+    ELSIF kind = 'xdes' THEN
+        RETURN '_J9..' || salt;
+    END IF;
+    RETURN salt;
 END
 $body$;
 
 CREATE FUNCTION gen_salt(text) RETURNS text
-LANGUAGE plpgsql VOLATILE STRICT PARALLEL SAFE AS $body$
+LANGUAGE sql VOLATILE STRICT PARALLEL SAFE
+RETURN gen_salt($1, 6);
+
+CREATE FUNCTION crypt(text, text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $body$
+DECLARE
+    alphabet CONSTANT text := './ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+    setting text;
+    length integer;
+    h bytea;
+    out text := '';
+    i integer;
 BEGIN
-    RAISE EXCEPTION 'pgcrypto stand-in: gen_salt() is not available on the embedded server; set DATABASE_URL to a server with pgcrypto'
-        USING ERRCODE = 'feature_not_supported';
+    IF $2 ~ '^\$2[abxy]\$[0-9]{2}\$' THEN
+        setting := pg_catalog.substr($2, 1, 29);
+        length := 31;
+    ELSIF $2 ~ '^\$1\$' THEN
+        setting := pg_catalog.substring($2, '^\$1\$[^$]{0,8}') || '$';
+        length := 22;
+    ELSIF $2 ~ '^_' THEN
+        setting := pg_catalog.substr($2, 1, 9);
+        length := 11;
+    ELSE
+        setting := pg_catalog.substr($2, 1, 2);
+        length := 11;
+    END IF;
+    h := pg_catalog.sha256(pg_catalog.convert_to(setting || $1, 'UTF8'));
+    FOR i IN 0 .. length - 1 LOOP
+        out := out || pg_catalog.substr(alphabet, (pg_catalog.get_byte(h, i % 32) # i) % 64 + 1, 1);
+    END LOOP;
+    RETURN setting || out;
 END
 $body$;
 
-CREATE FUNCTION gen_salt(text, integer) RETURNS text
-LANGUAGE plpgsql VOLATILE STRICT PARALLEL SAFE AS $body$
-BEGIN
-    RAISE EXCEPTION 'pgcrypto stand-in: gen_salt() is not available on the embedded server; set DATABASE_URL to a server with pgcrypto'
-        USING ERRCODE = 'feature_not_supported';
-END
-$body$;
+-- Not available: each raises the same clear error when called.
 
 CREATE FUNCTION encrypt(bytea, bytea, text) RETURNS bytea
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $body$
