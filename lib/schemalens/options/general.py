@@ -163,7 +163,7 @@ def _enable(ctx: Context, did: str, tables: list[str]) -> Option:
         Risk("breaking", ("API reads and writes of rows outside the policy stop returning or changing rows "
                           "(no error: they see fewer rows)" if with_policy else "")
              + ("; " if with_policy and without else "")
-             + (f"API reads and writes of {', '.join(f'`{short(t)}`' for t in without)} return and change no "
+             + (f"API reads and writes of {', '.join(f'{md_name(t)}' for t in without)} return and change no "
                 "row (no error)" if without else "") + "."),
         Risk("data", "No row changes; " + ("rows outside the policy stay, invisible to API users (preflight "
                                            "`unreachable-rows`)" if routes else
