@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from schemalens.names import RESERVED, qualify, short
+from schemalens.names import RESERVED, dollar_quote, qualify, short
 from schemalens.names import quote_ident as ident
 from schemalens.names import quote_literal as literal
 from schemalens.names import quote_table as table
@@ -405,15 +405,15 @@ def lock_up_front(locks: Sequence[tuple[str, str]], attempts: int = 10, timeout:
     ``locks``: ``(table, mode)`` in the order they are taken (the same order in every script)."""
     statements = "\n".join(f"      LOCK TABLE {table(n)} IN {m} MODE;" for n, m in locks)
     names = ", ".join(short(n) for n, _ in locks)
-    sql = (
-        "DO $lock$\nDECLARE\n  previous text := current_setting('lock_timeout');\nBEGIN\n"
+    message = f"could not lock {names} in {attempts} attempts: nothing was changed".replace("%", "%%")
+    sql = "DO " + dollar_quote(
+        "\nDECLARE\n  previous text := current_setting('lock_timeout');\nBEGIN\n"
         f"  FOR attempt IN 1..{attempts} LOOP\n    BEGIN\n"
         f"      PERFORM set_config('lock_timeout', {literal(timeout)}, true);\n{statements}\n"
         "      PERFORM set_config('lock_timeout', previous, true);\n      RETURN;\n"
         "    EXCEPTION WHEN lock_not_available THEN\n"
         "      PERFORM pg_sleep(0.1 * attempt);  -- the locks taken in this attempt are released\n"
         "    END;\n  END LOOP;\n"
-        f"  RAISE EXCEPTION 'could not lock {names} in {attempts} attempts: nothing was changed'\n"
-        "    USING ERRCODE = 'lock_not_available';\nEND\n$lock$"
-    )
+        f"  RAISE EXCEPTION {literal(message)}\n"  # a format: a % in a name is written %%
+        "    USING ERRCODE = 'lock_not_available';\nEND\n", "lock")
     return step(sql, *locks, note=f"take every lock up front, in one order, retrying ({names})")

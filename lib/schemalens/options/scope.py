@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from schemalens.decisions import Check, Decision, Option, Risk, Stage, slug
-from schemalens.names import md_name, relation
+from schemalens.names import dollar_quote, md_name, relation
 from schemalens.options import AUTH_USERS, Context, name_list
 from schemalens.options.policies import derive_trigger, member_policies
 from schemalens.options.valid import scope_column
@@ -475,14 +475,13 @@ def _unify(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]], archiv
     archive_schema = f"{group}_archive"
     unmappable = unmappable_sql(routes)
     if archive:
-        guard = (
-            "DO $guard$\nDECLARE\n  unmapped bigint;\nBEGIN\n  SELECT count(*) INTO unmapped FROM "
+        said = f"rows of the {group} tables cannot be mapped to {short(entity)}: see preflight.sql (unmappable); " \
+            "nothing was changed"
+        guard = "DO " + dollar_quote(
+            "\nDECLARE\n  unmapped bigint;\nBEGIN\n  SELECT count(*) INTO unmapped FROM "
             f"(\n{unmappable}\n"
-            f"  ) AS u;\n  IF unmapped > 0 THEN\n    RAISE EXCEPTION '% rows of the {group} tables cannot be "
-            "mapped to "
-            f"{short(entity)}: see preflight.sql (unmappable); nothing was changed', unmapped;\n  END "
-            "IF;\nEND\n$guard$"
-        )
+            f"  ) AS u;\n  IF unmapped > 0 THEN\n    RAISE EXCEPTION {literal('% ' + said.replace('%', '%%'))}, "
+            "unmapped;\n  END IF;\nEND\n", "guard")
         reads = [(t, ACCESS_SHARE) for t in tables] + [
             (h.ref, ACCESS_SHARE) for t in tables for h in routes[t][:-1]
         ]
