@@ -16,6 +16,7 @@ from __future__ import annotations
 from schemalens.findings import Context, Finding, _fk_dict, group_name, short
 from schemalens.graph import paths_to_root, reaches
 from schemalens.model import ForeignKey
+from schemalens.names import md_code, md_name, quote_ident, quote_table
 from schemalens.plan_checks import detail_owners
 
 
@@ -34,11 +35,11 @@ def rls_disabled(ctx: Context) -> list[Finding]:
             out.append(Finding(
                 "rls-disabled",
                 "warning",
-                f"Row level security is off on `{short(t.name)}`",
+                f"Row level security is off on {md_name(t.name)}",
                 "every exposed table enforces row level security",
-                f"`{short(t.name)}` never enables RLS",
+                f"{md_name(t.name)} never enables RLS",
                 tuple(ctx.table_evidence(t.name)),
-                f"Any role with table privileges reads and writes every row of `{short(t.name)}` "
+                f"Any role with table privileges reads and writes every row of {md_name(t.name)} "
                 "(Supabase grants the "
                 "API roles access to new public tables by default).",
                 "enable-rls",
@@ -51,16 +52,16 @@ def rls_disabled(ctx: Context) -> list[Finding]:
             ))
             continue
         holders = list(t.granted)
-        held = f"only {', '.join(f'`{r}`' for r in holders)} hold{'s' if len(holders) == 1 else ''} privileges" \
+        held = f"only {', '.join(md_code(r) for r in holders)} hold{'s' if len(holders) == 1 else ''} privileges" \
             if holders else "no role but its owner holds privileges"
         grants = [ctx.sources.evidence(t.grants_source, "the API roles' privileges are revoked here")] \
             if t.grants_source.file else []
         out.append(Finding(
             "rls-disabled",
             "info",
-            f"Row level security is off on `{short(t.name)}`, which the API roles cannot reach",
+            f"Row level security is off on {md_name(t.name)}, which the API roles cannot reach",
             "every exposed table enforces row level security",
-            f"`{short(t.name)}` never enables RLS; `anon` and `authenticated` hold no privilege on it ({held})",
+            f"{md_name(t.name)} never enables RLS; `anon` and `authenticated` hold no privilege on it ({held})",
             (*ctx.table_evidence(t.name), *grants),
             "Not exposed through the API today. A later GRANT to `anon` or `authenticated` (or to PUBLIC) would "
             "expose every row, with nothing to filter them.",
@@ -80,9 +81,9 @@ def tables_without_policy(ctx: Context) -> list[Finding]:
         Finding(
             "table-without-policy",
             "info",
-            f"`{short(t.name)}` has RLS on but no policy",
+            f"{md_name(t.name)} has RLS on but no policy",
             "RLS-enabled tables have policies",
-            f"RLS is on and no policy exists: API roles see no rows of `{short(t.name)}`",
+            f"RLS is on and no policy exists: API roles see no rows of {md_name(t.name)}",
             tuple(ctx.table_evidence(t.name)),
             "Only the table owner and roles that bypass RLS (service role) can use it; if the app reads it "
             "through the API it gets nothing.",
@@ -109,20 +110,20 @@ def unindexed_foreign_keys(ctx: Context) -> list[Finding]:
         if ctx.schema.table(fk.table) is None or _covered(ctx, fk):
             continue
         cols = ", ".join(fk.columns)
-        sql = f"CREATE INDEX ON {short(fk.table)} ({cols});"
+        sql = f"CREATE INDEX ON {short(quote_table(fk.table))} ({', '.join(map(quote_ident, fk.columns))});"
         out.append(
             Finding(
                 "unindexed-foreign-key",
                 "info",
-                f"Foreign key `{short(fk.table)}.{cols}` has no index",
+                f"Foreign key {md_code(short(fk.table) + '.' + cols)} has no index",
                 "foreign-key columns lead an index",
                 f"no index, primary key or unique constraint starts with ({cols})",
                 (ctx.fk_evidence(fk),),
-                f"Deleting or updating a row of `{short(fk.ref_table)}` scans `{short(fk.table)}`; "
+                f"Deleting or updating a row of {md_name(fk.ref_table)} scans {md_name(fk.table)}; "
                 "joins and RLS checks "
-                f"on `{cols}` scan too.",
+                f"on {md_code(cols)} scan too.",
                 "index-foreign-keys",
-                (f"Option A: `{sql}`", "Option B: Leave it (small table)"),
+                (f"Option A: {md_code(sql)}", "Option B: Leave it (small table)"),
                 f"{fk.table}.{cols}",
                 {"table": fk.table, "columns": list(fk.columns), "foreign_key": _fk_dict(fk), "sql": sql},
             )
@@ -145,10 +146,10 @@ def unreachable_from_root(ctx: Context) -> list[Finding]:
     out = []
     for tops, tables in sorted(groups.items()):
         name = group_name(tables, "standalone")
-        label = f"{len(tables)} `{name}` tables" if len(tables) > 1 else f"`{short(tables[0])}`"
+        label = f"{len(tables)} {md_code(name)} tables" if len(tables) > 1 else f"{md_name(tables[0])}"
         actual = (
             f"{'they reach' if len(tables) > 1 else 'it reaches'} only "
-            f"{', '.join(f'`{short(x)}`' for x in tops)}"
+            f"{', '.join(f'{md_name(x)}' for x in tops)}"
             if tops
             else "no foreign key links it to any table"
         )
@@ -157,17 +158,17 @@ def unreachable_from_root(ctx: Context) -> list[Finding]:
             Finding(
                 "unreachable-from-root",
                 "info",
-                f"{label} {'have' if len(tables) > 1 else 'has'} no FK path to the root `{short(ctx.root)}`",
-                f"every table hangs under `{short(ctx.root)}`",
+                f"{label} {'have' if len(tables) > 1 else 'has'} no FK path to the root {md_name(ctx.root)}",
+                f"every table hangs under {md_name(ctx.root)}",
                 actual,
                 tuple(evidence),
-                f"Deleting a row of `{short(ctx.root)}` leaves these rows behind, "
+                f"Deleting a row of {md_name(ctx.root)} leaves these rows behind, "
                 "and tenant-scoped RLS cannot reach them"
                 + (f"; they belong to {', '.join(short(x) for x in tops)} instead." if tops else "."),
                 f"scope-of-{name}",
                 (
                     f"Option A: Keep {label} outside the tenant hierarchy (document it)",
-                    f"Option B: Add an FK to the hierarchy under `{short(ctx.root)}`",
+                    f"Option B: Add an FK to the hierarchy under {md_name(ctx.root)}",
                 ),
                 ", ".join(tables),
                 {"group": name, "tables": tables, "tops": list(tops), "root": ctx.root},

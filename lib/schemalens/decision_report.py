@@ -7,13 +7,11 @@ repeating them.
 
 from __future__ import annotations
 
+from schemalens.names import md_cell, md_code, md_fence, md_text
+from schemalens.names import md_cell as _cell
 from schemalens.sqlgen import LOCK_MODES, short
 
 SEVERITY_MARK = {"critical": "❌", "warning": "⚠️", "info": "ℹ️"}
-
-
-def _cell(text: str) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")
 
 
 def _strongest(o) -> str:
@@ -27,7 +25,7 @@ def checks_table(o) -> str:
     rows = ["| # | check | when | rule | what a row means |", "|---|---|---|---|---|"]
     for i, c in enumerate(o.checks, 1):
         rule = "must list no row" if c.blocking else "information"
-        rows.append(f"| {i} | `{c.name}` | {c.when} | {rule} | {_cell(c.meaning)} |")
+        rows.append(f"| {i} | {md_cell(md_code(c.name))} | {c.when} | {rule} | {_cell(c.meaning)} |")
     return "\n".join(rows) + "\n"
 
 
@@ -36,7 +34,7 @@ def locks_table(o) -> str:
     if not rows:
         return "No table lock.\n"
     out = ["| script | statement | lock | blocks |", "|---|---|---|---|"]
-    out += [f"| `{s}.sql` | {_cell(note)} | {lock} | {blocks} |" for s, note, lock, blocks in rows]
+    out += [f"| `{s}.sql` | {_cell(md_text(note))} | {_cell(md_text(lock))} | {blocks} |" for s, note, lock, blocks in rows]
     return "\n".join(out) + "\n"
 
 
@@ -48,16 +46,14 @@ def option_markdown(o, level: int = 3, sql: bool = True) -> str:
         parts += ["Manifest after it: " + "; ".join(o.manifest.splitlines()), ""]
     parts += [f"**Preflight** (`{o.slug}/preflight.sql`)", "", checks_table(o)]
     for name in o.scripts:
-        label = {"up": "Forward", "down": "Rollback"}.get(name, f"Then `{name}`")
+        label = {"up": "Forward", "down": "Rollback"}.get(name, f"Then {md_code(name)}")
         stage = next((s for s in o.stages if s.name == name), None)
         note = f": {stage.note}" if stage and stage.note else ""
         if sql:
             parts += [
                 f"**{label}** (`{o.slug}/{name}.sql`){note}",
                 "",
-                "```sql",
-                o.script(name).rstrip(),
-                "```",
+                md_fence(o.script(name).rstrip(), "sql"),
                 "",
             ]
         else:
@@ -94,7 +90,7 @@ def opened_by(d, where: bool = False) -> list[str]:
         parts += ["Opened by:", ""]
         for f in d.findings:
             at = f" ({f.evidence[0].file}:{f.evidence[0].line})" if where and f.evidence else ""
-            parts.append(f"- {SEVERITY_MARK.get(f.severity, '')} `{f.code}`: {f.title}{at}")
+            parts.append(f"- {SEVERITY_MARK.get(f.severity, '')} {md_code(f.code)}: {f.title}{at}")
         parts.append("")
     if d.recommended:
         parts += [f"**Recommended: option {d.recommended}.** {d.why}", ""]
@@ -103,7 +99,7 @@ def opened_by(d, where: bool = False) -> list[str]:
 
 def decision_markdown(d, level: int = 2, sql: bool = True) -> str:
     h = "#" * level
-    parts = [f"{h} Decision: {d.title} (`{d.id}`)", "", d.question, "", *opened_by(d)]
+    parts = [f"{h} Decision: {d.title} ({md_code(d.id)})", "", d.question, "", *opened_by(d)]
     parts += [_summary_table(d), ""]
     parts += [option_markdown(o, level + 1, sql) for o in d.options]
     return "\n".join(parts).rstrip() + "\n"
@@ -114,12 +110,12 @@ def decisions_markdown(ds) -> str:
     if ds.decisions:
         parts += ["| decision | options | recommended |", "|---|---|---|"]
         parts += [
-            f"| `{d.id}`: {d.title} | {', '.join(o.key for o in d.options)} | {d.recommended or ''} |"
+            f"| {md_cell(md_code(d.id))}: {d.title} | {', '.join(o.key for o in d.options)} | {d.recommended or ''} |"
             for d in ds.decisions
         ] + [""]
     parts += [decision_markdown(d) for d in ds.decisions]
     if ds.skipped:
-        parts += ["## Not covered here", ""] + [f"- `{did}`: {why}" for did, why in ds.skipped] + [""]
+        parts += ["## Not covered here", ""] + [f"- {md_code(did)}: {why}" for did, why in ds.skipped] + [""]
     return "\n".join(parts).rstrip() + "\n"
 
 
@@ -138,8 +134,8 @@ def decision_readme(d) -> str:
 
 def rewrite_markdown(rewrite, level: int = 2) -> str:
     h = "#" * level
-    run = ", ".join(f"`{o.decision}` {o.key}" for o in rewrite.applied) or "none"
-    by_docs = ", ".join(f"`{o.decision}` {o.key}" for o in rewrite.carried) or "none"
+    run = ", ".join(f"{md_code(o.decision)} {o.key}" for o in rewrite.applied) or "none"
+    by_docs = ", ".join(f"{md_code(o.decision)} {o.key}" for o in rewrite.carried) or "none"
     parts = [
         f"{h} Planned documents, rewritten",
         "",
@@ -151,16 +147,16 @@ def rewrite_markdown(rewrite, level: int = 2) -> str:
         "",
     ]
     for d in rewrite.documents:
-        parts.append(f"{h}# `{d.name}`: {len(d.changes)} change{'s' if len(d.changes) != 1 else ''}")
+        parts.append(f"{h}# {md_code(d.name)}: {len(d.changes)} change{'s' if len(d.changes) != 1 else ''}")
         parts.append("")
         if d.unresolved:
             parts += ["Unresolved (left as written): " + "; ".join(d.unresolved), ""]
-        parts += ["```diff", d.diff.rstrip(), "```", ""] if d.diff else ["No change.", ""]
+        parts += [md_fence(d.diff.rstrip(), "diff"), ""] if d.diff else ["No change.", ""]
     return "\n".join(parts).rstrip() + "\n"
 
 
 def rewrite_readme(rewrite, choices: dict[str, str]) -> str:
-    picked = ", ".join(f"`{k}` = {v}" for k, v in choices.items()) or "none"
+    picked = ", ".join(f"{md_code(k)} = {v}" for k, v in choices.items()) or "none"
     head = [
         "# Planned documents, rewritten",
         "",
@@ -192,13 +188,13 @@ def _sample_table(result) -> str:
 def _check_line(result) -> str:
     c = result.check
     if result.error:
-        return f"- `{c.name}` ({c.when}): ❌ the query failed: {result.error}"
+        return f"- {md_code(c.name)} ({c.when}): ❌ the query failed: {result.error}"
     plural = "s" if result.rows != 1 else ""
     if c.blocking:
         mark = f"⛔ **{result.rows} row{plural}**: the next script refuses" if result.rows else "✅ no row"
     else:
         mark = f"ℹ️ {result.rows} row{plural}"
-    return f"- `{c.name}` ({c.when}): {mark}. {_cell(c.meaning)}"
+    return f"- {md_code(c.name)} ({c.when}): {mark}. {_cell(c.meaning)}"
 
 
 def _script_line(s) -> str:
@@ -248,10 +244,10 @@ def rehearsal_markdown(r, level: int = 4) -> str:
     if r.changed:
         shown = "\n".join(r.changed[:8]) + (f"\n… and {len(r.changed) - 8} more" if len(r.changed) > 8 else "")
         parts += [f"Forward changed {len(r.changed)} catalog object{'s' if len(r.changed) != 1 else ''}:", "",
-                  "```diff", shown, "```", ""]
+                  md_fence(shown, "diff"), ""]
     parts.append("**Rollback** gives back the catalog as it was: " + (
-        "✅ yes." if r.restored else f"❌ no, {len(r.left_behind)} differences:\n\n```diff\n"
-        + "\n".join(r.left_behind) + "\n```"))
+        "✅ yes." if r.restored else f"❌ no, {len(r.left_behind)} differences:\n\n"
+        + md_fence("\n".join(r.left_behind), "diff")))
     parts.append("")
     parts.append("**Rows** of every table that existed, in the columns they had: " + (
         "✅ unchanged after forward and after rollback." if r.rows_kept
@@ -268,7 +264,7 @@ def rehearsal_markdown(r, level: int = 4) -> str:
         parts += ["", "**With the application writing** between the statements: "
                   + ("✅ " if r.concurrency.ok else "❌ ") + r.concurrency.summary() + "."]
     if r.verdict == "refused":
-        names = ", ".join(f"`{c.check.name}`" for c in r.predicted)
+        names = ", ".join(f"{md_code(c.check.name)}" for c in r.predicted)
         parts += ["", f"The preflight predicted the refusal ({names}): fix those rows, then run it again."]
     return "\n".join(parts).rstrip() + "\n"
 

@@ -43,6 +43,7 @@ from typing import Any
 
 from schemalens.files import write_tree
 from schemalens.impact import Impact
+from schemalens.names import comment
 from schemalens.rewrite import Renames
 from schemalens.sqlgen import BLOCKS, Step
 
@@ -127,7 +128,7 @@ class Option:
     def script(self, name: str) -> str:
         """A script's SQL text (``up``, a stage, ``down``): one transaction, or a comment when empty."""
         steps = self.steps(name)
-        head = f"-- schemalens decision {self.decision}, option {self.key}: {self.title}\n"
+        head = f"-- {comment(f'schemalens decision {self.decision}, option {self.key}: {self.title}')}\n"
         if not steps:
             return head + f"-- {name}.sql: nothing to run (no schema change).\n"
         body = "\n\n".join(_commented(s) for s in steps)
@@ -140,7 +141,7 @@ class Option:
     def preflight(self) -> str:
         """Every check as one file: each query with when to run it and what its rows mean."""
         out = [
-            f"-- schemalens decision {self.decision}, option {self.key}: {self.title}",
+            f"-- {comment(f'schemalens decision {self.decision}, option {self.key}: {self.title}')}",
             "-- Preflight: read-only queries. Each lists rows; what a row means is written above it.",
         ]
         if not self.checks:
@@ -149,7 +150,7 @@ class Option:
             rule = "must list no row" if c.blocking else "information"
             out += [
                 "",
-                f"-- {i}. {c.name} ({c.when}; {rule})",
+                f"-- {comment(f'{i}. {c.name} ({c.when}; {rule})')}",
                 *_comment_lines(c.meaning),
                 c.sql.rstrip(";") + ";",
             ]
@@ -281,12 +282,12 @@ class Decisions(Sequence):
 
 
 def _comment_lines(text: str) -> list[str]:
-    return [f"-- {line}".rstrip() for line in text.splitlines()]
+    return [f"-- {comment(line)}".rstrip() for line in text.splitlines()]
 
 
 def _commented(s: Step) -> str:
     locks = ", ".join(str(lk) for lk in s.locks) or "no table lock"
-    return f"-- {s.note} (locks: {locks})\n{s.sql}" if s.note else s.sql
+    return f"-- {comment(f'{s.note} (locks: {locks})')}\n{s.sql}" if s.note else s.sql
 
 
 def slug(key: str, title: str) -> str:

@@ -41,6 +41,7 @@ from typing import Any
 from schemalens import load_schema, postgres, verify
 from schemalens.errors import InputError
 from schemalens.migrations import discover
+from schemalens.names import quote_table
 from schemalens.parse import split
 
 
@@ -56,16 +57,6 @@ def label(skip: Sequence[str] = (), extra_sql: str | Sequence[str] = ()) -> str:
         parts.append(f"{statements} statement{'s' if statements != 1 else ''} run by hand")
     return (
         "throwaway database: " + "; ".join(parts) if parts else "throwaway database built from the migrations"
-    )
-
-
-_PLAIN = re.compile(r"[a-z_][a-z0-9_$]*")
-
-
-def _quoted(name: str) -> str:
-    """``schema.table`` as SQL, each part double-quoted only when it has to be."""
-    return ".".join(
-        p if _PLAIN.fullmatch(p) else '"' + p.replace('"', '""') + '"' for p in name.split(".", 1)
     )
 
 
@@ -94,7 +85,7 @@ def suggest_drift(
         )
     if extra_sql is None:
         first = next((t for t in tables if t.source.file not in set(skip)), None)
-        extra_sql = f"ALTER TABLE {_quoted(first.name)} ADD COLUMN added_by_hand text" if first else ()
+        extra_sql = f"ALTER TABLE {quote_table(first.name)} ADD COLUMN added_by_hand text" if first else ()
     return tuple(skip), extra_sql
 
 

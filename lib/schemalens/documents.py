@@ -36,6 +36,7 @@ from sqlglot import exp
 
 from schemalens.errors import InputError
 from schemalens.model import Schema
+from schemalens.names import md_fence, md_name, short
 from schemalens.parse import (
     UNPARSED,
     FunctionStmt,
@@ -66,8 +67,8 @@ class Reference:
 
     @property
     def name(self) -> str:
-        short = self.table.removeprefix("public.")
-        return f"{short}.{self.column}" if self.column else short
+        name = short(self.table)
+        return f"{name}.{self.column}" if self.column else name
 
 
 @dataclass(frozen=True)
@@ -437,23 +438,23 @@ def reference_findings(schema: Schema, documents, mapping: dict[str, str] | None
             continue
         if kind == "table":
             counterpart = mapping.get(table)
-            what = f"table `{short(table)}`"
-            actual = f"no table `{short(table)}`" + (
-                f"; its actual counterpart is `{short(counterpart)}`" if counterpart else ""
+            what = f"table {md_name(table)}"
+            actual = f"no table {md_name(table)}" + (
+                f"; its actual counterpart is {md_name(counterpart)}" if counterpart else ""
             )
         else:
             tables = table.split("|")
             what = f"column `{' or '.join(short(t) for t in tables)}.{column}`"
             counterpart, path = _via(schema, tables[0], column, mapping)
             t = schema.table(tables[0])
-            actual = f"{' / '.join(f'`{short(x)}`' for x in tables)} has no column `{column}`"
+            actual = f"{' / '.join(f'{md_name(x)}' for x in tables)} has no column `{column}`"
             if path:
                 from schemalens.compare import arrow_path
 
                 arrow = arrow_path(schema, path)
-                actual += f"; `{short(tables[0])}` reaches `{short(counterpart)}` through {arrow}"
+                actual += f"; {md_name(tables[0])} reaches {md_name(counterpart)} through {arrow}"
             elif t is not None and counterpart:
-                actual += f"; `{short(tables[0])}` has no foreign-key path to `{short(counterpart)}`"
+                actual += f"; {md_name(tables[0])} has no foreign-key path to {md_name(counterpart)}"
         out.append(
             Finding(
                 "document-reference",
@@ -466,7 +467,7 @@ def reference_findings(schema: Schema, documents, mapping: dict[str, str] | None
                 "rewrite-documents",
                 (
                     "Option A: Rewrite the document to the actual names"
-                    + (f" (`{short(counterpart)}`)" if counterpart else ""),
+                    + (f" ({md_name(counterpart)})" if counterpart else ""),
                     "Option B: Create the missing object before the document runs",
                 ),
                 f"{doc}:{short(table)}{'.' + column if column else ''}",
@@ -515,7 +516,7 @@ class RewrittenDocument:
     def _repr_markdown_(self) -> str:
         head = f"**{self.name}**: {len(self.changes)} changes"
         head += f"; unresolved: {'; '.join(self.unresolved)}" if self.unresolved else ""
-        return head + ("\n\n```diff\n" + self.diff + "```\n" if self.diff else "\n\nNo change.\n")
+        return head + ("\n\n" + md_fence(self.diff.removesuffix("\n"), "diff") + "\n" if self.diff else "\n\nNo change.\n")
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from schemalens.diff import ADDED, CHANGED, REMOVED, Difference, diff_schemas, n
 from schemalens.findings import Finding, Sources, short
 from schemalens.migrations import MigrationFile
 from schemalens.model import Schema, Source
+from schemalens.names import md_code, md_name
 
 _LABELS = {
     "table": "Table",
@@ -105,10 +106,10 @@ def _label(d: Difference) -> str:
     elif d.kind == "function":
         what = f"{table}({k[2]})"
     elif d.kind in _ON_TABLE and len(k) > 2:
-        return f"{_LABELS[d.kind]} `{k[2]}` on `{table}`"
+        return f"{_LABELS[d.kind]} {md_code(k[2])} on {md_code(table)}"
     else:
         what = table
-    return f"{_LABELS[d.kind]} `{what}`"
+    return f"{_LABELS[d.kind]} {md_code(what)}"
 
 
 def _rls_sources(files: Sequence[MigrationFile]) -> dict[str, Source]:
@@ -211,7 +212,7 @@ def _drift_finding(
     evidence = (
         (
             sources.evidence(
-                source, "defined here" if d.change != ADDED else f"`{short(table_name)}` is defined here"
+                source, "defined here" if d.change != ADDED else f"{md_name(table_name)} is defined here"
             ),
         )
         if source and source.file
@@ -227,7 +228,7 @@ def _drift_finding(
         "parts": [f"{p.kind} {p.name}" for p in parts],
         "source": str(source) if source and source.file else None,
     }
-    where = f"`{source}`" if source and source.file else "the files"
+    where = md_code(source) if source and source.file else "the files"
     if d.change == REMOVED:
         code, title = "drift-missing", f"{label} is missing from the database"
         assumed, actual = (
@@ -265,11 +266,11 @@ def _drift_finding(
         code = "drift-changed"
         names = ", ".join(f for f, _, _ in fields)
         if d.kind == "table" and ("rls_enabled", True, False) in fields:
-            title = f"Row level security is off on `{short(table_name)}` in the database"
+            title = f"Row level security is off on {md_name(table_name)} in the database"
         else:
             title = f"{label} differs in the database: {names}"
-        assumed = "; ".join(f"{f} `{x}`" for f, x, _ in fields) + f" ({where})"
-        actual = "; ".join(f"{f} `{y}`" for f, _, y in fields)
+        assumed = "; ".join(f"{f} {md_code(x)}" for f, x, _ in fields) + f" ({where})"
+        actual = "; ".join(f"{f} {md_code(y)}" for f, _, y in fields)
         impact = (
             "Row access differs from what the migrations define."
             if d.kind in ("policy", "table")

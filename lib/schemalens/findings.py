@@ -18,6 +18,7 @@ from schemalens.documents import Document
 from schemalens.manifest import Manifest
 from schemalens.migrations import discover
 from schemalens.model import ForeignKey, Schema, Source
+from schemalens.names import md_name, short
 from schemalens.parse import split_and_parse
 from schemalens.replay import EXTERNAL_PRIMARY_KEYS
 
@@ -37,11 +38,6 @@ CODES = (
     "unreachable-from-root",
 )
 PROJECT_HEADERS = ("supabase project", "project ref", "project_ref", "project")
-
-
-def short(name: str | None) -> str:
-    """A table as people write it: ``users`` for ``public.users``, ``auth.users`` otherwise."""
-    return (name or "").removeprefix("public.")
 
 
 @dataclass(frozen=True)
@@ -192,7 +188,7 @@ class Context:
     def as_mapped(self, table: str) -> str:
         """``agencies`` or ``tenants (read as agencies)``."""
         mapped = self.actual(table)
-        return f"`{short(table)}` (read as `{short(mapped)}`)" if mapped != table else f"`{short(table)}`"
+        return f"{md_name(table)} (read as {md_name(mapped)})" if mapped != table else f"{md_name(table)}"
 
     def table_evidence(self, table: str, note: str = "") -> list[Evidence]:
         t = self.schema.table(table)

@@ -23,13 +23,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from schemalens.model import Schema, qualify
+from schemalens.names import md_cell, md_code, md_name, md_text
+from schemalens.names import short as _short
 from schemalens.parse import mentions
 
 KINDS = ("foreign key", "policy", "function", "trigger", "view", "index", "document")
-
-
-def _short(name: str) -> str:
-    return name.removeprefix("public.")
 
 
 @dataclass(frozen=True)
@@ -70,8 +68,8 @@ class Impact:
         ]
 
     def markdown(self) -> str:
-        changed = ", ".join(f"`{_short(t)}`" for t in self.tables) or "nothing"
-        cols = f"; columns {', '.join(f'`{_short(c)}`' for c in self.columns)}" if self.columns else ""
+        changed = ", ".join(f"{md_name(t)}" for t in self.tables) or "nothing"
+        cols = f"; columns {', '.join(f'{md_name(c)}' for c in self.columns)}" if self.columns else ""
         if not self.items:
             return f"Changes {changed}{cols}: nothing else references them.\n"
         lines = [
@@ -86,13 +84,13 @@ class Impact:
         for i in self.items:
             cells = (
                 i.kind,
-                f"`{i.name}`",
-                f"`{_short(i.on)}`",
-                i.via,
-                f"`{i.source}`" if i.source else "",
+                md_code(i.name),
+                md_name(i.on),
+                md_text(i.via),
+                md_code(i.source) if i.source else "",
                 i.effect,
             )
-            lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+            lines.append("| " + " | ".join(md_cell(c) for c in cells) + " |")
         return "\n".join(lines) + "\n"
 
     def _repr_markdown_(self) -> str:

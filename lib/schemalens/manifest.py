@@ -34,6 +34,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from schemalens.errors import ManifestError
+from schemalens.names import short
 from schemalens.model import truncate_identifier
 from schemalens.platform import PLATFORMS
 
@@ -127,13 +128,13 @@ class Manifest(_Frozen):
             add(fk.table, f"foreign key {fk.text}", fk.line)
             add(fk.ref_table, f"foreign key {fk.text}", fk.line)
         for s in self.scoping:
-            add(s.table, f"scoping {s.table.removeprefix('public.')}: {s.entity_written}", s.line)
-            add(s.entity, f"scoping {s.table.removeprefix('public.')}: {s.entity_written}", s.line)
+            add(s.table, f"scoping {short(s.table)}: {s.entity_written}", s.line)
+            add(s.entity, f"scoping {short(s.table)}: {s.entity_written}", s.line)
         proposed = {p.table for p in self.proposed}
         for p in self.proposed:
             if p.parent in proposed:  # a chain of proposals: its parent is new too
                 continue
-            add(p.parent, f"proposed {p.table.removeprefix('public.')}: {p.parent_written}", p.line)
+            add(p.parent, f"proposed {short(p.table)}: {p.parent_written}", p.line)
         return out
 
     def document_paths(self) -> tuple[Path, ...]:

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Iterable
 
-PG_NAMEDATALEN = 63
+from schemalens.names import qualify, truncate_identifier
+from schemalens.names import short as unqualify
 
 
 @dataclass(frozen=True, order=True)
@@ -47,38 +48,6 @@ def default_grants(table: str) -> dict[str, tuple[str, ...]]:
     (('SELECT', 'INSERT'), {})
     """
     return {r: TABLE_PRIVILEGES for r in SUPABASE_ROLES} if table.startswith("public.") else {}
-
-
-def truncate_identifier(name: str) -> str:
-    """Cut an identifier to 63 bytes as PostgreSQL does (never inside a UTF-8 character).
-
-    >>> len(truncate_identifier("x" * 70))
-    63
-    """
-    if len(name) <= PG_NAMEDATALEN and name.isascii():  # the usual case, without encoding
-        return name
-    raw = name.encode()
-    if len(raw) <= PG_NAMEDATALEN:
-        return name
-    return raw[:PG_NAMEDATALEN].decode(errors="ignore")
-
-
-def qualify(name: str, schema: str = "public") -> str:
-    """``schema.table`` for a table name; already qualified names are kept.
-
-    >>> qualify("users"), qualify("auth.users"), qualify("t", "app")
-    ('public.users', 'auth.users', 'app.t')
-    """
-    return name if "." in name else f"{schema}.{name}"
-
-
-def unqualify(name: str) -> str:
-    """The table part of ``schema.table``, or the name itself for ``public``.
-
-    >>> unqualify("public.users"), unqualify("auth.users")
-    ('users', 'auth.users')
-    """
-    return name[len("public."):] if name.startswith("public.") else name
 
 
 def _src() -> Source:

@@ -740,8 +740,6 @@ _HANDLERS = forms.HANDLERS + _HANDLERS
 # helpers let replay do the same to the predicate text: each reference is resolved as PostgreSQL
 # would, through the enclosing FROM lists out to the policy's own table.
 
-_PLAIN_NAME = re.compile(r"[a-z_][a-z0-9_$]*")
-
 
 def mentions(text: str, name: str) -> bool:
     """Whether ``text`` has ``name`` as a whole word (any case): a cheap test before parsing it."""
@@ -756,11 +754,6 @@ def _lower(text: str) -> str:
 @functools.lru_cache(maxsize=4096)
 def _word(name: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w$]){re.escape(name)}(?![\w$])", re.IGNORECASE)
-
-
-def write_identifier(name: str) -> str:
-    """A stored name as SQL: bare when it folds back to itself, else double-quoted."""
-    return name if _PLAIN_NAME.fullmatch(name) else '"' + name.replace('"', '""') + '"'
 
 
 def table_references(predicate: str, own_table: str, resolve) -> list[tuple[exp.Expression, str]]:

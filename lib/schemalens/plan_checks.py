@@ -22,6 +22,7 @@ from schemalens.findings import Context, Finding, _fk_dict, _manifest_evidence, 
 from schemalens.graph import paths_to_root
 from schemalens.manifest import AssumedForeignKey, AssumedScope
 from schemalens.model import ForeignKey, Schema
+from schemalens.names import md_code, md_name
 
 
 def composite_containing(ctx: Context, a: AssumedForeignKey) -> ForeignKey | None:
@@ -52,17 +53,17 @@ def composite_foreign_keys(ctx: Context) -> list[Finding]:
             Finding(
                 "missing-foreign-key",
                 "warning",
-                f"`{left}` → `{right}` exists only as part of a composite foreign key",
-                f"`{left}` is a foreign key to `{right}`",
-                f"`{short(table)}` ({cols}) references `{short(ref)}` ({ref_cols}): "
-                f"`{a.columns[0]}` is checked together with {', '.join(f'`{c}`' for c in others)}",
+                f"{md_code(left)} → {md_code(right)} exists only as part of a composite foreign key",
+                f"{md_code(left)} is a foreign key to {md_code(right)}",
+                f"{md_name(table)} ({cols}) references {md_name(ref)} ({ref_cols}): "
+                f"{md_code(a.columns[0])} is checked together with {', '.join(f'{md_code(c)}' for c in others)}",
                 (ctx.fk_evidence(fk), _manifest_evidence(ctx.manifest, a.line, a.text)),
-                f"A join on `{a.columns[0]}` alone can match `{short(ref)}` rows of another "
+                f"A join on {md_code(a.columns[0])} alone can match {md_name(ref)} rows of another "
                 f"{', '.join(others)}: the plan's joins and policies must use ({cols}).",
                 f"foreign-key-{short(table)}-{a.columns[0]}".replace(".", "-"),
                 (
                     f"Option A: Update the plan to the composite key ({cols}) → ({ref_cols})",
-                    f"Option B: Make `{right}` unique on its own and add the single-column FK (migration)",
+                    f"Option B: Make {md_code(right)} unique on its own and add the single-column FK (migration)",
                 ),
                 f"{table}.{a.columns[0]}",
                 {
@@ -98,10 +99,10 @@ def belongs_to(ctx: Context, table: str, entity: str) -> str | None:
     """How ``table``'s rows belong to ``entity`` (a direct FK, or a link table), or None."""
     direct = next((fk for fk in ctx.schema.foreign_keys_from(table) if fk.ref_table == entity), None)
     if direct is not None:
-        return f"FK `{short(table)}.{','.join(direct.columns)}` → `{short(entity)}`"
+        return f"FK `{short(table)}.{','.join(direct.columns)}` → {md_name(entity)}"
     links = link_tables(ctx.schema, table, entity)
     if links:
-        return f"link table {', '.join(f'`{short(x)}`' for x in links)}"
+        return f"link table {', '.join(f'{md_name(x)}' for x in links)}"
     return None
 
 
@@ -238,16 +239,16 @@ def global_scope(ctx: Context, s: AssumedScope, table: str, entity: str) -> Find
     return Finding(
         "scope-mismatch",
         "warning",
-        f"`{short(table)}` is global, not scoped by `{short(s.entity)}`",
-        f"`{short(table)}` scoped by `{short(s.entity)}`",
-        f"`{short(table)}` has no owner: no foreign key from it to any table, and {how}",
+        f"{md_name(table)} is global, not scoped by {md_name(s.entity)}",
+        f"{md_name(table)} scoped by {md_name(s.entity)}",
+        f"{md_name(table)} has no owner: no foreign key from it to any table, and {how}",
         tuple(evidence),
-        f"- Every `{short(table)}` row is shared by all `{short(entity)}` rows\n"
-        f"- Nothing ties a row to one `{short(entity)}`: the plan's per-`{short(entity)}` reads see them all",
+        f"- Every {md_name(table)} row is shared by all {md_name(entity)} rows\n"
+        f"- Nothing ties a row to one {md_name(entity)}: the plan's per-{md_name(entity)} reads see them all",
         f"scope-of-{short(table).replace('.', '_')}",
         (
-            f"Option A: Keep `{short(table)}` global (update the manifest)",
-            f"Option B: Scope it: add an FK to `{short(entity)}`, backfill, add policies",
+            f"Option A: Keep {md_name(table)} global (update the manifest)",
+            f"Option B: Scope it: add an FK to {md_name(entity)}, backfill, add policies",
         ),
         table,
         {"group": short(table), "tables": [table], "assumed": s.entity, "assumed_actual": entity,

@@ -27,8 +27,9 @@ from schemalens.model import (
 from schemalens.parse import (
     NOT_ANALYSED, UNPARSED, AlterTypeStmt, ConstraintStmt, DropNamesStmt, FunctionStmt, PolicyStmt, PrivilegeStmt,
     RlsStmt, Statement, column_references, ident, lower_unquoted, mentions, replace_spans, table_name,
-    table_references, to_sql, write_identifier,
+    table_references, to_sql,
 )
+from schemalens.names import quote_ident
 
 # Tables that migrations reference but do not create, with their primary keys (Supabase's).
 EXTERNAL_PRIMARY_KEYS = {"auth.users": ("id",), "storage.objects": ("id",), "storage.buckets": ("id",)}
@@ -511,7 +512,7 @@ class _Replayer(FormsReplay):
             raise ReplayWarning(f"relation {new} already exists")
         old = state.name
         self.rewrite_predicates(old.split(".", 1)[1], lambda p, text: [
-            (node, write_identifier(new.split(".", 1)[1])) for node, name in table_references(text, p.table, self.qname)
+            (node, quote_ident(new.split(".", 1)[1])) for node, name in table_references(text, p.table, self.qname)
             if name == old])
         del self.tables[old]
         state.name = new
@@ -538,7 +539,7 @@ class _Replayer(FormsReplay):
         if new in state.columns:
             raise ReplayWarning(f"column {new} of {state.name} already exists")
         self.rewrite_predicates(old, lambda p, text: [
-            (node, write_identifier(new)) for node, owner in column_references(text, p.table, self.qname, self.columns_of)
+            (node, quote_ident(new)) for node, owner in column_references(text, p.table, self.qname, self.columns_of)
             if owner == state.name and ident(node) == old])
         state.columns = {(new if k == old else k): (replace(c, name=new) if k == old else c)
                          for k, c in state.columns.items()}

@@ -32,7 +32,8 @@ from schemalens.forms import (
     ViewStmt,
 )
 from schemalens.model import Column, Unparsed, View
-from schemalens.parse import UNDERSTOOD, Statement, ident, table_name, to_sql, write_identifier
+from schemalens.names import quote_ident
+from schemalens.parse import UNDERSTOOD, Statement, ident, table_name, to_sql
 from schemalens.replay import EXTERNAL_PRIMARY_KEYS, ReplayWarning, _type_text
 
 _SERIAL_AS = {"serial": "integer", "serial4": "integer", "bigserial": "bigint", "serial8": "bigint",
@@ -458,8 +459,8 @@ class FormsReplay:
         schema, old = name.split(".", 1)
         new = f"{schema}.{node.new_name}"
         self.enums[new] = replace(enum, name=new)
-        written = {write_identifier(old): write_identifier(node.new_name),
-                   f"{schema}.{write_identifier(old)}": f"{schema}.{write_identifier(node.new_name)}"}
+        written = {quote_ident(old): quote_ident(node.new_name),
+                   f"{schema}.{quote_ident(old)}": f"{schema}.{quote_ident(node.new_name)}"}
         for state in self.tables.values():  # columns keep the type's id: they show the new name
             for cname, col in list(state.columns.items()):
                 base, arrays = re.match(r"^(.*?)((?:\[\d*\])*)$", col.type).groups()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from schemalens.graph import build_graph, coverage_totals
 from schemalens.model import Schema, Unparsed
+from schemalens.names import dot_string, md_cell, md_code, md_text, mermaid_id, mermaid_label
 from schemalens.sections import (  # noqa: F401 (re-exported)
     GENERAL,
     ICON,
@@ -94,20 +95,16 @@ def graph_json(schema: Schema) -> str:
     return json.dumps(graph_dict(schema), indent=2, ensure_ascii=False) + "\n"
 
 
-def _node_id(name: str) -> str:
-    return name.replace(".", "__").replace('"', "").replace(" ", "_")
-
-
 def mermaid(schema: Schema) -> str:
     """A Mermaid flowchart, parents on top: ``child --> parent`` per foreign key."""
     g = build_graph(schema)
     lines = ["flowchart BT"]
     for n in sorted(g):
         style = ":::external" if g.nodes[n].get("external") else ""
-        shape = '(["{}"])' if g.nodes[n]["kind"] != "table" else '["{}"]'  # a view: rounded
-        lines.append(f"  {_node_id(n)}{shape.format(n)}{style}")
+        shape = "([{}])" if g.nodes[n]["kind"] != "table" else "[{}]"  # a view: a stadium
+        lines.append(f"  {mermaid_id(n)}{shape.format(mermaid_label(n))}{style}")
     for u, v, data in sorted(g.edges(data=True), key=lambda e: (e[0], e[1], e[2]["name"])):
-        lines.append(f"  {_node_id(u)} -->|{','.join(data['columns'])}| {_node_id(v)}")
+        lines.append(f"  {mermaid_id(u)} -->|{mermaid_label(','.join(data['columns']), bare=True)}| {mermaid_id(v)}")
     lines.append("  classDef external stroke-dasharray: 5 5")
     return "\n".join(lines) + "\n"
 
@@ -118,9 +115,10 @@ def dot(schema: Schema) -> str:
     for n in sorted(g):
         style = ", style=dashed" if g.nodes[n].get("external") else ""
         style += ", shape=ellipse" if g.nodes[n]["kind"] != "table" else ""  # a view
-        lines.append(f'  "{n}" [label="{n}"{style}];')
+        lines.append(f"  {dot_string(n)} [label={dot_string(n)}{style}];")
     for u, v, data in sorted(g.edges(data=True), key=lambda e: (e[0], e[1], e[2]["name"])):
-        lines.append(f'  "{u}" -> "{v}" [label="{",".join(data["columns"])}", tooltip="{data["name"]}"];')
+        label, tooltip = dot_string(",".join(data["columns"])), dot_string(data["name"] or "")
+        lines.append(f"  {dot_string(u)} -> {dot_string(v)} [label={label}, tooltip={tooltip}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -133,10 +131,11 @@ def schema_markdown(schema: Schema) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for t in schema.tables:
-        fks = ", ".join(f"{','.join(fk.columns)} → {fk.ref_table}" for fk in schema.foreign_keys_from(t.name))
+        fks = ", ".join(f"{md_text(','.join(fk.columns))} → {md_text(fk.ref_table)}"
+                        for fk in schema.foreign_keys_from(t.name))
         rows.append(
-            f"| `{t.name}` | {len(t.columns)} | {', '.join(t.primary_key)} | {fks} | "
-            f"{'on' if t.rls_enabled else 'off'} | {len(schema.policies_on(t.name))} | {t.source} |"
+            f"| {md_cell(md_code(t.name))} | {len(t.columns)} | {md_text(', '.join(t.primary_key))} | {fks} | "
+            f"{'on' if t.rls_enabled else 'off'} | {len(schema.policies_on(t.name))} | {md_text(str(t.source))} |"
         )
     head = (
         f"**Schema**: {len(schema.tables)} tables, {len(schema.foreign_keys)} foreign keys, "

@@ -29,6 +29,7 @@ from __future__ import annotations
 from schemalens.errors import ManifestError
 from schemalens.manifest import Manifest
 from schemalens.model import Schema
+from schemalens.names import md_code
 from schemalens.replay import EXTERNAL_PRIMARY_KEYS
 
 
@@ -41,7 +42,7 @@ def _known(schema: Schema) -> list[str]:
 
 def _pick(candidates: list[str], what: str, manifest: Manifest, line: int | None) -> str | None:
     if len(candidates) > 1:
-        listed = ", ".join(f"`{c}`" for c in sorted(candidates))
+        listed = ", ".join(f"{md_code(c)}" for c in sorted(candidates))
         raise ManifestError(
             f"{what} is ambiguous: it could be {listed}; write the one you mean "
             "(schema-qualified, or double-quoted for its exact case)",

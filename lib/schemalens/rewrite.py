@@ -42,6 +42,7 @@ from sqlglot.errors import SqlglotError
 from sqlglot.tokens import TokenType
 
 from schemalens.model import ForeignKey, Schema
+from schemalens.names import short as _short
 from schemalens.parse import (
     UNPARSED,
     FunctionStmt,
@@ -102,10 +103,6 @@ class _Edit:
 def _qname(node: exp.Expression) -> str:
     schema, name = table_name(node)
     return f"{schema or 'public'}.{name}"
-
-
-def _short(name: str) -> str:
-    return name.removeprefix("public.")
 
 
 def _written(name: str) -> str:

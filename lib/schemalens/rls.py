@@ -41,6 +41,7 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from schemalens.model import ForeignKey, Function, Policy, Schema, Trigger, qualify
+from schemalens.names import short as _short
 from schemalens.parse import DIALECT, ident, table_name
 
 AUTH_USERS = "auth.users"
@@ -94,10 +95,6 @@ class PolicyMeaning:
                 f"{' (' + chain + ')' if len(t.chain) > 2 else ''}{via}".rstrip()
             )
         return "; ".join(out)
-
-
-def _short(name: str) -> str:
-    return name.removeprefix("public.")
 
 
 # Reading predicates --------------------------------------------------------------------------------

@@ -7,6 +7,8 @@ Findings come from :mod:`schemalens.compare` (imported lazily where needed: it i
 from __future__ import annotations
 
 from schemalens.model import Schema
+from schemalens.names import comment, md_cell, md_code, md_fence, md_name
+from schemalens.names import short as _s
 
 STATUS = {
     "critical": "MAJOR SCHEMA CONFLICTS DISCOVERED",
@@ -38,10 +40,6 @@ DECISION_TITLES = {
 MAX_EXCERPT_LINES = 16
 
 
-def _s(name: str | None) -> str:
-    return (name or "").removeprefix("public.")
-
-
 def decision_title(decision: str, finding=None) -> str:
     """A heading for a decision id: the seed's names for known ids, ``Scope of `x``` for ``scope-of-x``.
 
@@ -51,14 +49,14 @@ def decision_title(decision: str, finding=None) -> str:
     if decision in DECISION_TITLES:
         return DECISION_TITLES[decision]
     if decision.startswith("foreign-key-") and finding is not None:
-        return f"Foreign key `{_s(finding.subject)}`"
+        return f"Foreign key {md_name(finding.subject)}"
     for prefix, label in (
         ("scope-of-", "Scope of "),
         ("mapping-of-", "Mapping of "),
         ("foreign-key-", "Foreign key "),
     ):
         if decision.startswith(prefix):
-            return label + f"`{decision[len(prefix) :]}`"
+            return label + md_code(decision[len(prefix) :])
     return decision
 
 
@@ -101,7 +99,7 @@ def _where(evidence) -> str:
     files: dict[str, list[str]] = {}
     for e in evidence:
         files.setdefault(e.file, []).append(str(e.line))
-    return "; ".join(f"`{f}`: {', '.join(dict.fromkeys(ls))}" for f, ls in files.items())
+    return "; ".join(f"{md_code(f)}: {', '.join(dict.fromkeys(ls))}" for f, ls in files.items())
 
 
 def _evidence_blocks(evidence, shown: set, limit: int) -> list[str]:
@@ -119,24 +117,24 @@ def _evidence_blocks(evidence, shown: set, limit: int) -> list[str]:
             cited = sorted({e.line for e in evs})
             notes = "; ".join(dict.fromkeys(e.note for e in evs if e.note))
             head = f"-- ACTUAL ({evs[0].file}:{', '.join(map(str, cited))})" + (f": {notes}" if notes else "")
-            blocks.append(f"```sql\n{head}\n{_excerpt(evs[0], cited)}\n```")
+            blocks.append(md_fence(f"{comment(head)}\n{_excerpt(evs[0], cited)}", "sql"))
         else:
             rest += evs
     listed = []
     if earlier:
         listed.append(
-            "Shown above: " + "; ".join(f"`{e}`" + (f" {e.note}" if e.note else "") for e in earlier) + "."
+            "Shown above: " + "; ".join(f"{md_code(e)}" + (f" {e.note}" if e.note else "") for e in earlier) + "."
         )
     if rest:
-        items = [f"`{e}`" + (f" {e.note}" if e.note else "") for e in rest[:10]]
+        items = [f"{md_code(e)}" + (f" {e.note}" if e.note else "") for e in rest[:10]]
         listed.append(
             "Also at: " + "; ".join(items) + (f" and {len(rest) - 10} more" if len(rest) > 10 else "") + "."
         )
     manifest = [e for e in evidence if e.kind == "manifest"]
     if manifest:
         listed.append(
-            f"Manifest (`{manifest[0].file}`): "
-            + "; ".join(f"line {e.line} `{e.text}`" for e in manifest)
+            f"Manifest ({md_code(manifest[0].file)}): "
+            + "; ".join(f"line {e.line} {md_code(e.text)}" for e in manifest)
             + "."
         )
     docs = [e for e in evidence if e.kind == "document"]
@@ -150,7 +148,7 @@ def _impact(text: str) -> str:
 
 
 def _options(f) -> str:
-    return f"**Decision Required** (`{f.decision}`):\n" + "\n".join(f"- [ ] {o}" for o in f.options)
+    return f"**Decision Required** ({md_code(f.decision)}):\n" + "\n".join(f"- [ ] {o}" for o in f.options)
 
 
 def _hierarchy_tree(f, schema: Schema) -> str:
@@ -163,7 +161,7 @@ def _hierarchy_tree(f, schema: Schema) -> str:
         if table == f.data.get("child"):
             note += f", NOT {fk_column_name(schema, f.data['parent_actual'])}!"
         lines.append("    " * depth + f"└── {_s(table)} ({note})")
-    return "```\n" + "\n".join(lines) + "\n```"
+    return md_fence("\n".join(lines))
 
 
 def finding_markdown(
@@ -186,8 +184,8 @@ def finding_markdown(
     parts.append(_impact(f.impact))
     if f.data.get("verification_sql"):
         parts.append(
-            f"**Verification Needed:**\n```sql\n-- Run against {f.data['expected']}\n"
-            f"{f.data['verification_sql']}\n```"
+            "**Verification Needed:**\n"
+            + md_fence(f"-- Run against {comment(f.data['expected'])}\n{f.data['verification_sql']}", "sql")
         )
     if decision:
         parts.append(_options(f))
@@ -209,7 +207,8 @@ def _table_section(n: int, group) -> str:
     rows = ["| # | Finding | Where | Actual | Severity |", "|---|---|---|---|---|"]
     for i, f in enumerate(group, 1):
         rows.append(
-            f"| {n}.{i} | {f.title} | {_where(f.evidence)} | {f.actual} | {ICON[f.severity]} {f.severity} |"
+            f"| {n}.{i} | {md_cell(f.title)} | {md_cell(_where(f.evidence))} | {md_cell(f.actual)} | "
+            f"{ICON[f.severity]} {f.severity} |"
         )
     code = group[0].code
     impact = (

@@ -1,4 +1,4 @@
-"""SQL text for decisions: the one place names and literals are quoted, and the locks each statement takes.
+"""SQL text for decisions: one builder per statement, and the locks each statement takes.
 
 Every generated statement is a :class:`Step`: its SQL and the table locks PostgreSQL takes for it
 (:class:`Lock`, in PostgreSQL's mode names), so a reader sees what a change blocks before running it.
@@ -6,7 +6,8 @@ The builders below write one kind of statement each; the lock they state is the 
 PostgreSQL 14-18 takes on each table (tests/test_decisions.py checks every one against ``pg_locks``).
 
 It refuses to splice raw names: identifiers go through :func:`ident` (quoted when PostgreSQL would
-fold or reject them bare), values through :func:`literal`. It never regenerates migration text.
+fold or reject them bare), values through :func:`literal`, both from :mod:`schemalens.names`. It never
+regenerates migration text.
 
 >>> ident("users"), ident("Users can view"), ident("user"), ident("order_id")
 ('users', '"Users can view"', '"user"', 'order_id')
@@ -20,26 +21,13 @@ fold or reject them bare), values through :func:`literal`. It never regenerates 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from schemalens.model import qualify
-
-# PostgreSQL's reserved keywords (pg_get_keywords() catcode R and T): never valid as bare names.
-# fmt: off
-RESERVED = frozenset(
-    """all analyse analyze and any array as asc asymmetric both case cast check collate column constraint
-    create current_catalog current_date current_role current_time current_timestamp current_user default
-    deferrable desc distinct do else end except false fetch for foreign from grant group having in
-    initially intersect into lateral leading limit localtime localtimestamp not null offset on only or
-    order placing primary references returning select session_user some symmetric system_user table then
-    to trailing true union unique user using variadic when where window with authorization binary
-    collation concurrently cross current_schema freeze full ilike inner is isnull join left like natural
-    notnull outer overlaps right similar tablesample verbose""".split()  # noqa: SIM905
-)
-# fmt: on
-_BARE = re.compile(r"[a-z_][a-z0-9_$]*")
+from schemalens.names import RESERVED, dollar_quote, qualify, short
+from schemalens.names import quote_ident as ident
+from schemalens.names import quote_literal as literal
+from schemalens.names import quote_table as table
 
 ACCESS_SHARE = "ACCESS SHARE"
 ROW_SHARE = "ROW SHARE"
@@ -69,31 +57,8 @@ BLOCKS = {
 }
 
 
-def ident(name: str) -> str:
-    """A stored name as SQL: bare when PostgreSQL reads it back unchanged, else double-quoted."""
-    if _BARE.fullmatch(name) and name not in RESERVED:
-        return name
-    return '"' + name.replace('"', '""') + '"'
-
-
-def table(name: str) -> str:
-    """``schema.table`` (``public`` when unqualified) as SQL, each part through :func:`ident`."""
-    schema, _, rel = qualify(name).partition(".")
-    return f"{ident(schema)}.{ident(rel)}"
-
-
 def idents(names: Iterable[str]) -> str:
     return ", ".join(ident(n) for n in names)
-
-
-def literal(value: str | None) -> str:
-    """A text literal (``NULL`` for None); backslashes are plain characters (standard_conforming_strings)."""
-    return "NULL" if value is None else "'" + value.replace("'", "''") + "'"
-
-
-def short(name: str) -> str:
-    """``users`` for ``public.users``; other schemas kept."""
-    return name.removeprefix("public.")
 
 
 def singular(name: str) -> str:
@@ -440,15 +405,15 @@ def lock_up_front(locks: Sequence[tuple[str, str]], attempts: int = 10, timeout:
     ``locks``: ``(table, mode)`` in the order they are taken (the same order in every script)."""
     statements = "\n".join(f"      LOCK TABLE {table(n)} IN {m} MODE;" for n, m in locks)
     names = ", ".join(short(n) for n, _ in locks)
-    sql = (
-        "DO $lock$\nDECLARE\n  previous text := current_setting('lock_timeout');\nBEGIN\n"
+    message = f"could not lock {names} in {attempts} attempts: nothing was changed".replace("%", "%%")
+    sql = "DO " + dollar_quote(
+        "\nDECLARE\n  previous text := current_setting('lock_timeout');\nBEGIN\n"
         f"  FOR attempt IN 1..{attempts} LOOP\n    BEGIN\n"
         f"      PERFORM set_config('lock_timeout', {literal(timeout)}, true);\n{statements}\n"
         "      PERFORM set_config('lock_timeout', previous, true);\n      RETURN;\n"
         "    EXCEPTION WHEN lock_not_available THEN\n"
         "      PERFORM pg_sleep(0.1 * attempt);  -- the locks taken in this attempt are released\n"
         "    END;\n  END LOOP;\n"
-        f"  RAISE EXCEPTION 'could not lock {names} in {attempts} attempts: nothing was changed'\n"
-        "    USING ERRCODE = 'lock_not_available';\nEND\n$lock$"
-    )
+        f"  RAISE EXCEPTION {literal(message)}\n"  # a format: a % in a name is written %%
+        "    USING ERRCODE = 'lock_not_available';\nEND\n", "lock")
     return step(sql, *locks, note=f"take every lock up front, in one order, retrying ({names})")

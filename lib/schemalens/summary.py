@@ -10,6 +10,7 @@ import datetime
 from pathlib import Path
 
 from schemalens.graph import coverage_totals
+from schemalens.names import md_cell, md_code, md_fence, md_name, md_text
 from schemalens.sections import (
     DECISION_TITLES,
     GENERAL,
@@ -95,7 +96,7 @@ def _data_model(findings) -> str:
     outside = _outside(findings)
     if outside:
         lines += ["", "Outside the hierarchy:"] + [f"  {o}" for o in outside]
-    return "### Actual Data Model\n\n```\n" + "\n".join(lines) + "\n```\n"
+    return "### Actual Data Model\n\n" + md_fence("\n".join(lines)) + "\n"
 
 
 def placements(findings) -> dict[str, list[tuple[str, str]]]:
@@ -117,11 +118,11 @@ def placements(findings) -> dict[str, list[tuple[str, str]]]:
         parent = findings.mapping.get(p.parent, p.parent)
         h = hier.get(parent)
         if h and p.parent in findings.mapping:
-            target, why = h.data["recommended_parent"], f"see `{h.decision}`"
+            target, why = h.data["recommended_parent"], f"see {md_code(h.decision)}"
         else:
             target, why = (
                 parent,
-                "as planned" + (f", `{_s(p.parent)}` read as `{_s(parent)}`" if parent != p.parent else ""),
+                "as planned" + (f", {md_name(p.parent)} read as {md_name(parent)}" if parent != p.parent else ""),
             )
         out.setdefault(target, []).append((p.table, f"NEW, {fk_column_name(schema, target)} FK; {why}"))
     for table, (col, ref, doc, line) in created_parents(findings.documents).items():
@@ -161,7 +162,7 @@ def _proposed(findings) -> str:
     lines: list[str] = []
     for top in tops:
         _print_tree(f"{_s(top)} (existing)", top, children, lines)
-    return "### Proposed Addition\n\n```\n" + "\n".join(lines) + "\n```\n"
+    return "### Proposed Addition\n\n" + md_fence("\n".join(lines)) + "\n"
 
 
 def _scoped(entity: str | None) -> str:
@@ -266,12 +267,12 @@ def _change(f, group) -> str:
     d = f.data
     if f.code == "missing-table":
         return (
-            f"**CHANGE:** Use `{_s(d['counterpart'])}` (not `{_s(d['assumed'])}`)"
+            f"**CHANGE:** Use {md_name(d['counterpart'])} (not {md_name(d['assumed'])})"
             if d.get("counterpart")
-            else f"**CHANGE:** Create `{_s(d['assumed'])}` or remove it from the plan"
+            else f"**CHANGE:** Create {md_name(d['assumed'])} or remove it from the plan"
         )
     if f.code == "root-mismatch":
-        return f"**CHANGE:** Use `{_s(d['actual_root'])}` as the root (not `{_s(d['assumed'])}`)"
+        return f"**CHANGE:** Use {md_name(d['actual_root'])} as the root (not {md_name(d['assumed'])})"
     if f.code in ("missing-foreign-key", "manual-sync-required"):
         sync = [g for g in group if g.code == "manual-sync-required"]
         return (
@@ -281,7 +282,7 @@ def _change(f, group) -> str:
         )
     if f.code == "hierarchy-mismatch":
         return f"**ADD:** hierarchy {' -> '.join(_s(t) for t in d['path'])}" + (
-            f"; new tables FK to `{_s(d['recommended_parent'])}`, following the existing hierarchy"
+            f"; new tables FK to {md_name(d['recommended_parent'])}, following the existing hierarchy"
             if d.get("recommended_parent")
             else ""
         )
@@ -292,7 +293,7 @@ def _change(f, group) -> str:
             f"{'unify' if n > 1 else 're-scope'} to {_s(d['assumed_actual'])}-scoped"
         )
     if f.code == "project-ref-mismatch":
-        return "**CHECK:** " + "; ".join(f"`{g.data['file']}` names `{g.data['found']}`" for g in group)
+        return "**CHECK:** " + "; ".join(f"{md_code(g.data['file'])} names {md_code(g.data['found'])}" for g in group)
     if f.code == "document-reference":
         n = len({g.data["document"] for g in group})
         return f"**CHANGE:** Update {n} planned documents to the actual names"
@@ -305,10 +306,10 @@ def _manifest_updates(findings, numbers: dict[str, int]) -> str:
         if group[0].code not in GENERAL:
             parts.append(
                 f"### Decision: {decision_title(decision, group[0])} "
-                f"(`{decision}`, Finding {numbers[decision]})\n" + _change(group[0], group)
+                f"({md_code(decision)}, Finding {numbers[decision]})\n" + _change(group[0], group)
             )
     parts.append(
-        "### The manifest as the migrations stand\n\n```yaml\n" + suggested_manifest(findings) + "\n```"
+        "### The manifest as the migrations stand\n\n" + md_fence(suggested_manifest(findings), "yaml")
     )
     return "\n\n".join(parts) + "\n"
 
@@ -317,12 +318,12 @@ _BLOCKER = {  # code -> (status word, short text of what is actually there)
     "missing-table": (
         "Does not exist",
         lambda f: (
-            f"Uses `{_s(f.data['counterpart'])}` instead"
+            f"Uses {md_name(f.data['counterpart'])} instead"
             if f.data.get("counterpart")
             else "No counterpart found"
         ),
     ),
-    "root-mismatch": ("Not the root", lambda f: f"Root is `{_s(f.data['actual_root'])}`"),
+    "root-mismatch": ("Not the root", lambda f: f"Root is {md_name(f.data['actual_root'])}"),
     "missing-foreign-key": ("No FK", lambda f: f.actual.replace("`", "")),
     "hierarchy-mismatch": ("Different", lambda f: " → ".join(_s(t) for t in f.data["path"]) or f.actual),
     "scope-mismatch": (
@@ -333,7 +334,7 @@ _BLOCKER = {  # code -> (status word, short text of what is actually there)
     ),
     "project-ref-mismatch": (
         "Suspicious",
-        lambda f: f"Project `{f.data['found']}` in {f.data['file']} header",
+        lambda f: f"Project {md_code(f.data['found'])} in {f.data['file']} header",
     ),
 }
 _PREFERRED = {
@@ -362,11 +363,11 @@ def _blockers(findings, numbers: dict[str, int]) -> str:
                 by_line.setdefault(e.line, []).append(f)
     items = []
     if m:
-        items += [("root", f"`{m.root.written}`", m.root.line)] if m.root else []
-        items += [("hierarchy", f"`{e.text}`", e.line) for e in m.hierarchy]
-        items += [("foreign key", f"`{a.text}`", a.line) for a in m.foreign_keys]
-        items += [("scoping", f"`{_s(s.table)}: {s.entity_written}`", s.line) for s in m.scoping]
-        items += [("project_ref", f"`{m.project_ref}`", m.project_ref_line)] if m.project_ref else []
+        items += [("root", f"{md_code(m.root.written)}", m.root.line)] if m.root else []
+        items += [("hierarchy", f"{md_code(e.text)}", e.line) for e in m.hierarchy]
+        items += [("foreign key", f"{md_code(a.text)}", a.line) for a in m.foreign_keys]
+        items += [("scoping", md_code(f"{_s(s.table)}: {s.entity_written}"), s.line) for s in m.scoping]
+        items += [("project_ref", f"{md_code(m.project_ref)}", m.project_ref_line)] if m.project_ref else []
     done: dict[str, int] = {}
     for kind, label, line in dict.fromkeys(items):
         cited = by_line.get(line, [])
@@ -379,24 +380,25 @@ def _blockers(findings, numbers: dict[str, int]) -> str:
             if f.decision in done:  # one row per scoping group
                 continue
             done[f.decision] = 1
-            label = ", ".join(f"`{_s(t)}`" for t in f.data["tables"])
+            label = ", ".join(f"{md_name(t)}" for t in f.data["tables"])
         word, text = _BLOCKER.get(f.code, ("Different", lambda g: g.title))
         if f.code == "missing-foreign-key" and findings.by_code("manual-sync-required"):
             text = lambda g: "Standalone key, manual sync"  # noqa: E731
         rows.append(
-            f"| {kind} {label} | {ICON[f.severity]} {word} | {text(f)} (Finding {numbers[f.decision]}) |"
+            f"| {md_cell(f'{kind} {label}')} | {ICON[f.severity]} {word} | {md_cell(text(f))} "
+            f"(Finding {numbers[f.decision]}) |"
         )
     for doc in findings.documents:
         fs = [f for f in findings.by_code("document-reference") if f.data.get("document") == doc.name]
         names = ", ".join(
             dict.fromkeys(
-                f"`{_s(f.data.get('table'))}{'.' + f.data['column'] if f.data.get('column') else ''}`"
+                md_code(f"{_s(f.data.get('table'))}{'.' + f.data['column'] if f.data.get('column') else ''}")
                 for f in fs
                 if f.data.get("table")
             )
         )
         rows.append(
-            f"| document `{doc.name}` | "
+            f"| document {md_cell(md_code(doc.name))} | "
             + (
                 f"❌ Cannot run | Uses missing {names} (Finding {numbers[fs[0].decision]}) |"
                 if fs
@@ -406,7 +408,7 @@ def _blockers(findings, numbers: dict[str, int]) -> str:
     for code in GENERAL:
         fs = findings.by_code(code)
         if fs:
-            where = ", ".join(f.subject.replace("public.", "") for f in fs[:5]) + (
+            where = ", ".join(md_text(_s(f.subject)) for f in fs[:5]) + (
                 " …" if len(fs) > 5 else ""
             )
             nums = ", ".join(str(n) for n in dict.fromkeys(numbers[f.decision] for f in fs))
@@ -435,7 +437,7 @@ def _next_steps(findings, command: str) -> str:
         elif f.severity != "info" or any(g.severity != "info" for g in group):
             title = decision_title(decision, f)
             title = title.lower() if decision in DECISION_TITLES else title[0].lower() + title[1:]
-            steps.append(f"Decide on {title} (`{decision}`)")
+            steps.append(f"Decide on {title} ({md_code(decision)})")
     steps.append(f"Re-run `{command}`" if command else "Re-run the comparison")
     return "## Next Steps\n\n" + "\n".join(f"{i}. [ ] {s}" for i, s in enumerate(steps, 1)) + "\n"
 
@@ -450,7 +452,7 @@ def markdown(findings, date: str | None = None, command: str = "") -> str:
     numbers = {g[0].decision: i for i, g in enumerate(groups, 1)}
     docs_bad = sorted({f.data["document"] for f in findings.by_code("document-reference")})
     files = (
-        f"the {len(findings.files)} migration files in `{findings.migrations}`"
+        f"the {len(findings.files)} migration files in {md_code(findings.migrations)}"
         if findings.files
         else "the schema"
     )
@@ -468,8 +470,8 @@ def markdown(findings, date: str | None = None, command: str = "") -> str:
     summary += "".join(f"\n\n{note}" for note in getattr(findings, "notes", ()))
     table = ["| # | Finding | Severity | Codes |", "|---|---|---|---|"]
     table += [
-        f"| {i} | {_section_title(g)} | {ICON[g[0].severity]} {g[0].severity} | "
-        f"{', '.join(dict.fromkeys(f'`{f.code}`' for f in g))} |"
+        f"| {i} | {md_cell(_section_title(g))} | {ICON[g[0].severity]} {g[0].severity} | "
+        f"{', '.join(dict.fromkeys(f'{md_code(f.code)}' for f in g))} |"
         for i, g in enumerate(groups, 1)
     ]
     action = (

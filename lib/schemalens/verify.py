@@ -79,6 +79,8 @@ from schemalens.history import (  # noqa: F401 (re-exported)
 from schemalens.manifest import Manifest, load_manifest
 from schemalens.migrations import discover
 from schemalens.model import Schema, Source
+from schemalens.names import comment, md_cell, md_code, md_fence
+from schemalens.names import md_cell as _cell
 
 CODES = (
     "project-ref-mismatch",
@@ -182,7 +184,7 @@ def project_findings(
     if not ref:
         return []
     db = Evidence(
-        target.host or "database", 0, target.masked, f"the database verified: project `{ref}`", "database"
+        target.host or "database", 0, target.masked, f"the database verified: project {md_code(ref)}", "database"
     )
     out = []
     expected = manifest.project_ref if manifest else None
@@ -192,9 +194,9 @@ def project_findings(
             Finding(
                 "project-ref-mismatch",
                 "critical",
-                f"The database is project `{ref}`, not `{expected}`",
-                f"the database belongs to project `{expected}` (manifest)",
-                f"the DSN points at project `{ref}`",
+                f"The database is project {md_code(ref)}, not {md_code(expected)}",
+                f"the database belongs to project {md_code(expected)} (manifest)",
+                f"the DSN points at project {md_code(ref)}",
                 (
                     db,
                     Evidence(
@@ -206,11 +208,11 @@ def project_findings(
                         manifest.file,
                     ),
                 ),
-                f"Every other result describes `{ref}`, not the project the plan is for.",
+                f"Every other result describes {md_code(ref)}, not the project the plan is for.",
                 "project-ref",
                 (
-                    f"Option A: Verify `{expected}` instead (its DSN)",
-                    f"Option B: Correct the manifest if `{ref}` is the right project",
+                    f"Option A: Verify {md_code(expected)} instead (its DSN)",
+                    f"Option B: Correct the manifest if {md_code(ref)} is the right project",
                 ),
                 "database",
                 {"found": ref, "expected": expected, "target": target.masked},
@@ -228,7 +230,7 @@ def project_findings(
         tables = [t.name for t in schema.tables if t.source.file == file]
         present = [t for t in tables if live_schema is not None and live_schema.table(t) is not None]
         state = (
-            f"; {len(present)} of its {len(tables)} tables exist in `{ref}`"
+            f"; {len(present)} of its {len(tables)} tables exist in {md_code(ref)}"
             if live_schema is not None and tables
             else ""
         )
@@ -236,16 +238,16 @@ def project_findings(
             Finding(
                 "project-ref-mismatch",
                 "warning",
-                f"`{file}` names project `{value}`, the database is `{ref}`",
-                f"`{file}` belongs to the database's project `{ref}`",
-                f"its header names `{value}`{state}",
+                f"{md_code(file)} names project {md_code(value)}, the database is {md_code(ref)}",
+                f"{md_code(file)} belongs to the database's project {md_code(ref)}",
+                f"its header names {md_code(value)}{state}",
                 (sources.evidence(Source(file, line), "migration header", whole=False), db),
-                f"Unclear if `{file}` was applied to `{ref}`"
+                f"Unclear if {md_code(file)} was applied to {md_code(ref)}"
                 + (": the drift findings say which of its objects are missing." if tables else "."),
                 "project-ref",
                 (
                     "Option A: Correct the header if the file belongs here",
-                    f"Option B: Treat `{file}` as `{value}`'s and move it out of this folder",
+                    f"Option B: Treat {md_code(file)} as {md_code(value)}'s and move it out of this folder",
                 ),
                 file,
                 {"file": file, "found": value, "expected": ref, "tables": tables, "present": present},
@@ -499,10 +501,6 @@ def verify_built(folder: str | Path, *, server: postgres.Server | None = None, p
 _ICON = {"critical": "❌", "warning": "⚠️", "info": "ℹ️"}
 
 
-def _cell(text: str) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")
-
-
 def _excerpt(e: Evidence, context: int = 3, most: int = 16) -> str:
     """The statement, or for a long one its first line, the lines around the cited one, and its last."""
     lines = e.text.splitlines()
@@ -531,13 +529,13 @@ def verification_markdown(v: Verification, date: str | None = None, command: str
     where = (
         "a throwaway database built from the migrations"
         if v.built
-        else f"`{v.target.masked}`"
-        + (f" (Supabase project `{v.target.project_ref}`)" if v.target.project_ref else "")
+        else f"{md_code(v.target.masked)}"
+        + (f" (Supabase project {md_code(v.target.project_ref)})" if v.target.project_ref else "")
     )
     compared = ", ".join(_count(n, k) for k, n in v.compared.items() if n)
     parts = [
         (
-            f"# Runtime Verification: `{fs.migrations}` against the live database\n\n> **Date:** {date}  \n"
+            f"# Runtime Verification: {md_code(fs.migrations)} against the live database\n\n> **Date:** {date}  \n"
             f"> **Database:** {where}  \n> **Session:** read-only (default_transaction_read_only, "
             f"statement_timeout, lock_timeout); nothing was written  \n> **Status:** {status}"
         ),
@@ -546,7 +544,7 @@ def verification_markdown(v: Verification, date: str | None = None, command: str
         f"**{counts['critical']} critical**, **{counts['warning']} warning**, "
         f"{counts['info']} informational.\n\n"
         + "| Code | Findings |\n|---|---|\n"
-        + "\n".join(f"| `{c}` | {len(fs.by_code(c))} |" for c in CODES),
+        + "\n".join(f"| {md_cell(md_code(c))} | {len(fs.by_code(c))} |" for c in CODES),
     ]
     sections = (
         ("Project", ("project-ref-mismatch",)),
@@ -558,7 +556,7 @@ def verification_markdown(v: Verification, date: str | None = None, command: str
         body = []
         if title == "Project":
             body.append(
-                f"The DSN points at Supabase project `{v.target.project_ref}`."
+                f"The DSN points at Supabase project {md_code(v.target.project_ref)}."
                 if v.target.project_ref
                 else "A throwaway database: no project to check."
                 if v.built
@@ -569,27 +567,27 @@ def verification_markdown(v: Verification, date: str | None = None, command: str
             if h is None:
                 body.append(
                     "No migration history table (looked for "
-                    + ", ".join(f"`{t}`" for t in HISTORY_TABLES)
+                    + ", ".join(f"{md_code(t)}" for t in HISTORY_TABLES)
                     + "): applied migrations are not checked."
                 )
             elif h.error:
-                body.append(f"`{h.table}` cannot be read ({h.error}): applied migrations are not checked.")
+                body.append(f"{md_code(h.table)} cannot be read ({h.error}): applied migrations are not checked.")
             else:
                 body.append(
-                    f"`{h.table}` records {len(h.rows)} migrations" + (" (dirty)." if h.dirty else ".")
+                    f"{md_code(h.table)} records {len(h.rows)} migrations" + (" (dirty)." if h.dirty else ".")
                 )
         for f in (f for f in fs if f.code in codes):
             n += 1
             block = [
                 f"### {n}. {_ICON[f.severity]} {f.title}",
-                f"`{f.code}`, {f.severity}  \n**Files:** {f.assumed}  \n**Database:** {f.actual}",
+                f"{md_code(f.code)}, {f.severity}  \n**Files:** {f.assumed}  \n**Database:** {f.actual}",
             ]
             for e in f.evidence:
                 if e.kind == "migration" and e.text:
-                    block.append(f"```sql\n-- {e.file}:{e.line}: {e.note}\n{_excerpt(e)}\n```")
+                    block.append(md_fence(f"-- {comment(f'{e.file}:{e.line}: {e.note}')}\n{_excerpt(e)}", "sql"))
                 else:
                     block.append(
-                        f"{e.note}: `{e.file}`" + (f" line {e.line}" if e.line else "") + f" `{e.text}`"
+                        f"{e.note}: {md_code(e.file)}" + (f" line {e.line}" if e.line else "") + f" {md_code(e.text)}"
                     )
             block += [
                 f"**Impact:** {f.impact}",
@@ -602,7 +600,7 @@ def verification_markdown(v: Verification, date: str | None = None, command: str
     if v.groups:
         rows = ["| Group | Pattern | Present | Missing | Only in the database |", "|---|---|---|---|---|"]
         rows += [
-            f"| `{g.name}` | `{g.pattern}` | {', '.join(short(t) for t in g.present) or '—'} | "
+            f"| {md_cell(md_code(g.name))} | {md_cell(md_code(g.pattern))} | {', '.join(short(t) for t in g.present) or '—'} | "
             f"{', '.join(short(t) for t in g.missing) or '—'} | "
             f"{', '.join(short(t) for t in g.database_only) or '—'} |"
             for g in v.groups
@@ -614,7 +612,7 @@ def verification_markdown(v: Verification, date: str | None = None, command: str
     if v.explained:
         parts.append(
             "## Explained Differences\n\nNot findings: a statement the static analysis does not analyse "
-            "names the object.\n\n" + "\n".join(f"- `{_cell(d)}`: `{s}` ({r})" for d, s, r in v.explained)
+            "names the object.\n\n" + "\n".join(f"- `{_cell(d)}`: {md_code(s)} ({r})" for d, s, r in v.explained)
         )
     if v.build is not None:  # the build (and what PostgreSQL refused) right after the summary
         parts.insert(2, v.build.markdown())

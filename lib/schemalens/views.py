@@ -37,6 +37,8 @@ from typing import TYPE_CHECKING
 
 from schemalens import report
 from schemalens.compare import Findings, short
+from schemalens.names import md_cell as _cell
+from schemalens.names import md_name
 from schemalens.report import GENERAL, ICON
 
 if TYPE_CHECKING:  # plot imports matplotlib: only draw() needs it
@@ -142,10 +144,6 @@ def draw(findings: Findings, full: bool = False, max_nodes: int | None = 60) -> 
                                   max_nodes=max_nodes)
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
 def summary(findings: Findings) -> Markdown:
     """The executive summary: counts by severity, then one row per finding (severity, title, decision)."""
     c = findings.counts()
@@ -156,7 +154,7 @@ def summary(findings: Findings) -> Markdown:
     )
     if findings.mapping:
         head += " Read as their counterparts: " + ", ".join(
-            f"`{short(a)}` → `{short(b)}`" for a, b in sorted(findings.mapping.items())) + "."
+            f"{md_name(a)} → {md_name(b)}" for a, b in sorted(findings.mapping.items())) + "."
     rows = ["| | Finding | Code | Decision |", "|---|---|---|---|"]
     rows += [f"| {ICON[f.severity]} {f.severity} | {_cell(f.title)} | `{f.code}` | `{f.decision}` |"
              for f in findings]

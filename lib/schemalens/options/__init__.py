@@ -28,8 +28,10 @@ from sqlglot import exp
 
 from schemalens.impact import Impact, impact
 from schemalens.migrations import discover
-from schemalens.model import Schema, truncate_identifier
+from schemalens.model import Schema, qualify, truncate_identifier
+from schemalens.names import PG_NAMEDATALEN, md_name, relation
 from schemalens.parse import Statement, split_and_parse, table_name
+from schemalens.replay import make_object_name
 from schemalens.rewrite import path_foreign_keys
 from schemalens.sqlgen import ident, literal, short, table
 
@@ -87,19 +89,19 @@ class Context:
         start, key = self.identity
         path = list(fk_path(self.schema, start, entity))
         fks = path_foreign_keys(self.schema, path)
-        ref = ident(start.split(".")[-1])
+        ref = ident(relation(start))
         if start == entity:
             return f"SELECT {ref}.{ident(key)} FROM {table(start)} WHERE {ref}.{ident(key)} = auth.uid()"
         if not fks:
             return None
         joins = "".join(
-            f" JOIN {table(fk.ref_table)} ON {ident(fk.ref_table.split('.')[-1])}.{ident(fk.ref_columns[0])}"
-            f" = {ident(fk.table.split('.')[-1])}.{ident(fk.columns[0])}"
+            f" JOIN {table(fk.ref_table)} ON {ident(relation(fk.ref_table))}.{ident(fk.ref_columns[0])}"
+            f" = {ident(relation(fk.table))}.{ident(fk.columns[0])}"
             for fk in fks[:-1]
         )
         last = fks[-1]
         return (
-            f"SELECT {ident(last.table.split('.')[-1])}.{ident(last.columns[0])} FROM {table(start)}{joins} "
+            f"SELECT {ident(relation(last.table))}.{ident(last.columns[0])} FROM {table(start)}{joins} "
             f"WHERE {ref}.{ident(key)} = auth.uid()"
         )
 
@@ -153,10 +155,14 @@ class Context:
         )
 
     def unique_name(self, wanted: str, taken: Iterable[str]) -> str:
-        taken = set(taken)
-        name, n = wanted, 1
+        """``wanted``, else ``wanted`` with a number, that is none of ``taken`` once PostgreSQL cuts each to
+        63 bytes (the number is kept: ``wanted`` is cut before it)."""
+        taken = {truncate_identifier(t) for t in taken}
+        name, n = truncate_identifier(wanted), 1
         while name in taken:
-            name, n = f"{wanted}{n}", n + 1
+            suffix = str(n)
+            name = truncate_identifier(wanted.encode()[: PG_NAMEDATALEN - len(suffix)].decode(errors="ignore") + suffix)
+            n += 1
         return name
 
     def index_name(self, table_: str, columns: Iterable[str]) -> str:
@@ -165,9 +171,12 @@ class Context:
             "prefix" if i.name.startswith("idx_") else "suffix" if i.name.endswith("_idx") else ""
             for i in self.schema.indexes
         )
-        base = f"{table_.split('.')[-1]}_{'_'.join(columns)}"
-        name = f"idx_{base}" if styles["prefix"] > styles["suffix"] else f"{base}_idx"
-        return self.unique_name(truncate_identifier(name), {i.name for i in self.schema.indexes})
+        rel, cols = relation(table_), "_".join(columns)
+        # PostgreSQL's own default name shortens the table and columns, never the "idx"
+        name = f"idx_{rel}_{cols}" if styles["prefix"] > styles["suffix"] else make_object_name(rel, cols, "idx")
+        schema = qualify(table_).partition(".")[0]
+        relations = {relation(t.name) for t in self.schema.tables if qualify(t.name).partition(".")[0] == schema}
+        return self.unique_name(name, relations | {i.name for i in self.schema.indexes})
 
     def constraint_names(self, table_: str) -> set[str]:
         t = self.schema.table(table_)
@@ -250,7 +259,7 @@ def policies_named_sql(policies: Iterable[tuple[str, str]]) -> str:
 
 
 def name_list(tables: Iterable[str]) -> str:
-    return ", ".join(f"`{short(t)}`" for t in tables)
+    return ", ".join(f"{md_name(t)}" for t in tables)
 
 
 __all__ = ["AUTH_USERS", "KINDS", "Context", "build_decisions", "name_list", "policies_named_sql", "row_counts_sql"]

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from schemalens.decisions import Check, Decision, Option, Risk, slug
 from schemalens.model import API_ROLES, TABLE_PRIVILEGES
+from schemalens.names import md_name, relation
 from schemalens.options import Context, policies_named_sql, row_counts_sql
 from schemalens.options.scope import Hop, _joins, _value, unmappable_sql
 from schemalens.report import decision_title
@@ -104,10 +105,10 @@ def membership(ctx: Context, tbl: str) -> Membership | None:
     if len(hops) == 1:
         cond = f"{ident(first.column)} IN ({chain})"
     else:
-        via = ident(first.ref.split(".")[-1])
-        joins = _joins(hops[1:], alias=via).replace("\n", " ")
-        cond = (f"{ident(first.column)} IN (SELECT {via}.{ident(first.ref_column)} FROM {table(first.ref)} "
-                f"{joins} WHERE {_value(hops[1:], alias=via)} IN ({chain}))").replace("  ", " ")
+        via = ident(relation(first.ref))
+        joins = "".join(f" {j}" for j in _joins(hops[1:], alias=via, sep=None))
+        cond = (f"{ident(first.column)} IN (SELECT {via}.{ident(first.ref_column)} FROM {table(first.ref)}"
+                f"{joins} WHERE {_value(hops[1:], alias=via)} IN ({chain}))")
     return Membership(tbl, entity, tuple(hops), cond, (*[h.ref for h in hops[:-1]], *ctx.chain_tables(entity)))
 
 
@@ -125,7 +126,7 @@ def _enable(ctx: Context, did: str, tables: list[str]) -> Option:
         down[:0] = [drop_policy(m.policy("use"), tbl), disable_rls(tbl)]
     with_policy = list(members)
     routes = {t: list(m.hops) for t, m in members.items()}
-    names = ", ".join(f"`{short(t)}`" for t in tables)
+    names = ", ".join(f"{md_name(t)}" for t in tables)
     checks = [
         Check(
             "policy-name-free",
@@ -147,11 +148,11 @@ def _enable(ctx: Context, did: str, tables: list[str]) -> Option:
         "How many rows each table holds: with RLS on and no policy letting them in, API users see none.",
     ))
     def listed(ts: list[str]) -> str:
-        return ", ".join(f"`{short(t)}`" for t in ts) + (" gets" if len(ts) == 1 else " get")
+        return ", ".join(f"{md_name(t)}" for t in ts) + (" gets" if len(ts) == 1 else " get")
 
     summary = (
         f"Enable row level security on {names}"
-        + "".join(f"; `{short(t)}` gets a policy letting the members of `{short(m.entity)}` read and write its rows"
+        + "".join(f"; {md_name(t)} gets a policy letting the members of {md_name(m.entity)} read and write its rows"
                   for t, m in members.items())
         + (f"; {listed(without)} no policy (no route to the root): API users see none of its rows"
            if without else "")
@@ -162,7 +163,7 @@ def _enable(ctx: Context, did: str, tables: list[str]) -> Option:
         Risk("breaking", ("API reads and writes of rows outside the policy stop returning or changing rows "
                           "(no error: they see fewer rows)" if with_policy else "")
              + ("; " if with_policy and without else "")
-             + (f"API reads and writes of {', '.join(f'`{short(t)}`' for t in without)} return and change no "
+             + (f"API reads and writes of {', '.join(f'{md_name(t)}' for t in without)} return and change no "
                 "row (no error)" if without else "") + "."),
         Risk("data", "No row changes; " + ("rows outside the policy stay, invisible to API users (preflight "
                                            "`unreachable-rows`)" if routes else
@@ -204,7 +205,7 @@ def _revoke(ctx: Context, did: str, tables: list[str]) -> Option:
         for role, privs in held.items():
             down.insert(0, grant(_privileges_sql(privs), tbl, role,
                                  note=f"give {role} back {', '.join(privs)} on {short(tbl)}"))
-    names = ", ".join(f"`{short(t)}`" for t in tables)
+    names = ", ".join(f"{md_name(t)}" for t in tables)
     if not held_by:
         return Option(
             did, "B", slug("B", "Keep it off"), "Keep RLS off: the API roles hold no privilege already",
@@ -226,7 +227,7 @@ def _revoke(ctx: Context, did: str, tables: list[str]) -> Option:
     return Option(
         did, "B", slug("B", "Revoke the API roles' privileges"), "Keep RLS off and revoke the API roles' privileges",
         f"Revoke every privilege of {', '.join(sorted({r for h in held_by.values() for r in h}))} on "
-        f"{', '.join(f'`{short(t)}`' for t in held_by)}: only roles granted explicitly (e.g. `service_role`) "
+        f"{', '.join(f'{md_name(t)}' for t in held_by)}: only roles granted explicitly (e.g. `service_role`) "
         "reach the rows.",
         tuple(up), tuple(down), checks,
         risks=(
@@ -250,7 +251,7 @@ def _rls(ctx: Context, did: str, findings: list) -> tuple[Decision | None, str]:
     tables = [f.data["table"] for f in findings if f.code == "rls-disabled"]
     exposed = [t for t in tables if ctx.schema.table(t).api_access]
     options = (_enable(ctx, did, tables), _revoke(ctx, did, tables))
-    names = ", ".join(f"`{short(t)}`" for t in tables)
+    names = ", ".join(f"{md_name(t)}" for t in tables)
     if exposed:
         recommended = "A"
         why = "The tables are exposed to the API roles today; RLS with member policies keeps them usable from the API."
@@ -275,8 +276,8 @@ def _policies(ctx: Context, did: str, findings: list) -> tuple[Decision | None, 
     for tbl, m in members.items():
         up.append(create_policy(m.policy("read"), tbl, "SELECT", m.condition, reads=m.reads))
         down.insert(0, drop_policy(m.policy("read"), tbl))
-    entities = ", ".join(dict.fromkeys(f"`{short(m.entity)}`" for m in members.values()))
-    listed = ", ".join(f"`{short(t)}`" for t in members)
+    entities = ", ".join(dict.fromkeys(f"{md_name(m.entity)}" for m in members.values()))
+    listed = ", ".join(f"{md_name(t)}" for t in members)
     add = Option(
         did, "A", slug("A", "Add read policies"), f"Let the members of {entities} read their rows",
         f"A SELECT policy on {listed}: members of {entities} read the rows along each table's route to it, as "
@@ -328,7 +329,7 @@ def _indexes(ctx: Context, did: str, findings: list) -> tuple[Decision | None, s
     names = {k: ctx.index_name(k[0], k[1]) for k in keys}
     up = tuple(create_index(names[k], k[0], list(k[1])) for k in keys)
     down = tuple(drop_index(names[k], k[0]) for k in reversed(keys))
-    listed = ", ".join(f"`{short(t)}` ({', '.join(c)})" for t, c in keys)
+    listed = ", ".join(f"{md_name(t)} ({', '.join(c)})" for t, c in keys)
     create = Option(
         did, "A", slug("A", "Create the indexes"), "Create the indexes",
         f"An index on {listed}: deletes and key updates on the referenced table, joins and RLS checks on "

@@ -20,6 +20,7 @@ import sqlglot
 from sqlglot import exp
 
 from schemalens.decisions import Check, Decision, Option, Risk, slug
+from schemalens.names import md_name, relation
 from schemalens.options import Context, name_list, row_counts_sql
 from schemalens.options.policies import member_policies
 from schemalens.parse import table_name
@@ -33,6 +34,7 @@ from schemalens.sqlgen import (
     create_table,
     drop_table,
     enable_rls,
+    ident,
     literal,
     short,
     singular,
@@ -56,12 +58,12 @@ def build(ctx: Context, did: str, findings: list) -> tuple[Decision | None, str]
     return Decision(
         did,
         decision_title(did, f),
-        f"Hang {name_list(proposed)} under `{short(recommended)}` (as the "
-        f"hierarchy does) or straight under `{short(root)}`?",
+        f"Hang {name_list(proposed)} under {md_name(recommended)} (as the "
+        f"hierarchy does) or straight under {md_name(root)}?",
         tuple(options),
         tuple(findings),
         "A",
-        f"A follows the existing hierarchy ({n} tables already hang under `{short(recommended)}`); its "
+        f"A follows the existing hierarchy ({n} tables already hang under {md_name(recommended)}); its "
         "policies are the one-hop check those tables use.",
     ), ""
 
@@ -114,7 +116,7 @@ def planned_writes(ctx: Context, tbl: str) -> bool:
     for doc in ctx.documents:
         for st in doc.statements:
             for name, command in _PLANNED_POLICY.findall(st.text):
-                if name.strip('"').split(".")[-1] == tbl.split(".")[-1] and command.upper() != "SELECT":
+                if name.strip('"').split(".")[-1] == relation(tbl) and command.upper() != "SELECT":
                     return True
     return False
 
@@ -154,19 +156,19 @@ def _place(
                     note=f"create {short(t)} ({doc.name}:{st.source.line}, rewritten)",
                 )
             )
-            sources.append(f"`{short(t)}`: {doc.name}:{st.source.line}")
+            sources.append(f"{md_name(t)}: {doc.name}:{st.source.line}")
             if parent not in refs:
                 up.append(add_column(t, col, pkey_type, parent, pkey, "CASCADE"))
                 refs.append(parent)
         else:
             body = (
                 f"  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),\n"
-                f"  {col} {pkey_type} NOT NULL REFERENCES {table(parent)} ({pkey}) ON DELETE CASCADE,\n"
+                f"  {ident(col)} {pkey_type} NOT NULL REFERENCES {table(parent)} ({ident(pkey)}) ON DELETE CASCADE,\n"
                 f"  created_at timestamptz NOT NULL DEFAULT now()"
             )
             up.append(create_table(t, body, [parent]))
             refs = [parent]
-            sources.append(f"`{short(t)}`: no planned CREATE TABLE (minimal table)")
+            sources.append(f"{md_name(t)}: no planned CREATE TABLE (minimal table)")
         others = _fk_columns(sql, col) if st is not None else []
         up += [create_index(ctx.index_name(t, [c]), t, [c]) for c in [col, *others]]
         up.append(enable_rls(t))
@@ -176,7 +178,7 @@ def _place(
         if writes == "members":
             member_writes.append(t)
         down.append(drop_table(t, refs))
-    pairs = ", ".join(f"({literal(t.split('.')[0])}, {literal(t.split('.')[1])})" for t in proposed)
+    pairs = ", ".join(f"({literal(t.split('.')[0])}, {literal(relation(t))})" for t in proposed)
     rows = row_counts_sql(proposed)
     checks = (
         Check(
@@ -196,7 +198,7 @@ def _place(
         ),
     )
     direct = key == "A"
-    title = f"New tables under `{short(parent)}`" + (
+    title = f"New tables under {md_name(parent)}" + (
         " (the existing hierarchy)" if direct else " (straight to the root)"
     )
     risks = [
@@ -212,13 +214,13 @@ def _place(
         ),
         Risk(
             "data",
-            f"None: the new tables start empty. Deleting a `{short(parent)}` row deletes its rows in them "
+            f"None: the new tables start empty. Deleting a {md_name(parent)} row deletes its rows in them "
             "(ON DELETE CASCADE)."
             + (
                 ""
                 if direct
-                else f" Their rows belong to no `{short(d.get('recommended_parent'))}`: every member of "
-                f"the `{short(parent)}` reaches them, and deleting a `{short(d.get('recommended_parent'))}` "
+                else f" Their rows belong to no {md_name(d.get('recommended_parent'))}: every member of "
+                f"the {md_name(parent)} reaches them, and deleting a {md_name(d.get('recommended_parent'))} "
                 "leaves "
                 "them."
             ),
@@ -262,7 +264,7 @@ def _place(
         key,
         slug(key, f"under {short(parent)}"),
         title,
-        f"{name_list(proposed)} with `{col}` → `{short(parent)}` (ON DELETE CASCADE), an index on each "
+        f"{name_list(proposed)} with `{col}` → {md_name(parent)} (ON DELETE CASCADE), an index on each "
         "foreign key, row level "
         "security and policies per command following "
         f"{('the chain to `' + short(parent) + '`') if chain else 'no chain (none found)'}."

@@ -15,9 +15,11 @@ from collections import Counter
 
 from schemalens.decisions import Check, Decision, Option, Risk, Stage, slug
 from schemalens.impact import Item
+from schemalens.names import comment, dollar_quote, md_name, qualify, relation
 from schemalens.options import AUTH_USERS, Context
-from schemalens.options.valid import add_unique_target, reference_types, unique_target
 from schemalens.options.policies import revoke_execute
+from schemalens.options.valid import add_unique_target, reference_types, unique_target
+from schemalens.replay import make_object_name
 from schemalens.report import decision_title
 from schemalens.sqlgen import (
     add_foreign_key,
@@ -61,7 +63,7 @@ def build(ctx: Context, did: str, findings: list) -> tuple[Decision | None, str]
     return Decision(
         did,
         decision_title(did, f),
-        f"Enforce `{left}` → `{short(d['ref_table'])}` with a foreign key, "
+        f"Enforce `{left}` → {md_name(d['ref_table'])} with a foreign key, "
         "keep it soft and document it" + (", or fill it by a trigger for new users" if trigger else "") + "?",
         tuple(options),
         tuple(findings),
@@ -139,7 +141,7 @@ def _identity_items(sync) -> list[Item]:
 
 def _add(ctx: Context, did: str, d: dict, sync) -> Option:
     tbl, cols, ref = d["table"], d["columns"], d["ref_table"]
-    name = ctx.unique_name(f"{tbl.split('.')[-1]}_{'_'.join(cols)}_fkey", ctx.constraint_names(tbl))
+    name = ctx.unique_name(make_object_name(relation(tbl), "_".join(cols), "fkey"), ctx.constraint_names(tbl))
     action, why_action = _on_delete(ctx, d)
     left = f"{short(tbl)}.{', '.join(cols)}"
     orphans = orphans_sql(d)
@@ -154,13 +156,13 @@ def _add(ctx: Context, did: str, d: dict, sync) -> Option:
         Check(
             "orphans-now",
             orphans,
-            f"Rows of `{short(tbl)}` with no match in `{short(ref)}` today. up.sql still "
+            f"Rows of {md_name(tbl)} with no match in {md_name(ref)} today. up.sql still "
             "succeeds (NOT VALID leaves existing rows unchecked); validate.sql fails while any is left.",
         ),
         Check(
             "orphans",
             orphans,
-            f"Each row makes VALIDATE fail: give it a matching `{short(ref)}` row, or delete "
+            f"Each row makes VALIDATE fail: give it a matching {md_name(ref)} row, or delete "
             "it"
             + (
                 f" (deleting it also deletes its rows in {', '.join(short(x) for x in _cascade(ctx, tbl))}, "
@@ -181,8 +183,8 @@ def _add(ctx: Context, did: str, d: dict, sync) -> Option:
         ),
         Risk(
             "breaking",
-            f"From up.sql on, inserting or updating a `{short(tbl)}` row whose {', '.join(cols)} has no "
-            f"`{short(ref)}` row fails."
+            f"From up.sql on, inserting or updating a {md_name(tbl)} row whose {', '.join(cols)} has no "
+            f"{md_name(ref)} row fails."
             + (
                 f" The column's default `{d['column_default']}` makes new keys no auth user has: inserts "
                 "must pass "
@@ -197,7 +199,7 @@ def _add(ctx: Context, did: str, d: dict, sync) -> Option:
             + ", ".join(a for a in ("CASCADE", "SET NULL", "NO ACTION") if a != action)
             + "."
             + (
-                f" Deleting a `{short(ref)}` row deletes its `{short(tbl)}` row and, through cascading keys, "
+                f" Deleting a {md_name(ref)} row deletes its {md_name(tbl)} row and, through cascading keys, "
                 "its rows "
                 f"in {', '.join(short(x) for x in _cascade(ctx, tbl))}."
                 if action == "CASCADE" and _cascade(ctx, tbl)
@@ -220,11 +222,11 @@ def _add(ctx: Context, did: str, d: dict, sync) -> Option:
     up, down = [add_foreign_key(tbl, name, cols, ref, d["ref_columns"], action, not_valid=True)], [
         drop_constraint(tbl, name, ref)]
     if unique_target(ctx.schema, ref, d["ref_columns"]):  # the key needs a unique target: its own step first
-        key = ctx.unique_name(f"{ref.split('.')[-1]}_{'_'.join(d['ref_columns'])}_key", ctx.constraint_names(ref))
+        key = ctx.unique_name(f"{relation(ref)}_{'_'.join(d['ref_columns'])}_key", ctx.constraint_names(ref))
         target = add_unique_target(ref, d["ref_columns"], key)
         up, down = [target.up, *up], [*down, target.down]
         checks, risks = (target.check, *checks), [target.risk, *risks]
-    title = f"Add the foreign key `{left}` → `{short(ref)}`"
+    title = f"Add the foreign key `{left}` → {md_name(ref)}"
     return Option(
         did,
         "A",
@@ -275,8 +277,8 @@ def _document(ctx: Context, did: str, d: dict, sync) -> Option:
         Check(
             "unmatched",
             orphans_sql(d),
-            f"Rows of `{short(tbl)}` whose {', '.join(cols)} has no "
-            f"`{short(ref)}` row" + (": they can never sign in as themselves." if ref == AUTH_USERS else "."),
+            f"Rows of {md_name(tbl)} whose {', '.join(cols)} has no "
+            f"{md_name(ref)} row" + (": they can never sign in as themselves." if ref == AUTH_USERS else "."),
         )
     ]
     if identity:
@@ -284,7 +286,7 @@ def _document(ctx: Context, did: str, d: dict, sync) -> Option:
             Check(
                 "unmatched-reverse",
                 _reverse_sql(d),
-                f"`{short(ref)}` rows with no `{short(tbl)}` row"
+                f"{md_name(ref)} rows with no {md_name(tbl)} row"
                 + (": they sign in and see nothing." if ref == AUTH_USERS else "."),
             )
         )
@@ -329,28 +331,31 @@ def _trigger(ctx: Context, did: str, d: dict, sync) -> Option | None:
         return None
     key = cols[0]
     fn_names = {f.name for f in ctx.schema.functions}
-    fn = ctx.unique_name(f"public.create_{singular(tbl)}_for_new_auth_user", fn_names)
+    fn = "public." + ctx.unique_name(f"create_{singular(tbl)}_for_new_auth_user",
+                                     {relation(f) for f in fn_names if qualify(f).startswith("public.")})
     trg = ctx.unique_name("on_auth_user_created", {x.name for x in ctx.schema.triggers_on(AUTH_USERS)})
     filled = [key] + [c.name for c in required]
     guard = "\n".join(
-        f"  IF NEW.{ident(c.name)} IS NULL THEN\n    RETURN NEW;  -- {short(tbl)}.{c.name} is NOT NULL: "
+        f"  IF NEW.{ident(c.name)} IS NULL THEN\n    RETURN NEW;  -- {comment(f'{short(tbl)}.{c.name}')} is NOT NULL: "
         f"no row for an auth user without it\n  END IF;"
         for c in required
     )
-    body = (
-        f"CREATE FUNCTION {table(fn)}()\nRETURNS trigger\nLANGUAGE plpgsql\nSECURITY DEFINER\nSET "
-        "search_path = ''\n"
-        f"AS $fn$\nBEGIN\n{guard + chr(10) if guard else ''}"
+    code = (
+        f"\nBEGIN\n{guard + chr(10) if guard else ''}"
         f"  INSERT INTO {table(tbl)} ({idents(filled)})\n"
         f"  VALUES ({', '.join('NEW.' + ident(c if c != key else d['ref_columns'][0]) for c in filled)})\n"
         f"  ON CONFLICT DO NOTHING;  -- a row with this key (or another unique value) exists: left as it is\n"
-        f"  RETURN NEW;\nEND;\n$fn$"
+        f"  RETURN NEW;\nEND;\n"
+    )
+    body = (
+        f"CREATE FUNCTION {table(fn)}()\nRETURNS trigger\nLANGUAGE plpgsql\nSECURITY DEFINER\nSET "
+        f"search_path = ''\nAS {dollar_quote(code, 'fn')}"
     )
     checks = [
         Check(
             "existing-without-row",
             _reverse_sql(d),
-            f"Auth users who have no `{short(tbl)}` row today: the "
+            f"Auth users who have no {md_name(tbl)} row today: the "
             "trigger handles new users only, so these stay without one (create them by hand or leave them).",
         )
     ]
@@ -370,12 +375,12 @@ def _trigger(ctx: Context, did: str, d: dict, sync) -> Option | None:
                     f"SELECT r.id, r.{ident(c.name)} FROM {table(ref)} AS r\n"
                     f"JOIN {table(tbl)} AS t ON t.{ident(c.name)} = r.{ident(c.name)} AND "
                     f"t.{ident(key)} <> r.id",
-                    f"Auth users whose {c.name} a `{short(tbl)}` row with another key already has: a "
+                    f"Auth users whose {c.name} a {md_name(tbl)} row with another key already has: a "
                     "new sign-up like these gets no row (ON CONFLICT DO NOTHING).",
                 )
             )
     unfilled = [fk.columns[0] for fk in ctx.schema.foreign_keys_from(tbl) if len(fk.columns) == 1]
-    title = f"Trigger on `auth.users` creating `{short(tbl)}` rows for new users"
+    title = f"Trigger on `auth.users` creating {md_name(tbl)} rows for new users"
     return Option(
         did,
         "C",
@@ -416,7 +421,7 @@ def _trigger(ctx: Context, did: str, d: dict, sync) -> Option | None:
                 )
                 + ". Existing auth users without a row are not backfilled. A sign-up whose "
                 + " or ".join(c.name for c in required if any(u.columns == (c.name,) for u in t.uniques))
-                + f" an existing `{short(tbl)}` row already has (e.g. an invited user's row, with another "
+                + f" an existing {md_name(tbl)} row already has (e.g. an invited user's row, with another "
                 "key) gets no row (ON CONFLICT DO NOTHING; preflight "
                 + ", ".join(f"`{c.name}-taken`" for c in required if any(u.columns == (c.name,) for u in t.uniques))
                 + "): link such rows by hand."

@@ -15,6 +15,7 @@ of it, and permissive policies are OR-ed with the owner's. So the options write 
 
 from __future__ import annotations
 
+from schemalens.names import comment, dollar_quote
 from schemalens.sqlgen import (
     Step,
     create_policy,
@@ -74,8 +75,9 @@ def derive_trigger(tbl: str, col: str, owner: str, value_sql: str, trigger_name:
     body = (
         f"CREATE FUNCTION {table(function)}()\nRETURNS trigger\nLANGUAGE plpgsql\nSECURITY DEFINER\n"
         "SET search_path = ''\n"
-        f"AS $fn$\nBEGIN\n  -- derived from {owner}: a user cannot put the row in another tenant\n"
-        f"  NEW.{ident(col)} := ({value_sql});\n  RETURN NEW;\nEND;\n$fn$"
+        "AS " + dollar_quote(
+            f"\nBEGIN\n  -- {comment(f'derived from {owner}')}: a user cannot put the row in another tenant\n"
+            f"  NEW.{ident(col)} := ({value_sql});\n  RETURN NEW;\nEND;\n", "fn")
     )
     up = [
         step(body,  # plpgsql: the tables it reads are not opened (nor locked) until it runs

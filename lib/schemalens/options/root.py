@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from schemalens.decisions import Check, Decision, Option, Risk, slug
+from schemalens.names import PG_NAMEDATALEN, md_name, relation
 from schemalens.options import Context
 from schemalens.report import decision_title
 from schemalens.rewrite import Renames
@@ -35,8 +36,20 @@ from schemalens.sqlgen import (
 
 
 def _swap(name: str, old: str, new: str) -> str:
-    """``name`` with ``old`` replaced where it stands as a ``_``-separated part."""
-    return re.sub(rf"(?<![a-z0-9]){re.escape(old)}(?![a-z0-9])", new, name)
+    """``name`` with ``old`` replaced where it stands as a ``_``-separated part; when that passes 63 bytes,
+    ``new`` is shortened there (as PostgreSQL's makeObjectName shortens the names, not the label), so
+    ``tenants_pkey`` never truncates into the table's own name.
+
+    >>> _swap("agencies_pkey", "agencies", "tenants"), len(_swap("a_pkey", "a", "é" * 40).encode())
+    ('tenants_pkey', 63)
+    """
+    pattern = re.compile(rf"(?<![a-z0-9]){re.escape(old)}(?![a-z0-9])")
+    out, count = pattern.subn(lambda _: new, name)  # a function: new is text, not a template
+    excess = len(out.encode()) - PG_NAMEDATALEN
+    if count and excess > 0:
+        cut = new.encode()[: max(len(new.encode()) - -(-excess // count), 0)].decode(errors="ignore")
+        out = pattern.sub(lambda _: cut, name)
+    return out
 
 
 def build(ctx: Context, did: str, findings: list) -> tuple[Decision | None, str]:
@@ -49,7 +62,7 @@ def build(ctx: Context, did: str, findings: list) -> tuple[Decision | None, str]
     return Decision(
         did,
         decision_title(did, f),
-        f"Use `{short(assumed)}` (rename `{short(actual)}`) or keep `{short(actual)}` (rewrite the plan)?",
+        f"Use {md_name(assumed)} (rename {md_name(actual)}) or keep {md_name(actual)} (rewrite the plan)?",
         (rename, keep),
         tuple(findings),
         "B",
@@ -59,7 +72,7 @@ def build(ctx: Context, did: str, findings: list) -> tuple[Decision | None, str]
 
 def _rename(ctx: Context, did: str, assumed: str, actual: str) -> Option:
     schema = ctx.schema
-    old, new = actual.split(".")[1], assumed.split(".")[1]
+    old, new = relation(actual), relation(assumed)
     schema_name = actual.split(".")[0]
     new_q = f"{schema_name}.{new}"
     old_col, new_col = f"{singular(actual)}_id", f"{singular(assumed)}_id"
@@ -135,7 +148,7 @@ def _rename(ctx: Context, did: str, assumed: str, actual: str) -> Option:
             rf"(?<![\w$])({re.escape(old)}|{re.escape(old_col)})(?![\w$])", fn.body or "", re.IGNORECASE
         )
     ]
-    pattern = literal(rf"\m({old}|{old_col})\M")
+    pattern = literal(rf"\m({re.escape(old)}|{re.escape(old_col)})\M")  # names as plain text in the regex
     checks = (
         Check(
             "name-free",
@@ -210,7 +223,7 @@ def _rename(ctx: Context, did: str, assumed: str, actual: str) -> Option:
         "A",
         slug("A", title),
         title,
-        f"Rename `{short(actual)}` to `{new}`"
+        f"Rename {md_name(actual)} to `{new}`"
         + (
             f" and its foreign-key columns `{old_col}` to `{new_col}` "
             f"({', '.join(short(c.rsplit('.', 1)[0]) for c in columns)})"
@@ -231,7 +244,7 @@ def _rename(ctx: Context, did: str, assumed: str, actual: str) -> Option:
 
 
 def _keep(ctx: Context, did: str, assumed: str, actual: str) -> Option:
-    old, new = actual.split(".")[1], assumed.split(".")[1]
+    old, new = relation(actual), relation(assumed)
     effects = {"document": f"rewritten: `{new}` → `{old}`"}
     title = f"Keep `{old}`"
     return Option(
@@ -239,7 +252,7 @@ def _keep(ctx: Context, did: str, assumed: str, actual: str) -> Option:
         "B",
         slug("B", title),
         title,
-        f"No schema change: the manifest and the planned documents use `{short(actual)}` "
+        f"No schema change: the manifest and the planned documents use {md_name(actual)} "
         f"(`schemalens decisions` rewrites every document's SQL; see the diffs).",
         (),
         (),

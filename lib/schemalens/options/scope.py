@@ -21,9 +21,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from schemalens.decisions import Check, Decision, Option, Risk, Stage, slug
+from schemalens.names import dollar_quote, md_name, relation
 from schemalens.options import AUTH_USERS, Context, name_list
-from schemalens.options.valid import scope_column
 from schemalens.options.policies import derive_trigger, member_policies
+from schemalens.options.valid import scope_column
 from schemalens.report import decision_title
 from schemalens.rewrite import fk_column_name, path_foreign_keys
 from schemalens.sqlgen import (
@@ -87,20 +88,21 @@ def route(ctx: Context, tbl: str, data: dict) -> list[Hop]:
     return [Hop(f.table, f.columns[0], f.ref_table, f.ref_columns[0]) for f in fks]
 
 
-def _joins(hops: list[Hop], alias: str = "t", left: bool = False) -> str:
-    """``JOIN users ON users.id = t.user_id JOIN clients ON …`` for every hop but the last."""
+def _joins(hops: list[Hop], alias: str = "t", left: bool = False, sep: str | None = "\n"):
+    """``JOIN users ON users.id = t.user_id JOIN clients ON …`` for every hop but the last (joined by
+    ``sep``; the list of joins when ``sep`` is None)."""
     kind = "LEFT JOIN" if left else "JOIN"
     prev, out = alias, []
     for h in hops[:-1]:
-        ref = ident(h.ref.split(".")[-1])
+        ref = ident(relation(h.ref))
         out.append(f"{kind} {table(h.ref)} ON {ref}.{ident(h.ref_column)} = {prev}.{ident(h.column)}")
         prev = ref
-    return "\n".join(out)
+    return out if sep is None else sep.join(out)
 
 
 def _value(hops: list[Hop], alias: str = "t") -> str:
     last = hops[-1]
-    ref = alias if len(hops) == 1 else ident(last.table.split(".")[-1])
+    ref = alias if len(hops) == 1 else ident(relation(last.table))
     return f"{ref}.{ident(last.column)}"
 
 
@@ -108,7 +110,7 @@ def route_value_sql(hops: list[Hop], owner: str) -> str:
     """``SELECT <entity key> FROM <first hop's table> JOIN … WHERE <its key> = <owner>``: the entity a row
     with owner value ``owner`` (SQL) belongs to; for a route of more than one hop."""
     first = hops[0]
-    alias = ident(first.ref.split(".")[-1])
+    alias = ident(relation(first.ref))
     joins = _joins(hops[1:], alias=alias) if len(hops) > 1 else ""
     return (f"SELECT {_value(hops)}\nFROM {table(first.ref)}" + (f"\n{joins}" if joins else "")
             + f"\nWHERE {alias}.{ident(first.ref_column)} = {owner}")
@@ -118,7 +120,7 @@ def _derive(ctx: Context, tbl: str, col: str, hops: list[Hop], entity: str) -> t
     """``(up, down, trigger name)``: the trigger that keeps ``tbl.col`` equal to the owner's entity (see
     :mod:`.policies`)."""
     fn_names = {f.name for f in ctx.schema.functions}
-    name = tbl.split(".")[-1]
+    name = relation(tbl)
     function = ctx.unique_name(f"public.set_{name}_{col}", fn_names)
     trigger = ctx.unique_name(f"set_{name}_{col}", {t.name for t in ctx.schema.triggers_on(tbl)})
     value = route_value_sql(hops, f"NEW.{ident(hops[0].column)}").replace("\n", "\n    ")
@@ -165,11 +167,11 @@ def build(ctx: Context, did: str, findings: list) -> tuple[Decision | None, str]
     ):
         options += [_unify(ctx, did, d, routes, archive=False), _unify(ctx, did, d, routes, archive=True)]
     rec = "C" if len(options) > 2 and fits else "B" if fits else "A"
-    label = f"the {len(tables)} `{d['group']}` tables" if len(tables) > 1 else f"`{short(tables[0])}`"
+    label = f"the {len(tables)} `{d['group']}` tables" if len(tables) > 1 else f"{md_name(tables[0])}"
     return Decision(
         did,
         decision_title(did, f),
-        f"Keep {label} scoped by `{short(actual)}`, or scope them by `{short(entity)}` as the plan assumes?",
+        f"Keep {label} scoped by {md_name(actual)}, or scope them by {md_name(entity)} as the plan assumes?",
         tuple(options),
         tuple(findings),
         rec,
@@ -184,13 +186,13 @@ def build(ctx: Context, did: str, findings: list) -> tuple[Decision | None, str]
 
 
 def _keep(ctx: Context, did: str, d: dict) -> Option:
-    title = f"Keep them scoped by `{short(d['actual'])}`"
+    title = f"Keep them scoped by {md_name(d['actual'])}"
     return Option(
         did,
         "A",
         slug("A", "Keep"),
         title,
-        f"No schema change: the manifest scopes {name_list(d['tables'])} by `{short(d['actual'])}`.",
+        f"No schema change: the manifest scopes {name_list(d['tables'])} by {md_name(d['actual'])}.",
         (),
         (),
         (),
@@ -227,9 +229,9 @@ def _rescope(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]]) -> O
     backfill, validate, index, policies, down = [], [], [], [], []
     for tbl, hops in routes.items():
         first = hops[0]
-        joins = _joins(hops[1:], alias=ident(first.ref.split(".")[-1])) if len(hops) > 1 else ""
+        joins = _joins(hops[1:], alias=ident(relation(first.ref))) if len(hops) > 1 else ""
         triggers = [t.name for t in ctx.schema.triggers_on(tbl) if "UPDATE" in t.events and t.timing == "BEFORE"]
-        fkey = ctx.unique_name(f"{tbl.split('.')[-1]}_{col}_fkey", ctx.constraint_names(tbl))
+        fkey = ctx.unique_name(f"{relation(tbl)}_{col}_fkey", ctx.constraint_names(tbl))
         up.append(add_column(tbl, col, key_type))
         up.append(add_foreign_key(tbl, fkey, [col], entity, [key], "CASCADE"))
         undo = [drop_column(tbl, col, entity)]
@@ -245,7 +247,7 @@ def _rescope(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]]) -> O
                 f"UPDATE {table(tbl)} AS t\nSET {ident(col)} = {_value(hops)}\n"
                 f"FROM {table(first.ref)}"
                 + (f"\n{joins}" if joins else "")
-                + f"\nWHERE {ident(first.ref.split('.')[-1])}.{ident(first.ref_column)} = "
+                + f"\nWHERE {ident(relation(first.ref))}.{ident(first.ref_column)} = "
                 f"t.{ident(first.column)}\n  AND t.{ident(col)} IS DISTINCT FROM {_value(hops)}",
                 (tbl, ROW_EXCLUSIVE),
                 *reads,
@@ -256,7 +258,7 @@ def _rescope(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]]) -> O
         )
         fill += [enable_trigger(tbl, t, True) for t in triggers]
         # one transaction per table: each table's writes wait only while its own rows are written
-        backfill.append(Stage(f"backfill-{tbl.split('.')[-1]}", tuple(fill),
+        backfill.append(Stage(f"backfill-{relation(tbl)}", tuple(fill),
                               f"write `{col}` on the rows of {short(tbl)} that existed before up"))
         validate.append(validate_constraint(tbl, fkey, entity))
         index.append(create_index(ctx.index_name(tbl, [col]), tbl, [col]))
@@ -285,18 +287,18 @@ def _rescope(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]]) -> O
         Check(
             "unmappable",
             unmappable_sql(routes),
-            f"Rows whose route to `{short(entity)}` breaks: they keep "
+            f"Rows whose route to {md_name(entity)} breaks: they keep "
             f"`{col}` NULL and stay visible to their owner only.",
         ),
         Check("per-entity", _per_entity_sql(routes), f"How many rows each {singular(entity)} gets."),
     )
-    title = f"Re-scope to `{short(entity)}`: a new column `{col}` on each table"
+    title = f"Re-scope to {md_name(entity)}: a new column `{col}` on each table"
     return Option(
         did,
         "B",
         slug("B", "Re-scope"),
         title,
-        f"Each table gets `{col}` → `{short(entity)}`, backfilled along "
+        f"Each table gets `{col}` → {md_name(entity)}, backfilled along "
         + " → ".join(f"{short(h.table)}.{h.column}" for h in next(iter(routes.values())))
         + f", kept by a trigger that derives it from the owner, an index, and a read policy for the members "
         f"of the {singular(entity)}; the owner's policies stay the only way to write. In phases: up.sql "
@@ -322,7 +324,7 @@ def _rescope(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]]) -> O
             Risk(
                 "lock",
                 f"up.sql: ACCESS EXCLUSIVE on {name_list(routes)} and SHARE ROW EXCLUSIVE on "
-                f"`{short(entity)}`, taken up front in one order (200 ms per attempt, 10 attempts) and held "
+                f"{md_name(entity)}, taken up front in one order (200 ms per attempt, 10 attempts) and held "
                 "only while the catalog changes (no row is read or written). backfill-<table>.sql, one "
                 "transaction per table: SHARE ROW EXCLUSIVE on that table while its update triggers are paused "
                 "(reads go on, writes to it wait) and a lock on every row it writes; not batched further. "
@@ -365,7 +367,7 @@ def _rescope(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]]) -> O
 
 
 def _type_of(tbl: str, group: str) -> str:
-    name = tbl.split(".")[-1]
+    name = relation(tbl)
     if name.endswith(f"_{group}"):
         return name[: -len(group) - 1]
     if name.startswith(f"{group}_"):
@@ -467,20 +469,19 @@ def _unify(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]], archiv
             any((o.function, o.timing, o.events) == (tr.function, tr.timing, tr.events) for o in ts)
             for ts in trig
         ):
-            name = tr.name.replace(tables[0].split(".")[-1], group)
+            name = tr.name.replace(relation(tables[0]), group)
             up.append(create_trigger(name, unified, tr.timing, " OR ".join(tr.events), tr.function))
     down = [drop_table(unified, references)] + derive_down[1:]  # the table's trigger goes with it
     archive_schema = f"{group}_archive"
     unmappable = unmappable_sql(routes)
     if archive:
-        guard = (
-            "DO $guard$\nDECLARE\n  unmapped bigint;\nBEGIN\n  SELECT count(*) INTO unmapped FROM "
+        said = f"rows of the {group} tables cannot be mapped to {short(entity)}: see preflight.sql (unmappable); " \
+            "nothing was changed"
+        guard = "DO " + dollar_quote(
+            "\nDECLARE\n  unmapped bigint;\nBEGIN\n  SELECT count(*) INTO unmapped FROM "
             f"(\n{unmappable}\n"
-            f"  ) AS u;\n  IF unmapped > 0 THEN\n    RAISE EXCEPTION '% rows of the {group} tables cannot be "
-            "mapped to "
-            f"{short(entity)}: see preflight.sql (unmappable); nothing was changed', unmapped;\n  END "
-            "IF;\nEND\n$guard$"
-        )
+            f"  ) AS u;\n  IF unmapped > 0 THEN\n    RAISE EXCEPTION {literal('% ' + said.replace('%', '%%'))}, "
+            "unmapped;\n  END IF;\nEND\n", "guard")
         reads = [(t, ACCESS_SHARE) for t in tables] + [
             (h.ref, ACCESS_SHARE) for t in tables for h in routes[t][:-1]
         ]
@@ -495,20 +496,20 @@ def _unify(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]], archiv
         # rows deleted from the new table since up stay deleted: they are not moved back
         down = [
             step(
-                f"DELETE FROM {ident(archive_schema)}.{ident(t.split('.')[-1])} AS t\n"
+                f"DELETE FROM {ident(archive_schema)}.{ident(relation(t))} AS t\n"
                 f"WHERE NOT EXISTS (SELECT 1 FROM {table(unified)} AS u WHERE u.type = {literal(types[t])} "
                 f"AND u.legacy_id = t.{ident(pk)})",
-                (f"{archive_schema}.{t.split('.')[-1]}", ROW_EXCLUSIVE), (unified, ACCESS_SHARE),
+                (f"{archive_schema}.{relation(t)}", ROW_EXCLUSIVE), (unified, ACCESS_SHARE),
                 note=f"forget the {short(t)} rows deleted from {group} since up",
             )
             for t in tables
         ]
-        down += [set_schema(f"{archive_schema}.{t.split('.')[-1]}", "public") for t in reversed(tables)]
+        down += [set_schema(f"{archive_schema}.{relation(t)}", "public") for t in reversed(tables)]
         down += [drop_schema(archive_schema), drop_table(unified, references)] + derive_down[1:]
     if archive:  # the archived tables are as they were at up: compare with them
         changed = "\nUNION ALL\n".join(
             f"SELECT {literal(short(t))} AS source, u.legacy_id FROM {table(unified)} AS u\n"
-            f"JOIN {ident(archive_schema)}.{ident(t.split('.')[-1])} AS t ON t.{ident(pk)} = u.legacy_id AND "
+            f"JOIN {ident(archive_schema)}.{ident(relation(t))} AS t ON t.{ident(pk)} = u.legacy_id AND "
             f"u.type = {literal(types[t])}\nWHERE {rebuild_sql(names, pk)} IS DISTINCT FROM to_jsonb(t)"
             for t in tables
         )
@@ -524,14 +525,14 @@ def _unify(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]], archiv
             "name-free",
             f"SELECT to_regclass({literal(table(unified))}) AS taken WHERE to_regclass("
             f"{literal(table(unified))}) IS NOT NULL",
-            f"A row means `{short(unified)}` exists already: up.sql would fail.",
+            f"A row means {md_name(unified)} exists already: up.sql would fail.",
             blocking=True,
         ),
         Check(
             "unmappable",
             unmappable,
-            f"Rows whose route to `{short(entity)}` breaks (e.g. an owner with no "
-            + (f"`{short(d['bridge'][0])}` row" if d.get("bridge") else "parent")
+            f"Rows whose route to {md_name(entity)} breaks (e.g. an owner with no "
+            + (f"{md_name(d['bridge'][0])} row" if d.get("bridge") else "parent")
             + "): "
             + (
                 "up.sql refuses to run while any is left (archiving would hide them); map or delete them "
@@ -565,7 +566,7 @@ def _unify(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]], archiv
         ),
     ]
     moved = len(tables)
-    title = f"Unify into one `{group}` table scoped by `{short(entity)}`" + (
+    title = f"Unify into one `{group}` table scoped by {md_name(entity)}" + (
         ", archiving the old tables" if archive else ", keeping the old tables"
     )
     risks = [

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from schemalens.decisions import Check, Risk
 from schemalens.model import Schema
+from schemalens.names import md_name
 from schemalens.replay import EXTERNAL_PRIMARY_KEYS
 from schemalens.sqlgen import ACCESS_EXCLUSIVE, Step, drop_constraint, ident, idents, short, step, table
 
@@ -73,12 +74,12 @@ def unique_target(schema: Schema, ref: str, ref_columns: Sequence[str]) -> str:
     t = schema.table(ref)
     if t is None:
         known = EXTERNAL_PRIMARY_KEYS.get(ref)
-        return "" if known is None or set(known) == want else f"`{short(ref)}` has no unique key on {', '.join(ref_columns)}"
+        return "" if known is None or set(known) == want else f"{md_name(ref)} has no unique key on {', '.join(ref_columns)}"
     keys = [set(t.primary_key)] + [set(u.columns) for u in t.uniques]
     keys += [set(i.columns) for i in schema.indexes if i.table == t.name and i.unique]
     if want in keys:
         return ""
-    return (f"`{short(ref)}` has no primary key or unique constraint on {', '.join(ref_columns)} (PostgreSQL: "
+    return (f"{md_name(ref)} has no primary key or unique constraint on {', '.join(ref_columns)} (PostgreSQL: "
             "\"there is no unique constraint matching given keys for referenced table\")")
 
 
@@ -86,7 +87,7 @@ def column_free(schema: Schema, name: str, column: str) -> str:
     """Empty when ``name`` has no column ``column`` yet (an option may add it)."""
     t = schema.table(name)
     if t is not None and t.column(column) is not None:
-        return f"`{short(name)}` already has a column `{column}`"
+        return f"{md_name(name)} already has a column `{column}`"
     return ""
 
 
@@ -96,7 +97,7 @@ def scope_column(schema: Schema, name: str, entity: str, column: str) -> str:
     have = [fk for fk in schema.foreign_keys_from(name) if fk.ref_table == entity]
     if have:
         cols = ", ".join(f"`{'`, `'.join(fk.columns)}`" for fk in have)
-        return f"`{short(name)}` already references `{short(entity)}` through {cols}"
+        return f"{md_name(name)} already references {md_name(entity)} through {cols}"
     return column_free(schema, name, column)
 
 
@@ -121,7 +122,7 @@ def add_unique_target(ref: str, ref_columns: Sequence[str], name: str) -> Unique
         drop_constraint(ref, name),
         Check("duplicates",
               f"SELECT {cols}, count(*) AS rows FROM {table(ref)}\nWHERE {not_null}\nGROUP BY {cols} HAVING count(*) > 1",
-              f"Each row is a value of `{short(ref)}` ({', '.join(ref_columns)}) that several rows share: the unique "
+              f"Each row is a value of {md_name(ref)} ({', '.join(ref_columns)}) that several rows share: the unique "
               "constraint the foreign key needs cannot be added until only one row keeps it.",
               blocking=True),
         Risk("lock", f"up.sql first adds the unique constraint `{name}` on {short(ref)}: ACCESS EXCLUSIVE on "

@@ -11,7 +11,7 @@ WHERE n.nspname = 'public' AND c.relname = 'tenants';
 -- Each row is a function whose body names `agencies` or `agency_id`: PostgreSQL keeps bodies as text, so it fails after the rename until it is rewritten in the same release.
 SELECT p.oid::regprocedure AS function FROM pg_catalog.pg_proc p
 JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND p.prosrc ~* '\m(agencies|agency_id)\M';
+WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND p.prosrc ~* E'\\m(agencies|agency_id)\\M';
 
 -- 3. rows (before up; information)
 -- How many rows keep their data under the new name (a rename moves no row).
