@@ -68,7 +68,7 @@ def test_every_help_names_the_exit_statuses(capsys) -> None:
     for command in ([], *([c] for c in cli.build_parser()._subparsers._group_actions[0].choices)):
         assert main([*command, "--help"]) == 0
         out = " ".join(capsys.readouterr().out.split())
-        assert "3 internal error" in out and "--debug" in out, command
+        assert "4 internal error" in out and "--debug" in out, command
 
 
 # notebooks -p NAME=VALUE ------------------------------------------------------------------------------------

@@ -129,7 +129,10 @@ def test_a_re_scope_leaves_out_a_table_that_has_the_column_and_is_proven_on_gene
     assert "B leaves out invites: `invites` already has a column `team_id`." in decisions["scope-of-invites"].why
     assert [o.key for o in decisions["scope-of-invites"].options] == ["A"]
     assert [s.sql.split("\n")[0] for s in rescope.up if "ADD COLUMN" in s.sql] == [
-        "ALTER TABLE public.notes ADD COLUMN team_id uuid REFERENCES public.teams (id) ON DELETE CASCADE;"]
+        "ALTER TABLE public.notes ADD COLUMN team_id uuid;"]  # nullable first, its key NOT VALID (issue 20)
+    assert [s.sql for s in rescope.up if "FOREIGN KEY" in s.sql] == [
+        "ALTER TABLE public.notes ADD CONSTRAINT notes_team_id_fkey FOREIGN KEY (team_id) REFERENCES public.teams (id) "
+        "ON DELETE CASCADE NOT VALID;"]
     rs = rehearse(decisions, scoped / "migrations", server=pg_server, options=[rescope])
     assert rs.seed is None and dict(rs.generated.rows)["public.notes"] == 3  # no seed: generated rows
     r = rs[0]

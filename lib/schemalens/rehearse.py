@@ -392,7 +392,7 @@ def prepared(srv: postgres.Server, files: Sequence[Any], folder: str | Path, see
     with throwaway(srv, files, folder, **build_options) as db:
         made = db.build
         if seed is not None:  # rows a partial build has no table for are refused and listed like the rest
-            made = apply_more(db.conn, made, seed.read_text(encoding="utf-8"), str(seed))
+            made = apply_more(db.conn, made, postgres._read_migration(seed, str(seed)), str(seed))  # errors name it
         if builds is not None:
             builds.append(made)
         yield db.conn, db.baseline
@@ -421,6 +421,8 @@ def rehearse(
         raise InputError("rehearse needs the migrations folder the decisions were made from")
     files, _ = discover(folder)
     rows = seed_file(folder, seed)
+    if rows is not None:  # bad input before any database: a seed that cannot be read or is not UTF-8
+        postgres._read_migration(rows, str(rows))
     chosen = tuple(decisions.options() if options is None else options)
     done: list[Rehearsal] = []
     builds: list[Any] = []
