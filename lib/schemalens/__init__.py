@@ -55,12 +55,20 @@ def parse_files(files: tuple[MigrationFile, ...]) -> list[Statement]:
 
 
 def load_schema(folder: str | Path) -> Schema:
-    """Discover, parse and replay a migration folder into a :class:`Schema`."""
+    """Discover, parse and replay a migration folder into a :class:`Schema`; kept between runs in the
+    persistent cache (:mod:`schemalens.cache`) under the content of its files."""
+    from schemalens import cache
+
     files, warnings = discover(folder)
-    problems = [p for f in files for p in f.problems]
-    headers = tuple((f.name, f.headers) for f in files if f.headers)
-    with paused_gc():
-        return replay(parse_files(files), headers=headers, warnings=list(warnings) + problems)
+    entry = cache.folder_key(files, warnings)
+    schema = cache.get("schema", entry)
+    if schema is None:
+        problems = [p for f in files for p in f.problems]
+        headers = tuple((f.name, f.headers) for f in files if f.headers)
+        with paused_gc():
+            schema = replay(parse_files(files), headers=headers, warnings=list(warnings) + problems)
+        cache.put("schema", entry, schema)
+    return schema
 
 
 __all__ = ["Schema", "SchemalensError", "load_schema", "parse_files", "paused_gc", "tune_gc"]

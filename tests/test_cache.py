@@ -1,0 +1,189 @@
+"""The persistent cache between runs (schemalens.cache): hit, miss on change, version change, corrupt
+entries, concurrent writers, disabled, size bound."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+import schemalens
+from schemalens import cache, load_schema, report
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty cache folder of the test's own."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("SCHEMALENS_CACHE", raising=False)
+    monkeypatch.delenv("SCHEMALENS_CACHE_MAX_MB", raising=False)
+    return tmp_path / "xdg" / "schemalens"
+
+
+@pytest.fixture
+def migrations(tmp_path: Path) -> Path:
+    d = tmp_path / "migrations"
+    d.mkdir()
+    (d / "001_init.sql").write_text("CREATE TABLE a (id int PRIMARY KEY);\n")
+    (d / "002_b.sql").write_text("CREATE TABLE b (id int PRIMARY KEY, a_id int REFERENCES a (id));\n")
+    (d / "003_c.sql").write_text("ALTER TABLE b ADD COLUMN note text;\n")
+    return d
+
+
+def _entries(home: Path) -> list[Path]:
+    return sorted(home.glob("schema-*.pickle"))
+
+
+def _count_parses(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the folders parsed (a cache hit parses none)."""
+    calls = []
+    real = schemalens.parse_files
+
+    def counting(files):
+        calls.append(len(files))
+        return real(files)
+
+    monkeypatch.setattr(schemalens, "parse_files", counting)
+    return calls
+
+
+def test_hit_reads_the_entry_and_parses_nothing(home, migrations, monkeypatch):
+    calls = _count_parses(monkeypatch)
+    first = load_schema(migrations)
+    assert calls == [3] and len(_entries(home)) == 1
+    second = load_schema(migrations)
+    assert calls == [3]  # not parsed again
+    assert second == first and report.graph_json(second) == report.graph_json(first)
+    assert [t.name for t in second.tables] == ["public.a", "public.b"]
+
+
+def test_a_changed_file_misses(home, migrations, monkeypatch):
+    calls = _count_parses(monkeypatch)
+    load_schema(migrations)
+    (migrations / "002_b.sql").write_text("CREATE TABLE b2 (id int PRIMARY KEY);\n")
+    (migrations / "003_c.sql").write_text("ALTER TABLE b2 ADD COLUMN note text;\n")
+    schema = load_schema(migrations)
+    assert calls == [3, 3]
+    assert [t.name for t in schema.tables] == ["public.a", "public.b2"]
+    assert len(_entries(home)) == 2
+
+
+def test_a_renamed_file_misses(home, migrations, monkeypatch):
+    calls = _count_parses(monkeypatch)
+    before = load_schema(migrations)
+    (migrations / "003_c.sql").rename(migrations / "004_c.sql")
+    after = load_schema(migrations)
+    assert calls == [3, 3]
+    assert after.tables[1].columns[-1].source.file == "004_c.sql"
+    assert before.tables[1].columns[-1].source.file == "003_c.sql"
+
+
+def test_another_version_misses(home, migrations, monkeypatch):
+    calls = _count_parses(monkeypatch)
+    load_schema(migrations)
+    real = cache.versions()
+    monkeypatch.setattr(cache, "versions", lambda: real.replace("sqlglot", "sqlglot 0.0.0 was"))
+    load_schema(migrations)
+    assert calls == [3, 3] and len(_entries(home)) == 2
+
+
+def test_the_key_follows_schemalens_code_and_versions():
+    assert cache.key(["x"], version="1") != cache.key(["x"], version="2")
+    assert cache.key(["ab", "c"], version="1") != cache.key(["a", "bc"], version="1")
+    import sqlglot
+
+    assert f"sqlglot {sqlglot.__version__}" in cache.versions()
+    assert cache.versions() == cache.versions()
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "empty", "not a pickle"])
+def test_a_corrupt_entry_is_ignored_and_rewritten(home, migrations, monkeypatch, damage):
+    good = load_schema(migrations)
+    [entry] = _entries(home)
+    data = entry.read_bytes()
+    if damage == "truncate":
+        entry.write_bytes(data[: len(data) // 2])
+    elif damage == "flip":
+        entry.write_bytes(data[:-10] + bytes([data[-10] ^ 0xFF]) + data[-9:])
+    elif damage == "empty":
+        entry.write_bytes(b"")
+    else:  # a valid checksum over bytes that are no pickle
+        import hashlib
+
+        junk = b"\x80\x05junk"
+        entry.write_bytes(hashlib.sha256(junk).digest() + junk)
+    calls = _count_parses(monkeypatch)
+    again = load_schema(migrations)
+    assert calls == [3] and again == good
+    assert entry.read_bytes() == data  # written again, whole
+    load_schema(migrations)
+    assert calls == [3]
+
+
+def test_disabled(home, migrations, monkeypatch):
+    monkeypatch.setenv("SCHEMALENS_CACHE", "off")
+    calls = _count_parses(monkeypatch)
+    load_schema(migrations)
+    load_schema(migrations)
+    assert calls == [3, 3]
+    assert not home.exists()
+    assert cache.folder() is None
+
+
+def test_an_unwritable_cache_is_skipped(tmp_path, migrations, monkeypatch):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    assert [t.name for t in load_schema(migrations).tables] == ["public.a", "public.b"]
+
+
+def test_size_bound_removes_the_least_recently_used(home, monkeypatch):
+    monkeypatch.setenv("SCHEMALENS_CACHE_MAX_MB", str(250_000 / 1024 / 1024))
+    import os
+
+    for i in range(4):
+        cache.put("blob", f"k{i}", b"x" * 100_000)
+        path = home / f"blob-k{i}.pickle"
+        os.utime(path, ns=(i * 10**9, i * 10**9))  # k0 oldest
+    assert cache.get("blob", "k0") is None and cache.get("blob", "k1") is None
+    assert cache.get("blob", "k3") == b"x" * 100_000
+    assert sum(p.stat().st_size for p in home.glob("*.pickle")) <= 250_000
+
+
+def test_concurrent_writers_in_threads(home):
+    errors = []
+
+    def writer(n: int) -> None:
+        try:
+            for i in range(30):
+                cache.put("t", f"k{i % 3}", list(range(n * 1000 + i)))
+                value = cache.get("t", f"k{i % 3}")
+                assert value is None or value == list(range(len(value)))
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(1, 6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert not list(home.glob(".*.tmp"))  # no temporary file left behind
+    for i in range(3):
+        value = cache.get("t", f"k{i}")
+        assert value == list(range(len(value)))
+
+
+def test_concurrent_processes_write_one_whole_entry(home, migrations):
+    code = ("import sys; from schemalens import load_schema, report; "
+            "sys.stdout.write(report.graph_json(load_schema(sys.argv[1])))")
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(migrations)], stdout=subprocess.PIPE, text=True)
+             for _ in range(4)]
+    outputs = [p.communicate(timeout=120)[0] for p in procs]
+    assert all(p.returncode == 0 for p in procs)
+    assert len(set(outputs)) == 1 and '"public.b"' in outputs[0]
+    assert len(_entries(home)) == 1 and not list(home.glob(".*.tmp"))
+    assert report.graph_json(load_schema(migrations)) == outputs[0]
