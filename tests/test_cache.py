@@ -162,7 +162,7 @@ def test_concurrent_writers_in_threads(home):
                 cache.put("t", f"k{i % 3}", list(range(n * 1000 + i)))
                 value = cache.get("t", f"k{i % 3}")
                 assert value is None or value == list(range(len(value)))
-        except Exception as e:  # pragma: no cover - reported below
+        except Exception as e:  # noqa: BLE001 - reported by the assertion below
             errors.append(e)
 
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(1, 6)]
@@ -187,3 +187,23 @@ def test_concurrent_processes_write_one_whole_entry(home, migrations):
     assert len(set(outputs)) == 1 and '"public.b"' in outputs[0]
     assert len(_entries(home)) == 1 and not list(home.glob(".*.tmp"))
     assert report.graph_json(load_schema(migrations)) == outputs[0]
+
+
+def _modules_after(code: str, *argv: str) -> set[str]:
+    run = subprocess.run([sys.executable, "-c", code + "\nimport sys; print(' '.join(sorted(sys.modules)))", *argv],
+                         capture_output=True, text=True, timeout=120, check=True)
+    return set(run.stdout.splitlines()[-1].split())  # the last line: the modules loaded
+
+
+def test_help_imports_no_parser():
+    """``schemalens --help`` starts in well under 0.3 s: it loads neither sqlglot nor networkx."""
+    code = "from schemalens.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass"
+    loaded = _modules_after(code)
+    assert "schemalens.cli" in loaded
+    assert not {"sqlglot", "networkx", "schemalens.parse", "schemalens.replay"} & loaded
+
+
+def test_a_hit_needs_no_parser(home, migrations):
+    code = "import sys\nfrom schemalens import load_schema\nload_schema(sys.argv[1])"
+    assert "sqlglot" in _modules_after(code, str(migrations))  # the first run parses
+    assert "sqlglot" not in _modules_after(code, str(migrations))  # the second reads the entry

@@ -12,12 +12,14 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from schemalens.errors import SchemalensError
 from schemalens.migrations import MigrationFile, discover
 from schemalens.model import Schema
-from schemalens.parse import Statement, split_and_parse
-from schemalens.replay import replay
+
+if TYPE_CHECKING:
+    from schemalens.parse import Statement
 
 __version__ = "0.1.0"
 
@@ -50,6 +52,8 @@ def tune_gc() -> None:
 def parse_files(files: tuple[MigrationFile, ...]) -> list[Statement]:
     """Every statement of the files, in order (each file parsed alone and cached by content hash), as the
     runner hands them to PostgreSQL (supabase/auth's Go templates rendered: :func:`platform.render_templates`)."""
+    from schemalens.parse import split_and_parse  # sqlglot: imported when something is parsed
+
     with paused_gc():
         return [st for f in files for st in split_and_parse(f.text, f.name)]
 
@@ -63,6 +67,8 @@ def load_schema(folder: str | Path) -> Schema:
     entry = cache.folder_key(files, warnings)
     schema = cache.get("schema", entry)
     if schema is None:
+        from schemalens.replay import replay
+
         problems = [p for f in files for p in f.problems]
         headers = tuple((f.name, f.headers) for f in files if f.headers)
         with paused_gc():

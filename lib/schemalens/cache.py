@@ -74,9 +74,19 @@ def _code_fingerprint() -> str:
 
 def versions() -> str:
     """What an entry depends on besides its input: schemalens (and its code), sqlglot, Python, the format."""
-    import sqlglot
+    return f"{FORMAT}|{_code_fingerprint()}|sqlglot {_sqlglot_version()}|{sys.version}"
 
-    return f"{FORMAT}|{_code_fingerprint()}|sqlglot {sqlglot.__version__}|{sys.version}"
+
+def _sqlglot_version() -> str:
+    """sqlglot's version, without importing sqlglot (a cache hit needs no parser: 0.1 s of start-up)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("sqlglot")
+    except PackageNotFoundError:
+        import sqlglot
+
+        return sqlglot.__version__
 
 
 def key(parts: Iterable[str | bytes], version: str | None = None) -> str:
@@ -108,7 +118,7 @@ def get(kind: str, entry: str) -> Any | None:
         if hashlib.sha256(payload).digest() != digest:
             raise ValueError("checksum")
         value = pickle.loads(payload)
-    except Exception:  # a truncated or corrupt entry is a miss, never a crash
+    except Exception:  # noqa: BLE001 - a truncated or corrupt entry (any unpickling error) is a miss, never a crash
         path.unlink(missing_ok=True)
         return None
     try:
