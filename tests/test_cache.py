@@ -3,6 +3,7 @@ entries, concurrent writers, disabled, size bound."""
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 import threading
@@ -11,7 +12,8 @@ from pathlib import Path
 import pytest
 
 import schemalens
-from schemalens import cache, load_schema, report
+from schemalens import cache, load_schema, parse, report
+from schemalens.migrations import discover
 
 
 @pytest.fixture
@@ -38,15 +40,20 @@ def _entries(home: Path) -> list[Path]:
 
 
 def _count_parses(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Counts the folders parsed (a cache hit parses none)."""
+    """The number of files parsed by each load_schema (a cache hit parses none)."""
     calls = []
-    real = schemalens.parse_files
+    real_load, real_parse = schemalens.load_schema, parse.split_and_parse
 
-    def counting(files):
-        calls.append(len(files))
-        return real(files)
+    def loading(folder):
+        calls.append(0)
+        return real_load(folder)
 
-    monkeypatch.setattr(schemalens, "parse_files", counting)
+    def counting(text, file, keep=True):
+        calls[-1] += 1
+        return real_parse(text, file, keep)
+
+    monkeypatch.setattr(parse, "split_and_parse", counting)
+    monkeypatch.setattr(sys.modules[__name__], "load_schema", loading)
     return calls
 
 
@@ -55,7 +62,7 @@ def test_hit_reads_the_entry_and_parses_nothing(home, migrations, monkeypatch):
     first = load_schema(migrations)
     assert calls == [3] and len(_entries(home)) == 1
     second = load_schema(migrations)
-    assert calls == [3]  # not parsed again
+    assert calls == [3, 0]  # not parsed again
     assert second == first and report.graph_json(second) == report.graph_json(first)
     assert [t.name for t in second.tables] == ["public.a", "public.b"]
 
@@ -120,7 +127,7 @@ def test_a_corrupt_entry_is_ignored_and_rewritten(home, migrations, monkeypatch,
     assert calls == [3] and again == good
     assert entry.read_bytes() == data  # written again, whole
     load_schema(migrations)
-    assert calls == [3]
+    assert calls == [3, 0]
 
 
 def test_disabled(home, migrations, monkeypatch):
@@ -207,3 +214,29 @@ def test_a_hit_needs_no_parser(home, migrations):
     code = "import sys\nfrom schemalens import load_schema\nload_schema(sys.argv[1])"
     assert "sqlglot" in _modules_after(code, str(migrations))  # the first run parses
     assert "sqlglot" not in _modules_after(code, str(migrations))  # the second reads the entry
+
+
+def _live_trees() -> int:
+    from sqlglot.expressions import core
+
+    gc.collect()
+    return sum(1 for o in gc.get_objects() if isinstance(o, core.Expr))
+
+
+def test_replayed_trees_are_not_kept(tmp_path, monkeypatch):
+    """load_schema parses file by file and frees each file's sqlglot trees once replayed (memory per statement)."""
+    monkeypatch.setenv("SCHEMALENS_CACHE", "off")
+    d = tmp_path / "many"
+    d.mkdir()
+    for i in range(40):
+        (d / f"{i + 1:03}_t{i}.sql").write_text(
+            f"CREATE TABLE t{i} (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), name text NOT NULL DEFAULT 'x');\n"
+            f"CREATE INDEX t{i}_name ON t{i} (lower(name));\n"
+            f"ALTER TABLE t{i} ADD COLUMN created timestamptz DEFAULT now();\n")
+    before, cached = _live_trees(), len(parse._CACHE)
+    schema = load_schema(d)
+    assert len(schema.tables) == 40
+    assert len(parse._CACHE) == cached
+    assert _live_trees() - before < 40  # 120 statements, hundreds of nodes each had
+    statements = schemalens.parse_files(discover(d)[0])  # parse_files still keeps its own (in-process cache)
+    assert len(statements) == 120 and _live_trees() - before > 1000
