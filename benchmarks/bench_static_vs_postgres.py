@@ -13,7 +13,8 @@ policies, functions and triggers, enums, comments, grants; 10 statements a file)
 - agreement: the static Schema against the catalog's (a check that the generated SQL is valid and
   the comparison holds at scale);
 - re-analysis: in one process, a cold run of the 1,000-file folder, then a run after one file changed
-  (parse results are cached per file by content hash).
+  (``load_schema`` no longer keeps parse results in process: see bench_cache.py for runs with the
+  persistent cache). Every run here has the persistent cache off.
 
 ``--profile`` prints where a cold static run spends its time (cProfile, top functions).
 """
