@@ -240,3 +240,16 @@ def test_replayed_trees_are_not_kept(tmp_path, monkeypatch):
     assert _live_trees() - before < 40  # 120 statements, hundreds of nodes each had
     statements = schemalens.parse_files(discover(d)[0])  # parse_files still keeps its own (in-process cache)
     assert len(statements) == 120 and _live_trees() - before > 1000
+
+
+def test_an_edited_schemalens_source_changes_the_versions(tmp_path, monkeypatch):
+    """A checkout whose code changed (same __version__) never reads the entries of the old code."""
+    package = tmp_path / "schemalens"
+    package.mkdir()
+    (package / "cache.py").write_text("# stand-in\n")
+    (package / "replay.py").write_text("X = 1\n")
+    monkeypatch.setattr(cache, "__file__", str(package / "cache.py"))
+    before = cache.versions()
+    assert cache.versions() == before
+    (package / "replay.py").write_text("X = 22\n")
+    assert cache.versions() != before
