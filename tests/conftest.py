@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,6 +11,10 @@ import psycopg
 import pytest
 
 from schemalens import postgres
+
+# The persistent cache (schemalens.cache) of the tests and of the commands they start goes to a folder
+# of their own, never into the user's ~/.cache.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="schemalens-test-cache-")
 
 
 @pytest.fixture(scope="session")

@@ -30,12 +30,17 @@ def write_text(path: str | os.PathLike[str], text: str) -> Path:
     """Write ``text`` (UTF-8) to ``path`` atomically, creating its folder; the path written.
 
     The permissions are those of the file it replaces, else the usual ones (0666 less the umask)."""
+    return write_bytes(path, text.encode("utf-8"))
+
+
+def write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically (as :func:`write_text`), creating its folder; the path written."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(temp, _mode_of(target))
@@ -79,4 +84,4 @@ def write_tree(folder: str | os.PathLike[str], files: Mapping[str, str]) -> list
     return written
 
 
-__all__ = ["inside", "write_text", "write_tree"]
+__all__ = ["inside", "write_bytes", "write_text", "write_tree"]

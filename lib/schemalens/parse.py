@@ -268,14 +268,16 @@ def _strip_comments_ahead(chunk: str) -> str:
 _CACHE: dict[tuple[str, str], tuple[Statement, ...]] = {}
 
 
-def split_and_parse(text: str, file: str) -> tuple[Statement, ...]:
-    """Every statement of a file, parsed; cached by the file's name and content hash."""
+def split_and_parse(text: str, file: str, keep: bool = True) -> tuple[Statement, ...]:
+    """Every statement of a file, parsed; cached by the file's name and content hash (in this process;
+    not kept when ``keep`` is false, so the caller's use is the last and the trees can be freed)."""
     key = (file, hashlib.sha256(text.encode()).hexdigest())
     cached = _CACHE.get(key)
     if cached is None:
         text = render_templates(text)  # supabase/auth's Go templates, as its runner renders them
         cached = tuple(parse_statement(p.text, Source(file, p.line), p) for p in split(text, file))
-        _CACHE[key] = cached
+        if keep:
+            _CACHE[key] = cached
     return cached
 
 

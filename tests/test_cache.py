@@ -1,0 +1,255 @@
+"""The persistent cache between runs (schemalens.cache): hit, miss on change, version change, corrupt
+entries, concurrent writers, disabled, size bound."""
+
+from __future__ import annotations
+
+import gc
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+import schemalens
+from schemalens import cache, load_schema, parse, report
+from schemalens.migrations import discover
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty cache folder of the test's own."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("SCHEMALENS_CACHE", raising=False)
+    monkeypatch.delenv("SCHEMALENS_CACHE_MAX_MB", raising=False)
+    return tmp_path / "xdg" / "schemalens"
+
+
+@pytest.fixture
+def migrations(tmp_path: Path) -> Path:
+    d = tmp_path / "migrations"
+    d.mkdir()
+    (d / "001_init.sql").write_text("CREATE TABLE a (id int PRIMARY KEY);\n")
+    (d / "002_b.sql").write_text("CREATE TABLE b (id int PRIMARY KEY, a_id int REFERENCES a (id));\n")
+    (d / "003_c.sql").write_text("ALTER TABLE b ADD COLUMN note text;\n")
+    return d
+
+
+def _entries(home: Path) -> list[Path]:
+    return sorted(home.glob("schema-*.pickle"))
+
+
+def _count_parses(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The number of files parsed by each load_schema (a cache hit parses none)."""
+    calls = []
+    real_load, real_parse = schemalens.load_schema, parse.split_and_parse
+
+    def loading(folder):
+        calls.append(0)
+        return real_load(folder)
+
+    def counting(text, file, keep=True):
+        calls[-1] += 1
+        return real_parse(text, file, keep)
+
+    monkeypatch.setattr(parse, "split_and_parse", counting)
+    monkeypatch.setattr(sys.modules[__name__], "load_schema", loading)
+    return calls
+
+
+def test_hit_reads_the_entry_and_parses_nothing(home, migrations, monkeypatch):
+    calls = _count_parses(monkeypatch)
+    first = load_schema(migrations)
+    assert calls == [3] and len(_entries(home)) == 1
+    second = load_schema(migrations)
+    assert calls == [3, 0]  # not parsed again
+    assert second == first and report.graph_json(second) == report.graph_json(first)
+    assert [t.name for t in second.tables] == ["public.a", "public.b"]
+
+
+def test_a_changed_file_misses(home, migrations, monkeypatch):
+    calls = _count_parses(monkeypatch)
+    load_schema(migrations)
+    (migrations / "002_b.sql").write_text("CREATE TABLE b2 (id int PRIMARY KEY);\n")
+    (migrations / "003_c.sql").write_text("ALTER TABLE b2 ADD COLUMN note text;\n")
+    schema = load_schema(migrations)
+    assert calls == [3, 3]
+    assert [t.name for t in schema.tables] == ["public.a", "public.b2"]
+    assert len(_entries(home)) == 2
+
+
+def test_a_renamed_file_misses(home, migrations, monkeypatch):
+    calls = _count_parses(monkeypatch)
+    before = load_schema(migrations)
+    (migrations / "003_c.sql").rename(migrations / "004_c.sql")
+    after = load_schema(migrations)
+    assert calls == [3, 3]
+    assert after.tables[1].columns[-1].source.file == "004_c.sql"
+    assert before.tables[1].columns[-1].source.file == "003_c.sql"
+
+
+def test_another_version_misses(home, migrations, monkeypatch):
+    calls = _count_parses(monkeypatch)
+    load_schema(migrations)
+    real = cache.versions()
+    monkeypatch.setattr(cache, "versions", lambda: real.replace("sqlglot", "sqlglot 0.0.0 was"))
+    load_schema(migrations)
+    assert calls == [3, 3] and len(_entries(home)) == 2
+
+
+def test_the_key_follows_schemalens_code_and_versions():
+    assert cache.key(["x"], version="1") != cache.key(["x"], version="2")
+    assert cache.key(["ab", "c"], version="1") != cache.key(["a", "bc"], version="1")
+    import sqlglot
+
+    assert f"sqlglot {sqlglot.__version__}" in cache.versions()
+    assert cache.versions() == cache.versions()
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "empty", "not a pickle"])
+def test_a_corrupt_entry_is_ignored_and_rewritten(home, migrations, monkeypatch, damage):
+    good = load_schema(migrations)
+    [entry] = _entries(home)
+    data = entry.read_bytes()
+    if damage == "truncate":
+        entry.write_bytes(data[: len(data) // 2])
+    elif damage == "flip":
+        entry.write_bytes(data[:-10] + bytes([data[-10] ^ 0xFF]) + data[-9:])
+    elif damage == "empty":
+        entry.write_bytes(b"")
+    else:  # a valid checksum over bytes that are no pickle
+        import hashlib
+
+        junk = b"\x80\x05junk"
+        entry.write_bytes(hashlib.sha256(junk).digest() + junk)
+    calls = _count_parses(monkeypatch)
+    again = load_schema(migrations)
+    assert calls == [3] and again == good
+    assert entry.read_bytes() == data  # written again, whole
+    load_schema(migrations)
+    assert calls == [3, 0]
+
+
+def test_disabled(home, migrations, monkeypatch):
+    monkeypatch.setenv("SCHEMALENS_CACHE", "off")
+    calls = _count_parses(monkeypatch)
+    load_schema(migrations)
+    load_schema(migrations)
+    assert calls == [3, 3]
+    assert not home.exists()
+    assert cache.folder() is None
+
+
+def test_an_unwritable_cache_is_skipped(tmp_path, migrations, monkeypatch):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    assert [t.name for t in load_schema(migrations).tables] == ["public.a", "public.b"]
+
+
+def test_size_bound_removes_the_least_recently_used(home, monkeypatch):
+    monkeypatch.setenv("SCHEMALENS_CACHE_MAX_MB", str(250_000 / 1024 / 1024))
+    import os
+
+    for i in range(4):
+        cache.put("blob", f"k{i}", b"x" * 100_000)
+        path = home / f"blob-k{i}.pickle"
+        os.utime(path, ns=(i * 10**9, i * 10**9))  # k0 oldest
+    assert cache.get("blob", "k0") is None and cache.get("blob", "k1") is None
+    assert cache.get("blob", "k3") == b"x" * 100_000
+    assert sum(p.stat().st_size for p in home.glob("*.pickle")) <= 250_000
+
+
+def test_concurrent_writers_in_threads(home):
+    errors = []
+
+    def writer(n: int) -> None:
+        try:
+            for i in range(30):
+                cache.put("t", f"k{i % 3}", list(range(n * 1000 + i)))
+                value = cache.get("t", f"k{i % 3}")
+                assert value is None or value == list(range(len(value)))
+        except Exception as e:  # noqa: BLE001 - reported by the assertion below
+            errors.append(e)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(1, 6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert not list(home.glob(".*.tmp"))  # no temporary file left behind
+    for i in range(3):
+        value = cache.get("t", f"k{i}")
+        assert value == list(range(len(value)))
+
+
+def test_concurrent_processes_write_one_whole_entry(home, migrations):
+    code = ("import sys; from schemalens import load_schema, report; "
+            "sys.stdout.write(report.graph_json(load_schema(sys.argv[1])))")
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(migrations)], stdout=subprocess.PIPE, text=True)
+             for _ in range(4)]
+    outputs = [p.communicate(timeout=120)[0] for p in procs]
+    assert all(p.returncode == 0 for p in procs)
+    assert len(set(outputs)) == 1 and '"public.b"' in outputs[0]
+    assert len(_entries(home)) == 1 and not list(home.glob(".*.tmp"))
+    assert report.graph_json(load_schema(migrations)) == outputs[0]
+
+
+def _modules_after(code: str, *argv: str) -> set[str]:
+    run = subprocess.run([sys.executable, "-c", code + "\nimport sys; print(' '.join(sorted(sys.modules)))", *argv],
+                         capture_output=True, text=True, timeout=120, check=True)
+    return set(run.stdout.splitlines()[-1].split())  # the last line: the modules loaded
+
+
+def test_help_imports_no_parser():
+    """``schemalens --help`` starts in well under 0.3 s: it loads neither sqlglot nor networkx."""
+    code = "from schemalens.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass"
+    loaded = _modules_after(code)
+    assert "schemalens.cli" in loaded
+    assert not {"sqlglot", "networkx", "schemalens.parse", "schemalens.replay"} & loaded
+
+
+def test_a_hit_needs_no_parser(home, migrations):
+    code = "import sys\nfrom schemalens import load_schema\nload_schema(sys.argv[1])"
+    assert "sqlglot" in _modules_after(code, str(migrations))  # the first run parses
+    assert "sqlglot" not in _modules_after(code, str(migrations))  # the second reads the entry
+
+
+def _live_trees() -> int:
+    from sqlglot.expressions import core
+
+    gc.collect()
+    return sum(1 for o in gc.get_objects() if isinstance(o, core.Expr))
+
+
+def test_replayed_trees_are_not_kept(tmp_path, monkeypatch):
+    """load_schema parses file by file and frees each file's sqlglot trees once replayed (memory per statement)."""
+    monkeypatch.setenv("SCHEMALENS_CACHE", "off")
+    d = tmp_path / "many"
+    d.mkdir()
+    for i in range(40):
+        (d / f"{i + 1:03}_t{i}.sql").write_text(
+            f"CREATE TABLE t{i} (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), name text NOT NULL DEFAULT 'x');\n"
+            f"CREATE INDEX t{i}_name ON t{i} (lower(name));\n"
+            f"ALTER TABLE t{i} ADD COLUMN created timestamptz DEFAULT now();\n")
+    before, cached = _live_trees(), len(parse._CACHE)
+    schema = load_schema(d)
+    assert len(schema.tables) == 40
+    assert len(parse._CACHE) == cached
+    assert _live_trees() - before < 40  # 120 statements, hundreds of nodes each had
+    statements = schemalens.parse_files(discover(d)[0])  # parse_files still keeps its own (in-process cache)
+    assert len(statements) == 120 and _live_trees() - before > 1000
+
+
+def test_an_edited_schemalens_source_changes_the_versions(tmp_path, monkeypatch):
+    """A checkout whose code changed (same __version__) never reads the entries of the old code."""
+    package = tmp_path / "schemalens"
+    package.mkdir()
+    (package / "cache.py").write_text("# stand-in\n")
+    (package / "replay.py").write_text("X = 1\n")
+    monkeypatch.setattr(cache, "__file__", str(package / "cache.py"))
+    before = cache.versions()
+    assert cache.versions() == before
+    (package / "replay.py").write_text("X = 22\n")
+    assert cache.versions() != before
