@@ -55,12 +55,16 @@ def parse_files(files: tuple[MigrationFile, ...]) -> list[Statement]:
 
 
 def load_schema(folder: str | Path) -> Schema:
-    """Discover, parse and replay a migration folder into a :class:`Schema`."""
+    """Discover, parse and replay a migration folder into a :class:`Schema`, unqualified names resolved
+    through the search_path its runner applies the files with (:func:`schemalens.build.runner_search_path`)."""
+    from schemalens.build import runner_search_path
+
     files, warnings = discover(folder)
     problems = [p for f in files for p in f.problems]
     headers = tuple((f.name, f.headers) for f in files if f.headers)
     with paused_gc():
-        return replay(parse_files(files), headers=headers, warnings=list(warnings) + problems)
+        return replay(parse_files(files), headers=headers, warnings=list(warnings) + problems,
+                      search_path=runner_search_path(folder, files))
 
 
 __all__ = ["Schema", "SchemalensError", "load_schema", "parse_files", "paused_gc", "tune_gc"]

@@ -176,6 +176,17 @@ def build(conn: psycopg.Connection, files: Sequence[MigrationFile], folder: str 
                  tuple(state.notes), bookkeeping)
 
 
+def runner_search_path(folder: str | Path, files: Sequence[MigrationFile]) -> tuple[str, ...]:
+    """The search_path the folder's runner applies the files with: a Supabase service's runner puts the schema
+    it owns first (supabase/auth, supabase/storage), so an unqualified name there means that schema."""
+    found_platform, found_runner = detect(folder, files)
+    how = runner_for(found_runner.name)
+    if found_platform.name == "supabase" or not how.own_schema_first:
+        return ("public",)
+    owned = owned_schemas([how.render(f.text) for f in files])
+    return (owned[0], "public") if owned else ("public",)
+
+
 def _service_schemas(conn: psycopg.Connection, owned: Sequence[str], first: bool) -> list[str]:
     """A service that owns a schema (supabase/auth, supabase/storage, hasura-auth) has its runner create it
     before the files, and a Supabase service's runner puts it first on the search_path."""

@@ -889,9 +889,11 @@ def _action(options: str, on: str) -> str:
     return "NO ACTION"
 
 
-def replay(statements: Iterable[Statement], headers=(), warnings: Iterable[Unparsed] = ()) -> Schema:
-    """Apply statements in order and freeze the result."""
+def replay(statements: Iterable[Statement], headers=(), warnings: Iterable[Unparsed] = (),
+           search_path: tuple[str, ...] = ("public",)) -> Schema:
+    """Apply statements in order and freeze the result; ``search_path`` is the runner's, before the files."""
     r = _Replayer()
+    r.search_path = search_path
     for st in statements:
         r.apply(st)
     return r.freeze(headers, warnings)
