@@ -405,12 +405,14 @@ def verify(
     history_table: str | None = None,
     groups: Sequence[str] = (),
     static: Schema | None = None,
+    bookkeeping: Sequence[str] = (),
 ) -> Verification:
     """Verify the database of ``conn`` (a read-only session) against the migrations in ``folder``.
 
     ``target`` describes the database for the report and the project check (default: from the session,
     without a project); ``baseline`` leaves out objects that existed before the migrations ran; ``static``
-    is the model to verify against (default: the folder's static model; exact mode's from a build)."""
+    is the model to verify against (default: the folder's static model; exact mode's from a build);
+    ``bookkeeping`` names the runner's tables a build created, left out like the history table."""
     clock = time.perf_counter()
     timings: dict[str, float] = {}
     files, _ = discover(folder)
@@ -444,7 +446,8 @@ def verify(
     found = project_findings(target, static, m, sources, live_schema)
     if history is not None and not history.error:
         found += migration_findings(files, history, sources)
-    drift, explained = drift_findings(static, live_schema, files, sources, [history.table] if history else [])
+    ignore = [*([history.table] if history else []), *(t if "." in t else f"public.{t}" for t in bookkeeping)]
+    drift, explained = drift_findings(static, live_schema, files, sources, ignore)
     found += drift
     found.sort(key=lambda f: (CODES.index(f.code), SEVERITY_ORDER.index(f.severity), f.subject))
     checks = group_checks(static, live_schema, groups)
@@ -498,7 +501,7 @@ def verify_built(folder: str | Path, *, server: postgres.Server | None = None, p
             with open_session(srv.dsn(db.name)) as conn:
                 result = verify(
                     folder, conn, baseline=db.baseline, target=Target(f"throwaway database {db.name}"),
-                    static=exact.join(static, watcher.read_backs), **kwargs
+                    static=exact.join(static, watcher.read_backs), bookkeeping=db.build.bookkeeping, **kwargs
                 )
     timings = {"server": started, "apply": applied, **result.timings, "total": time.perf_counter() - t0}
     return replace(result, timings=timings, built=True, build=db.build)
