@@ -69,3 +69,42 @@ def test_report_exact_on_the_command_line(tmp_path: Path, capsys) -> None:
         return any("object" in json.dumps(f) and f["severity"] == "critical" for f in report["findings"])
 
     assert mentions_object_missing(static) and not mentions_object_missing(exact)
+
+
+def test_static_model_resolves_through_the_service_runners_search_path(tmp_path: Path,
+                                                                       pg_server: postgres.Server) -> None:
+    """supabase/auth's runner (pop) puts its schema first: an unqualified DROP INDEX drops auth's index, an
+    unqualified function lands in auth (found on supabase/auth: users_instance_id_email_idx kept its old
+    columns; supabase/storage: update_updated_at_column "missing" from public)."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    ns = '{{ index .Options "Namespace" }}'
+    (folder / "00_init.up.sql").write_text(
+        f"CREATE TABLE IF NOT EXISTS {ns}.users (id uuid PRIMARY KEY, instance_id uuid, email text);\n"
+        f"CREATE INDEX IF NOT EXISTS users_email_idx ON {ns}.users USING btree (instance_id, email);\n",
+        encoding="utf-8")
+    (folder / "01_lower.up.sql").write_text(
+        "DROP INDEX IF EXISTS users_email_idx;\n"
+        f'CREATE INDEX IF NOT EXISTS users_email_idx ON "{ns}".users USING btree (instance_id, lower(email));\n'
+        "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\n",
+        encoding="utf-8")
+    static = load_schema(folder)
+    assert [i.columns for i in static.indexes] == [("instance_id", "LOWER(email)")]
+    assert [f.name for f in static.functions] == ["auth.touch"]
+    result = verify_built(folder, server=pg_server)
+    assert result.build.runner.name == "pop"
+    assert not [f for f in result.findings.findings if f.code.startswith("drift")]
+
+
+def test_a_trigger_on_the_runners_bookkeeping_table_is_not_drift(tmp_path: Path, pg_server: postgres.Server) -> None:
+    """lemmy guards diesel's own table with a trigger: the table is the runner's, so is what is on it."""
+    folder = tmp_path / "migrations"
+    (folder / "2025-01-01-000001_guard").mkdir(parents=True)
+    (folder / "2025-01-01-000001_guard" / "up.sql").write_text(
+        "CREATE TABLE t (id int PRIMARY KEY);\n"
+        "CREATE FUNCTION forbid() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;\n"
+        "CREATE TRIGGER forbid BEFORE INSERT ON __diesel_schema_migrations EXECUTE FUNCTION forbid();\n",
+        encoding="utf-8")
+    result = verify_built(folder, server=pg_server)
+    assert result.build.runner.name == "diesel" and "__diesel_schema_migrations" in result.build.bookkeeping
+    assert not [f.title for f in result.findings.findings if f.code.startswith("drift")]
