@@ -128,8 +128,8 @@ class FormsReplay:
                 else:
                     cols = self._relation_columns(self.qname(item))
                 out[alias or name] = cols
-            elif isinstance(item, exp.Subquery):  # PostgreSQL 16+ takes a subquery without an alias
-                out[alias or f"?subquery{n}"] = self.query_columns(item.this)
+            elif isinstance(item, exp.Subquery) and (alias or _first_select(item.this) is not None):
+                out[alias or f"?subquery{n}"] = self.query_columns(item.this)  # 16+: a query needs no alias
         return out
 
     def _relation_columns(self, name: str) -> list[Column]:
