@@ -59,19 +59,24 @@ def parse_files(files: tuple[MigrationFile, ...]) -> list[Statement]:
 
 
 def load_schema(folder: str | Path) -> Schema:
-    """Discover, parse and replay a migration folder into a :class:`Schema`; kept between runs in the
-    persistent cache (:mod:`schemalens.cache`) under the content of its files."""
+    """Discover, parse and replay a migration folder into a :class:`Schema`, unqualified names resolved
+    through the search_path its runner applies the files with (:func:`schemalens.runners.runner_search_path`);
+    kept between runs in the persistent cache (:mod:`schemalens.cache`) under the content of its files and
+    that search_path."""
     from schemalens import cache
+    from schemalens.runners import runner_search_path
 
     files, warnings = discover(folder)
-    entry = cache.folder_key(files, warnings)
+    search_path = runner_search_path(folder, files)
+    entry = cache.key([cache.folder_key(files, warnings), repr(search_path)])
     schema = cache.get("schema", entry)
     if schema is None:
         from schemalens.replay import replay
 
         problems = [p for f in files for p in f.problems]
         headers = tuple((f.name, f.headers) for f in files if f.headers)
-        schema = replay(_streamed(files), headers=headers, warnings=list(warnings) + problems)
+        schema = replay(_streamed(files), headers=headers, warnings=list(warnings) + problems,
+                        search_path=search_path)
         cache.put("schema", entry, schema)
     return schema
 

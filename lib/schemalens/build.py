@@ -31,8 +31,8 @@ from psycopg.pq import TransactionStatus
 from schemalens import postgres
 from schemalens.migrations import MigrationFile
 from schemalens.parse import split
-from schemalens.platform import Detected, detect_platform, detect_runner, owned_schemas
-from schemalens.runners import runner_for
+from schemalens.platform import Detected, owned_schemas
+from schemalens.runners import detect, runner_for, runner_search_path  # noqa: F401 (re-exported)
 
 EXIT_PARTIAL = 3
 
@@ -128,28 +128,21 @@ def _md(text: str) -> str:
     return " ".join(str(text).split()).replace("|", "\\|").replace("`", "'")
 
 
-def detect(folder: str | Path, files: Sequence[MigrationFile], platform: str | None = None,
-           runner: str | None = None) -> tuple[Detected, Detected]:
-    """The platform and runner of a folder (``platform``/``runner`` given win)."""
-    root = Path(folder).resolve()
-    paths = [p.as_posix() for p in sorted(root.rglob("*")) if p.is_file()]  # also meta/_journal.json, *.toml
-    texts = [f.text for f in files]
-    found_runner = Detected(runner_for(runner).name, (), given=True) if runner else detect_runner(paths, texts)
-    rendered = [runner_for(found_runner.name).render(t) for t in texts]
-    return detect_platform(paths, rendered, platform), found_runner
-
-
 def build(conn: psycopg.Connection, files: Sequence[MigrationFile], folder: str | Path, *,
           platform: str | None = None, runner: str | None = None,
           server: postgres.Server | None = None,
-          prepared: Callable[[psycopg.Connection], Any] | None = None) -> Build:
+          prepared: Callable[[psycopg.Connection], Any] | None = None,
+          observe: Callable[[psycopg.Connection, str, Any, bool | None], Any] | None = None) -> Build:
     """Prepare the fresh database of ``conn`` (autocommit, idle) for the folder's platform and runner and
     apply ``files`` statement by statement; never raises for a statement PostgreSQL refuses. ``prepared``
-    is called once the platform, extensions and bookkeeping are in place, before the first file."""
+    is called once the platform, extensions and bookkeeping are in place, before the first file.
+    ``observe(conn, file, statement, applied)`` is called before each statement (``applied`` None) and after it
+    (True, or False when PostgreSQL refused it), on the same connection and transaction (exact mode reads
+    the catalog there: :mod:`schemalens.exact`)."""
     found_platform, found_runner = detect(folder, files, platform, runner)
     how = runner_for(found_runner.name)
     texts = [how.render(f.text) for f in files]
-    state = _State(conn)
+    state = _State(conn, observe)
     standins = list(install_platform(conn, found_platform))
     wanted = extensions_wanted(texts)
     standins += prepare_extensions(conn, wanted, server)
@@ -277,7 +270,7 @@ def _write_empty_extension(folder: Path, name: str) -> None:
 class _State:
     """Applies statements on an autocommit connection, one savepoint each, recording the refused ones."""
 
-    def __init__(self, conn: psycopg.Connection):
+    def __init__(self, conn: psycopg.Connection, observe: Callable[[psycopg.Connection, str, Any, bool | None], Any] | None = None):
         if conn.info.transaction_status != TransactionStatus.IDLE:
             raise postgres.DatabaseError("cannot build: the connection is inside a transaction")
         conn.autocommit = True
@@ -286,6 +279,7 @@ class _State:
         self.applied = 0
         self.refused: list[Refused] = []
         self.notes: list[str] = []
+        self.observe = observe
 
     def apply_file(self, name: str, text: str, transaction: bool) -> None:
         pieces = split(text, name)
@@ -316,6 +310,8 @@ class _State:
                 self.conn.execute("ROLLBACK")
 
     def _run(self, name: str, piece: Any, savepoint: bool) -> None:
+        if self.observe is not None:
+            self.observe(self.conn, name, piece, None)
         if savepoint:
             self.conn.execute("SAVEPOINT schemalens_statement")
         try:
@@ -326,12 +322,16 @@ class _State:
             elif self.conn.info.transaction_status == TransactionStatus.INERROR:
                 self.conn.execute("ROLLBACK")
             self.refused.append(_refused(name, piece, e))
+            if self.observe is not None:
+                self.observe(self.conn, name, piece, False)
             return
         if savepoint:
             self.conn.execute("RELEASE SAVEPOINT schemalens_statement")
         elif self.conn.info.transaction_status == TransactionStatus.INTRANS:
             self.conn.execute("COMMIT")  # a statement that opened a transaction of its own outside the file's
         self.applied += 1
+        if self.observe is not None:
+            self.observe(self.conn, name, piece, True)
 
 
 def _first_line(text: str) -> str:
@@ -431,7 +431,8 @@ class Built:
 @contextmanager
 def throwaway(srv: postgres.Server, files: Sequence[MigrationFile], folder: str | Path, *,
               platform: str | None = None, runner: str | None = None,
-              manifest: str | Path | None = None) -> Iterator[Built]:
+              manifest: str | Path | None = None,
+              observe: Callable[[psycopg.Connection, str, Any, bool | None], Any] | None = None) -> Iterator[Built]:
     """A fresh database on ``srv`` built from ``files`` (:func:`build`), dropped afterwards. The platform is
     ``platform``, else the manifest's ``platform:``, else detected."""
     from schemalens import live
@@ -445,7 +446,7 @@ def throwaway(srv: postgres.Server, files: Sequence[MigrationFile], folder: str 
         with srv.connect(name, autocommit=True) as conn:
             bases: list[Any] = []
             made = build(conn, files, folder, platform=platform, runner=runner, server=srv,
-                         prepared=lambda c: bases.append(live.baseline(c)))
+                         prepared=lambda c: bases.append(live.baseline(c)), observe=observe)
             yield Built(name, conn, made, bases[0])
     finally:
         srv.drop_database(name)

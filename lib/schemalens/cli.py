@@ -47,22 +47,31 @@ def _write(text: str, output: str | None) -> None:
 def cmd_graph(args: argparse.Namespace) -> int:
     from schemalens import report
 
-    schema = load_schema(args.dir)
-    if args.exact:  # DDL inside DO blocks, read back from a throwaway build
-        from schemalens import exact, postgres
-
-        with postgres.using(None) as srv:
-            schema = exact.exact_schema(args.dir, srv, schema)
+    schema = _model(args, args.exact)
     writer = {"json": report.graph_json, "mermaid": report.mermaid, "dot": report.dot}[args.format]
     _write(writer(schema), args.output)
     return EXIT_OK
+
+
+def _model(args: argparse.Namespace, exact: bool):
+    """The folder's static model; with ``exact``, what its DO blocks did joined from a throwaway build."""
+    schema = load_schema(args.dir)
+    if exact:  # DDL inside DO blocks, read back from a throwaway build
+        from schemalens import exact as exact_mode
+        from schemalens import postgres
+
+        with postgres.using(None) as srv:
+            schema = exact_mode.exact_schema(args.dir, srv, schema, platform=getattr(args, "platform", None),
+                                             runner=getattr(args, "runner", None))
+    return schema
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     from schemalens import report
     from schemalens.compare import analyse
 
-    findings = analyse(args.dir, args.manifest, allow_outside_documents=args.allow_outside_documents)
+    findings = analyse(args.dir, args.manifest, allow_outside_documents=args.allow_outside_documents,
+                       schema=_model(args, args.exact))
     if args.format == "md":
         command = shlex.join(["schemalens", "report", args.dir, "--manifest", args.manifest])
         text = report.markdown(findings, date=args.date, command=command)
@@ -117,7 +126,8 @@ def cmd_decisions(args: argparse.Namespace) -> int:
     from schemalens.decisions import decide
     from schemalens.errors import InputError
 
-    decisions = decide(analyse(args.dir, args.manifest, allow_outside_documents=args.allow_outside_documents))
+    decisions = decide(analyse(args.dir, args.manifest, allow_outside_documents=args.allow_outside_documents,
+                               schema=_model(args, args.rehearse)))  # a rehearsal builds anyway: exact mode
     choices = {}
     for item in args.choose or ():
         did, _, key = item.partition("=")
@@ -255,6 +265,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--base", default=".", help="SARIF paths are relative to this folder (default: the current one)"
     )
     r.add_argument("--date", help="the report's date (default: today), for reproducible output")
+    r.add_argument("--exact", action="store_true",
+                   help="build a throwaway database and read back what DO blocks create (marked from the database)")
     _allow_outside_documents(r)
     r.set_defaults(func=cmd_report)
 

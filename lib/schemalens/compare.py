@@ -862,15 +862,16 @@ def platform_of(sources: Sources, manifest: Manifest | None = None) -> Detected:
 
 
 def analyse(migrations: str | Path, manifest: str | Path | Manifest | None = None, *,
-            allow_outside_documents: bool = False) -> Findings:
+            allow_outside_documents: bool = False, schema: Schema | None = None) -> Findings:
     """Load a migration folder and a manifest (path or :class:`Manifest`) and compare them;
-    ``allow_outside_documents`` reads planned documents outside the manifest's folder too."""
+    ``allow_outside_documents`` reads planned documents outside the manifest's folder too; ``schema`` is
+    the folder's model when the caller has it already (exact mode's, :mod:`schemalens.exact`)."""
     from schemalens import load_schema
 
     m = load_manifest(manifest) if isinstance(manifest, (str, Path)) else manifest
     if m is not None and allow_outside_documents:
         m = m.model_copy(update={"allow_outside_documents": True})
-    return compare(load_schema(migrations), m, sources=Sources(migrations))
+    return compare(schema if schema is not None else load_schema(migrations), m, sources=Sources(migrations))
 
 
 __all__ = [

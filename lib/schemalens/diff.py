@@ -63,6 +63,8 @@ def normalise_type(text: str) -> str:
     True
     >>> normalise_type("public.user_role"), normalise_type('"Mood"'), normalise_type("char"), normalise_type("int[][3]")
     ('user_role', '"Mood"', 'char(1)', 'int[]')
+    >>> normalise_type("extensions.vector(384)") == normalise_type("vector(384)")
+    True
     """
     if not text.strip():
         return ""
@@ -74,7 +76,7 @@ def normalise_type(text: str) -> str:
         out = exp.DataType.build(cleaned, dialect=DIALECT, udt=True).sql(DIALECT)
     except (SqlglotError, ValueError):
         out = cleaned
-    out = re.sub(r'^public\.', "", out)
+    out = re.sub(r'^(public|extensions)\.', "", out)  # on the search_path: Supabase's has extensions (vector)
     out = re.sub(r"(\[\d*\])+$", "[]", out)  # PostgreSQL keeps no array dimensions or sizes
     out = _lower_unquoted(out)
     if out in ("char", "bit"):

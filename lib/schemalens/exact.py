@@ -7,9 +7,10 @@ to the static model, attributed to the statement (its file:line) and listed in
 ``Schema.from_database`` as ``(kind, name)``. Nothing is guessed: without a build such objects stay
 "not analysed" with the reason.
 
-The interface is narrow on purpose (a per-statement build with its outcomes is the build's own
-business): :func:`read_back` gives, for each not-analysed statement, the differences it made and the
-catalog after it; :func:`join` adds them to a Schema.
+There is one apply path, the build's (:func:`schemalens.build.build`: platform, runner conventions,
+savepoints): :class:`Watcher` is its ``observe`` hook and gives, for each not-analysed statement, the
+differences it made and the catalog after it; :func:`join` adds them to a Schema. Wherever a build
+happens anyway (``verify --built``, ``decisions --rehearse``) the same hook joins them.
 """
 
 from __future__ import annotations
@@ -21,13 +22,10 @@ import psycopg
 
 from schemalens import live, postgres
 from schemalens.diff import CHANGED, REMOVED, Difference, diff_schemas, normalise_arguments
-from schemalens.errors import ApplyError
 from schemalens.migrations import discover
 from schemalens.model import Schema, Source, Unparsed, build_schema
-from schemalens.parse import NOT_ANALYSED, split_and_parse
 
 FROM_DATABASE = "from the database"
-_TRANSACTION = ("transaction", "commit", "rollback")  # each statement runs in its own transaction here
 
 
 @dataclass(frozen=True)
@@ -39,36 +37,53 @@ class ReadBack:
     after: Schema
 
 
-def read_back(folder: str | Path, conn: psycopg.Connection) -> tuple[list[ReadBack], list[Unparsed]]:
-    """Apply the files of ``folder`` statement by statement to the (fresh, stand-ins installed) database
-    of ``conn``; the read-backs of the not-analysed statements that changed something, and the statements
-    PostgreSQL refused (each with its error; the build goes on without them)."""
-    files, _ = discover(folder)
-    base = live.baseline(conn)
-    out: list[ReadBack] = []
-    refused: list[Unparsed] = []
-    before: Schema | None = None
-    for f in files:
-        for st in split_and_parse(f.text, f.name):
-            if st.kind in _TRANSACTION:
-                continue
-            watched = st.status == NOT_ANALYSED
-            if watched and before is None:
-                before = live.introspect(conn, base)
-            try:
-                postgres.apply_sql(conn, st.text, f.name)
-            except ApplyError as e:
-                refused.append(Unparsed(st.source, st.text, f"PostgreSQL refused it: {e}"))
-                continue
-            if not watched:
-                before = None  # the catalog moved on
-                continue
-            after = live.introspect(conn, base)
-            differences = tuple(diff_schemas(before, after, labels=("before", "after")))
-            if differences:
-                out.append(ReadBack(Unparsed(st.source, st.text, st.reason), differences, after))
-            before = after
-    return out, refused
+class Watcher:
+    """The ``observe`` hook of :func:`schemalens.build.build`: reads the catalog before and after each
+    not-analysed statement (``watched``: its file and line) and keeps what it changed. One apply path:
+    the build's own, statement by statement, as the runner applies the files."""
+
+    def __init__(self, watched: dict[tuple[str, int], Unparsed]):
+        self.watched = watched
+        self.read_backs: list[ReadBack] = []
+        self._base: live.Baseline | None = None
+        self._before: Schema | None = None
+
+    def __call__(self, conn: psycopg.Connection, file: str, piece, applied: bool | None) -> None:
+        if self._base is None:  # before the first statement: what the files did not make
+            self._base = _keeping_search_path(conn, live.baseline, conn)
+        statement = self.watched.get((file, piece.line))
+        if statement is None:
+            if applied:
+                self._before = None  # the catalog moved on
+            return
+        if applied is None:
+            if self._before is None:
+                self._before = _keeping_search_path(conn, live.introspect, conn, self._base)
+            return
+        if not applied or self._before is None:
+            return
+        after = _keeping_search_path(conn, live.introspect, conn, self._base)
+        differences = tuple(diff_schemas(self._before, after, labels=("before", "after")))
+        if differences:
+            self.read_backs.append(ReadBack(statement, differences, after))
+        self._before = after
+
+
+def _keeping_search_path(conn: psycopg.Connection, read, *args):
+    """``read(*args)`` inside the build's open transaction, whose search_path (the runner's, the files' own
+    ``SET``) the catalog reading would otherwise leave at ``pg_catalog`` until the transaction ends."""
+    if conn.info.transaction_status != psycopg.pq.TransactionStatus.INTRANS:
+        return read(*args)
+    path = conn.execute("SELECT pg_catalog.current_setting('search_path')").fetchone()[0]
+    try:
+        return read(*args)
+    finally:
+        conn.execute("SELECT pg_catalog.set_config('search_path', %s, true)", (path,))
+
+
+def watched(static: Schema) -> dict[tuple[str, int], Unparsed]:
+    """The statements exact mode reads back: the static model's not-analysed ones, by file and line."""
+    return {(u.source.file, u.source.line): u for u in static.not_analysed}
 
 
 def join(schema: Schema, read_backs: list[ReadBack]) -> Schema:
@@ -127,16 +142,20 @@ def _first(tables, name: str):
     return next((t for t in tables if t.name == name), None)
 
 
-def exact_schema(folder: str | Path, server: postgres.Server, static: Schema | None = None) -> Schema:
+def exact_schema(folder: str | Path, server: postgres.Server, static: Schema | None = None, *,
+                 platform: str | None = None, runner: str | None = None) -> Schema:
     """The static model of ``folder`` with what its not-analysed statements did, read back from a
-    throwaway database of ``server``; statements PostgreSQL refused become warnings."""
+    throwaway database of ``server`` built as the folder's runner applies it
+    (:func:`schemalens.build.throwaway`; what PostgreSQL refused is the build's report, not the model's)."""
     from schemalens import load_schema
+    from schemalens.build import throwaway
 
     static = static if static is not None else load_schema(folder)
-    with server.database() as conn:
-        read_backs, refused = read_back(folder, conn)
-    joined = join(static, read_backs)
-    return replace(joined, warnings=joined.warnings + tuple(refused))
+    files, _ = discover(folder)
+    watcher = Watcher(watched(static))
+    with throwaway(server, files, folder, platform=platform, runner=runner, observe=watcher):
+        pass
+    return join(static, watcher.read_backs)
 
 
 _COLLECTIONS = ("tables", "foreign_keys", "policies", "indexes", "enums", "functions", "triggers", "views")
@@ -166,4 +185,4 @@ def _matches(d: Difference, o) -> bool:
     return o.name == ".".join(d.key[:2])
 
 
-__all__ = ["FROM_DATABASE", "ReadBack", "exact_schema", "join", "read_back"]
+__all__ = ["FROM_DATABASE", "ReadBack", "Watcher", "exact_schema", "join", "watched"]

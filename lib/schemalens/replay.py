@@ -18,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Iterable
 
+import sqlglot
 from sqlglot import exp
 
 from schemalens.model import (
@@ -214,6 +215,7 @@ class _Replayer(FormsReplay):
         self.partition_indexes: dict[str, dict[str, str]] = {}  # partition -> {parent index: its part's name}
         self.view_uses: dict[str, set[tuple[str, str]]] = {}  # view -> (table, column) its query uses
         self.search_path: tuple[str, ...] = ("public",)
+        self.collations: dict[tuple[str, str], str] = {}  # (table, column) -> its COLLATE, when one is given
         self.warnings: list[Unparsed] = []
         self.unparsed: list[Unparsed] = []
         self.not_analysed: list[Unparsed] = []
@@ -370,6 +372,8 @@ class _Replayer(FormsReplay):
                 default = to_sql(k.this)
             elif isinstance(k, exp.GeneratedAsIdentityColumnConstraint):
                 nullable = False
+            elif isinstance(k, exp.CollateColumnConstraint):
+                self.collations[(state.name, name)] = ident(k.this)
         if type_text in ("serial", "bigserial", "smallserial") or (kind is not None and kind.this in (
                 exp.DataType.Type.SERIAL, exp.DataType.Type.BIGSERIAL, exp.DataType.Type.SMALLSERIAL)):
             nullable = False
@@ -541,6 +545,9 @@ class _Replayer(FormsReplay):
         self.rewrite_predicates(old, lambda p, text: [
             (node, quote_ident(new)) for node, owner in column_references(text, p.table, self.qname, self.columns_of)
             if owner == state.name and ident(node) == old])
+        for key, index in self.indexes.touching(state.name):  # before the rename: the expressions name old
+            self.indexes[key] = replace(index, columns=tuple(self._renamed_in(c, state.name, old, new)
+                                                             for c in index.columns))
         state.columns = {(new if k == old else k): (replace(c, name=new) if k == old else c)
                          for k, c in state.columns.items()}
         self.renamed_column(state.name, old, new)
@@ -558,6 +565,17 @@ class _Replayer(FormsReplay):
             self.fks[key] = fk
         for key, index in self.indexes.touching(state.name):
             self.indexes[key] = replace(index, columns=swap(index.columns))
+
+    def _renamed_in(self, expression: str, table: str, old: str, new: str) -> str:
+        """An index's expression column with column ``old`` of ``table`` renamed ``new``, as PostgreSQL
+        keeps it (by number): ``lower(actor_id)`` becomes ``lower(ap_id)``."""
+        if expression in (old, new) or not mentions(expression, old):  # a plain column: swapped by name
+            return expression
+        try:
+            return replace_spans(expression, [(node, quote_ident(new)) for node, owner in column_references(
+                expression, table, self.qname, self.columns_of) if owner == table and ident(node) == old])
+        except Exception:  # noqa: BLE001 - an expression sqlglot cannot read keeps its text
+            return expression
 
     def columns_of(self, table: str) -> set[str]:
         state = self.tables.get(table)
@@ -624,8 +642,8 @@ class _Replayer(FormsReplay):
         for n in [n for n, u in state.uniques.items() if cname in u.columns]:
             self.release(state.name, n)
             del state.uniques[n]
-        for key, index in self.indexes.touching(state.name):
-            if cname in index.columns:
+        for key, index in self.indexes.touching(state.name):  # also an expression that uses it: lower(email)
+            if cname in index.columns or any(_expression_uses(c, cname) for c in index.columns):
                 del self.indexes[key]
 
     def drop_constraint(self, state: _TableState, cname: str, if_exists: bool) -> None:
@@ -838,6 +856,16 @@ class _Replayer(FormsReplay):
         self.triggers[(table, name)] = Trigger(name, table, self.plain_qname(fname), str(props.args.get("timing") or ""),
                                                events, st.source)
 
+    def _own_collation(self, table: str, element: exp.Expression) -> exp.Expression:
+        """``(key COLLATE "C")`` on a column declared ``COLLATE "C"`` is the plain column: PostgreSQL keeps
+        the index column as the column, with the collation it has anyway."""
+        inner = element.this if isinstance(element, exp.Paren) else element
+        if isinstance(inner, exp.Collate) and isinstance(inner.this, exp.Column) and \
+                isinstance(inner.expression, exp.Identifier) and \
+                self.collations.get((table, ident(inner.this))) == ident(inner.expression):
+            return inner.this
+        return element
+
     def _create_index(self, node: exp.Create, st: Statement) -> None:
         index = node.this
         table = self.qname(index.args["table"])
@@ -846,6 +874,7 @@ class _Replayer(FormsReplay):
         params = index.args.get("params")
         elements = [c.this for c in (params.args.get("columns") or [] if params else [])]
         elements = [e.this if isinstance(e, exp.Opclass) else e for e in elements]  # gin_trgm_ops: not a column
+        elements = [self._own_collation(table, e) for e in elements]
         columns = tuple(ident(c) if isinstance(c, exp.Column) else to_sql(c) for c in elements)
         schema = table.split(".", 1)[0]
         if index.this is not None:
@@ -889,9 +918,23 @@ def _action(options: str, on: str) -> str:
     return "NO ACTION"
 
 
-def replay(statements: Iterable[Statement], headers=(), warnings: Iterable[Unparsed] = ()) -> Schema:
-    """Apply statements in order and freeze the result."""
+def _expression_uses(expression: str, column: str) -> bool:
+    """Whether an index's expression column (``lower(email)``) uses ``column``: PostgreSQL drops the index
+    with the column."""
+    if expression == column or not mentions(expression, column):
+        return False
+    try:
+        node = sqlglot.parse_one(expression, read="postgres")
+    except Exception:  # noqa: BLE001 - unreadable: it names the column, as PostgreSQL would find
+        return True
+    return any(ident(c.this) == column for c in node.find_all(exp.Column))
+
+
+def replay(statements: Iterable[Statement], headers=(), warnings: Iterable[Unparsed] = (),
+           search_path: tuple[str, ...] = ("public",)) -> Schema:
+    """Apply statements in order and freeze the result; ``search_path`` is the runner's, before the files."""
     r = _Replayer()
+    r.search_path = search_path
     for st in statements:
         r.apply(st)
     return r.freeze(headers, warnings)

@@ -42,6 +42,8 @@ _FUNCTION_TYPES = {"count": "bigint", "now": "timestamp with time zone", "gen_ra
                    "row_number": "bigint", "rank": "bigint", "dense_rank": "bigint", "lower": "text", "upper": "text",
                    "concat": "text"}
 
+_ARGUMENT_TYPED = {"max", "min", "coalesce", "greatest", "least", "nullif"}
+
 
 def _first_select(query: exp.Expression) -> exp.Select | None:
     while isinstance(query, (exp.SetOperation, exp.Subquery)):
@@ -117,7 +119,7 @@ class FormsReplay:
         items = [select.args["from_"].this] if select.args.get("from_") else []
         items += [j.this for j in select.args.get("joins") or []]
         out: dict[str, list[Column]] = {}
-        for item in items:
+        for n, item in enumerate(items):
             alias = ident(item.args["alias"].this) if item.args.get("alias") is not None else None
             if isinstance(item, exp.Table) and isinstance(item.this, exp.Identifier):
                 name = ident(item.this)
@@ -126,8 +128,8 @@ class FormsReplay:
                 else:
                     cols = self._relation_columns(self.qname(item))
                 out[alias or name] = cols
-            elif isinstance(item, exp.Subquery) and alias:
-                out[alias] = self.query_columns(item.this)
+            elif isinstance(item, exp.Subquery) and (alias or _first_select(item.this) is not None):
+                out[alias or f"?subquery{n}"] = self.query_columns(item.this)  # 16+: a query needs no alias
         return out
 
     def _relation_columns(self, name: str) -> list[Column]:
@@ -157,8 +159,11 @@ class FormsReplay:
             if node.is_string:
                 return "text"
             return "integer" if re.fullmatch(r"\d+", node.this) and int(node.this) < 2 ** 31 else "numeric"
-        if isinstance(node, exp.Boolean):
+        if isinstance(node, (exp.Boolean, exp.Predicate, exp.Not, exp.And, exp.Or)):
             return "boolean"
+        if isinstance(node, exp.Func) and figure_name(node) in _ARGUMENT_TYPED:  # max(a) is of a's type
+            return next((t for t in (self._type_of(a, sources) for a in [node.this, *node.expressions]
+                                     if isinstance(a, exp.Expression)) if t), "")
         if isinstance(node, exp.Func):
             return _FUNCTION_TYPES.get(figure_name(node), "")
         return ""

@@ -33,11 +33,19 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import psycopg
 
 from schemalens.migrations import MigrationFile
-from schemalens.platform import POP_NAMESPACE, render_templates
+from schemalens.platform import (
+    POP_NAMESPACE,
+    Detected,
+    detect_platform,
+    detect_runner,
+    owned_schemas,
+    render_templates,
+)
 
 _DISABLE_TRANSACTION = re.compile(r"(?im)^\s*--\s*postgres-migrations\s+disable-transaction\b")
 
@@ -149,4 +157,27 @@ def runner_for(name: str) -> Runner:
         raise ValueError(f"runner {name!r} is not one of {', '.join(RUNNERS)}") from None
 
 
-__all__ = ["RUNNERS", "Runner", "runner_for"]
+
+def detect(folder: str | Path, files: Sequence[MigrationFile], platform: str | None = None,
+           runner: str | None = None) -> tuple[Detected, Detected]:
+    """The platform and runner of a folder (``platform``/``runner`` given win)."""
+    root = Path(folder).resolve()
+    paths = [p.as_posix() for p in sorted(root.rglob("*")) if p.is_file()]  # also meta/_journal.json, *.toml
+    texts = [f.text for f in files]
+    found_runner = Detected(runner_for(runner).name, (), given=True) if runner else detect_runner(paths, texts)
+    rendered = [runner_for(found_runner.name).render(t) for t in texts]
+    return detect_platform(paths, rendered, platform), found_runner
+
+
+def runner_search_path(folder: str | Path, files: Sequence[MigrationFile]) -> tuple[str, ...]:
+    """The search_path the folder's runner applies the files with: a Supabase service's runner puts the schema
+    it owns first (supabase/auth, supabase/storage), so an unqualified name there means that schema."""
+    found_platform, found_runner = detect(folder, files)
+    how = runner_for(found_runner.name)
+    if found_platform.name == "supabase" or not how.own_schema_first:
+        return ("public",)
+    owned = owned_schemas([how.render(f.text) for f in files])
+    return (owned[0], "public") if owned else ("public",)
+
+
+__all__ = ["RUNNERS", "Runner", "detect", "runner_for", "runner_search_path"]

@@ -404,15 +404,19 @@ def verify(
     baseline: live.Baseline | None = None,
     history_table: str | None = None,
     groups: Sequence[str] = (),
+    static: Schema | None = None,
+    bookkeeping: Sequence[str] = (),
 ) -> Verification:
     """Verify the database of ``conn`` (a read-only session) against the migrations in ``folder``.
 
     ``target`` describes the database for the report and the project check (default: from the session,
-    without a project); ``baseline`` leaves out objects that existed before the migrations ran."""
+    without a project); ``baseline`` leaves out objects that existed before the migrations ran; ``static``
+    is the model to verify against (default: the folder's static model; exact mode's from a build);
+    ``bookkeeping`` names the runner's tables a build created, left out like the history table."""
     clock = time.perf_counter()
     timings: dict[str, float] = {}
     files, _ = discover(folder)
-    static, sources = load_schema(folder), Sources(folder)
+    static, sources = (static if static is not None else load_schema(folder)), Sources(folder)
     m = load_manifest(manifest) if isinstance(manifest, (str, Path)) else manifest
     timings["files"] = time.perf_counter() - clock
     try:
@@ -442,7 +446,8 @@ def verify(
     found = project_findings(target, static, m, sources, live_schema)
     if history is not None and not history.error:
         found += migration_findings(files, history, sources)
-    drift, explained = drift_findings(static, live_schema, files, sources, [history.table] if history else [])
+    ignore = [*([history.table] if history else []), *(t if "." in t else f"public.{t}" for t in bookkeeping)]
+    drift, explained = drift_findings(static, live_schema, files, sources, ignore)
     found += drift
     found.sort(key=lambda f: (CODES.index(f.code), SEVERITY_ORDER.index(f.severity), f.subject))
     checks = group_checks(static, live_schema, groups)
@@ -477,20 +482,26 @@ def verify_built(folder: str | Path, *, server: postgres.Server | None = None, p
     """Build a throwaway database from the files (:func:`schemalens.build.throwaway`: platform, runner
     conventions, statement by statement) on ``server`` (default: :func:`schemalens.postgres.server`) and
     verify it through a read-only session: the command end to end. Statements PostgreSQL refused are in
-    ``result.build`` (the verification covers what was built)."""
+    ``result.build`` (the verification covers what was built). The build happens anyway, so exact mode
+    joins what the not-analysed statements (DO blocks) did to the model, marked from the database."""
+    from schemalens import exact
     from schemalens.build import throwaway
 
     t0 = time.perf_counter()
     files, _ = discover(folder)
+    static = load_schema(folder)
+    watcher = exact.Watcher(exact.watched(static))
     with postgres.using(server) as srv:
         started = time.perf_counter() - t0
         t1 = time.perf_counter()
-        with throwaway(srv, files, folder, platform=platform, runner=runner, manifest=kwargs.get("manifest")) as db:
+        with throwaway(srv, files, folder, platform=platform, runner=runner, manifest=kwargs.get("manifest"),
+                       observe=watcher) as db:
             record_history(db.conn, files)
             applied = time.perf_counter() - t1
             with open_session(srv.dsn(db.name)) as conn:
                 result = verify(
-                    folder, conn, baseline=db.baseline, target=Target(f"throwaway database {db.name}"), **kwargs
+                    folder, conn, baseline=db.baseline, target=Target(f"throwaway database {db.name}"),
+                    static=exact.join(static, watcher.read_backs), bookkeeping=db.build.bookkeeping, **kwargs
                 )
     timings = {"server": started, "apply": applied, **result.timings, "total": time.perf_counter() - t0}
     return replace(result, timings=timings, built=True, build=db.build)
