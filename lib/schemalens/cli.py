@@ -62,16 +62,29 @@ def cmd_report(args: argparse.Namespace) -> int:
     from schemalens import report
     from schemalens.compare import analyse
 
+    from schemalens import confidence
+
     findings = analyse(args.dir, args.manifest, allow_outside_documents=args.allow_outside_documents)
+    plan = confidence.assess(findings)
+    again = None
+    if args.choose:  # the world after the chosen options, side by side with before
+        from schemalens.decisions import decide
+
+        decisions = decide(findings)
+        again = confidence.after(findings, confidence.parse_choices(args.choose, decisions), decisions)
     if args.format == "md":
         command = shlex.join(["schemalens", "report", args.dir, "--manifest", args.manifest])
-        text = report.markdown(findings, date=args.date, command=command)
+        text = confidence.with_section(report.markdown(findings, date=args.date, command=command),
+                                       plan.markdown() + (f"\n{again.markdown()}" if again else ""))
     elif args.format == "json":
-        text = report.findings_json(findings)
+        data = report.findings_dict(findings) | plan.to_dict() | ({"after": again.to_dict()} if again else {})
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     else:
-        text = report.sarif(findings, base=args.base)
+        text = json.dumps(confidence.add_to_sarif(report.sarif_dict(findings, base=args.base), plan, args.base),
+                          indent=2, ensure_ascii=False) + "\n"
     _write(text, args.output)
-    return EXIT_FINDINGS if findings.reaching(args.fail_on) else EXIT_OK
+    remaining = again.after if again is not None else findings
+    return EXIT_FINDINGS if remaining.reaching(args.fail_on) else EXIT_OK
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -255,6 +268,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--base", default=".", help="SARIF paths are relative to this folder (default: the current one)"
     )
     r.add_argument("--date", help="the report's date (default: today), for reproducible output")
+    r.add_argument("--choose", action="append", metavar="DECISION=OPTION",
+                   help="re-assess after these options (repeatable), or 'recommended': the schema after their "
+                   "forward SQL, the manifest and documents rewritten; --fail-on then applies to what remains")
     _allow_outside_documents(r)
     r.set_defaults(func=cmd_report)
 
