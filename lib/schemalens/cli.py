@@ -59,10 +59,8 @@ def cmd_graph(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from schemalens import report
+    from schemalens import confidence, report
     from schemalens.compare import analyse
-
-    from schemalens import confidence
 
     findings = analyse(args.dir, args.manifest, allow_outside_documents=args.allow_outside_documents)
     plan = confidence.assess(findings)

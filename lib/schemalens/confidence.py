@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ from schemalens.manifest import AssumedEdge, AssumedScope, Manifest
 from schemalens.model import Schema
 from schemalens.names import md_cell, md_code, md_text, short
 from schemalens.replay import EXTERNAL_PRIMARY_KEYS
+from schemalens.rewrite import path_foreign_keys
 
 STATUSES = ("verified", "contradicted", "unverifiable")
 ICON = {"verified": "✅", "contradicted": "❌", "unverifiable": "❔"}
@@ -119,15 +121,6 @@ def _fk_evidence(fks) -> list[str]:
             f"{','.join(fk.ref_columns)}" for fk in fks]
 
 
-def _path_fks(schema: Schema, path) -> list:
-    out = []
-    for a, b in zip(path, path[1:]):
-        fk = next((fk for fk in schema.foreign_keys_from(a) if fk.ref_table == b), None)
-        if fk is not None:
-            out.append(fk)
-    return out
-
-
 def _finding_evidence(f) -> tuple[str, ...]:
     return tuple(f"{e}: {e.note}" if e.note else str(e) for e in f.evidence if e.kind != "manifest")
 
@@ -204,7 +197,7 @@ class _Assessor:
         table, entity = self.actual(sc.table), self.actual(sc.entity)
         bad = self.contradiction(sc.line, lambda f: self.missing([sc.table, sc.entity])(f) or (
             f.code == "scope-mismatch" and table in f.data.get("tables", ())))
-        ok = _fk_evidence(_path_fks(s, rls.fk_path(s, table, entity))) if table != entity else []
+        ok = _fk_evidence(path_foreign_keys(s, rls.fk_path(s, table, entity))) if table != entity else []
         if not ok and s.table(table) is not None:
             meanings = rls.table_scopes(s, table).get(entity, [])
             ok = [f"{m.policy.source}: policy \"{m.policy.name}\" scopes {short(table)} by {short(entity)}"
@@ -336,7 +329,7 @@ def manifest_after(findings: Findings, options: Iterable) -> Manifest:
     renames: dict[str, str] = {}
     for o in options:
         renames.update(dict(o.renames.tables))
-    rn = lambda t: renames.get(t, t)  # noqa: E731
+    rn = lambda t: renames.get(t, t)
     parents = {(c, old): new for o in options for c, old, new in o.renames.parents}
     chosen = {o.decision for o in options}
     edges: list[AssumedEdge] = []
@@ -349,7 +342,7 @@ def manifest_after(findings: Findings, options: Iterable) -> Manifest:
             continue
         path = f.data["path"]
         edges += [e.model_copy(update={"child": a, "parent": b, "text": f"{short(a)} -> {short(b)}"})
-                  for a, b in zip(path, path[1:])]
+                  for a, b in pairwise(path)]
     dropped = {f.subject for o in options if o.manifest.startswith("drop ")
                for f in findings.by_code("missing-foreign-key") if f.decision == o.decision}
     fks = tuple(a.model_copy(update={"table": rn(a.table), "ref_table": rn(a.ref_table)})
@@ -389,12 +382,9 @@ class Reassessment:
     def to_dict(self) -> dict[str, Any]:
         from schemalens.report import findings_dict
 
-        return {
-            "choices": dict(self.choices),
-            "before": {"summary": self.before.counts(), "assumption_counts": self.confidence_before.counts()},
-            "after": findings_dict(self.after) | self.confidence_after.to_dict(),
-            "option_problems": list(self.problems),
-        }
+        return {"choices": dict(self.choices), "option_problems": list(self.problems),
+                "before": {"summary": self.before.counts(), "assumption_counts": self.confidence_before.counts()},
+                } | findings_dict(self.after) | self.confidence_after.to_dict()
 
     def markdown(self) -> str:
         b, a = self.confidence_before.counts(), self.confidence_after.counts()
