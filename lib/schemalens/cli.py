@@ -125,19 +125,11 @@ def _partial(build) -> int:
 
 def cmd_decisions(args: argparse.Namespace) -> int:
     from schemalens.compare import analyse
+    from schemalens.confidence import parse_choices
     from schemalens.decisions import decide
-    from schemalens.errors import InputError
 
     decisions = decide(analyse(args.dir, args.manifest, allow_outside_documents=args.allow_outside_documents))
-    choices = {}
-    for item in args.choose or ():
-        did, _, key = item.partition("=")
-        try:
-            decisions[did].option(key)
-        except KeyError:
-            raise InputError(f"--choose {item}: no such decision and option (decisions: "
-                             f"{', '.join(d.id for d in decisions)})") from None
-        choices[did] = key
+    choices = parse_choices(args.choose or (), decisions)
     text = decisions.markdown()
     if choices:
         text += "\n" + decisions.rewrite(choices).markdown()

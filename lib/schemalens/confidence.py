@@ -442,13 +442,14 @@ def after(findings: Findings, choices: dict[str, str] | str = "recommended", dec
     return Reassessment(dict(choices), findings, result, assess(findings), assess(result), problems)
 
 
-def parse_choices(items: Iterable[str], decisions) -> dict[str, str] | str:
-    """``--choose`` values: ``recommended`` or ``DECISION=OPTION`` each (an unknown one is an InputError)."""
+def parse_choices(items: Iterable[str], decisions) -> dict[str, str]:
+    """``--choose`` values as ``{decision: option key}``: ``recommended`` (the recommended options) or
+    ``DECISION=OPTION`` each (an unknown one is an InputError)."""
     from schemalens.errors import InputError
 
     items = list(items)
     if items == ["recommended"]:
-        return "recommended"
+        return decisions.recommended()
     out = {}
     for item in items:
         did, _, key = item.partition("=")
