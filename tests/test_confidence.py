@@ -110,15 +110,16 @@ def test_unverifiable_project_ref_and_unreadable_statement(tmp_path):
 def test_revos_after_the_recommended_options_leaves_no_critical_finding():
     again = confidence.after(REVOS)
     assert again.before.counts() == {"critical": 8, "warning": 4, "info": 5}
-    assert again.after.counts() == {"critical": 0, "warning": 3, "info": 4}
-    assert again.confidence_after.counts() == {"verified": 105, "contradicted": 5, "unverifiable": 0}
+    assert again.after.counts() == {"critical": 0, "warning": 2, "info": 4}
+    assert again.confidence_after.counts() == {"verified": 105, "contradicted": 1, "unverifiable": 0}
     assert again.problems == ()
-    # what remains is what no chosen option changes: the project ref (a decision without SQL) and the
-    # old cartridge tables, which option C keeps as they are (scoped per user)
-    left = {(a.kind, a.finding) for a in again.confidence_after.by_status("contradicted")}
-    assert left == {("project_ref", "project-ref-mismatch"), ("scoping", "scope-mismatch")}
-    unified = next(a for a in again.confidence_after if a.text == "cartridges: agencies")
-    assert unified.status == "verified" and "scope-of-cartridges/" in unified.evidence[0]
+    # what remains is what no chosen option changes: the project ref (a decision without SQL)
+    left = [(a.kind, a.finding) for a in again.confidence_after.by_status("contradicted")]
+    assert left == [("project_ref", "project-ref-mismatch")]
+    # option C unifies the four cartridge tables: the plan's scoping is the new table's, built by the option
+    (unified,) = [a for a in again.confidence_after if a.kind == "scoping"]
+    assert (unified.text, unified.status, unified.source) == ("cartridges: agencies", "verified", "manifest.yaml:16")
+    assert unified.evidence[0].startswith("scope-of-cartridges/c-")
     (root,) = _by(again.confidence_after, "manifest.yaml:7")
     assert (root.text, root.status) == ("agencies", "verified")
 

@@ -321,7 +321,8 @@ _ENTRY = re.compile(r'^\s*(?:scoping:\s*)?([\w$."]+):\s*([\w$."]+)\s*(?:;.*)?$')
 
 def manifest_after(findings: Findings, options: Iterable) -> Manifest:
     """The manifest as it reads after ``options``: renamed tables, the chosen parents of proposed tables, the
-    actual hierarchy where a hierarchy decision accepts it, foreign keys an option drops, new scoping."""
+    actual hierarchy where a hierarchy decision accepts it, foreign keys an option drops, new scoping (a
+    table an option creates to unify the decision's tables takes their entries' place)."""
     from schemalens.manifest import table_of
 
     m = findings.manifest or Manifest()
@@ -359,6 +360,12 @@ def manifest_after(findings: Findings, options: Iterable) -> Manifest:
                 continue
             table, entity = table_of(hit.group(1)), table_of(hit.group(2))
             at = line.get(table) or min(line.values(), default=1)
+            if table in o.creates:  # a table that replaces the decision's tables in the plan (unify)
+                for f in findings.by_code("scope-mismatch"):
+                    if f.decision == o.decision:
+                        at = min([line.get(t, at) for t in f.data.get("tables", ())] + [at])
+                        for t in f.data.get("tables", ()):
+                            scoping.pop(t, None)
             scoping[table] = AssumedScope(table=table, entity=entity, entity_written=hit.group(2), line=at)
     proposed = tuple(p.model_copy(update={"parent": parents.get((p.table, p.parent), rn(p.parent)),
                                           "parent_written": short(parents.get((p.table, p.parent), rn(p.parent)))})
