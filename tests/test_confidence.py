@@ -15,7 +15,7 @@ from schemalens import confidence
 from schemalens.cli import main
 from schemalens.compare import analyse
 from schemalens.decisions import Decisions, decide
-from schemalens.errors import InputError
+from schemalens.errors import ApplyError, InputError
 from schemalens.sqlgen import Step
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -193,3 +193,20 @@ def test_cli_report_choose(tmp_path, capsys):
     assert lines == [5, 7, 10, 13, 16, 17, 18, 19, 22, 23, 24, 25]
     assert all(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith("manifest.yaml")
                for r in results)
+
+
+@pytest.mark.parametrize("findings", [REVOS, ACME], ids=["revos", "acme"])
+def test_the_world_after_the_recommended_options_agrees_with_postgres(findings, pg_server):
+    """The static model after the options (parser + replay of their SQL) equals the catalog PostgreSQL
+    builds from the same migrations and scripts."""
+    decisions = decide(findings)
+    options = [decisions[d].option(k) for d, k in decisions.recommended().items()]
+    remaining = confidence.catalog_check(findings, options, pg_server)
+    assert not remaining, f"{remaining.legend()}\n{remaining}"
+
+
+def test_catalog_check_names_the_option_script_postgres_refuses(pg_server):
+    decisions = _with_option(decide(ACME), "enable-rls", "A", up=(Step("ALTER TABLE public.no_such ADD x int;"),),
+                             stages=())
+    with pytest.raises(ApplyError, match=r"^enable-rls/a-[\w-]+/up.sql:\d+: .*no_such"):
+        confidence.catalog_check(ACME, [decisions["enable-rls"].option("A")], pg_server)

@@ -430,6 +430,36 @@ def schema_after(findings: Findings, options: Iterable) -> tuple[Schema, tuple[s
     return schema, problems
 
 
+def catalog_check(findings: Findings, options: Iterable, server=None):
+    """Build the world after ``options`` on a throwaway database (the migrations, then each option's ``up``
+    and stages) and compare its catalog with :func:`schema_after`'s static model: the differences neither
+    explains (:class:`~schemalens.diff.SchemaDiff`, empty when they agree). Raises
+    :class:`~schemalens.errors.ApplyError` naming the file or option script PostgreSQL refused."""
+    import tempfile
+
+    from schemalens import live, postgres
+    from schemalens.diff import diff_schemas
+    from schemalens.migrations import discover
+
+    options = list(options)
+    static, _ = schema_after(findings, options)
+    files, _ = discover(findings.migrations)
+    with tempfile.TemporaryDirectory() as tmp, postgres.using(server) as srv, srv.database() as conn:
+        scripts = []  # each option script as a file: apply_files names the one PostgreSQL refuses, and its line
+        for o in options:
+            for name in o.scripts[:-1]:
+                path = Path(tmp, o.decision, o.slug, f"{name}.sql")
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(o.script(name), encoding="utf-8")
+                scripts.append(path)
+        before = live.baseline(conn)
+        postgres.apply_files(conn, files, findings.migrations)
+        postgres.apply_files(conn, scripts, tmp)
+        catalog = live.introspect(conn, before)
+    remaining, _ = diff_schemas(static, catalog).excuse(static.not_analysed)
+    return remaining
+
+
 def after(findings: Findings, choices: dict[str, str] | str = "recommended", decisions=None) -> Reassessment:
     """Findings and statuses after ``choices`` (``{decision: option key}`` or ``"recommended"``)."""
     from schemalens.compare import compare
@@ -469,5 +499,5 @@ def parse_choices(items: Iterable[str], decisions) -> dict[str, str]:
     return out
 
 
-__all__ = ["Assumption", "Confidence", "Reassessment", "after", "assess", "manifest_after", "parse_choices",
-           "schema_after"]
+__all__ = ["Assumption", "Confidence", "Reassessment", "after", "assess", "catalog_check", "manifest_after",
+           "parse_choices", "schema_after"]
