@@ -36,7 +36,7 @@ from schemalens.documents import (
 from schemalens.findings import PROJECT_HEADERS, Findings
 from schemalens.manifest import AssumedEdge, AssumedScope, Manifest
 from schemalens.model import Schema
-from schemalens.names import md_cell, md_code, md_text, short
+from schemalens.names import md_cell, md_code, md_fence, md_text, short
 from schemalens.replay import EXTERNAL_PRIMARY_KEYS
 from schemalens.rewrite import path_foreign_keys
 
@@ -86,10 +86,16 @@ class Confidence:
     def to_dict(self) -> dict[str, Any]:
         return {"assumptions": [a.to_dict() for a in self.assumptions], "assumption_counts": self.counts()}
 
+    def bar(self, width: int = 40) -> str:
+        """The counts as a text bar per status, to scale (``width`` characters for all assumptions)."""
+        c, total = self.counts(), max(len(self), 1)
+        return "\n".join(f"{s:<12} {'█' * round(width * c[s] / total):<{width}} {c[s]}" for s in STATUSES)
+
     def markdown(self, level: int = 2) -> str:
         c = self.counts()
         head = (f"{'#' * level} Plan confidence\n\n{len(self)} assumptions: **{c['verified']} verified**, "
-                f"**{c['contradicted']} contradicted**, {c['unverifiable']} unverifiable.\n\n")
+                f"**{c['contradicted']} contradicted**, {c['unverifiable']} unverifiable.\n\n"
+                f"{md_fence(self.bar(), 'text')}\n\n")
         rows = ["| Assumption | Status | Evidence |", "|---|---|---|"]
         for a in self.assumptions:
             why = f"{md_code(a.finding)}: " if a.finding else ""
