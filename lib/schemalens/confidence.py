@@ -41,7 +41,7 @@ from schemalens.replay import EXTERNAL_PRIMARY_KEYS
 from schemalens.rewrite import path_foreign_keys
 
 STATUSES = ("verified", "contradicted", "unverifiable")
-ICON = {"verified": "✅", "contradicted": "❌", "unverifiable": "❔"}
+ICON = {"verified": "\u2705", "contradicted": "\u274c", "unverifiable": "\u2139"}  # marks the exports draw
 
 
 @dataclass(frozen=True)
@@ -406,7 +406,7 @@ class Reassessment:
         rows = ["| | before | after |", "|---|---|---|"]
         rows += [f"| {s} findings | {fb[s]} | {fa[s]} |" for s in fb]
         rows += [f"| {s} assumptions | {b[s]} | {a[s]} |" for s in STATUSES]
-        left = [f"- {md_code(f.code)} ({f.severity}): {md_text(f.title)}" for f in self.after
+        left = [f"- {md_code(f.code)} ({f.severity}): {md_cell(f.title)}" for f in self.after
                 if f.severity in ("critical", "warning")]
         still = [f"- {md_text(x.source)} {x.kind.replace('_', ' ')} {md_code(x.text)}: {md_code(x.finding)}"
                  for x in self.confidence_after.by_status("contradicted")]
