@@ -292,3 +292,10 @@ def test_markdown_reports_show_hostile_names_as_text(tmp_path: Path) -> None:
              "decisions": ds.markdown()}
     for what, text in texts.items():
         assert "<img" not in html(text) and "<h1>y" not in html(text), what  # no HTML, no heading made
+
+
+def test_a_group_pattern_reaches_its_verification_query_as_a_literal() -> None:
+    from schemalens.verify import GroupCheck
+
+    check = GroupCheck("x", "a%'; DROP TABLE users; --", (), (), (), ())
+    assert check.sql.endswith("AND table_name LIKE 'a%''; DROP TABLE users; --';")

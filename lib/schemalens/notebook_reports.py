@@ -192,12 +192,12 @@ def parameter_names(notebook: str | Path) -> set[str]:
 
 def check_parameters(notebooks: Iterable[str | Path], names: Iterable[str]) -> None:
     """Refuse a parameter name that no notebook's ``parameters`` cell defines (papermill writes each
-    name into Python code: anything else would run as code); :class:`InputError` listing the names."""
+    name into Python code: anything else would run as code); :class:`InputError` listing the names. A
+    notebook that does not exist is left to its own run, which fails naming it beside the others."""
     defined: set[str] = set()
     for notebook in notebooks:
-        if not Path(notebook).is_file():
-            raise InputError("no such notebook", str(notebook))
-        defined |= parameter_names(notebook)
+        if Path(notebook).is_file():
+            defined |= parameter_names(notebook)
     for name in names:
         if not name.isidentifier() or name not in defined:
             raise InputError(f"-p {name!r}: not a parameter of these notebooks (their parameters cells define: "

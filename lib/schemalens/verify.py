@@ -79,7 +79,7 @@ from schemalens.history import (  # noqa: F401 (re-exported)
 from schemalens.manifest import Manifest, load_manifest
 from schemalens.migrations import discover
 from schemalens.model import Schema, Source
-from schemalens.names import comment, md_cell, md_code, md_fence
+from schemalens.names import comment, md_cell, md_code, md_fence, quote_literal
 from schemalens.names import md_cell as _cell
 
 CODES = (
@@ -275,7 +275,7 @@ class GroupCheck:
         """The seed's verification query for this group."""
         return (
             "SELECT table_name FROM information_schema.tables\nWHERE table_schema = 'public'\n"
-            f"AND table_name LIKE '{self.pattern}';"
+            f"AND table_name LIKE {quote_literal(self.pattern)};"
         )
 
 
