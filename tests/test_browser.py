@@ -85,7 +85,7 @@ def test_slides_start_offline_and_the_keyboard_moves(exports) -> None:
         pictures = b.evaluate(PICTURES)
         texts = b.evaluate("document.body.innerText")
     assert b.errors == []
-    assert len(pictures) == 4 and all(p["done"] and p["width"] > 0 and p["alt"] for p in pictures), pictures
+    assert len(pictures) == 5 and all(p["done"] and p["width"] > 0 and p["alt"] for p in pictures), pictures  # 4 impacts, after
     assert not re.search("[\u2705\u274c\u26d4\u26a0\u2139]", texts)  # status marks need no emoji font
 
 
@@ -116,7 +116,7 @@ def test_meeting_html_has_no_code_prompts_or_how_to_and_every_picture_loads(expo
     assert b.errors == []
     assert code == 0 and "Out[" not in text and "papermill" not in text and "import pandas" not in text
     assert all(d in text for d in DECISIONS)
-    assert len(pictures) == 4 and all(p["done"] and p["width"] > 0 and p["alt"] for p in pictures), pictures
+    assert len(pictures) == 5 and all(p["done"] and p["width"] > 0 and p["alt"] for p in pictures), pictures  # 4 impacts, after
     assert marks >= 8 and not re.search("[\u2705\u274c\u26d4\u26a0\u2139]", text)
     engineers = (exports / "3.0-decisions.html").read_text()
     assert "papermill" in engineers and "jp-CodeMirrorEditor" in engineers  # the engineers' page keeps both

@@ -62,7 +62,13 @@ def test_acme_gets_a_section_per_decision_and_every_option_rehearsed(decided) ->
     alts = [o.metadata["image/png"]["alt"] for o in images(decided)]
     assert [a.split(":")[0] for a in alts] == [
         "Impact of a change to tasks", "Impact of a change to organisations, workspaces", "Impact of a change to api_keys",
-        "Impact of a change to audit_log"]
+        "Impact of a change to audit_log", "Assumed vs actual hierarchy"]
+    # after the recommended options (section 11): every manifest line holds; the two planned-document names
+    # no option provides (`teams`, `workspaces.owner_id`) are what is still contradicted
+    assert alts[-1].startswith("Assumed vs actual hierarchy: 0 of ")
+    after = next(m for m in rest if m.startswith("## After these choices"))
+    assert "| verified assumptions | 12 | 16 |" in after and "| contradicted assumptions | 7 | 3 |" in after
+    assert "`workspaces.owner_id`: `document-reference`" in after
     tags = [c.metadata.get("tags", []) for c in decided.cells]
     assert tags.index(["injected-parameters"]) == tags.index(["parameters"]) + 1
 
@@ -89,9 +95,9 @@ def test_meeting_html_and_slides_have_the_decisions_pictures_and_sql_but_no_code
     assert '<script src="../reveal-3.9/js/reveal.js">' in other and "unpkg.com" not in other + slides
     for cdn in ("require.js", "jquery", "mathjax", "mermaid"):  # nothing from a CDN (tests/test_browser.py)
         assert f"/{cdn}" not in html.lower() and f"/{cdn}" not in slides.lower(), cdn
-    # one slide per section (the title, agenda, options, each kind, not covered, rewrite, to decide), and
+    # one slide per section (the title, agenda, options, each kind, not covered, rewrite, to decide, after), and
     # for each kind three vertical sub-slides: impact, SQL, rehearsal
     sections = [c for c in decided.cells if c.metadata.get("slideshow", {}).get("slide_type") == "slide"]
     subslides = [c for c in decided.cells if c.metadata.get("slideshow", {}).get("slide_type") == "subslide"]
-    assert len(sections) == 11 and len(subslides) == 15
+    assert len(sections) == 12 and len(subslides) == 15
     assert slides.count("<section") >= len(sections) + len(subslides)

@@ -67,20 +67,31 @@ def _model(args: argparse.Namespace, exact: bool):
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from schemalens import report
+    from schemalens import confidence, report
     from schemalens.compare import analyse
 
     findings = analyse(args.dir, args.manifest, allow_outside_documents=args.allow_outside_documents,
                        schema=_model(args, args.exact))
+    plan = confidence.assess(findings)
+    again = None
+    if args.choose:  # the world after the chosen options, side by side with before
+        from schemalens.decisions import decide
+
+        decisions = decide(findings)
+        again = confidence.after(findings, confidence.parse_choices(args.choose, decisions), decisions)
     if args.format == "md":
         command = shlex.join(["schemalens", "report", args.dir, "--manifest", args.manifest])
-        text = report.markdown(findings, date=args.date, command=command)
+        text = confidence.with_section(report.markdown(findings, date=args.date, command=command),
+                                       plan.markdown() + (f"\n{again.markdown()}" if again else ""))
     elif args.format == "json":
-        text = report.findings_json(findings)
+        data = report.findings_dict(findings) | plan.to_dict() | ({"after": again.to_dict()} if again else {})
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     else:
-        text = report.sarif(findings, base=args.base)
+        text = json.dumps(confidence.add_to_sarif(report.sarif_dict(findings, base=args.base), plan, args.base),
+                          indent=2, ensure_ascii=False) + "\n"
     _write(text, args.output)
-    return EXIT_FINDINGS if findings.reaching(args.fail_on) else EXIT_OK
+    remaining = again.after if again is not None else findings
+    return EXIT_FINDINGS if remaining.reaching(args.fail_on) else EXIT_OK
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -123,20 +134,12 @@ def _partial(build) -> int:
 
 def cmd_decisions(args: argparse.Namespace) -> int:
     from schemalens.compare import analyse
+    from schemalens.confidence import parse_choices
     from schemalens.decisions import decide
-    from schemalens.errors import InputError
 
     decisions = decide(analyse(args.dir, args.manifest, allow_outside_documents=args.allow_outside_documents,
                                schema=_model(args, args.rehearse)))  # a rehearsal builds anyway: exact mode
-    choices = {}
-    for item in args.choose or ():
-        did, _, key = item.partition("=")
-        try:
-            decisions[did].option(key)
-        except KeyError:
-            raise InputError(f"--choose {item}: no such decision and option (decisions: "
-                             f"{', '.join(d.id for d in decisions)})") from None
-        choices[did] = key
+    choices = parse_choices(args.choose or (), decisions)
     text = decisions.markdown()
     if choices:
         text += "\n" + decisions.rewrite(choices).markdown()
@@ -267,6 +270,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--date", help="the report's date (default: today), for reproducible output")
     r.add_argument("--exact", action="store_true",
                    help="build a throwaway database and read back what DO blocks create (marked from the database)")
+    r.add_argument("--choose", action="append", metavar="DECISION=OPTION",
+                   help="re-assess after these options (repeatable), or 'recommended': the schema after their "
+                   "forward SQL, the manifest and documents rewritten; --fail-on then applies to what remains")
     _allow_outside_documents(r)
     r.set_defaults(func=cmd_report)
 

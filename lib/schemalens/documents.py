@@ -560,11 +560,12 @@ def _schema_after(findings, options) -> Schema:
         return findings.schema
     if not findings.migrations:
         raise InputError("the findings name no migration folder: cannot apply options to the schema")
-    statements = list(parse_files(discover(findings.migrations)[0]))
+    files = discover(findings.migrations)[0]
+    statements = list(parse_files(files))
     for o in options:
         for name in o.scripts[:-1]:
             statements += split_and_parse(o.script(name), f"{o.decision}/{o.slug}/{name}.sql")
-    return replay(statements)
+    return replay(statements, headers=tuple((f.name, f.headers) for f in files if f.headers))
 
 
 def rewrite_documents(findings, options: Iterable | dict[str, str] = (), decisions=None) -> Rewrite:
