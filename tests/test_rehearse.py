@@ -130,12 +130,13 @@ def test_a_failure_no_check_predicted_fails_and_a_predicted_one_is_refused(shop)
     assert r.verdict == "refused" and r.checks[0].blocks and r.checks[0].sample == (("1",),)
 
 
-def test_a_check_that_cannot_run_is_reported_not_raised(shop) -> None:
+def test_a_check_that_cannot_run_is_reported_not_raised_and_fails_the_option(shop) -> None:
+    # a preflight PostgreSQL refuses checks nothing (chatgpt-your-files: text = uuid): never "clean"/"proven"
     conn, base = shop
     bad = Check("bad", "SELECT nope FROM public.items", "a typo")
     r = rehearse_option(conn, _option("", "", (bad,)), base)
-    assert 'column "nope" does not exist' in r.checks[0].error and r.verdict == "proven"
-    assert "the query failed" in r.markdown()
+    assert 'column "nope" does not exist' in r.checks[0].error and r.verdict == "failed"
+    assert r.preflight == "failed: bad" and "the query failed" in r.markdown()
 
 
 def test_row_checksums_follow_a_renamed_table_and_see_a_changed_row(shop) -> None:

@@ -90,6 +90,15 @@ def test_a_key_between_incomparable_types_is_not_offered(decisions) -> None:
     assert "A (a foreign key) does not apply: `payments.user_id` is text and `auth.users.id` is uuid" in d.why
 
 
+def test_the_soft_reference_checks_of_incomparable_types_compare_as_text(project: Path, decisions, pg_server) -> None:
+    # chatgpt-your-files: documents.storage_object_id (uuid) against storage.objects.name (text); a preflight
+    # PostgreSQL refuses ("operator does not exist: text = uuid") checks nothing and fails the option
+    option = decisions["user-mapping"].option("B")
+    assert "r.id::text = t.user_id::text" in option.checks[0].sql
+    r = rehearse(decisions, project / "migrations", server=pg_server, options=[option], platform="supabase")[0]
+    assert all(not c.error for c in r.checks) and r.verdict == "proven", r.markdown()
+
+
 def test_the_checks_themselves(decisions) -> None:
     schema = decisions.findings.schema
     assert unique_target(schema, "public.customers", ["id"]) == ""

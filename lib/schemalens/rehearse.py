@@ -132,6 +132,8 @@ class Rehearsal:
         if not (self.restored and self.rows_kept) or any(x is not None and not x.ok
                                                          for x in (self.tenants, self.concurrency)):
             return "failed"
+        if any(c.error for c in self.checks):  # a preflight that cannot run checks nothing: part of the option
+            return "failed"
         failed = self.failed_script
         if failed is None:
             return "proven" if all(s.ok for s in self.scripts) else "failed"
@@ -142,7 +144,11 @@ class Rehearsal:
 
     @property
     def preflight(self) -> str:
-        """``clean``, or ``blocked by`` the blocking checks that listed rows (with their counts)."""
+        """``clean``; ``blocked by`` the blocking checks that listed rows (with their counts); ``failed:`` the
+        checks whose query PostgreSQL refused (they checked nothing)."""
+        broken = [c.check.name for c in self.checks if c.error]
+        if broken:
+            return "failed: " + ", ".join(broken)
         blocking = [f"{c.check.name} ({c.rows})" for c in self.checks if c.blocks]
         return ("blocked by " + ", ".join(blocking)) if blocking else "clean"
 

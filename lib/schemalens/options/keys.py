@@ -55,6 +55,8 @@ def build(ctx: Context, did: str, findings: list) -> tuple[Decision | None, str]
     why_not = reference_types(ctx.schema, d["table"], d["columns"], d["ref_table"], d["ref_columns"])
     if not why_not and ctx.schema.table(d["ref_table"]) is None:  # a platform's table: not ours to alter
         why_not = unique_target(ctx.schema, d["ref_table"], d["ref_columns"])
+    if reference_types(ctx.schema, d["table"], d["columns"], d["ref_table"], d["ref_columns"]):
+        d = {**d, "as_text": True}  # the soft reference's checks compare what PostgreSQL cannot compare directly
     options = ([] if why_not else [_add(ctx, did, d, sync)]) + [_document(ctx, did, d, sync)]
     trigger = _trigger(ctx, did, d, sync)
     if trigger is not None:
@@ -75,7 +77,10 @@ def build(ctx: Context, did: str, findings: list) -> tuple[Decision | None, str]
 
 
 def _match(d: dict, t: str = "t", r: str = "r") -> str:
-    return " AND ".join(f"{r}.{ident(rc)} = {t}.{ident(c)}" for c, rc in zip(d["columns"], d["ref_columns"]))
+    """The join of a row to its referenced row; as text where the column types are of other families (a
+    uuid kept in a text column: PostgreSQL has no ``text = uuid``)."""
+    cast = "::text" if d.get("as_text") else ""
+    return " AND ".join(f"{r}.{ident(rc)}{cast} = {t}.{ident(c)}{cast}" for c, rc in zip(d["columns"], d["ref_columns"]))
 
 
 def orphans_sql(d: dict) -> str:
