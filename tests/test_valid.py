@@ -16,7 +16,7 @@ import pytest
 
 from schemalens.compare import analyse
 from schemalens.decisions import decide
-from schemalens.options.valid import column_free, family, reference_types, scope_column, unique_target
+from schemalens.options.valid import column_free, comparable, family, reference_types, scope_column, unique_target
 from schemalens.rehearse import rehearse
 from schemalens.sqlgen import ACCESS_EXCLUSIVE
 
@@ -106,6 +106,9 @@ def test_the_checks_themselves(decisions) -> None:
     assert unique_target(schema, "auth.users", ["id"]) == ""
     assert reference_types(schema, "public.orders", ["customer_code"], "public.customers", ["code"]) == ""
     assert column_free(schema, "public.orders", "total") == "`orders` already has a column `total`"
+    assert comparable(schema, "public.orders", ["customer_code"], "public.customers", ["code"])
+    assert not comparable(schema, "public.payments", ["user_id"], "auth.users", ["id"])  # text and uuid
+    assert not comparable(schema, "public.payments", ["id"], "storage.objects", ["name"])  # a type not known here
     assert column_free(schema, "public.orders", "agency_id") == ""
     assert (family("character varying(3)"), family("int8"), family("vector(3)")) == ("text", "integer", None)
 

@@ -18,7 +18,7 @@ from schemalens.impact import Item
 from schemalens.names import comment, dollar_quote, md_name, qualify, relation
 from schemalens.options import AUTH_USERS, Context
 from schemalens.options.policies import revoke_execute
-from schemalens.options.valid import add_unique_target, reference_types, unique_target
+from schemalens.options.valid import add_unique_target, comparable, reference_types, unique_target
 from schemalens.replay import make_object_name
 from schemalens.report import decision_title
 from schemalens.sqlgen import (
@@ -55,8 +55,8 @@ def build(ctx: Context, did: str, findings: list) -> tuple[Decision | None, str]
     why_not = reference_types(ctx.schema, d["table"], d["columns"], d["ref_table"], d["ref_columns"])
     if not why_not and ctx.schema.table(d["ref_table"]) is None:  # a platform's table: not ours to alter
         why_not = unique_target(ctx.schema, d["ref_table"], d["ref_columns"])
-    if reference_types(ctx.schema, d["table"], d["columns"], d["ref_table"], d["ref_columns"]):
-        d = {**d, "as_text": True}  # the soft reference's checks compare what PostgreSQL cannot compare directly
+    if not comparable(ctx.schema, d["table"], d["columns"], d["ref_table"], d["ref_columns"]):
+        d = {**d, "as_text": True}  # the checks compare as text what may not compare directly (text = uuid)
     options = ([] if why_not else [_add(ctx, did, d, sync)]) + [_document(ctx, did, d, sync)]
     trigger = _trigger(ctx, did, d, sync)
     if trigger is not None:

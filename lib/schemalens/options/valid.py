@@ -68,6 +68,14 @@ def reference_types(schema: Schema, name: str, columns: Sequence[str], ref: str,
     return ""
 
 
+def comparable(schema: Schema, name: str, columns: Sequence[str], ref: str, ref_columns: Sequence[str]) -> bool:
+    """Each column and its counterpart are of one known comparison family (``=`` works between them as they
+    are); False when a type is of another family or not known here (a platform's table such as
+    ``storage.objects``, which the migrations never create)."""
+    pairs = zip(_types(schema, name, columns), _types(schema, ref, ref_columns), strict=True)
+    return all(a and b and family(a) is not None and family(a) == family(b) for a, b in pairs)
+
+
 def unique_target(schema: Schema, ref: str, ref_columns: Sequence[str]) -> str:
     """Empty when a primary key, unique constraint or unique index covers exactly ``ref_columns``."""
     want = set(ref_columns)
