@@ -89,6 +89,7 @@ from schemalens.plan_checks import (
     required_path,
 )
 from schemalens.platform import Detected, detect_platform
+from schemalens.runners import detect
 from schemalens.replay import EXTERNAL_PRIMARY_KEYS
 from schemalens.resolve import resolve_names
 
@@ -854,11 +855,12 @@ def _notes(ctx: Context) -> list[str]:
 
 def platform_of(sources: Sources, manifest: Manifest | None = None) -> Detected:
     """The platform the general checks assume: the manifest's ``platform:``, else detected from the
-    migration files (:func:`schemalens.platform.detect_platform`), else Supabase (no files to tell)."""
+    migration files as the build detects it (:func:`schemalens.runners.detect`: templates rendered by
+    their runner), else Supabase (no files to tell)."""
     given = manifest.platform if manifest else None
-    if given or sources.files:
-        return detect_platform([sources.path(n) for n in sources.files], [f.text for f in sources.files.values()], given)
-    return Detected("supabase", ("no migration files to tell",))
+    if sources.files:
+        return detect(sources.folder, tuple(sources.files.values()), given)[0]
+    return detect_platform([], [], given) if given else Detected("supabase", ("no migration files to tell",))
 
 
 def analyse(migrations: str | Path, manifest: str | Path | Manifest | None = None, *,

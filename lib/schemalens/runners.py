@@ -34,8 +34,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-import psycopg
+from typing import TYPE_CHECKING
 
 from schemalens.migrations import MigrationFile
 from schemalens.platform import (
@@ -46,6 +45,9 @@ from schemalens.platform import (
     owned_schemas,
     render_templates,
 )
+
+if TYPE_CHECKING:
+    import psycopg
 
 _DISABLE_TRANSACTION = re.compile(r"(?im)^\s*--\s*postgres-migrations\s+disable-transaction\b")
 
