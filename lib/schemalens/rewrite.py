@@ -53,8 +53,8 @@ from schemalens.parse import (
     split_and_parse,
     table_name,
 )
+from schemalens.sqlgen import fk_column_name, singular
 from schemalens.sqlgen import ident as quote
-from schemalens.sqlgen import singular
 
 _SCOPES = (exp.Select, exp.Update, exp.Delete, exp.Insert)
 _REFERENCE_TAIL = re.compile(
@@ -122,16 +122,6 @@ def path_foreign_keys(schema: Schema, path: Sequence[str]) -> list[ForeignKey]:
             return []
         out.append(fk)
     return out
-
-
-def fk_column_name(schema: Schema, parent: str) -> str:
-    """The column name this schema uses for keys to ``parent`` (``agency_id``), else ``<singular>_id``."""
-    names = [
-        fk.columns[0] for fk in schema.foreign_keys_to(parent) if len(fk.columns) == 1 and fk.table != parent
-    ]
-    if names:
-        return max(sorted(set(names)), key=names.count)
-    return f"{singular(parent)}_id"
 
 
 class Rewriter:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from schemalens.model import Schema
 from schemalens.names import comment, md_cell, md_code, md_fence, md_name
 from schemalens.names import short as _s
+from schemalens.sqlgen import fk_column_name
 
 STATUS = {
     "critical": "MAJOR SCHEMA CONFLICTS DISCOVERED",
@@ -58,22 +59,6 @@ def decision_title(decision: str, finding=None) -> str:
         if decision.startswith(prefix):
             return label + md_code(decision[len(prefix) :])
     return decision
-
-
-def fk_column_name(schema: Schema, parent: str) -> str:
-    """The column name this schema uses for FKs to ``parent`` (``agency_id`` for agencies), else a guess.
-
-    >>> fk_column_name(Schema(), "public.companies"), fk_column_name(Schema(), "public.teams")
-    ('company_id', 'team_id')
-    """
-    names = [
-        fk.columns[0] for fk in schema.foreign_keys_to(parent) if len(fk.columns) == 1 and fk.table != parent
-    ]
-    if names:
-        return max(sorted(set(names)), key=names.count)
-    base = _s(parent).split(".")[-1]
-    base = base[:-3] + "y" if base.endswith("ies") else base[:-1] if base.endswith("s") else base
-    return f"{base}_id"
 
 
 def _excerpt(ev, cited: list[int]) -> str:

@@ -23,11 +23,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from schemalens.names import RESERVED, dollar_quote, qualify, short
 from schemalens.names import quote_ident as ident
 from schemalens.names import quote_literal as literal
 from schemalens.names import quote_table as table
+
+if TYPE_CHECKING:
+    from schemalens.model import Schema
 
 ACCESS_SHARE = "ACCESS SHARE"
 ROW_SHARE = "ROW SHARE"
@@ -73,6 +77,22 @@ def singular(name: str) -> str:
     if base.endswith(("sses", "xes", "ches", "shes")):
         return base[:-2]
     return base.removesuffix("s")
+
+
+def fk_column_name(schema: Schema, parent: str) -> str:
+    """The column name this schema uses for keys to ``parent`` (``agency_id`` for agencies), else
+    ``<singular>_id``.
+
+    >>> from schemalens.model import Schema
+    >>> fk_column_name(Schema(), "public.companies"), fk_column_name(Schema(), "public.teams")
+    ('company_id', 'team_id')
+    """
+    names = [
+        fk.columns[0] for fk in schema.foreign_keys_to(parent) if len(fk.columns) == 1 and fk.table != parent
+    ]
+    if names:
+        return max(sorted(set(names)), key=names.count)
+    return f"{singular(parent)}_id"
 
 
 # Steps and locks -----------------------------------------------------------------------------------------
