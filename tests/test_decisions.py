@@ -13,7 +13,6 @@ says it takes is the lock PostgreSQL records in ``pg_locks``.
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -26,6 +25,7 @@ from schemalens.compare import analyse
 from schemalens.decisions import Decisions, decide
 from schemalens.diff import diff_schemas
 from schemalens.errors import ApplyError
+from schemalens.locks import mode_name
 from schemalens.migrations import discover
 from schemalens.rehearse import privileges
 from schemalens.rehearse import row_checksums as checksums
@@ -366,11 +366,6 @@ FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')"""
 
 
-def _mode(lock: str) -> str:
-    """``ShareRowExclusiveLock`` -> ``SHARE ROW EXCLUSIVE``."""
-    return " ".join(w.upper() for w in re.findall("[A-Z][a-z]+", lock.removesuffix("Lock")))
-
-
 @pytest.mark.parametrize("sample,option", OPTIONS, ids=IDS)
 def test_declared_locks_are_the_locks_postgres_takes(sample: str, option, pg_db: psycopg.Connection) -> None:
     """Each statement alone in a transaction on the sample rows: its table locks in pg_locks (the
@@ -389,7 +384,7 @@ def test_declared_locks_are_the_locks_postgres_takes(sample: str, option, pg_db:
             for oid, mode in rows(pg_db, LOCKS):
                 name, kind = names.get(oid) or after.get(oid) or ("", "")
                 if kind in ("r", "p") and name:
-                    mode = _mode(mode)
+                    mode = mode_name(mode)
                     if name not in taken or LOCK_MODES.index(mode) > LOCK_MODES.index(taken[name]):
                         taken[name] = mode
             pg_db.execute("ROLLBACK")
