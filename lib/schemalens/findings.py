@@ -177,6 +177,7 @@ class Context:
     graph: nx.MultiDiGraph
     mapping: dict[str, str] = field(default_factory=dict)
     root: str | None = None
+    counterparts: dict[str, tuple[str | None, list[str]]] = field(default_factory=dict)  # missing table -> (its counterpart, why)
     platform: str = "supabase"  # schemalens.platform: which general checks apply
 
     def exists(self, table: str) -> bool:

@@ -1,14 +1,12 @@
-"""Plan checks for what real projects do that a single-column reading misses.
+"""Ownership and scope, for what real projects do that a single-column reading misses.
 
-* :func:`composite_foreign_keys`: the plan assumes ``transactions.category_slug -> categories.slug``;
-  the migrations have ``(category_slug, team_id) -> categories (slug, team_id)``. The assumed column is
-  checked by the database, but only together with the others: a ``missing-foreign-key`` *warning* that
-  says so (a join on the one column can match another team's row), not "a standalone text (no FK)".
-* Scope (helpers of :func:`schemalens.compare.scoping`): a table *belongs* to an entity it has a foreign
+The composite foreign keys of ``missing-foreign-key`` are in :mod:`schemalens.rules.missing_foreign_key`.
+Scope (helpers of :func:`schemalens.rules.scope_mismatch.scoping`): a table *belongs* to an entity it has a foreign
   key to, directly or through a many-to-many link table (``prompt_workspaces``), whatever its policies
   restrict per user (:func:`belongs_to`); a one-to-one row it points at (a settings row, its FK column
   unique) is not its owner, nor is a row it outlives (``ON DELETE SET NULL``; :func:`owner_path`); only related tables share one finding
-  (:func:`related_groups`); a table with no owner at all is global (:func:`global_scope`).
+  (:func:`related_groups`); a table with no owner at all is global
+  (:func:`schemalens.rules.scope_mismatch.global_scope`).
 """
 
 from __future__ import annotations
@@ -18,67 +16,10 @@ from itertools import pairwise
 import networkx as nx
 
 from schemalens import rls
-from schemalens.findings import Context, Finding, _fk_dict, _manifest_evidence, group_name, short
+from schemalens.findings import Context, group_name, short
 from schemalens.graph import paths_to_root
-from schemalens.manifest import AssumedForeignKey, AssumedScope
 from schemalens.model import ForeignKey, Schema
-from schemalens.names import md_code, md_name
-
-
-def composite_containing(ctx: Context, a: AssumedForeignKey) -> ForeignKey | None:
-    """The actual multi-column FK of ``a``'s table to its referenced table that pairs ``a``'s column with
-    ``a``'s referenced column, or None."""
-    table, ref = ctx.actual(a.table), ctx.actual(a.ref_table)
-    for fk in ctx.schema.foreign_keys_from(table):
-        if fk.ref_table != ref or len(fk.columns) < 2 or fk.columns == a.columns:
-            continue
-        if (a.columns[0], a.ref_columns[0]) in zip(fk.columns, fk.ref_columns):
-            return fk
-    return None
-
-
-def composite_foreign_keys(ctx: Context) -> list[Finding]:
-    out = []
-    for a in ctx.manifest.foreign_keys:
-        table, ref = ctx.actual(a.table), ctx.actual(a.ref_table)
-        if any(fk.ref_table == ref and fk.columns == a.columns for fk in ctx.schema.foreign_keys_from(table)):
-            continue
-        fk = composite_containing(ctx, a)
-        if fk is None:
-            continue
-        left, right = f"{short(table)}.{a.columns[0]}", f"{short(ref)}.{a.ref_columns[0]}"
-        cols, ref_cols = ", ".join(fk.columns), ", ".join(fk.ref_columns)
-        others = [c for c in fk.columns if c != a.columns[0]]
-        out.append(
-            Finding(
-                "missing-foreign-key",
-                "warning",
-                f"{md_code(left)} → {md_code(right)} exists only as part of a composite foreign key",
-                f"{md_code(left)} is a foreign key to {md_code(right)}",
-                f"{md_name(table)} ({cols}) references {md_name(ref)} ({ref_cols}): "
-                f"{md_code(a.columns[0])} is checked together with {', '.join(f'{md_code(c)}' for c in others)}",
-                (ctx.fk_evidence(fk), _manifest_evidence(ctx.manifest, a.line, a.text)),
-                f"A join on {md_code(a.columns[0])} alone can match {md_name(ref)} rows of another "
-                f"{', '.join(others)}: the plan's joins and policies must use ({cols}).",
-                f"foreign-key-{short(table)}-{a.columns[0]}".replace(".", "-"),
-                (
-                    f"Option A: Update the plan to the composite key ({cols}) → ({ref_cols})",
-                    f"Option B: Make {md_code(right)} unique on its own and add the single-column FK (migration)",
-                ),
-                f"{table}.{a.columns[0]}",
-                {
-                    "table": table,
-                    "columns": list(a.columns),
-                    "ref_table": ref,
-                    "ref_columns": list(a.ref_columns),
-                    "column_exists": True,
-                    "composite": _fk_dict(fk),
-                    "actual_foreign_keys": [_fk_dict(fk)],
-                },
-            )
-        )
-    return out
-
+from schemalens.names import md_name
 
 # Scope ------------------------------------------------------------------------------------------------------
 
@@ -227,42 +168,9 @@ def related_groups(groups: dict[tuple, list]) -> list[tuple[tuple, list]]:
     return out
 
 
-def global_scope(ctx: Context, s: AssumedScope, table: str, entity: str) -> Finding:
-    """A ``scope-mismatch`` for a table the plan scopes but nothing owns: no FK up, no policy binding rows."""
-    policies = ctx.schema.policies_on(table)
-    evidence = [*ctx.table_evidence(table), _manifest_evidence(ctx.manifest, s.line, f"scoping {short(s.table)}: {s.entity_written}")]
-    how = (
-        f"its {len(policies)} polic{'ies bind' if len(policies) != 1 else 'y binds'} no row to a user or entity"
-        if policies
-        else "it has no policy"
-    )
-    return Finding(
-        "scope-mismatch",
-        "warning",
-        f"{md_name(table)} is global, not scoped by {md_name(s.entity)}",
-        f"{md_name(table)} scoped by {md_name(s.entity)}",
-        f"{md_name(table)} has no owner: no foreign key from it to any table, and {how}",
-        tuple(evidence),
-        f"- Every {md_name(table)} row is shared by all {md_name(entity)} rows\n"
-        f"- Nothing ties a row to one {md_name(entity)}: the plan's per-{md_name(entity)} reads see them all",
-        f"scope-of-{short(table).replace('.', '_')}",
-        (
-            f"Option A: Keep {md_name(table)} global (update the manifest)",
-            f"Option B: Scope it: add an FK to {md_name(entity)}, backfill, add policies",
-        ),
-        table,
-        {"group": short(table), "tables": [table], "assumed": s.entity, "assumed_actual": entity,
-         "actual": None, "global": True, "fk_scope": {table: None}, "agree": True, "bridge": [],
-         "policy_scopes": {table: []}},
-    )
-
-
 __all__ = [
     "belongs_to",
-    "composite_containing",
-    "composite_foreign_keys",
     "detail_owners",
-    "global_scope",
     "link_tables",
     "owned_roots",
     "owner_path",
