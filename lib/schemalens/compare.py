@@ -101,8 +101,9 @@ def context(
     return map_names(ctx)
 
 
-def context_of(sql: str, manifest: str = "") -> Context:
-    """The context of migrations given as SQL text and a manifest given as YAML (for examples and tests).
+def context_of(sql: str, manifest: str = "", documents: Sequence[Document] | None = None) -> Context:
+    """The context of migrations given as SQL text, a manifest given as YAML and planned ``documents``
+    (for examples and tests).
 
     >>> ctx = context_of("CREATE TABLE orgs (id int PRIMARY KEY); "
     ...                  "CREATE TABLE users (id int PRIMARY KEY, org_id int REFERENCES orgs);", "root: tenants")
@@ -113,7 +114,8 @@ def context_of(sql: str, manifest: str = "") -> Context:
     from schemalens.parse import split_and_parse
     from schemalens.replay import replay
 
-    return context(replay(split_and_parse(sql, "1.sql")), parse_manifest(manifest) if manifest else None)
+    return context(replay(split_and_parse(sql, "1.sql")), parse_manifest(manifest) if manifest else None,
+                   documents=documents)
 
 
 def compare(

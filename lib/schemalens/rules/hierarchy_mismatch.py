@@ -17,6 +17,16 @@ from schemalens.rules.paths import arrow_path, path_fks
 
 
 def hierarchy(ctx: Context) -> list[Finding]:
+    """Each assumed child → parent with no direct foreign key: a warning when the parent is reached through
+    other tables, critical when it is not reached.
+
+    >>> from schemalens.compare import context_of
+    >>> ctx = context_of("CREATE TABLE orgs (id int PRIMARY KEY); "
+    ...                  "CREATE TABLE projects (id int PRIMARY KEY, org_id int REFERENCES orgs); "
+    ...                  "CREATE TABLE tasks (id int, project_id int REFERENCES projects);", "hierarchy:\\n  - tasks -> orgs")
+    >>> [(f.severity, f.title) for f in hierarchy(ctx)]
+    [('warning', 'Hierarchy is different: `tasks` → `projects` → `orgs`, not `tasks` → `orgs`')]
+    """
     out = []
     for e in ctx.manifest.hierarchy:
         child, parent = ctx.actual(e.child), ctx.actual(e.parent)

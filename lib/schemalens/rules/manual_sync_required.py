@@ -13,6 +13,15 @@ from schemalens.findings import (
 
 
 def manual_sync(ctx: Context) -> list[Finding]:
+    """One finding per key that policies compare with ``auth.uid()`` and nothing ties to ``auth.users``.
+
+    >>> from schemalens.compare import context_of
+    >>> ctx = context_of("CREATE TABLE profiles (id uuid PRIMARY KEY); "
+    ...                  "CREATE TABLE notes (id int, profile_id uuid REFERENCES profiles); "
+    ...                  "CREATE POLICY own ON notes USING (profile_id = auth.uid());")
+    >>> [(f.severity, f.title) for f in manual_sync(ctx)]
+    [('warning', 'RLS expects `profiles.id` = `auth.uid()`, but nothing keeps them in step')]
+    """
     groups: dict[tuple[str, str], list[tuple[Any, rls.AuthComparison]]] = {}
     for key, uses in rls.identity_keys(ctx.schema).items():
         if not key[0] or not ctx.exists(key[0]):

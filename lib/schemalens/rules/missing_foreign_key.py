@@ -23,6 +23,14 @@ from schemalens.rules.paths import is_external
 
 
 def missing_foreign_keys(ctx: Context) -> list[Finding]:
+    """Each assumed foreign key whose column has no foreign key to the assumed column (critical).
+
+    >>> from schemalens.compare import context_of
+    >>> ctx = context_of("CREATE TABLE orgs (id int PRIMARY KEY); CREATE TABLE users (id int PRIMARY KEY, org_id int);",
+    ...                  "foreign_keys:\\n  - users.org_id -> orgs.id")
+    >>> [(f.severity, f.title) for f in missing_foreign_keys(ctx)]
+    [('critical', 'No foreign key `users.org_id` → `orgs.id`')]
+    """
     out = []
     for a in ctx.manifest.foreign_keys:
         table, ref = ctx.actual(a.table), ctx.actual(a.ref_table)
@@ -115,6 +123,16 @@ def composite_containing(ctx: Context, a: AssumedForeignKey) -> ForeignKey | Non
 
 
 def composite_foreign_keys(ctx: Context) -> list[Finding]:
+    """Each assumed foreign key that exists only as a column of a composite one (a warning).
+
+    >>> from schemalens.compare import context_of
+    >>> ctx = context_of("CREATE TABLE cats (slug text, team_id int, PRIMARY KEY (slug, team_id)); "
+    ...                  "CREATE TABLE tx (id int, cat_slug text, team_id int, "
+    ...                  "FOREIGN KEY (cat_slug, team_id) REFERENCES cats (slug, team_id));",
+    ...                  "foreign_keys:\\n  - tx.cat_slug -> cats.slug")
+    >>> [(f.severity, f.title) for f in composite_foreign_keys(ctx)]
+    [('warning', '`tx.cat_slug` → `cats.slug` exists only as part of a composite foreign key')]
+    """
     out = []
     for a in ctx.manifest.foreign_keys:
         table, ref = ctx.actual(a.table), ctx.actual(a.ref_table)

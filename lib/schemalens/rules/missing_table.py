@@ -33,6 +33,14 @@ def _docs_using(ctx: Context, table: str) -> list[str]:
 
 
 def missing_tables(ctx: Context) -> list[Finding]:
+    """A table the manifest names that the migrations never create, with its most likely counterpart.
+
+    >>> from schemalens.compare import context_of
+    >>> ctx = context_of("CREATE TABLE orgs (id int PRIMARY KEY); "
+    ...                  "CREATE TABLE users (id int PRIMARY KEY, org_id int REFERENCES orgs);", "root: tenants")
+    >>> [(f.severity, f.title) for f in missing_tables(ctx)]
+    [('critical', 'Root entity mismatch: `tenants` does not exist, the root is `orgs`')]
+    """
     out = []
     for table, uses in ctx.manifest.tables_mentioned().items():
         if ctx.exists(table):

@@ -13,6 +13,15 @@ from schemalens.model import Source
 
 
 def project_ref(ctx: Context) -> list[Finding]:
+    """Each migration file whose header names another project than the manifest's ``project_ref``.
+
+    >>> from dataclasses import replace
+    >>> from schemalens.compare import context_of
+    >>> ctx = context_of("CREATE TABLE orgs (id int PRIMARY KEY);", "project_ref: abc")
+    >>> ctx.schema = replace(ctx.schema, headers=(("1.sql", (("project ref", "xyz"),)),))
+    >>> [(f.severity, f.title) for f in project_ref(ctx)]
+    [('warning', '`1.sql` names project `xyz`, not `abc`')]
+    """
     expected = ctx.manifest.project_ref
     if not expected:
         return []

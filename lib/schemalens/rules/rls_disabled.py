@@ -18,6 +18,13 @@ def _created(ctx: Context):
 
 
 def rls_disabled(ctx: Context) -> list[Finding]:
+    """Each created table the API roles reach with RLS off (Supabase only).
+
+    >>> from schemalens.compare import context_of
+    >>> ctx = context_of("CREATE TABLE orgs (id int PRIMARY KEY);")
+    >>> [(f.severity, f.title) for f in rls_disabled(ctx)]
+    [('warning', 'Row level security is off on `orgs`')]
+    """
     out: list[Finding] = []
     if ctx.platform != "supabase":
         return out

@@ -16,6 +16,14 @@ from schemalens.rules.paths import arrow_path, path_fks
 
 
 def root_mismatch(ctx: Context) -> list[Finding]:
+    """The assumed root, when it exists and belongs to a table above it.
+
+    >>> from schemalens.compare import context_of
+    >>> ctx = context_of("CREATE TABLE orgs (id int PRIMARY KEY); "
+    ...                  "CREATE TABLE users (id int PRIMARY KEY, org_id int REFERENCES orgs);", "root: users")
+    >>> [(f.severity, f.title) for f in root_mismatch(ctx)]
+    [('critical', '`users` is not the root of the hierarchy; `orgs` is')]
+    """
     r = ctx.manifest.root
     if r is None or not ctx.exists(r.table) or r.table in hierarchy_roots(ctx.graph):
         return []

@@ -41,6 +41,15 @@ def _bridge(ctx: Context, entity: str) -> list[str]:
 
 
 def scoping(ctx: Context) -> list[Finding]:
+    """Tables scoped by another entity than the plan assumes, one finding per group of related tables.
+
+    >>> from schemalens.compare import context_of
+    >>> ctx = context_of("CREATE TABLE orgs (id int PRIMARY KEY); "
+    ...                  "CREATE TABLE notes (id int, user_id uuid REFERENCES auth.users); "
+    ...                  "CREATE POLICY own ON notes USING (user_id = auth.uid());", "scoping:\\n  notes: orgs")
+    >>> [(f.severity, f.title) for f in scoping(ctx)]
+    [('warning', '`notes` is scoped by `auth.users`, not `orgs`')]
+    """
     groups: dict[tuple, list] = {}
     out = []
     for s in ctx.manifest.scoping:

@@ -11,6 +11,13 @@ from schemalens.rules.rls_disabled import _created
 
 
 def tables_without_policy(ctx: Context) -> list[Finding]:
+    """Each created table with RLS on and no policy.
+
+    >>> from schemalens.compare import context_of
+    >>> ctx = context_of("CREATE TABLE orgs (id int PRIMARY KEY); ALTER TABLE orgs ENABLE ROW LEVEL SECURITY;")
+    >>> [(f.severity, f.title) for f in tables_without_policy(ctx)]
+    [('info', '`orgs` has RLS on but no policy')]
+    """
     return [
         Finding(
             code="table-without-policy",

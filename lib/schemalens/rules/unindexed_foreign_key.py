@@ -20,6 +20,14 @@ def _covered(ctx: Context, fk: ForeignKey) -> bool:
 
 
 def unindexed_foreign_keys(ctx: Context) -> list[Finding]:
+    """Each foreign key whose columns no index (or key) starts with.
+
+    >>> from schemalens.compare import context_of
+    >>> ctx = context_of("CREATE TABLE orgs (id int PRIMARY KEY); "
+    ...                  "CREATE TABLE users (id int PRIMARY KEY, org_id int REFERENCES orgs);")
+    >>> [(f.severity, f.title) for f in unindexed_foreign_keys(ctx)]
+    [('info', 'Foreign key `users.org_id` has no index')]
+    """
     out = []
     for fk in ctx.schema.foreign_keys:
         if ctx.schema.table(fk.table) is None or _covered(ctx, fk):

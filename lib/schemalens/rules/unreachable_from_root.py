@@ -17,6 +17,15 @@ from schemalens.rules.rls_disabled import _created
 
 
 def unreachable_from_root(ctx: Context) -> list[Finding]:
+    """Groups of tables with no foreign-key path to the actual root (skipped without one).
+
+    >>> from schemalens.compare import context_of
+    >>> ctx = context_of("CREATE TABLE orgs (id int PRIMARY KEY); "
+    ...                  "CREATE TABLE users (id int PRIMARY KEY, org_id int REFERENCES orgs); CREATE TABLE logs (id int);",
+    ...                  "root: orgs")
+    >>> [(f.severity, f.title) for f in unreachable_from_root(ctx)]
+    [('info', '`logs` has no FK path to the root `orgs`')]
+    """
     if not ctx.root:
         return []
     groups: dict[tuple[str, ...], list[str]] = {}
