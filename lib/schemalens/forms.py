@@ -25,24 +25,11 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.tokens import Token, TokenType
 
+from schemalens.dialect import _POSTGRES, DIALECT, _token_name, ident, table_name
 from schemalens.model import Source
-from schemalens.parse import (
-    _POSTGRES,
-    DIALECT,
-    NOT_ANALYSED,
-    UNDERSTOOD,
-    UNPARSED,
-    Statement,
-    _balanced,
-    _comma_groups,
-    _read_table,
-    _token_name,
-    _upper,
-    ident,
-    inner_text,
-    parse_statement,
-    table_name,
-)
+from schemalens.opaque import _balanced, _comma_groups, _read_table, _upper, inner_text
+from schemalens.parse import parse_statement
+from schemalens.statements import NOT_ANALYSED, UNDERSTOOD, UNPARSED, Statement
 
 
 @dataclass(frozen=True)
