@@ -426,7 +426,7 @@ class Reassessment:
 def schema_after(findings: Findings, options: Iterable) -> tuple[Schema, tuple[str, ...]]:
     """The schema the migrations build with each option's forward scripts (up, then its stages) after them,
     and every option statement the parser or replay did not understand."""
-    from schemalens.documents import _schema_after
+    from schemalens.document_rewrite import _schema_after
 
     options = list(options)
     schema = _schema_after(findings, options)

@@ -249,7 +249,7 @@ class Decisions(Sequence):
 
     def rewrite(self, choices: dict[str, str] | None = None):
         """The planned documents rewritten for ``choices`` (default: the recommended options)."""
-        from schemalens.documents import rewrite_documents
+        from schemalens.document_rewrite import rewrite_documents
 
         return rewrite_documents(self.findings, self.recommended() if choices is None else choices, self)
 

@@ -1,21 +1,9 @@
 """Planned change documents (Markdown with ```sql blocks): the tables and columns they use, by line.
 
 Each ```sql block is split and parsed by :mod:`schemalens.parse` (the same splitter as migrations),
-with the rest of the document blanked so every statement keeps its document line. A reference is a
-table or column a statement uses: FROM/JOIN/INSERT/UPDATE/DELETE targets, ``REFERENCES t(col)``,
-``CREATE INDEX … ON t(col)``, ``CREATE POLICY … ON t`` and its predicates, ``ALTER TABLE``, triggers,
-and the bodies of plain-SQL functions. :func:`missing_references` keeps those the schema lacks.
-
-The plan is read as one change set: a table or column that any planned document creates (or adds
-with ``ALTER TABLE … ADD COLUMN``) is known to all of them. Columns of tables the model cannot list
-(``auth.users``, views, CTEs, derived tables) and system catalogs are never reported. Statements the
-parser cannot read are reported as unreadable instead of being skipped silently.
-
-:func:`rewrite_documents` rewrites every ```sql block to the actual schema, or to the schema after
-the options a reader picked (:mod:`schemalens.decisions`), with :class:`schemalens.rewrite.Rewriter`:
-only the names change, the rest of the text stays as written; each document gets a unified diff.
-An option whose tables the documents also create is carried out by the documents (they are rewritten
-to its names); any other option runs first, and the documents are rewritten to the schema after it.
+with the rest of the document blanked so every statement keeps its document line. What the statements use
+and create: :mod:`schemalens.document_references`; the documents rewritten to the actual schema:
+:mod:`schemalens.document_rewrite` (both importable from here too).
 
 >>> from schemalens.model import Column, Schema, Table
 >>> s = Schema(tables=(Table("public.users", columns=(Column("id", "uuid"),)),))
@@ -28,47 +16,25 @@ to its names); any other option runs first, and the documents are rewritten to t
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlglot import exp
-
-from schemalens.errors import InputError
-from schemalens.model import Schema
-from schemalens.names import md_fence, md_name, short
-from schemalens.parse import (
-    UNPARSED,
-    FunctionStmt,
-    PolicyStmt,
-    RlsStmt,
-    Statement,
-    ident,
-    split_and_parse,
-    table_name,
+from schemalens.document_references import (  # noqa: F401 - importable from here, as before the split
+    SYSTEM_SCHEMAS,
+    Reference,
+    _Known,
+    created_parents,
+    created_tables,
+    missing_references,
+    statement_references,
 )
-from schemalens.replay import EXTERNAL_PRIMARY_KEYS
+from schemalens.errors import InputError
+from schemalens.parse import (
+    Statement,
+    split_and_parse,
+)
 
-SYSTEM_SCHEMAS = ("information_schema", "pg_catalog")
 _FENCE = re.compile(r"^\s*(```+|~~~+)\s*([\w+-]*)")
-
-
-@dataclass(frozen=True)
-class Reference:
-    """A table (``column`` None) or column a document's statement uses, with the document line."""
-
-    document: str
-    line: int
-    kind: str  # "table" | "column" | "unreadable"
-    table: str
-    column: str | None
-    text: str  # the document line
-    statement: str = field(default="", repr=False)
-
-    @property
-    def name(self) -> str:
-        name = short(self.table)
-        return f"{name}.{self.column}" if self.column else name
 
 
 @dataclass(frozen=True)
@@ -123,499 +89,29 @@ def read_document(path: str | Path, name: str | None = None) -> Document:
     return parse_document(text, name or p.name, str(path))
 
 
-# What the documents create -------------------------------------------------------------------------------
+_MOVED = {"Rewrite": "document_rewrite", "RewrittenDocument": "document_rewrite", "_schema_after": "document_rewrite",
+          "rewrite_documents": "document_rewrite", "reference_findings": "rules.document_reference"}
 
 
-def created_tables(documents) -> dict[str, tuple[str, ...]]:
-    """``{table: columns}`` that the documents create (tables and views) or extend (ADD COLUMN)."""
-    out: dict[str, list[str]] = {}
-    for doc in documents:
-        for st in doc.statements:
-            node = st.node
-            if isinstance(node, exp.Create) and st.kind in ("create table", "create view"):
-                target = node.this
-                name = _qname(target)
-                if isinstance(target, exp.Schema):
-                    cols = [ident(c.this) for c in target.expressions if isinstance(c, exp.ColumnDef)]
-                elif isinstance(node.expression, exp.Select):
-                    cols = [e.alias_or_name for e in node.expression.expressions]
-                else:
-                    cols = []
-                out.setdefault(name, []).extend(cols)
-            elif isinstance(node, exp.Alter) and st.kind == "alter table":
-                added = [
-                    ident(a.this) for a in node.args.get("actions") or [] if isinstance(a, exp.ColumnDef)
-                ]
-                if added:
-                    out.setdefault(_qname(node.this), []).extend(added)
-    return {k: tuple(dict.fromkeys(v)) for k, v in out.items()}
+def __getattr__(name: str):
+    """The rewriting (:mod:`schemalens.document_rewrite`) and the findings
+    (:mod:`schemalens.rules.document_reference`) stay importable from here, as before the split (they read
+    documents, so importing them here at first would be circular)."""
+    if name in _MOVED:
+        import importlib
 
-
-def created_parents(documents) -> dict[str, tuple[str, str, str, int]]:
-    """``{table: (column, referenced table, document, line)}``: each created table's first foreign key."""
-    out: dict[str, tuple[str, str, str, int]] = {}
-    for doc in documents:
-        for st in doc.statements:
-            if (
-                isinstance(st.node, exp.Create)
-                and st.kind == "create table"
-                and isinstance(st.node.this, exp.Schema)
-            ):
-                for cd in st.node.this.expressions:
-                    ref = cd.find(exp.Reference) if isinstance(cd, exp.ColumnDef) else None
-                    if ref is not None:
-                        target = ref.this.this if isinstance(ref.this, exp.Schema) else ref.this
-                        line = cd.this.meta.get("line")
-                        out.setdefault(
-                            _qname(st.node.this),
-                            (
-                                ident(cd.this),
-                                _qname(target),
-                                doc.name,
-                                st.line_offset + line if line else st.source.line,
-                            ),
-                        )
-                        break
-    return out
-
-
-def _qname(node: exp.Expression) -> str:
-    schema, name = table_name(node)
-    return f"{schema or 'public'}.{name}"
-
-
-# References ------------------------------------------------------------------------------------------------
-
-
-class _Known:
-    """Which tables and columns exist: the schema plus what the documents create."""
-
-    def __init__(self, schema: Schema, created: dict[str, tuple[str, ...]]):
-        self.columns: dict[str, set[str] | None] = {t.name: set(t.column_names) for t in schema.tables}
-        for v in schema.views:
-            self.columns[v.name] = None
-        for t in EXTERNAL_PRIMARY_KEYS:
-            self.columns.setdefault(t, None)
-        for t, cols in created.items():
-            if self.columns.get(t, set()) is not None:
-                self.columns[t] = (self.columns.get(t) or set()) | set(cols)
-        self.views_created = {t for t, c in created.items() if not c}
-
-    def has_table(self, table: str) -> bool:
-        return table.split(".")[0] in SYSTEM_SCHEMAS or table in self.columns
-
-    def has_column(self, table: str, column: str) -> bool:
-        cols = self.columns.get(table)
-        return cols is None or column in cols or table.split(".")[0] in SYSTEM_SCHEMAS
-
-
-class _Walker:
-    def __init__(self, doc: Document, st: Statement):
-        self.doc, self.st, self.refs = doc, st, []
-
-    def line(self, node: exp.Expression | None, offset: int) -> int:
-        ident_node = node if isinstance(node, exp.Identifier) else node.find(exp.Identifier) if node else None
-        n = ident_node.meta.get("line") if ident_node is not None else None
-        if n:
-            return offset + n
-        if ident_node is not None:  # built from tokens (policies, RLS): find the name in the statement
-            m = re.search(rf"(?<![\w$.]){re.escape(ident_node.this)}(?![\w$])", self.st.text, re.IGNORECASE)
-            if m:
-                return self.st.source.line + self.st.text[: m.start()].count("\n")
-        return self.st.source.line
-
-    def add(
-        self, kind: str, table: str, column: str | None, node: exp.Expression | None, offset: int
-    ) -> None:
-        n = self.line(node, offset)
-        self.refs.append(Reference(self.doc.name, n, kind, table, column, self.doc.line(n), self.st.text))
-
-    def table(self, node: exp.Table, offset: int) -> str:
-        name = _qname(node)
-        self.add("table", name, None, node, offset)
-        return name
-
-    def expression(self, tree: exp.Expression, offset: int, outer: str | None = None) -> None:
-        """Tables of every FROM/JOIN/DML target, and columns resolved through their aliases."""
-        ctes = {c.alias_or_name for c in tree.find_all(exp.CTE)}
-        aliases: dict[int, dict[str, str | None]] = {}
-        for t in tree.find_all(exp.Table):
-            if isinstance(t.this, exp.Identifier) and t.name not in ctes:
-                name = self.table(t, offset)
-                scope = t.find_ancestor(exp.Select, exp.Update, exp.Delete, exp.Insert)
-                aliases.setdefault(id(scope), {})[t.alias_or_name] = name
-        for sub in tree.find_all(exp.Subquery):
-            if sub.alias:
-                scope = sub.find_ancestor(exp.Select)
-                aliases.setdefault(id(scope), {})[sub.alias] = None
-        for col in tree.find_all(exp.Column):
-            if isinstance(col.this, exp.Star):
-                continue
-            table = self.resolve(col, aliases, outer)
-            if table:
-                self.add("column", table, ident(col), col, offset)
-
-    def resolve(self, col: exp.Column, aliases: dict, outer: str | None) -> str | None:
-        scope = col.find_ancestor(exp.Select, exp.Update, exp.Delete, exp.Insert)
-        while scope is not None:
-            sources = aliases.get(id(scope), {})
-            if col.table:
-                if col.table in sources:
-                    return sources[col.table]
-            elif sources:
-                names = [s for s in sources.values() if s]
-                outputs = (
-                    {e.alias for e in scope.expressions if isinstance(e, exp.Alias)}
-                    if isinstance(scope, exp.Select)
-                    else set()
-                )
-                if ident(col) in outputs or len(names) != len(sources):
-                    return None
-                return names[0] if len(names) == 1 else "|".join(names)
-            scope = scope.find_ancestor(exp.Select, exp.Update, exp.Delete, exp.Insert)
-        if col.table and outer and col.table == outer.split(".")[-1]:
-            return outer
-        return outer if not col.table else None
-
-
-def _offset_of(st: Statement, inner: str | None, start: int = 0) -> int:
-    """Document line just before ``inner`` (a predicate or function body) starts inside the statement."""
-    pos = st.text.find(inner, start) if inner else -1
-    return st.source.line - 1 + (st.text[:pos].count("\n") if pos > 0 else 0)
-
-
-def statement_references(doc: Document, st: Statement) -> list[Reference]:
-    """Every table and column one statement of a document uses (``|``-joined tables when ambiguous)."""
-    w, node, off = _Walker(doc, st), st.node, st.line_offset
-    if st.status == UNPARSED:
-        w.refs.append(
-            Reference(doc.name, st.source.line, "unreadable", "", None, doc.line(st.source.line), st.text)
-        )
-    elif isinstance(node, PolicyStmt):
-        table = w.table(node.table, off)
-        check = re.search(r"\bWITH\s+CHECK\b", st.text, re.IGNORECASE)
-        for tree, text, start in (
-            (node.using, node.using_text, 0),
-            (node.with_check, node.with_check_text, check.end() if check else 0),
-        ):
-            if tree is not None:
-                w.expression(tree, _offset_of(st, text, start), outer=table)
-    elif isinstance(node, RlsStmt):
-        w.table(node.table, off)
-    elif isinstance(node, FunctionStmt) and node.body and node.language == "sql":
-        body_off = _offset_of(st, node.body)
-        for inner in split_and_parse(node.body, doc.name):
-            if inner.node is not None and isinstance(inner.node, exp.Expression):
-                w.expression(inner.node, body_off + inner.line_offset)
-    elif isinstance(node, exp.Create) and st.kind == "create table":
-        target = node.this
-        own = _qname(target)
-        cols = (
-            {ident(c.this) for c in target.expressions if isinstance(c, exp.ColumnDef)}
-            if isinstance(target, exp.Schema)
-            else set()
-        )
-        for ref in node.find_all(exp.Reference):
-            rt = ref.this.this if isinstance(ref.this, exp.Schema) else ref.this
-            ref_table = w.table(rt, off)
-            for c in ref.this.expressions if isinstance(ref.this, exp.Schema) else []:
-                w.add("column", ref_table, ident(c), c, off)
-        for fk in node.find_all(exp.ForeignKey):
-            for c in fk.expressions:
-                if ident(c) not in cols:
-                    w.add("column", own, ident(c), c, off)
-        if isinstance(node.expression, exp.Expression):
-            w.expression(node.expression, off)
-    elif isinstance(node, exp.Create) and st.kind == "create index":
-        index = node.this
-        table = w.table(index.args["table"], off)
-        params = index.args.get("params")
-        for c in params.find_all(exp.Column) if params is not None else []:
-            w.add("column", table, ident(c), c, off)
-    elif isinstance(node, exp.Create) and st.kind == "create trigger":
-        props = node.args["properties"].find(exp.TriggerProperties)
-        w.table(props.args["table"], off)
-    elif isinstance(node, exp.Create) and isinstance(node.expression, exp.Expression):
-        w.expression(node.expression, off)
-    elif isinstance(node, exp.Alter) and st.kind == "alter table":
-        table = w.table(node.this, off)
-        for action in node.args.get("actions") or []:
-            if not isinstance(action, exp.ColumnDef):
-                for c in action.find_all(exp.Column):
-                    w.add("column", table, ident(c), c, off)
-            for ref in action.find_all(exp.Reference):
-                rt = ref.this.this if isinstance(ref.this, exp.Schema) else ref.this
-                w.table(rt, off)
-    elif isinstance(node, (exp.Insert, exp.Select, exp.Update, exp.Delete, exp.Union, exp.Drop)):
-        if isinstance(node, exp.Insert) and isinstance(node.this, exp.Schema):
-            target = _qname(node.this)
-            for c in node.this.expressions:
-                w.add("column", target, ident(c), c, off)
-        if isinstance(node, exp.Drop) and node.args.get("exists"):
-            return []
-        w.expression(node, off)
-    return w.refs
-
-
-def missing_references(schema: Schema, documents) -> list[Reference]:
-    """References to tables and columns that neither the schema nor any planned document provides."""
-    documents = list(documents)
-    known = _Known(schema, created_tables(documents))
-    out: list[Reference] = []
-    for doc in documents:
-        for st in doc.statements:
-            for r in statement_references(doc, st):
-                if r.kind == "unreadable":
-                    out.append(r)
-                elif r.kind == "table" and not known.has_table(r.table):
-                    out.append(r)
-                elif r.kind == "column":
-                    tables = r.table.split("|")
-                    if any(not known.has_table(t) for t in tables):
-                        continue  # the missing table is reported already
-                    if not any(known.has_column(t, r.column) for t in tables):
-                        out.append(r)
-    return list(dict.fromkeys(out))
-
-
-# Findings ---------------------------------------------------------------------------------------------------
-
-
-def _via(schema: Schema, table: str, column: str, mapping: dict[str, str]) -> tuple[str | None, list[str]]:
-    """For a missing ``<x>_id`` column whose ``x`` maps to an actual table: that table and the path to it."""
-    from schemalens.rls import fk_path
-
-    stem = column[:-3] if column.endswith("_id") else None
-    for missing, actual in mapping.items():
-        name = missing.split(".", 1)[1]
-        if stem and stem in (name, name.rstrip("s")):
-            return actual, list(fk_path(schema, table, actual))
-    return None, []
-
-
-def reference_findings(schema: Schema, documents, mapping: dict[str, str] | None = None) -> list:
-    """``document-reference`` findings: one per document and missing table or column, with every line."""
-    from schemalens.compare import Evidence, Finding, short
-
-    mapping = mapping or {}
-    documents = list(documents)
-    paths = {d.name: d.path for d in documents}
-    groups: dict[tuple, list[Reference]] = {}
-    for r in missing_references(schema, documents):
-        groups.setdefault((r.document, r.kind, r.table, r.column), []).append(r)
-    out = []
-    for (doc, kind, table, column), refs in groups.items():
-        lines = [r.line for r in refs]
-        evidence = tuple(
-            Evidence(
-                doc,
-                r.line,
-                r.text,
-                f"uses {r.name}" if r.kind != "unreadable" else "unreadable",
-                "document",
-                paths.get(doc, doc),
-            )
-            for r in refs
-        )
-        at = f"line{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))}"
-        counterpart, path = None, []
-        if kind == "unreadable":
-            out.append(
-                Finding(
-                    "document-reference",
-                    "info",
-                    f"`{Path(doc).name}` has a statement schemalens cannot read",
-                    "the document's SQL is valid PostgreSQL",
-                    f"unreadable statement at {at}",
-                    evidence,
-                    "Its tables and columns were not checked.",
-                    "rewrite-documents",
-                    ("Option A: Fix the statement", "Option B: Check it by hand"),
-                    doc,
-                    {"document": doc, "kind": kind, "lines": lines},
-                )
-            )
-            continue
-        if kind == "table":
-            counterpart = mapping.get(table)
-            what = f"table {md_name(table)}"
-            actual = f"no table {md_name(table)}" + (
-                f"; its actual counterpart is {md_name(counterpart)}" if counterpart else ""
-            )
-        else:
-            tables = table.split("|")
-            what = f"column `{' or '.join(short(t) for t in tables)}.{column}`"
-            counterpart, path = _via(schema, tables[0], column, mapping)
-            t = schema.table(tables[0])
-            actual = f"{' / '.join(f'{md_name(x)}' for x in tables)} has no column `{column}`"
-            if path:
-                from schemalens.compare import arrow_path
-
-                arrow = arrow_path(schema, path)
-                actual += f"; {md_name(tables[0])} reaches {md_name(counterpart)} through {arrow}"
-            elif t is not None and counterpart:
-                actual += f"; {md_name(tables[0])} has no foreign-key path to {md_name(counterpart)}"
-        out.append(
-            Finding(
-                "document-reference",
-                "critical",
-                f"`{Path(doc).name}` uses missing {what}",
-                f"{what} exists (used on {at})",
-                actual,
-                evidence,
-                f"`{Path(doc).name}` fails as written at {at}.",
-                "rewrite-documents",
-                (
-                    "Option A: Rewrite the document to the actual names"
-                    + (f" ({md_name(counterpart)})" if counterpart else ""),
-                    "Option B: Create the missing object before the document runs",
-                ),
-                f"{doc}:{short(table)}{'.' + column if column else ''}",
-                {
-                    "document": doc,
-                    "kind": kind,
-                    "table": table,
-                    "column": column,
-                    "lines": lines,
-                    "counterpart": counterpart,
-                    "path": path,
-                },
-            )
-        )
-    return out
-
-
-# Rewriting -------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RewrittenDocument:
-    """A planned document with its SQL rewritten: the new text, each change, and what is left unresolved."""
-
-    name: str
-    path: str
-    original: str = field(repr=False)
-    text: str = field(repr=False)
-    changes: tuple = ()
-    unresolved: tuple[str, ...] = ()
-
-    @property
-    def diff(self) -> str:
-        """The unified diff from the original to the rewritten text (empty when nothing changed)."""
-        import difflib
-
-        return "".join(difflib.unified_diff(self.original.splitlines(keepends=True),
-                                            self.text.splitlines(keepends=True),
-                                            f"a/{self.name}", f"b/{self.name}"))
-
-    def sql(self) -> list[str]:
-        """The rewritten ```sql blocks, in order (what to run)."""
-        lines = self.text.splitlines()
-        return ["\n".join(lines[a - 1:b]) for a, b in sql_blocks(self.text)]
-
-    def _repr_markdown_(self) -> str:
-        head = f"**{self.name}**: {len(self.changes)} changes"
-        head += f"; unresolved: {'; '.join(self.unresolved)}" if self.unresolved else ""
-        return head + ("\n\n" + md_fence(self.diff.removesuffix("\n"), "diff") + "\n" if self.diff else "\n\nNo change.\n")
-
-
-@dataclass(frozen=True)
-class Rewrite:
-    """Every planned document rewritten for a set of chosen options.
-
-    ``applied``: options whose SQL runs before the documents; ``carried``: options the documents carry
-    out themselves (they create the same tables), rewritten to the options' names.
-    """
-
-    documents: tuple[RewrittenDocument, ...]
-    applied: tuple = ()
-    carried: tuple = ()
-    schema: Schema = field(default_factory=Schema, repr=False)
-
-    def __iter__(self):
-        return iter(self.documents)
-
-    def __getitem__(self, name: str) -> RewrittenDocument:
-        return next(d for d in self.documents if d.name == name or Path(d.name).name == name)
-
-    def diff(self) -> str:
-        return "".join(d.diff for d in self.documents)
-
-    def markdown(self) -> str:
-        from schemalens.decision_report import rewrite_markdown
-
-        return rewrite_markdown(self)
-
-    def _repr_markdown_(self) -> str:
-        return self.markdown()
-
-
-def _schema_after(findings, options) -> Schema:
-    """The schema the migrations build with the options' forward scripts applied after them (statically)."""
-    from schemalens import parse_files
-    from schemalens.migrations import discover
-    from schemalens.replay import replay
-
-    if not options:
-        return findings.schema
-    if not findings.migrations:
-        raise InputError("the findings name no migration folder: cannot apply options to the schema")
-    files = discover(findings.migrations)[0]
-    statements = list(parse_files(files))
-    for o in options:
-        for name in o.scripts[:-1]:
-            statements += split_and_parse(o.script(name), f"{o.decision}/{o.slug}/{name}.sql")
-    return replay(statements, headers=tuple((f.name, f.headers) for f in files if f.headers))
-
-
-def rewrite_documents(findings, options: Iterable | dict[str, str] = (), decisions=None) -> Rewrite:
-    """Rewrite the findings' planned documents for the chosen ``options`` (Options, or ``{decision: key}``).
-
-    With no option, tables the plan names that do not exist become their counterparts (as keeping the
-    actual root does).
-    """
-    from schemalens.rewrite import Renames, Rewriter, apply_edits
-
-    if isinstance(options, dict):
-        from schemalens.decisions import decide
-
-        decisions = decisions or decide(findings)
-        options = [decisions[d].option(k) for d, k in options.items()]
-    docs = list(findings.documents)
-    in_docs = set(created_tables(docs))
-    applied = tuple(o for o in options if not set(o.creates) & in_docs)
-    carried = tuple(o for o in options if set(o.creates) & in_docs)
-    target = _schema_after(findings, applied)
-    renames = Renames(tables=tuple(findings.mapping.items()))
-    for o in options:
-        renames = renames.merge(o.renames)
-    rewritten = []
-    for doc in docs:
-        rw = Rewriter(target, renames, docs)
-        text, changes = apply_edits(doc.text, rw.edits(doc.text, doc.statements))
-        rewritten.append((doc, text, changes, rw.unresolved))
-    # what is still missing, with all rewritten documents read as one change set
-    left: dict[str, list[str]] = {}
-    for r in missing_references(target, [parse_document(text, doc.name) for doc, text, *_ in rewritten]):
-        left.setdefault(r.document, []).append(f"line {r.line}: {r.name}")
-    out = [RewrittenDocument(doc.name, doc.path, doc.text, text, tuple(changes),
-                             tuple(dict.fromkeys(unresolved + left.get(doc.name, []))))
-           for doc, text, changes, unresolved in rewritten]
-    return Rewrite(tuple(out), applied, carried, target)
+        return getattr(importlib.import_module(f"schemalens.{_MOVED[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [
     "Document",
     "Reference",
-    "Rewrite",
-    "RewrittenDocument",
     "created_parents",
     "created_tables",
     "missing_references",
     "parse_document",
     "read_document",
-    "reference_findings",
-    "rewrite_documents",
     "sql_blocks",
     "statement_references",
 ]
