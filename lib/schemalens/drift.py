@@ -282,15 +282,15 @@ def _drift_finding(
         )
         data["fields"] = [f for f, _, _ in fields]
     return Finding(
-        code,
-        _severity(d, fields),
-        title,
-        assumed,
-        actual,
-        evidence,
-        impact,
-        "reconcile-drift",
-        options,
-        f"{d.kind} {d.name}",
-        data,
+        code=code,
+        severity=_severity(d, fields),
+        title=title,
+        assumed=assumed,
+        actual=actual,
+        evidence=evidence,
+        impact=impact,
+        decision="reconcile-drift",
+        options=options,
+        subject=f"{d.kind} {d.name}",
+        data=data,
     )

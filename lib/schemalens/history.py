@@ -162,22 +162,22 @@ def migration_findings(files: Sequence[MigrationFile], history: History, sources
         )
         out.append(
             Finding(
-                "migration-unknown",
-                "warning",
-                f"The database recorded migration `{row.version}`{f' ({row.name})' if row.name else ''}, "
+                code="migration-unknown",
+                severity="warning",
+                title=f"The database recorded migration `{row.version}`{f' ({row.name})' if row.name else ''}, "
                 "which no file has",
-                "every applied migration is in the folder",
-                f"`{history.table}` holds version `{row.version}`",
-                (ev,),
-                "The database holds changes the folder cannot rebuild: a fresh database built from the files "
+                assumed="every applied migration is in the folder",
+                actual=f"`{history.table}` holds version `{row.version}`",
+                evidence=(ev,),
+                impact="The database holds changes the folder cannot rebuild: a fresh database built from the files "
                 "differs from this one, and drift findings may come from this migration.",
-                "migration-history",
-                (
+                decision="migration-history",
+                options=(
                     "Option A: Find the file (another branch or repository) and add it to the folder",
                     "Option B: If it was reverted, remove its row after checking its objects are gone",
                 ),
-                f"version {row.version}",
-                {"version": row.version, "name": row.name, "table": history.table},
+                subject=f"version {row.version}",
+                data={"version": row.version, "name": row.name, "table": history.table},
             )
         )
     failed = {
@@ -193,21 +193,21 @@ def migration_findings(files: Sequence[MigrationFile], history: History, sources
         reason = "recorded as failed" if f.name in failed else "not recorded"
         out.append(
             Finding(
-                "migration-not-applied",
-                "warning",
-                f"`{f.name}` was never applied to the database ({reason})",
-                "every file in the folder is applied",
-                f"`{history.table}` has no successful row for version `{_version_text(f)}`",
-                (sources.evidence(Source(f.name, 1), "the migration file", whole=False),),
-                "What this file builds is missing unless it was made by hand (see the drift findings); "
+                code="migration-not-applied",
+                severity="warning",
+                title=f"`{f.name}` was never applied to the database ({reason})",
+                assumed="every file in the folder is applied",
+                actual=f"`{history.table}` has no successful row for version `{_version_text(f)}`",
+                evidence=(sources.evidence(Source(f.name, 1), "the migration file", whole=False),),
+                impact="What this file builds is missing unless it was made by hand (see the drift findings); "
                 "applying it later may fail on objects that already exist.",
-                "migration-history",
-                (
+                decision="migration-history",
+                options=(
                     f"Option A: Apply `{f.name}`",
                     "Option B: If its changes were made another way, record its version in the history table",
                 ),
-                f.name,
-                {"file": f.name, "version": list(f.version or ()), "reason": reason, "table": history.table},
+                subject=f.name,
+                data={"file": f.name, "version": list(f.version or ()), "reason": reason, "table": history.table},
             )
         )
     return out

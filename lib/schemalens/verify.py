@@ -190,12 +190,12 @@ def project_findings(
         m_line = manifest.project_ref_line or 1
         out.append(
             Finding(
-                "project-ref-mismatch",
-                "critical",
-                f"The database is project {md_code(ref)}, not {md_code(expected)}",
-                f"the database belongs to project {md_code(expected)} (manifest)",
-                f"the DSN points at project {md_code(ref)}",
-                (
+                code="project-ref-mismatch",
+                severity="critical",
+                title=f"The database is project {md_code(ref)}, not {md_code(expected)}",
+                assumed=f"the database belongs to project {md_code(expected)} (manifest)",
+                actual=f"the DSN points at project {md_code(ref)}",
+                evidence=(
                     db,
                     Evidence(
                         Path(manifest.file).name,
@@ -206,14 +206,14 @@ def project_findings(
                         manifest.file,
                     ),
                 ),
-                f"Every other result describes {md_code(ref)}, not the project the plan is for.",
-                "project-ref",
-                (
+                impact=f"Every other result describes {md_code(ref)}, not the project the plan is for.",
+                decision="project-ref",
+                options=(
                     f"Option A: Verify {md_code(expected)} instead (its DSN)",
                     f"Option B: Correct the manifest if {md_code(ref)} is the right project",
                 ),
-                "database",
-                {"found": ref, "expected": expected, "target": target.masked},
+                subject="database",
+                data={"found": ref, "expected": expected, "target": target.masked},
             )
         )
     headers: dict[str, str] = {}
@@ -234,21 +234,21 @@ def project_findings(
         )
         out.append(
             Finding(
-                "project-ref-mismatch",
-                "warning",
-                f"{md_code(file)} names project {md_code(value)}, the database is {md_code(ref)}",
-                f"{md_code(file)} belongs to the database's project {md_code(ref)}",
-                f"its header names {md_code(value)}{state}",
-                (sources.evidence(Source(file, line), "migration header", whole=False), db),
-                f"Unclear if {md_code(file)} was applied to {md_code(ref)}"
+                code="project-ref-mismatch",
+                severity="warning",
+                title=f"{md_code(file)} names project {md_code(value)}, the database is {md_code(ref)}",
+                assumed=f"{md_code(file)} belongs to the database's project {md_code(ref)}",
+                actual=f"its header names {md_code(value)}{state}",
+                evidence=(sources.evidence(Source(file, line), "migration header", whole=False), db),
+                impact=f"Unclear if {md_code(file)} was applied to {md_code(ref)}"
                 + (": the drift findings say which of its objects are missing." if tables else "."),
-                "project-ref",
-                (
+                decision="project-ref",
+                options=(
                     "Option A: Correct the header if the file belongs here",
                     f"Option B: Treat {md_code(file)} as {md_code(value)}'s and move it out of this folder",
                 ),
-                file,
-                {"file": file, "found": value, "expected": ref, "tables": tables, "present": present},
+                subject=file,
+                data={"file": file, "found": value, "expected": ref, "tables": tables, "present": present},
             )
         )
     return out

@@ -67,17 +67,17 @@ def reference_findings(schema: Schema, documents, mapping: dict[str, str] | None
         if kind == "unreadable":
             out.append(
                 Finding(
-                    "document-reference",
-                    "info",
-                    f"`{Path(doc).name}` has a statement schemalens cannot read",
-                    "the document's SQL is valid PostgreSQL",
-                    f"unreadable statement at {at}",
-                    evidence,
-                    "Its tables and columns were not checked.",
-                    "rewrite-documents",
-                    ("Option A: Fix the statement", "Option B: Check it by hand"),
-                    doc,
-                    {"document": doc, "kind": kind, "lines": lines},
+                    code="document-reference",
+                    severity="info",
+                    title=f"`{Path(doc).name}` has a statement schemalens cannot read",
+                    assumed="the document's SQL is valid PostgreSQL",
+                    actual=f"unreadable statement at {at}",
+                    evidence=evidence,
+                    impact="Its tables and columns were not checked.",
+                    decision="rewrite-documents",
+                    options=("Option A: Fix the statement", "Option B: Check it by hand"),
+                    subject=doc,
+                    data={"document": doc, "kind": kind, "lines": lines},
                 )
             )
             continue
@@ -102,21 +102,21 @@ def reference_findings(schema: Schema, documents, mapping: dict[str, str] | None
                 actual += f"; {md_name(tables[0])} has no foreign-key path to {md_name(counterpart)}"
         out.append(
             Finding(
-                "document-reference",
-                "critical",
-                f"`{Path(doc).name}` uses missing {what}",
-                f"{what} exists (used on {at})",
-                actual,
-                evidence,
-                f"`{Path(doc).name}` fails as written at {at}.",
-                "rewrite-documents",
-                (
+                code="document-reference",
+                severity="critical",
+                title=f"`{Path(doc).name}` uses missing {what}",
+                assumed=f"{what} exists (used on {at})",
+                actual=actual,
+                evidence=evidence,
+                impact=f"`{Path(doc).name}` fails as written at {at}.",
+                decision="rewrite-documents",
+                options=(
                     "Option A: Rewrite the document to the actual names"
                     + (f" ({md_name(counterpart)})" if counterpart else ""),
                     "Option B: Create the missing object before the document runs",
                 ),
-                f"{doc}:{short(table)}{'.' + column if column else ''}",
-                {
+                subject=f"{doc}:{short(table)}{'.' + column if column else ''}",
+                data={
                     "document": doc,
                     "kind": kind,
                     "table": table,
