@@ -40,7 +40,6 @@ from schemalens.normalise import (  # noqa: F401 - importable from here, as befo
     identity_types, interval_parts, normalise_arguments, normalise_expression, normalise_returns, normalise_type,
 )
 
-DIALECT = "postgres"
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
 Key = tuple[str, ...]
 
