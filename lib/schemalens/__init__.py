@@ -71,12 +71,17 @@ def load_schema(folder: str | Path) -> Schema:
     entry = cache.key([cache.folder_key(files, warnings), repr(search_path)])
     schema = cache.get("schema", entry)
     if schema is None:
-        from schemalens.replay import replay
-
         problems = [p for f in files for p in f.problems]
         headers = tuple((f.name, f.headers) for f in files if f.headers)
-        schema = replay(_streamed(files), headers=headers, warnings=list(warnings) + problems,
-                        search_path=search_path)
+        if cache.folder() is None:
+            from schemalens.replay import replay
+
+            schema = replay(_streamed(files), headers=headers, warnings=list(warnings) + problems,
+                            search_path=search_path)
+        else:  # resumes from the replay state after the files that did not change (schemalens.snapshots)
+            from schemalens import snapshots
+
+            schema = snapshots.load(files, search_path, headers, list(warnings) + problems)
         cache.put("schema", entry, schema)
     return schema
 

@@ -84,6 +84,24 @@ def _schema_of(table: str) -> str:
     return table.split(".", 1)[0]
 
 
+# What the stores below index by: module-level functions, not lambdas, so that a replay state pickles
+# (:mod:`schemalens.snapshots` keeps it between runs).
+def _fk_tables(fk: ForeignKey) -> set[str]:
+    return {fk.table, fk.ref_table}
+
+
+def _fk_name(fk: ForeignKey) -> tuple[str, str]:
+    return _schema_of(fk.table), fk.name
+
+
+def _on_table(item) -> tuple[str]:
+    return (item.table,)
+
+
+def _index_name(index: Index) -> tuple[str, str]:
+    return _schema_of(index.table), index.name
+
+
 class _Store:
     """Objects by key, indexed by the tables they touch, so that a rename or a drop visits only
     those; with ``taken``, it also counts the names it holds per schema (PostgreSQL's default names
@@ -141,7 +159,7 @@ class _Policies(_Store):
     """Policies by (table, name), also indexed by each word of their predicates."""
 
     def __init__(self) -> None:
-        super().__init__(lambda p: (p.table,))
+        super().__init__(_on_table)
         self._by_word: dict[str, set[tuple[str, str]]] = {}
 
     @staticmethod
@@ -204,12 +222,12 @@ class _Replayer(FormsReplay):
     def __init__(self) -> None:
         self.tables: dict[str, _TableState] = {}
         self._taken: Counter = Counter()  # (schema, name) of constraints and indexes
-        self.fks = _Store(lambda fk: {fk.table, fk.ref_table}, lambda fk: (_schema_of(fk.table), fk.name), self._taken)
+        self.fks = _Store(_fk_tables, _fk_name, self._taken)
         self.policies = _Policies()
-        self.indexes = _Store(lambda i: (i.table,), lambda i: (_schema_of(i.table), i.name), self._taken)
+        self.indexes = _Store(_on_table, _index_name, self._taken)
         self.enums: dict[str, EnumType] = {}
         self.functions: dict[tuple[str, str], Function] = {}
-        self.triggers = _Store(lambda t: (t.table,))
+        self.triggers = _Store(_on_table)
         self.views: dict[str, View] = {}
         self.checks: dict[tuple[str, str], frozenset[str]] = {}  # CHECK constraints: (table, name) -> columns
         self.partition_indexes: dict[str, dict[str, str]] = {}  # partition -> {parent index: its part's name}
@@ -930,11 +948,19 @@ def _expression_uses(expression: str, column: str) -> bool:
     return any(ident(c.this) == column for c in node.find_all(exp.Column))
 
 
+def new_state(search_path: tuple[str, ...] = ("public",)) -> _Replayer:
+    """An empty replay state: ``apply`` statements to it, ``freeze`` it into a Schema. It pickles whole
+    (everything replay knows, search_path included), so a run can resume from a saved one
+    (:mod:`schemalens.snapshots`)."""
+    r = _Replayer()
+    r.search_path = search_path
+    return r
+
+
 def replay(statements: Iterable[Statement], headers=(), warnings: Iterable[Unparsed] = (),
            search_path: tuple[str, ...] = ("public",)) -> Schema:
     """Apply statements in order and freeze the result; ``search_path`` is the runner's, before the files."""
-    r = _Replayer()
-    r.search_path = search_path
+    r = new_state(search_path)
     for st in statements:
         r.apply(st)
     return r.freeze(headers, warnings)
