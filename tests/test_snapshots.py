@@ -9,22 +9,15 @@ import sys
 from pathlib import Path
 
 import pytest
+import test_cache
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from schemalens import load_schema, parse, report, snapshots
 
 ROOT = Path(__file__).resolve().parent.parent
+home = test_cache.home  # the fixture: an empty cache folder of the test's own
 REVOS = ROOT / "data" / "revos" / "migrations"
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty cache folder of the test's own."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    monkeypatch.delenv("SCHEMALENS_CACHE", raising=False)
-    monkeypatch.delenv("SCHEMALENS_CACHE_MAX_MB", raising=False)
-    return tmp_path / "xdg" / "schemalens"
 
 
 def _parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
