@@ -31,7 +31,7 @@ from schemalens import cache
 from schemalens.migrations import MigrationFile
 from schemalens.model import Schema, Unparsed
 
-CHECKPOINTS = 16  # about this many per folder: each costs a pickle of the state so far
+CHECKPOINTS = 8  # about this many per folder (8 to 16): each costs a pickle and a digest of the state so far
 _CHAIN, _STATE = "replay-chain", "replay-state"
 
 
@@ -39,7 +39,7 @@ def checkpoint_step(files: int) -> int:
     """Files between checkpoints: a power of two, so that adding files rarely moves the checkpoints.
 
     >>> [checkpoint_step(n) for n in (1, 31, 32, 342, 1000, 5000)]
-    [1, 1, 2, 16, 32, 256]
+    [1, 2, 4, 32, 64, 512]
     """
     step = 1
     while step * 2 * CHECKPOINTS <= files:
