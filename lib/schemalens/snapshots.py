@@ -4,19 +4,22 @@ The whole-folder entry of :func:`schemalens.load_schema` misses as soon as any f
 module keeps, in the persistent cache (:mod:`schemalens.cache`), the replay state
 (:func:`schemalens.replay.new_state`: everything replay knows, search_path and counters included, not
 only the Schema) after the files ``1..k`` at checkpoints ``k`` (every ``step`` files, ``step`` a power
-of two giving about :data:`CHECKPOINTS` of them, and the last file). A run walks the chain of its files,
-finds the furthest checkpoint it has, loads that state and replays only the files after it.
+of two giving :data:`CHECKPOINTS` to twice as many, and the last file). A run walks the chain of its
+files, finds the furthest checkpoint it has, loads that state and replays only the files after it; a
+file added at the end replays only itself (the old last file was a checkpoint).
 
 Keys: the chain ``c_k = H(c_{k-1}, name_k, sha256(text_k))`` starts from the versions and the runner's
-search_path. At a checkpoint ``d_k`` is the digest of the state's content
-(:func:`state_digest`: equal states give equal digests in any process), the cache keeps ``c_k -> d_k`` (small) and ``d_k -> state``, and
-the chain goes on from ``d_k`` instead of ``c_k``. So a change that leaves the state as it was at the
-next checkpoint (a comment, whitespace after the last statement) costs the files up to that checkpoint:
+search_path. At a checkpoint ``d_k`` is the digest of the state's content (:func:`state_digest`: equal
+states give equal digests in any process), the cache keeps ``c_k -> d_k`` (small) and ``d_k -> state``,
+and the chain goes on from ``d_k`` and the versions instead of ``c_k``. So a change that leaves the
+state as it was at the next checkpoint (a comment, a blank line) costs the files up to that checkpoint:
 the chain after it is the old one, and every later checkpoint is found again without replaying.
 
-Exact by construction: a state is found only under the files that produced it (or under a state with
-the same bytes), and a resumed replay applies the same statements to an equal state
-(``tests/test_snapshots.py`` compares the Schemas of resumed and cold runs).
+Exact by construction: a state is found only under the files that produced it (or under an equal
+state), and a resumed replay applies the same statements to an equal state (``tests/test_snapshots.py``
+compares the Schemas of resumed and cold runs). Cost (benchmarks/README.md): a cold run of 1,000 files
+pays about 1.7x for its checkpoints (a pickle, 0.1 s, and a digest, 0.13 s, of a 10,000-statement
+state each); lemmy's 3.2 MB, 5%.
 """
 
 from __future__ import annotations
