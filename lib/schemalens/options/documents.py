@@ -32,7 +32,6 @@ from schemalens.names import md_name, relation
 from schemalens.options import AUTH_USERS, Context, row_counts_sql
 from schemalens.options.policies import member_policies
 from schemalens.parse import ident, table_name
-from schemalens.replay import EXTERNAL_PRIMARY_KEYS
 from schemalens.rewrite import Renames
 from schemalens.sqlgen import (
     add_column,
@@ -264,8 +263,7 @@ def _column(ctx: Context, did: str, findings: list, tbl: str, column: str) -> tu
     uses = _uses(ctx, tbl, column)
     identity = any(compared_with_uid(st.text, column) for _, st, _ in uses)
     ref: tuple[str, str, str] | None = None  # (table, key, type)
-    if identity and (AUTH_USERS in EXTERNAL_PRIMARY_KEYS and any(
-            fk.ref_table == AUTH_USERS for fk in ctx.schema.foreign_keys)):
+    if identity and any(fk.ref_table == AUTH_USERS for fk in ctx.schema.foreign_keys):  # Supabase's users
         ref = (AUTH_USERS, "id", "uuid")
     elif identity and ctx.identity:
         t, k = ctx.identity
@@ -274,8 +272,8 @@ def _column(ctx: Context, did: str, findings: list, tbl: str, column: str) -> tu
         t = next((x for x in ctx.schema.tables if singular(x.name) == column[:-3] and len(x.primary_key) == 1), None)
         if t is not None:
             ref = (t.name, t.primary_key[0], t.column(t.primary_key[0]).type)
-    options = []
-    if ref is not None and ctx.schema.table(tbl) is not None:
+    options, added = [], ref is not None and ctx.schema.table(tbl) is not None
+    if added:
         options.append(_add_column(ctx, did, tbl, column, ref, identity))
     chain = ctx.chain_select(tbl) if identity else None
     pk = ctx.schema.table(tbl).primary_key if ctx.schema.table(tbl) is not None else ()
@@ -291,8 +289,9 @@ def _column(ctx: Context, did: str, findings: list, tbl: str, column: str) -> tu
         tuple(options),
         tuple(findings),
         "A",
-        "A keeps the plan's meaning with a nullable column (no row rewritten)"
-        + ("; B changes who passes the check." if len(options) > 1 else "."),
+        ("A keeps the plan's meaning with a nullable column (no row rewritten)"
+         + ("; B changes who passes the check." if len(options) > 1 else ".")) if added
+        else "A changes no schema, but who passes the check (see its risks).",
     ), ""
 
 
