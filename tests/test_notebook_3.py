@@ -63,7 +63,8 @@ def test_acme_gets_a_section_per_decision_and_every_option_rehearsed(decided) ->
     alts = [o.metadata["image/png"]["alt"] for o in images(decided)]
     assert [a.split(":")[0] for a in alts] == [
         "Impact of a change to tasks", "Impact of a change to organisations, workspaces", "Impact of a change to api_keys",
-        "Impact of a change to audit_log", "Assumed vs actual hierarchy"]
+        "Impact of a change to audit_log", "Impact of a change to organisations, workspaces",
+        "Assumed vs actual hierarchy"]
     # after the recommended options (section 12): every manifest line and every planned-document name holds
     # (`teams` and `workspaces.owner_id` are built by the options of their own decisions)
     assert alts[-1].startswith("Assumed vs actual hierarchy: 0 of ")
