@@ -124,6 +124,8 @@ EXPECTED_CHECKS = {
     ("foreign-key-tasks-assignee_id", "B"): {"unmatched": 0},
     ("scope-of-api_keys", "A"): {},
     ("scope-of-api_keys", "B"): {"column-free": 0, "unmappable": 0, "per-entity": 1},
+    ("document-table-teams", "A"): {"name-free": 0, "rows": 0},
+    ("document-column-workspaces-owner_id", "A"): {"name-free": 0, "rows-without-value": 1, "values": 0},
 }
 
 
@@ -424,6 +426,8 @@ def test_the_seeds_decisions_and_options() -> None:
         "proposed-hierarchy": ["A", "B"],
         "scope-of-api_keys": ["A", "B"],
         "enable-rls": ["A", "B"],
+        "document-table-teams": ["A", "B"],  # names only the planned documents use (issue 16)
+        "document-column-workspaces-owner_id": ["A", "B"],
     }
     assert DECISIONS["acme"]["enable-rls"].recommended == "A"  # audit_log is exposed
     skipped = dict(DECISIONS["revos"].skipped)
