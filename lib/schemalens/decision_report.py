@@ -263,6 +263,9 @@ def rehearsal_markdown(r, level: int = 4) -> str:
     if r.concurrency is not None and r.concurrency.writes:
         parts += ["", "**With the application writing** between the statements: "
                   + ("✅ " if r.concurrency.ok else "❌ ") + r.concurrency.summary() + "."]
+    if r.fresh is not None and r.fresh.users:
+        parts += ["", "**New tables with a row per user**: " + ("✅ " if r.fresh.ok else "❌ ")
+                  + _cell(r.fresh.summary()) + "."]
     if r.signup is not None:
         parts += ["", "**An invited user signs up** (a profile row with their email made first): "
                   + ("✅ " if r.signup.ok else "❌ ") + _cell(r.signup.summary()) + "."]

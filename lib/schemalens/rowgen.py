@@ -177,6 +177,17 @@ def _order(tables: Iterable[int], parents: dict[int, set[int]]) -> list[int]:
     return out
 
 
+def columns(conn: psycopg.Connection, oids: Iterable[int]) -> dict[int, dict[int, Column]]:
+    """``{table oid: {attnum: Column}}`` for the tables ``oids``, read from the catalog."""
+    cols: dict[int, dict[int, Column]] = {}
+    for (rel, num, name, typ, nn, hasdef, ident_, gen, _typtype, cat, default, labels, length) in conn.execute(
+            _COLUMNS, (list(oids),)).fetchall():
+        writes = bool(ident_) or bool(gen) or default.startswith("nextval(")
+        cols.setdefault(rel, {})[num] = Column(name, typ, nn, default if hasdef else "", writes,
+                                               tuple(labels or ()), length, cat)
+    return cols
+
+
 def generate_rows(conn: psycopg.Connection, created: Iterable[int], rows: int = ROWS) -> Generated:
     """Insert the rows (see the module docstring) into the tables ``created`` (oids; the tables they
     reference are filled too) on ``conn`` (autocommit)."""
@@ -188,12 +199,7 @@ def generate_rows(conn: psycopg.Connection, created: Iterable[int], rows: int = 
     parents: dict[int, set[int]] = {}
     for r, _, fr, _ in fks:
         parents.setdefault(r, set()).add(fr)
-    cols: dict[int, dict[int, Column]] = {}
-    for (rel, num, name, typ, nn, hasdef, ident_, gen, typtype, cat, default, labels, length) in conn.execute(
-            _COLUMNS, (list(wanted),)).fetchall():
-        writes = bool(ident_) or bool(gen) or default.startswith("nextval(")
-        cols.setdefault(rel, {})[num] = Column(name, typ, nn, default if hasdef else "", writes,
-                                               tuple(labels or ()), length, cat)
+    cols = columns(conn, wanted)
     # soft references: `x_id` columns without a key, read as the key of the table named x (when one is)
     by_word = {singular(n): o for o, n in names.items() if o in wanted}
     keyed = {(r, n) for r, k, _, _ in fks for n in k}
@@ -288,4 +294,4 @@ def generate_rows(conn: psycopg.Connection, created: Iterable[int], rows: int = 
                      tuple(present))
 
 
-__all__ = ["ROWS", "Generated", "generate_rows", "value"]
+__all__ = ["ROWS", "Column", "Generated", "columns", "generate_rows", "value"]
