@@ -26,6 +26,7 @@ It writes only to the database it is given; the caller creates that database and
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import uuid
 from collections.abc import Iterable
@@ -112,6 +113,8 @@ def value(t: str, col: Column, i: int) -> Any:
     'users-1@example.test'
     >>> value("public.t", Column("code", "character(2)", True, "", False, length=2, category="S"), 4)
     'c5'
+    >>> value("public.t", Column("at", "timestamp with time zone", True, "", False), 100)  # past January
+    '2026-04-11 12:00:00+00'
     """
     base = col.type.split("(")[0].removesuffix("[]")
     if col.type.endswith("[]"):
@@ -125,15 +128,16 @@ def value(t: str, col: Column, i: int) -> Any:
     if base == "boolean":
         return i % 2 == 0
     if base in ("date", "timestamp with time zone", "timestamp without time zone"):
-        return f"2026-01-{i + 1:02d} 12:00:00+00" if base != "date" else f"2026-01-{i + 1:02d}"
+        day = (datetime.date(2026, 1, 1) + datetime.timedelta(days=i)).isoformat()  # valid for any i
+        return f"{day} 12:00:00+00" if base != "date" else day
     if base in ("time without time zone", "time with time zone"):
-        return f"12:{i:02d}:00"
+        return f"12:{i % 60:02d}:00"
     if base == "interval":
         return f"{i + 1} days"
     if base in ("json", "jsonb"):
         return "{}"
     if base in ("inet", "cidr"):
-        return f"10.0.0.{i + 1}"
+        return f"10.0.{(i + 1) // 256 % 256}.{(i + 1) % 256}"
     if base == "bytea":
         return bytes([i])
     if col.category == "S" or base in ("text", "citext", "character varying", "character"):
