@@ -27,6 +27,7 @@ CREATE TABLE public.clients (id int PRIMARY KEY);
 CREATE TABLE public.profiles (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), email text NOT NULL,
                               client_id int REFERENCES public.clients (id));
 CREATE TABLE public.notes (id int PRIMARY KEY, profile_id uuid REFERENCES public.profiles (id));
+CREATE TABLE public.contacts (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), email text);  -- not the trigger's
 INSERT INTO public.clients VALUES (1);
 INSERT INTO auth.users (id, email) VALUES ('00000000-0000-0000-0000-000000000001', 'a@x.example');
 INSERT INTO public.profiles VALUES ('00000000-0000-0000-0000-000000000001', 'a@x.example', 1);

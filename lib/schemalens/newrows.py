@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import psycopg
 
 from schemalens import tenancy
-from schemalens.rowgen import columns, value
+from schemalens.rowgen import choices, columns, value
 from schemalens.sqlgen import ident, short
 
 ACTIONS = ("read", "update", "delete")
@@ -119,6 +119,7 @@ def check(conn: psycopg.Connection, oids: Iterable[int], declared: Iterable[str]
                     readable[p][user] = set(_keys(conn, p))
         everything = {p: _keys(conn, p) for p in parents}
         cols = columns(conn, mine)
+        values = choices(conn, mine)
         owner: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {}  # row name -> (user, anchors)
         made: dict[tuple[int, str], str] = {}  # (new table, user) -> key
         refused: list[str] = []
@@ -148,6 +149,8 @@ def check(conn: psycopg.Connection, oids: Iterable[int], declared: Iterable[str]
                                 anchors.append((fname, v))
                         continue
                     v = value(t.name, c, 100 + i)  # past the numbers rowgen gave the existing rows
+                    if c.name in values.get(rel, {}):  # a CHECK lists the values it may take
+                        v = values[rel][c.name][i % len(values[rel][c.name])]
                     if v is not ...:
                         row[c.name] = v
                 listed = ", ".join(ident(c) for c in row)

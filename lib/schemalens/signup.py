@@ -2,9 +2,9 @@
 
 Applications invite people by writing their profile row (email, the client they join) before they sign
 up, under a key of their own. When an option adds a trigger to ``auth.users``, :func:`invited_signup`
-rehearses that sign-up on the throwaway database, in a transaction that is rolled back: for each table
-with an ``email`` column and a single ``uuid`` key that no foreign key ties to ``auth.users`` (a profile
-table the trigger may fill), it inserts an invited row (as the owner; the other columns copied from an
+rehearses that sign-up on the throwaway database, in transactions that are rolled back. A plain sign-up
+first finds the tables the trigger fills (with an ``email`` column and a single ``uuid`` key that no
+foreign key ties to ``auth.users``: a row under the new user's id appears there); for each, it inserts an invited row (as the owner; the other columns copied from an
 existing row, so its foreign keys hold), signs up an auth user with the same email, and reads the row
 again. The sign-up must succeed and the invited row must then carry the new user's id (**linked**);
 an invited row left with its old key (**not linked**: the user sees nothing of what they were invited
@@ -64,7 +64,7 @@ class Signup:
 
     def summary(self) -> str:
         return "; ".join(f"{short(t.table)}: {t.outcome}" + (f" ({t.detail})" if t.detail else "")
-                         for t in self.tables) or "no profile table with an email column"
+                         for t in self.tables) or "the trigger fills no table with an email column"
 
 
 def triggers(conn: psycopg.Connection) -> set[str]:
@@ -111,7 +111,16 @@ def invited_signup(conn: psycopg.Connection) -> Signup:
     ``conn`` must be idle and in autocommit."""
     out = []
     with conn.transaction(force_rollback=True):
-        tables = conn.execute(_PROFILES).fetchall()
+        candidates = conn.execute(_PROFILES).fetchall()
+        # the tables the trigger fills: a plain sign-up gives them a row under the new user's id
+        user = str(uuid.uuid4())
+        try:
+            with conn.transaction():
+                conn.execute("INSERT INTO auth.users (id, email) VALUES (%s, %s)", (user, "plain-" + EMAIL))
+        except psycopg.Error as e:
+            return Signup((Invited("auth.users", "sign-up failed", _message(e)),))
+        tables = [(tbl, key) for tbl, key in candidates
+                  if conn.execute(f"SELECT FROM {tbl} WHERE {ident(key)} = %s", (user,)).fetchone() is not None]
     for tbl, key in tables:
         with conn.transaction(force_rollback=True):
             out.append(_one(conn, tbl, key))
