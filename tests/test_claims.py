@@ -6,9 +6,9 @@ import psycopg
 import pytest
 
 from schemalens import live
+from schemalens.claims import wrong_claims
 from schemalens.decisions import Option, Risk
 from schemalens.rehearse import rehearse_option
-from schemalens.claims import wrong_claims
 from schemalens.sqlgen import ACCESS_EXCLUSIVE, SHARE, step
 
 
