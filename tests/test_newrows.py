@@ -9,10 +9,6 @@ The generated rows take the values a ``CHECK (kind IN (…))`` allows.
 
 from __future__ import annotations
 
-import psycopg
-import pytest
-
-from schemalens import live
 from schemalens.decisions import Option
 from schemalens.newrows import check
 from schemalens.rehearse import rehearse_option
@@ -47,15 +43,8 @@ def _tickets(read: str, widens: tuple[str, ...] = ()) -> Option:
                   down=(Step("DROP TABLE public.tickets;"),), creates=("public.tickets",), widens=widens)
 
 
-@pytest.fixture
-def clients(pg_db: psycopg.Connection):
-    base = live.baseline(pg_db)
-    pg_db.execute(SCHEMA)
-    return pg_db, base
-
-
-def test_a_wide_policy_on_a_new_table_is_caught(clients) -> None:
-    conn, base = clients
+def test_a_wide_policy_on_a_new_table_is_caught(schema_db) -> None:
+    conn, base = schema_db
     r = rehearse_option(conn, _tickets("true"), base)
     assert r.tenants is not None and r.tenants.ok  # the empty table shows nothing to the old check
     assert r.fresh is not None and not r.fresh.ok and r.verdict == "failed"
@@ -68,21 +57,21 @@ def test_a_wide_policy_on_a_new_table_is_caught(clients) -> None:
     assert "❌" in r.markdown() and "New tables with a row per user" in r.markdown()
 
 
-def test_a_membership_policy_on_a_new_table_is_clean(clients) -> None:
-    conn, base = clients
+def test_a_membership_policy_on_a_new_table_is_clean(schema_db) -> None:
+    conn, base = schema_db
     r = rehearse_option(conn, _tickets(MEMBER), base)
     assert r.fresh is not None and r.fresh.ok and r.fresh.crossings == ()
     assert r.fresh.rows == 3 and r.verdict == "proven", (r.scripts, r.fresh)
 
 
-def test_a_declared_crossing_passes(clients) -> None:
-    conn, base = clients
+def test_a_declared_crossing_passes(schema_db) -> None:
+    conn, base = schema_db
     r = rehearse_option(conn, _tickets("true", widens=("read",)), base)
     assert r.fresh.crossings and r.fresh.ok and r.verdict == "proven"
 
 
-def test_the_check_keeps_nothing(clients) -> None:
-    conn, _ = clients
+def test_the_check_keeps_nothing(schema_db) -> None:
+    conn, _ = schema_db
     for st in _tickets("true").up:
         conn.execute(st.sql)
     found = check(conn, table_oids(conn, ["public.tickets"]))

@@ -12,9 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import psycopg
-import pytest
 
-from schemalens import live
 from schemalens.decisions import Option
 from schemalens.names import dollar_quote
 from schemalens.options.invited import link
@@ -47,15 +45,8 @@ def _option(linking: bool) -> Option:
                   down=(drop_trigger("on_signup", "auth.users"), drop_function(FN)))
 
 
-@pytest.fixture
-def profiles(pg_db: psycopg.Connection):
-    base = live.baseline(pg_db)
-    pg_db.execute(SCHEMA)
-    return pg_db, base
-
-
-def test_the_trigger_without_a_link_leaves_an_invited_user_unlinked_and_fails(profiles) -> None:
-    conn, base = profiles
+def test_the_trigger_without_a_link_leaves_an_invited_user_unlinked_and_fails(schema_db) -> None:
+    conn, base = schema_db
     r = rehearse_option(conn, _option(linking=False), base)
     assert r.signup is not None and not r.signup.ok
     [t] = r.signup.tables
@@ -65,16 +56,16 @@ def test_the_trigger_without_a_link_leaves_an_invited_user_unlinked_and_fails(pr
     assert "❌ profiles: not linked" in r.markdown()
 
 
-def test_the_linking_trigger_gives_the_invited_row_the_new_id(profiles) -> None:
-    conn, base = profiles
+def test_the_linking_trigger_gives_the_invited_row_the_new_id(schema_db) -> None:
+    conn, base = schema_db
     r = rehearse_option(conn, _option(linking=True), base)
     assert r.verdict == "proven", (r.scripts, r.signup)
     assert [(t.table, t.outcome) for t in r.signup.tables] == [("profiles", "linked")]
     assert conn.execute("SELECT count(*) FROM public.profiles WHERE email = %s", (EMAIL,)).fetchone()[0] == 0
 
 
-def test_an_option_without_a_trigger_on_auth_users_is_not_probed(profiles) -> None:
-    conn, base = profiles
+def test_an_option_without_a_trigger_on_auth_users_is_not_probed(schema_db) -> None:
+    conn, base = schema_db
     r = rehearse_option(conn, Option("x", "A", "a", "Nothing", "", up=(Step("SELECT 1;"),), down=()), base)
     assert r.signup is None
 
@@ -84,8 +75,8 @@ def _signup(conn: psycopg.Connection, email: str) -> str:
                             (email,)).fetchone()[0])
 
 
-def test_two_invitations_with_one_email_link_neither(profiles) -> None:
-    conn, _ = profiles
+def test_two_invitations_with_one_email_link_neither(schema_db) -> None:
+    conn, _ = schema_db
     for st in _option(linking=True).up:
         conn.execute(st.sql)
     conn.execute("INSERT INTO public.profiles (email, client_id) VALUES ('twice@x.example', 1), ('twice@x.example', 1)")
@@ -94,8 +85,8 @@ def test_two_invitations_with_one_email_link_neither(profiles) -> None:
     assert len(keys) == 3 and keys.count(user) == 1  # both invitations kept their keys; a new row for the user
 
 
-def test_an_invitation_other_rows_point_at_stays_and_the_sign_up_goes_on(profiles) -> None:
-    conn, _ = profiles
+def test_an_invitation_other_rows_point_at_stays_and_the_sign_up_goes_on(schema_db) -> None:
+    conn, _ = schema_db
     for st in _option(linking=True).up:
         conn.execute(st.sql)
     invited = conn.execute("INSERT INTO public.profiles (email, client_id) VALUES ('held@x.example', 1) "
@@ -109,8 +100,8 @@ def test_an_invitation_other_rows_point_at_stays_and_the_sign_up_goes_on(profile
     assert any(n.startswith(f"invited row not linked to auth user {user}") for n in notices)
 
 
-def test_the_probe_keeps_nothing(profiles) -> None:
-    conn, _ = profiles
+def test_the_probe_keeps_nothing(schema_db) -> None:
+    conn, _ = schema_db
     for st in _option(linking=True).up:
         conn.execute(st.sql)
     assert invited_signup(conn).ok
