@@ -100,7 +100,7 @@ EXPECTED_CHECKS = {
     ("root-entity", "B"): {},
     ("user-mapping", "A"): {"name-free": 0, "orphans-now": 3, "orphans": 3},
     ("user-mapping", "B"): {"unmatched": 3, "unmatched-reverse": 2},
-    ("user-mapping", "C"): {"existing-without-row": 2, "without-email": 0, "email-taken": 0},
+    ("user-mapping", "C"): {"existing-without-row": 2, "without-email": 0, "email-taken": 0, "invited-ambiguous-email": 0},
     ("proposed-hierarchy", "A"): {"names-free": 0, "rows": 0},
     ("proposed-hierarchy", "B"): {"names-free": 0, "rows": 0},
     ("scope-of-cartridges", "A"): {},

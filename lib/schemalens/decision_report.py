@@ -7,6 +7,7 @@ repeating them.
 
 from __future__ import annotations
 
+from schemalens.claims import wrong_claims
 from schemalens.names import md_cell, md_code, md_fence, md_text
 from schemalens.names import md_cell as _cell
 from schemalens.sqlgen import LOCK_MODES, short
@@ -255,6 +256,9 @@ def rehearsal_markdown(r, level: int = 4) -> str:
     parts += ["", "**Locks**, read from `pg_locks` after each statement, before its transaction ended: "
               + (f"❌ {len(r.lock_mismatches)} differ from the prediction." if r.lock_mismatches
                  else "✅ as predicted."), "", observed_locks_table(r).rstrip()]
+    wrong = wrong_claims(r)
+    if wrong:
+        parts += ["", "❌ **The lock risk says what the scripts do not**:", ""] + [f"- {_cell(w)}" for w in wrong]
     observed = r.unsafe[len(r.option.unsafe):]
     if observed:
         parts += ["", "⚠️ **Unsafe by what the rehearsal saw**:", ""] + [f"- {_cell(u)}" for u in observed]
@@ -263,6 +267,12 @@ def rehearsal_markdown(r, level: int = 4) -> str:
     if r.concurrency is not None and r.concurrency.writes:
         parts += ["", "**With the application writing** between the statements: "
                   + ("✅ " if r.concurrency.ok else "❌ ") + r.concurrency.summary() + "."]
+    if r.fresh is not None and r.fresh.users:
+        parts += ["", "**New tables with a row per user**: " + ("✅ " if r.fresh.ok else "❌ ")
+                  + _cell(r.fresh.summary()) + "."]
+    if r.signup is not None:
+        parts += ["", "**An invited user signs up** (a profile row with their email made first): "
+                  + ("✅ " if r.signup.ok else "❌ ") + _cell(r.signup.summary()) + "."]
     if r.verdict == "refused":
         names = ", ".join(f"{md_code(c.check.name)}" for c in r.predicted)
         parts += ["", f"The preflight predicted the refusal ({names}): fix those rows, then run it again."]
