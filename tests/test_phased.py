@@ -19,6 +19,7 @@ import time
 
 import psycopg
 import pytest
+from conftest import REVOS
 
 from schemalens.autocommit import run_script
 from schemalens.compare import analyse
@@ -26,8 +27,6 @@ from schemalens.decisions import decide
 from schemalens.locks import mode_name, run_observed
 from schemalens.phased import BATCH
 from schemalens.rehearse import run_check
-
-from conftest import REVOS
 
 ROWS = 3 * BATCH + 10  # four batches in style_cartridges
 GENERATE = ("INSERT INTO public.style_cartridges (user_id, name) SELECT u.id, 'generated ' || g "

@@ -28,12 +28,8 @@ def line_of(option: Option, name: str, index: int) -> int:
     return text.count("\n", 0, max(at, 0)) + 1
 
 
-def run_script(conn: psycopg.Connection, option: Option, name: str,
-               each: Callable[[int, Step], object] | None = None) -> tuple[str, str, int]:
-    """Run script ``name`` of ``option`` in autocommit on ``conn`` (idle); ``each(i, step)`` runs each step
-    (default: ``conn.execute(step.sql)``). Returns ``(error, sqlstate, steps done)``: the error worded as
-    :class:`ApplyError` words a file's (empty when the script ran)."""
-    label = f"{option.slug}/{name}.sql"
+def _run(conn: psycopg.Connection, option: Option, name: str, each: Callable[[int, Step], object] | None,
+         label: str) -> tuple[ApplyError | None, str, int]:
     saved = conn.autocommit
     conn.autocommit = True
     done = 0
@@ -48,12 +44,36 @@ def run_script(conn: psycopg.Connection, option: Option, name: str,
             except psycopg.Error as e:
                 from schemalens.postgres import _message
 
-                return str(ApplyError(_message(e), label, line_of(option, name, i))), e.sqlstate or "", done
+                return ApplyError(_message(e), label, line_of(option, name, i)), e.sqlstate or "", done
             done += 1
-        return "", "", done
+        return None, "", done
     finally:
         conn.execute("RESET lock_timeout")
         conn.autocommit = saved
 
 
-__all__ = ["line_of", "run_script"]
+def run_script(conn: psycopg.Connection, option: Option, name: str,
+               each: Callable[[int, Step], object] | None = None) -> tuple[str, str, int]:
+    """Run script ``name`` of ``option`` in autocommit on ``conn`` (idle); ``each(i, step)`` runs each step
+    (default: ``conn.execute(step.sql)``). Returns ``(error, sqlstate, steps done)``: the error worded as
+    :class:`ApplyError` words a file's (empty when the script ran)."""
+    error, state, done = _run(conn, option, name, each, f"{option.slug}/{name}.sql")
+    return ("" if error is None else str(error)), state, done
+
+
+def apply_script(conn: psycopg.Connection, option: Option, name: str, label: str | None = None) -> None:
+    """Run script ``name`` of ``option`` as its file runs: one transaction
+    (:func:`schemalens.postgres.apply_sql`), or in autocommit when it says so; :class:`ApplyError` (naming
+    ``label``, default ``<name>.sql``, and the line) when it fails."""
+    from schemalens.postgres import apply_sql
+
+    label = label or f"{name}.sql"
+    if not option.autocommit(name):
+        apply_sql(conn, option.script(name), label)
+        return
+    error, _, _ = _run(conn, option, name, None, label)
+    if error is not None:
+        raise error
+
+
+__all__ = ["apply_script", "line_of", "run_script"]
