@@ -60,7 +60,8 @@ def option_markdown(o, level: int = 3, sql: bool = True) -> str:
             count = len(o.steps(name))
             parts.append(
                 f"- **{label}**: `{o.slug}/{name}.sql`, {count} statement{'s' if count != 1 else ''}"
-                f"{' (one transaction)' if count else ' (nothing to run)'}{note}"
+                f"{(' (autocommit, not one transaction)' if o.autocommit(name) else ' (one transaction)') if count else ' (nothing to run)'}"
+                f"{note}"
             )
     if not sql:
         parts.append("")
@@ -125,7 +126,10 @@ def decision_readme(d) -> str:
         "Each option is a folder: run `preflight.sql` first (read-only; what each row means is below), then "
         "`up.sql` (one transaction, `lock_timeout` 5s), any later script (e.g. `validate.sql`) once its "
         "checks "
-        "list no row, and `down.sql` to roll back. Run them on a copy of the database first."
+        "list no row, and `down.sql` to roll back. Run them on a copy of the database first. A script marked "
+        "autocommit is not one transaction (a backfill that commits every batch, `CREATE INDEX CONCURRENTLY`): "
+        "run it as it is, without `--single-transaction`; it can be run again after an interruption. These "
+        "phased forms are used whatever the tables' size (preflight `volume` shows PostgreSQL's estimate)."
     )
     text = decision_markdown(d, level=1, sql=False)
     head, _, rest = text.partition("\n\n")

@@ -66,7 +66,7 @@ def batched_update(name: str, key: str, assignment: str, source: str, condition:
     its primary key ``key`` (one column), each batch committed (see the module docstring). ``source`` may be
     empty (no ``FROM``); ``condition`` should make a row already written not match again."""
     k, tbl = ident(key), table(name)
-    frm = f"\n      FROM {source}" if source else ""
+    frm = f"\n      FROM {source.replace(chr(10), chr(10) + '      ')}" if source else ""
     body = (
         f"\nDECLARE\n  lo {tbl}.{k}%TYPE;\n  hi {tbl}.{k}%TYPE;\nBEGIN\n"
         f"  SELECT {k} INTO lo FROM {tbl} ORDER BY {k} LIMIT 1;\n"

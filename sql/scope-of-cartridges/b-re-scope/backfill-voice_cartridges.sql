@@ -16,7 +16,7 @@ BEGIN
     UPDATE public.voice_cartridges AS t
       SET agency_id = clients.agency_id
       FROM public.users
-JOIN public.clients ON clients.id = users.client_id
+      JOIN public.clients ON clients.id = users.client_id
       WHERE t.id BETWEEN lo AND hi
         AND users.id = t.user_id
         AND t.agency_id IS DISTINCT FROM clients.agency_id;
