@@ -71,6 +71,10 @@ def main() -> None:
                 for h in sorted(r.held, key=lambda h: (option.scripts.index(h.script), -h.seconds)):
                     print(f"| {option.decision} {option.key} | {h.script} | {short(h.table)} | {h.mode} | "
                           f"{h.seconds:.3f} | {h.statements} | {r.seconds.get(h.script, 0):.2f} |")
+                for name in option.scripts:  # scripts that hold no lock that blocks writes (autocommit, phased)
+                    if name in r.seconds and not any(h.script == name for h in r.held):
+                        print(f"| {option.decision} {option.key} | {name} | | none that blocks writes | | | "
+                              f"{r.seconds[name]:.2f} |")
                 if r.error:
                     print(f"| {option.decision} {option.key} | failed: {r.error} |||||")
                 print(f"<!-- {option.slug}: rows generated in {gen:.1f} s -->", file=sys.stderr)

@@ -149,3 +149,35 @@ def test_an_invalid_index_is_listed_and_the_retry_is_said(index_option, revos_db
     assert run_check(conn, check).rows == 0
     assert run_observed(conn, index_option, "down", {})[0] == ""  # down: DROP INDEX CONCURRENTLY
     assert conn.execute("SELECT to_regclass(%s)", (f"public.{name}",)).fetchone()[0] is None
+
+
+def test_b_rollback_never_queues_in_front_of_the_readers_of_agencies(scope_options, revos_db, pg_server):
+    """down.sql needs ACCESS EXCLUSIVE on agencies (the column's foreign key goes): while a reader holds it, the
+    rollback retries 200 ms at a time, and other readers of agencies wait at most that long (a request queued
+    for the 5 s lock_timeout would stop them all that long); it runs once the reader is gone."""
+    conn, _ = revos_db
+    b = scope_options["B"]
+    assert b.down[0].note.startswith("take every lock up front")
+    for name in b.scripts[:-1]:
+        assert run_observed(conn, b, name, {})[0] == ""
+    pid = conn.info.backend_pid
+    with pg_server.connect(conn.info.dbname, autocommit=True) as holder, \
+            pg_server.connect(conn.info.dbname, autocommit=True) as app:
+        holder.execute("BEGIN")
+        holder.execute("SELECT count(*) FROM public.agencies")
+        t, result = _in_thread(lambda: run_observed(conn, b, "down", {}))
+        try:
+            app.execute("SET lock_timeout = '1s'")  # an attempt queues in front of readers for 200 ms at most
+            reads = 0
+            while t.is_alive() and reads < 20:
+                if app.execute("SELECT state FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone()[0] == "active":
+                    app.execute("SELECT count(*) FROM public.agencies")  # not stuck behind the rollback
+                    reads += 1
+                time.sleep(0.05)
+        finally:
+            holder.execute("COMMIT")
+            t.join(30)
+    assert reads > 0  # the reads went on while the rollback was trying
+    assert result[0][0] == "", result  # and it ran once the reader was gone
+    assert conn.execute("SELECT count(*) FROM pg_attribute WHERE attname = 'agency_id' AND NOT attisdropped "
+                        "AND attrelid = 'public.style_cartridges'::regclass").fetchone()[0] == 0

@@ -285,6 +285,9 @@ def _rescope(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]]) -> O
             policies += pol_up
             undo = pol_down + undo
         down = undo + down  # the last table first; each table's policy before the column it uses
+    # every lock up front, in up's order, 200 ms per attempt: the rollback queues in front of the
+    # application's reads at most that long of the tables and of the entity (dropping the column drops its foreign key there)
+    down = [lock_up_front([(t, ACCESS_EXCLUSIVE) for t in routes] + [(entity, ACCESS_EXCLUSIVE)]), *down]
     stages = (
         *backfill,
         Stage("validate", tuple(validate), "check the backfilled keys"),
@@ -358,7 +361,9 @@ def _rescope(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]]) -> O
             Risk(
                 "reversibility",
                 f"down.sql drops the column (with its index, foreign key and policy): `{col}` values "
-                "written after up are lost; every other value is as before.",
+                "written after up are lost; every other value is as before. It takes ACCESS EXCLUSIVE on the "
+                f"tables and on {md_name(entity)} up front, in up's order, 200 ms per attempt (10 attempts): their "
+                "readers wait at most 200 ms behind an attempt, and the locks are held only while the catalog changes.",
             ),
             Risk(
                 "security",
