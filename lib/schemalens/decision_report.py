@@ -224,9 +224,11 @@ def observed_locks_table(r) -> str:
     out = ["| script | statement | predicted | observed | rewrites, scans | |", "|---|---|---|---|---|---|"]
     for s in r.locks:
         seen = [f"rewrites {short(t)}" for t in s.rewritten] + [f"scans {short(t)} ({n} rows)" for t, n in s.scanned]
-        mark = "❌ " + "; ".join(s.mismatches) if s.mismatches else "✅"
+        mark = "❌ " + "; ".join(s.mismatches) if s.mismatches else "not observed" if s.outside else "✅"
+        got = "autocommit: its transactions end inside it" if s.outside else \
+            ", ".join(str(lk) for lk in s.observed) or "—"
         out.append(f"| `{s.script}.sql` | {_cell(s.statement)} | {', '.join(str(lk) for lk in s.predicted) or '—'} | "
-                   f"{', '.join(str(lk) for lk in s.observed) or '—'} | {', '.join(seen) or '—'} | {_cell(mark)} |")
+                   f"{got} | {', '.join(seen) or '—'} | {_cell(mark)} |")
     return "\n".join(out) + "\n"
 
 
@@ -256,7 +258,8 @@ def rehearsal_markdown(r, level: int = 4) -> str:
     parts.append("**Rows** of every table that existed, in the columns they had: " + (
         "✅ unchanged after forward and after rollback." if r.rows_kept
         else f"❌ changed in {', '.join(f'`{t}`' for t in r.rows_changed)}."))
-    parts += ["", "**Locks**, read from `pg_locks` after each statement, before its transaction ended: "
+    parts += ["", "**Locks**, read from `pg_locks` after each statement, before its transaction ended (a statement "
+              "run in autocommit ends its own transactions: its locks are not read here): "
               + (f"❌ {len(r.lock_mismatches)} differ from the prediction." if r.lock_mismatches
                  else "✅ as predicted."), "", observed_locks_table(r).rstrip()]
     observed = r.unsafe[len(r.option.unsafe):]

@@ -114,7 +114,7 @@ def invalid_index_check(indexes: Sequence[tuple[str, str]], script: str) -> Chec
         "SELECT i.indexrelid::regclass AS index_name FROM pg_catalog.pg_index AS i\n"
         f"WHERE NOT i.indisvalid AND i.indexrelid IN (SELECT to_regclass(n) FROM (VALUES ({names.replace(', ', '), (')}))"
         " AS v(n))",
-        f"An index left INVALID by a {script}.sql that failed or was cancelled: it slows every write and serves "
+        f"An index left INVALID by a run of {script}.sql that failed or was cancelled: it slows every write and serves "
         f"no query, and {script}.sql would fail on its name. Drop it without blocking writes "
         f"(`DROP INDEX CONCURRENTLY {first};` for the first) and run {script}.sql again.",
         when=f"before {script}",

@@ -17,6 +17,6 @@ FROM (VALUES ('public.instruction_cartridges')) AS v(n)
 JOIN pg_catalog.pg_class AS c ON c.oid = to_regclass(v.n);
 
 -- 4. invalid-index (before up; must list no row)
--- An index left INVALID by a up.sql that failed or was cancelled: it slows every write and serves no query, and up.sql would fail on its name. Drop it without blocking writes (`DROP INDEX CONCURRENTLY public.idx_instruction_cartridges_user_id;` for the first) and run up.sql again.
+-- An index left INVALID by a run of up.sql that failed or was cancelled: it slows every write and serves no query, and up.sql would fail on its name. Drop it without blocking writes (`DROP INDEX CONCURRENTLY public.idx_instruction_cartridges_user_id;` for the first) and run up.sql again.
 SELECT i.indexrelid::regclass AS index_name FROM pg_catalog.pg_index AS i
 WHERE NOT i.indisvalid AND i.indexrelid IN (SELECT to_regclass(n) FROM (VALUES ('public.idx_instruction_cartridges_user_id')) AS v(n));

@@ -64,6 +64,6 @@ FROM (VALUES ('public.style_cartridges'), ('public.voice_cartridges'), ('public.
 JOIN pg_catalog.pg_class AS c ON c.oid = to_regclass(v.n);
 
 -- 5. invalid-index (before index; must list no row)
--- An index left INVALID by a index.sql that failed or was cancelled: it slows every write and serves no query, and index.sql would fail on its name. Drop it without blocking writes (`DROP INDEX CONCURRENTLY public.idx_style_cartridges_agency_id;` for the first) and run index.sql again.
+-- An index left INVALID by a run of index.sql that failed or was cancelled: it slows every write and serves no query, and index.sql would fail on its name. Drop it without blocking writes (`DROP INDEX CONCURRENTLY public.idx_style_cartridges_agency_id;` for the first) and run index.sql again.
 SELECT i.indexrelid::regclass AS index_name FROM pg_catalog.pg_index AS i
 WHERE NOT i.indisvalid AND i.indexrelid IN (SELECT to_regclass(n) FROM (VALUES ('public.idx_style_cartridges_agency_id'), ('public.idx_voice_cartridges_agency_id'), ('public.idx_brand_cartridges_agency_id'), ('public.idx_instruction_cartridges_agency_id')) AS v(n));
