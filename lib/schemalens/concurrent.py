@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 import psycopg
 
+from schemalens.autocommit import timed_script
 from schemalens.decisions import LOCK_TIMEOUT, Option
 from schemalens.sqlgen import LOCK_MODES, SHARE, ident, short
 
@@ -185,23 +186,8 @@ def _script(conn: psycopg.Connection, other: psycopg.Connection | None, option: 
     started: dict[tuple[str, str], tuple[float, int]] = {}
     t0, paused = time.perf_counter(), 0.0  # paused: the second session's time, left out of every duration
     error = ""
-    if option.autocommit(name):  # each statement its own transaction(s): a lock is held while it runs
-        from schemalens.autocommit import run_script
-
-        def each(i: int, st) -> None:
-            nonlocal paused
-            now = time.perf_counter() - paused
-            conn.execute(st.sql)
-            took = time.perf_counter() - paused - now
-            held.extend(Held(name, lk.table, lk.mode, took, 1) for lk in st.locks if lk.mode in STRONG)
-            if other is not None:
-                w0 = time.perf_counter()
-                writes.extend(_writes(other, targets, name, i, signup))
-                paused += time.perf_counter() - w0
-
-        held: list[Held] = []
-        error, _, _ = run_script(conn, option, name, each)
-        return writes, held, error and f"{name}.sql: {error}", time.perf_counter() - paused - t0
+    if option.autocommit(name):  # not one transaction: each statement timed alone (schemalens.autocommit)
+        return timed_script(conn, option, name, lambda i: _writes(other, targets, name, i, signup) if other else [])
     conn.execute("BEGIN")
     try:
         conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
