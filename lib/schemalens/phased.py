@@ -34,18 +34,24 @@ True
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from schemalens.decisions import LOCK_TIMEOUT, Check
+from schemalens.decisions import LOCK_TIMEOUT, Check, Option
 from schemalens.names import dollar_quote, qualify
 from schemalens.sqlgen import (
+    ACCESS_EXCLUSIVE,
+    ACCESS_SHARE,
+    LOCK_MODES,
     ROW_EXCLUSIVE,
+    SHARE,
     SHARE_UPDATE_EXCLUSIVE,
     Step,
     ident,
     idents,
     literal,
+    lock_up_front,
     short,
     step,
     table,
@@ -136,6 +142,29 @@ def volume_check(tables: Sequence[str]) -> Check:
     )
 
 
+def rollback_up_front(option: Option) -> Option:
+    """``option`` with every lock its ``down.sql`` takes that blocks writes (SHARE and stronger) taken first, in
+    the order the script first needs them, 200 ms per attempt (:func:`schemalens.sqlgen.lock_up_front`), when
+    one of them is ACCESS EXCLUSIVE: a rollback that drops a foreign key to ``auth.users`` or ``clients``
+    then never queues in front of their readers for the whole ``lock_timeout``, only 200 ms at a time.
+    Unchanged when the script renames, moves or creates a table (a name it locks would not exist yet), runs in
+    autocommit, or already locks up front."""
+    down = option.down
+    if not down or option.autocommit("down") or any(
+            s.note.startswith("take every lock up front") or re.search(r"RENAME TO|SET SCHEMA|^CREATE TABLE", s.sql)
+            for s in down):
+        return option
+    modes: dict[str, str] = {}
+    for s in down:
+        for lk in s.locks:
+            if LOCK_MODES.index(lk.mode) >= LOCK_MODES.index(SHARE) and LOCK_MODES.index(lk.mode) > LOCK_MODES.index(
+                    modes.get(lk.table, ACCESS_SHARE)):
+                modes[lk.table] = lk.mode
+    if ACCESS_EXCLUSIVE not in modes.values():
+        return option
+    return replace(option, down=(lock_up_front(list(modes.items())), *down))
+
+
 def header(name: str) -> str:
     """The comment and settings that open a script run outside a transaction."""
     return (
@@ -147,4 +176,4 @@ def header(name: str) -> str:
 
 
 __all__ = ["BATCH", "LARGE", "batched_update", "create_index_concurrently", "drop_index_concurrently", "header",
-           "invalid_index_check", "outside", "volume_check"]
+           "invalid_index_check", "outside", "rollback_up_front", "volume_check"]
