@@ -39,7 +39,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from schemalens.decisions import LOCK_TIMEOUT, Check, Option
-from schemalens.names import dollar_quote, qualify
+from schemalens.names import dollar_quote, md_code, qualify
 from schemalens.sqlgen import (
     ACCESS_EXCLUSIVE,
     ACCESS_SHARE,
@@ -113,16 +113,16 @@ def _index(index: str, name: str) -> str:
 def invalid_index_check(indexes: Sequence[tuple[str, str]], script: str) -> Check:
     """A blocking check: an index of ``indexes`` (``(index, table)``) left INVALID by a build of ``script``
     that failed or was cancelled."""
-    names = ", ".join(f"{literal(_index(i, t))}" for i, t in indexes)
+    names = ", ".join(f"({literal(_index(i, t))})" for i, t in indexes)
     first = _index(*indexes[0])
     return Check(
         "invalid-index",
         "SELECT i.indexrelid::regclass AS index_name FROM pg_catalog.pg_index AS i\n"
-        f"WHERE NOT i.indisvalid AND i.indexrelid IN (SELECT to_regclass(n) FROM (VALUES ({names.replace(', ', '), (')}))"
+        f"WHERE NOT i.indisvalid AND i.indexrelid IN (SELECT to_regclass(n) FROM (VALUES {names})"
         " AS v(n))",
         f"An index left INVALID by a run of {script}.sql that failed or was cancelled: it slows every write and serves "
         f"no query, and {script}.sql would fail on its name. Drop it without blocking writes "
-        f"(`DROP INDEX CONCURRENTLY {first};` for the first) and run {script}.sql again.",
+        f"({md_code(f'DROP INDEX CONCURRENTLY {first};')} for the first) and run {script}.sql again.",
         when=f"before {script}",
         blocking=True,
     )
