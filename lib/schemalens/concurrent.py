@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 import psycopg
 
+from schemalens.autocommit import timed_script
 from schemalens.decisions import LOCK_TIMEOUT, Option
 from schemalens.sqlgen import LOCK_MODES, SHARE, ident, short
 
@@ -185,6 +186,8 @@ def _script(conn: psycopg.Connection, other: psycopg.Connection | None, option: 
     started: dict[tuple[str, str], tuple[float, int]] = {}
     t0, paused = time.perf_counter(), 0.0  # paused: the second session's time, left out of every duration
     error = ""
+    if option.autocommit(name):  # not one transaction: each statement timed alone (schemalens.autocommit)
+        return timed_script(conn, option, name, lambda i: _writes(other, targets, name, i, signup) if other else [])
     conn.execute("BEGIN")
     try:
         conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")

@@ -447,26 +447,20 @@ def catalog_check(findings: Findings, options: Iterable, server=None):
     and stages) and compare its catalog with :func:`schema_after`'s static model: the differences neither
     explains (:class:`~schemalens.diff.SchemaDiff`, empty when they agree). Raises
     :class:`~schemalens.errors.ApplyError` naming the file or option script PostgreSQL refused."""
-    import tempfile
-
     from schemalens import live, postgres
+    from schemalens.autocommit import apply_script
     from schemalens.diff import diff_schemas
     from schemalens.migrations import discover
 
     options = list(options)
     static, _ = schema_after(findings, options)
     files, _ = discover(findings.migrations)
-    with tempfile.TemporaryDirectory() as tmp, postgres.using(server) as srv, srv.database() as conn:
-        scripts = []  # each option script as a file: apply_files names the one PostgreSQL refuses, and its line
-        for o in options:
-            for name in o.scripts[:-1]:
-                path = Path(tmp, o.decision, o.slug, f"{name}.sql")
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(o.script(name), encoding="utf-8")
-                scripts.append(path)
+    with postgres.using(server) as srv, srv.database() as conn:
         before = live.baseline(conn)
         postgres.apply_files(conn, files, findings.migrations)
-        postgres.apply_files(conn, scripts, tmp)
+        for o in options:  # each script as its file runs (one transaction or autocommit); errors name it and the line
+            for name in o.scripts[:-1]:
+                apply_script(conn, o, name, f"{o.decision}/{o.slug}/{name}.sql")
         catalog = live.introspect(conn, before)
     remaining, _ = diff_schemas(static, catalog).excuse(static.not_analysed)
     return remaining

@@ -228,6 +228,7 @@ def build_decisions(findings):
     """Decisions with options for every decision id the builders know; the rest in ``skipped``."""
     from schemalens.decisions import Decisions
     from schemalens.options.documents import unmapped
+    from schemalens.phased import rollback_up_front
 
     ctx = Context.of(findings)
     built, skipped = [], []
@@ -247,7 +248,8 @@ def build_decisions(findings):
         if decision is None:
             skipped.append((did, why))
         else:
-            built.append(replace(decision, kind=kind))
+            options = tuple(rollback_up_front(o) for o in decision.options)  # short locks on rollback (phased)
+            built.append(replace(decision, kind=kind, options=options))
     return Decisions(tuple(built), findings, tuple(skipped))
 
 
