@@ -12,8 +12,12 @@ benchmark's own (``XDG_CACHE_HOME`` in a temporary folder; nothing goes to ``~/.
 - cold: empty cache; statements/s, and peak memory (``ru_maxrss``) in KiB per statement, in all and
   above the start (the interpreter with sqlglot, schemalens and networkx imported, measured alone);
 - warm: the same command again (a cache hit), and its share of cold;
-- changed: a copy of the folder, its cache warm, then a comment added to the file in the middle of the
-  order; the next run, and its share of cold;
+- cache off: the same command with ``SCHEMALENS_CACHE=off`` (no entry, no replay snapshot written);
+- changed ("comment added"): a copy of the folder, its cache warm, then a comment added to the file in
+  the middle of the order; the next run, and its share of cold (replay resumes from the snapshot before
+  that file and stops at the next one: the state is the same there);
+- edited ("table added"): then a ``CREATE TABLE`` appended to the same file: replay resumes from the
+  snapshot before it and runs to the end;
 - start-up: ``schemalens --help`` (best of 5);
 - with ``--postgres``, synthetic folders only: apply + introspect on the embedded server, over cold.
 """
@@ -93,6 +97,7 @@ def measure(name: str, folder: Path, work: Path, base_env: dict) -> dict:
     nfiles, statements = count_statements(folder)
     env = {**base_env, "XDG_CACHE_HOME": str(work / f"cache-{name}")}
     out = work / f"{name}.json"
+    off = run_graph(folder, out, {**env, "SCHEMALENS_CACHE": "off"})
     cold = run_graph(folder, out, env)
     warm = run_graph(folder, out, env)
     copy = work / f"copy-{name}"
@@ -103,9 +108,12 @@ def measure(name: str, folder: Path, work: Path, base_env: dict) -> dict:
     target.write_text(target.read_text(encoding="utf-8", errors="replace") + "\n-- changed by bench_cache.py\n",
                       encoding="utf-8")
     changed = run_graph(copy, out, changed_env)
+    target.write_text(target.read_text(encoding="utf-8") + "\nCREATE TABLE bench_cache_added (id int PRIMARY KEY);\n",
+                      encoding="utf-8")
+    edited = run_graph(copy, out, changed_env)
     shutil.rmtree(copy, ignore_errors=True)
-    return {"name": name, "files": nfiles, "statements": statements, "cold": cold, "warm": warm, "changed": changed,
-            "changed_file": target.name}
+    return {"name": name, "files": nfiles, "statements": statements, "off": off, "cold": cold, "warm": warm,
+            "changed": changed, "edited": edited, "changed_file": target.name}
 
 
 def postgres(folder: Path) -> dict:
@@ -147,9 +155,9 @@ def main(argv: list[str] | None = None) -> int:
           f"Python {info['python']}, sqlglot {info['sqlglot']}")
     print(f"start-up, schemalens --help: {results['startup']:.3f} s; a process with the parser imported: "
           f"{results['start_mib']:.0f} MiB")
-    print("| folder | files | statements | cold | st/s | warm | warm/cold | changed | changed/cold | peak | KiB/st "
-          "| KiB/st above start | PG apply + introspect | PG / cold |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| folder | files | statements | cache off | cold | st/s | warm | warm/cold | comment added | /cold "
+          "| table added | /cold | peak | KiB/st | KiB/st above start | PG apply + introspect | PG / cold |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     try:
         folders = realworld(args.realworld) if args.realworld else []
         for size in [int(s) for s in args.sizes.split(",") if s.strip()]:
@@ -175,14 +183,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def print_row(row: dict, start: float) -> None:
-    cold, warm, changed, n = row["cold"], row["warm"], row["changed"], max(row["statements"], 1)
+    cold, warm, changed, edited, n = row["cold"], row["warm"], row["changed"], row["edited"], max(row["statements"], 1)
     pg = row.get("postgres")
     pg_cells = (f"{pg['apply']:.2f} + {pg['introspect']:.2f} s | {pg['seconds'] / cold['seconds']:.1f}×" if pg
                 else " | ")
-    print(f"| {row['name']} | {row['files']:,} | {row['statements']:,} | {cold['seconds']:.2f} s | "
-          f"{row['statements'] / cold['seconds']:,.0f} | {warm['seconds']:.2f} s | "
+    print(f"| {row['name']} | {row['files']:,} | {row['statements']:,} | {row['off']['seconds']:.2f} s | "
+          f"{cold['seconds']:.2f} s | {row['statements'] / cold['seconds']:,.0f} | {warm['seconds']:.2f} s | "
           f"{100 * warm['seconds'] / cold['seconds']:.0f}% | {changed['seconds']:.2f} s | "
-          f"{100 * changed['seconds'] / cold['seconds']:.0f}% | {cold['peak_mib']:.0f} MiB | "
+          f"{100 * changed['seconds'] / cold['seconds']:.0f}% | {edited['seconds']:.2f} s | "
+          f"{100 * edited['seconds'] / cold['seconds']:.0f}% | {cold['peak_mib']:.0f} MiB | "
           f"{cold['peak_mib'] * 1024 / n:.1f} | {max(cold['peak_mib'] - start, 0) * 1024 / n:.1f} | {pg_cells} |",
           flush=True)
 

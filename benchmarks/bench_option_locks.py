@@ -9,7 +9,9 @@ the embedded server gets the migrations, the seed rows (without the two unmappab
 runs) and ``--rows`` generated rows in each cartridges table (owned by the seed's mapped users); then
 the option's forward scripts run statement by statement (``schemalens.concurrent.run``, no second
 session) and every lock that blocks writes (SHARE and stronger) is listed with how long it was held,
-from the statement that took it to the commit, and how many statements ran under it.
+from the statement that took it to the commit, and how many statements ran under it. Scripts in
+autocommit (a batched backfill, CREATE INDEX CONCURRENTLY) hold such a lock only per statement; a script
+that holds none is listed with its duration. ``--down``: then the rollback, timed as a whole.
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "lib"))
 
 from schemalens import postgres
+from schemalens.autocommit import apply_script
 from schemalens.compare import analyse
-from schemalens.concurrent import run
+from schemalens.concurrent import STRONG, run
 from schemalens.decisions import decide
 from schemalens.migrations import discover
 from schemalens.rehearse import prepared, seed_file
@@ -52,6 +55,8 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=1_000_000, help="generated rows per cartridges table")
     ap.add_argument("--options", default="root-entity:A,scope-of-cartridges:B,scope-of-cartridges:C,"
                     "scope-of-cartridges:D", help="decision:key, comma-separated")
+    ap.add_argument("--down", action="store_true", help="then run down.sql and time it (every lock it takes is "
+                    "held for the whole script)")
     args = ap.parse_args()
     wanted = {tuple(x.split(":")) for x in args.options.split(",")}
     decisions = decide(analyse(REVOS / "migrations", REVOS / "manifest.yaml"))
@@ -71,6 +76,17 @@ def main() -> None:
                 for h in sorted(r.held, key=lambda h: (option.scripts.index(h.script), -h.seconds)):
                     print(f"| {option.decision} {option.key} | {h.script} | {short(h.table)} | {h.mode} | "
                           f"{h.seconds:.3f} | {h.statements} | {r.seconds.get(h.script, 0):.2f} |")
+                for name in option.scripts:  # scripts that hold no lock that blocks writes (autocommit, phased)
+                    if name in r.seconds and not any(h.script == name for h in r.held):
+                        print(f"| {option.decision} {option.key} | {name} | | none that blocks writes | | | "
+                              f"{r.seconds[name]:.2f} |")
+                if not r.error and args.down:  # one transaction: its locks are held from the first to the commit
+                    t1 = time.perf_counter()
+                    apply_script(conn, option, "down")
+                    strongest = sorted({f"{lk.mode} on {short(lk.table)}" for st in option.down for lk in st.locks
+                                        if lk.mode in STRONG})
+                    print(f"| {option.decision} {option.key} | down | {'; '.join(strongest)} | (whole script) | "
+                          f"{time.perf_counter() - t1:.3f} | {len(option.down)} | |")
                 if r.error:
                     print(f"| {option.decision} {option.key} | failed: {r.error} |||||")
                 print(f"<!-- {option.slug}: rows generated in {gen:.1f} s -->", file=sys.stderr)

@@ -54,3 +54,13 @@ def revos_db(pg_server: postgres.Server):
     files, _ = discover(folder)
     with prepared(pg_server, files, folder, seed_file(folder)) as (conn, base):
         yield conn, base
+
+
+@pytest.fixture
+def schema_db(pg_db: psycopg.Connection, request):
+    """:func:`pg_db` with the test module's ``SCHEMA`` run in it: ``(conn, the baseline before it)``."""
+    from schemalens import live
+
+    base = live.baseline(pg_db)
+    pg_db.execute(request.module.SCHEMA)
+    return pg_db, base

@@ -20,7 +20,8 @@ from schemalens import browser, notebook_reports
 
 ROOT = Path(__file__).parents[1]
 ACME = ROOT / "data" / "acme"
-DECISIONS = ("foreign-key-tasks-assignee_id", "proposed-hierarchy", "scope-of-api_keys", "enable-rls")
+DECISIONS = ("foreign-key-tasks-assignee_id", "proposed-hierarchy", "scope-of-api_keys", "enable-rls",
+             "document-table-teams", "document-column-workspaces-owner_id")
 PICTURES = """Array.from(document.images).map(i => ({alt: i.alt, width: i.naturalWidth, done: i.complete}))
   .concat(Array.from(document.querySelectorAll('svg[role=img]:not(.mark)')).map(s => ({
     alt: s.getAttribute("aria-label"), width: s.width.baseVal.value, done: true})))"""
@@ -85,7 +86,7 @@ def test_slides_start_offline_and_the_keyboard_moves(exports) -> None:
         pictures = b.evaluate(PICTURES)
         texts = b.evaluate("document.body.innerText")
     assert b.errors == []
-    assert len(pictures) == 5 and all(p["done"] and p["width"] > 0 and p["alt"] for p in pictures), pictures  # 4 impacts, after
+    assert len(pictures) == 6 and all(p["done"] and p["width"] > 0 and p["alt"] for p in pictures), pictures  # 5 impacts, after
     assert not re.search("[\u2705\u274c\u26d4\u26a0\u2139]", texts)  # status marks need no emoji font
 
 
@@ -116,7 +117,7 @@ def test_meeting_html_has_no_code_prompts_or_how_to_and_every_picture_loads(expo
     assert b.errors == []
     assert code == 0 and "Out[" not in text and "papermill" not in text and "import pandas" not in text
     assert all(d in text for d in DECISIONS)
-    assert len(pictures) == 5 and all(p["done"] and p["width"] > 0 and p["alt"] for p in pictures), pictures  # 4 impacts, after
+    assert len(pictures) == 6 and all(p["done"] and p["width"] > 0 and p["alt"] for p in pictures), pictures  # 5 impacts, after
     assert marks >= 8 and not re.search("[\u2705\u274c\u26d4\u26a0\u2139]", text)
     engineers = (exports / "3.0-decisions.html").read_text()
     assert "papermill" in engineers and "jp-CodeMirrorEditor" in engineers  # the engineers' page keeps both

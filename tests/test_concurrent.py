@@ -107,12 +107,10 @@ def test_b_on_generated_rows_holds_access_exclusive_only_while_the_catalog_chang
     r = run(conn, None, b)
     assert not r.error, r.error
     assert all(not st.sql.startswith("UPDATE") for st in b.up)  # up.sql writes no row
-    up_lock = max(h.seconds for h in r.held if h.script == "up" and h.mode == ACCESS_EXCLUSIVE)
-    backfill = max(h.seconds for h in r.held if h.script.startswith("backfill-"))
-    assert up_lock < backfill, (up_lock, backfill)
-    for h in r.held:  # each table's backfill holds back the writes to that table only
-        if h.script.startswith("backfill-"):
-            assert h.table == "public." + h.script.removeprefix("backfill-"), h
+    assert any(h.script == "up" and h.mode == ACCESS_EXCLUSIVE for h in r.held)
+    # the backfills (batched, autocommit, no trigger disabled) and the concurrent index builds hold no lock
+    # that blocks writes (tests/test_phased.py)
+    assert [h for h in r.held if h.script.startswith("backfill-") or h.script == "index"] == []
     filled = conn.execute("SELECT count(*) FROM public.style_cartridges WHERE agency_id IS NOT NULL").fetchone()[0]
     assert filled == rows + 3  # every mappable row (the seed's Ava has no users row)
 

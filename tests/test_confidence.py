@@ -124,14 +124,29 @@ def test_revos_after_the_recommended_options_leaves_no_critical_finding():
     assert (root.text, root.status) == ("agencies", "verified")
 
 
-def test_acme_after_the_recommended_options():
+def test_acme_after_the_recommended_options_leaves_no_critical_finding():
     again = confidence.after(ACME)
-    assert again.confidence_after.counts() == {"verified": 16, "contradicted": 3, "unverifiable": 0}
-    # the two planned-document names no decision has an option for (`teams`, `workspaces.owner_id`: the
-    # manifest names neither, so no counterpart is looked for) stay critical; every manifest line holds
-    assert {f.subject for f in again.after.reaching("critical")} == {
-        "plans/01-invoices.md:teams", "plans/02-invoice-access.md:workspaces.owner_id"}
-    assert all(a.kind.startswith("document") for a in again.confidence_after.by_status("contradicted"))
+    assert again.before.counts() == {"critical": 3, "warning": 3, "info": 0}
+    assert again.after.counts() == {"critical": 0, "warning": 0, "info": 0}
+    assert confidence.assess(ACME).counts() == {"verified": 12, "contradicted": 7, "unverifiable": 0}
+    assert again.confidence_after.counts() == {"verified": 19, "contradicted": 0, "unverifiable": 0}
+    # the two names only the documents use (`teams`, `workspaces.owner_id`) get a decision each (issue 16)
+    assert {d: k for d, k in again.choices.items() if d.startswith("document-")} == {
+        "document-table-teams": "A", "document-column-workspaces-owner_id": "A"}
+    teams = [a for a in again.confidence_after if a.text in ("teams", "teams.id")]
+    assert [a.status for a in teams] == ["verified", "verified"]
+    assert teams[0].evidence[0].startswith("document-table-teams/a-create-teams-under-organisations/up.sql:")
+    (owner,) = [a for a in again.confidence_after if a.text == "workspaces.owner_id"]
+    assert owner.status == "verified" and owner.evidence[0].startswith("document-column-workspaces-owner_id/a-")
+
+
+def test_acme_the_documents_rewritten_instead_of_the_schema():
+    choices = {"document-table-teams": "B", "document-column-workspaces-owner_id": "B"}
+    again = confidence.after(ACME, choices)
+    assert not [f for f in again.after if f.code == "document-reference"]
+    assert [a for a in again.confidence_after if "teams" in a.text or "owner_id" in a.text] == []
+    # what no chosen option touches stays as before: the missing foreign key
+    assert again.after.counts() == {"critical": 1, "warning": 3, "info": 0}
 
 
 def _with_option(decisions: Decisions, decision: str, key: str, **changes) -> Decisions:
@@ -210,3 +225,32 @@ def test_catalog_check_names_the_option_script_postgres_refuses(pg_server):
                              stages=())
     with pytest.raises(ApplyError, match=r"^enable-rls/a-[\w-]+/up.sql:\d+: .*no_such"):
         confidence.catalog_check(ACME, [decisions["enable-rls"].option("A")], pg_server)
+
+
+def test_cli_report_check_catalog(tmp_path, capsys):
+    args = ["report", str(DATA / "acme" / "migrations"), "--manifest", str(DATA / "acme" / "manifest.yaml")]
+    out = tmp_path / "r.json"
+    assert main(args + ["--choose", "recommended", "--check-catalog", "--format", "json", "-o", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert data["after"]["catalog_check"] == {"agrees": True, "differences": []}
+    assert data["after"]["summary"]["critical"] == 0
+    assert main(args + ["--check-catalog"]) == 2  # nothing chosen: nothing to check
+    assert "give --choose too" in capsys.readouterr().err
+
+
+def test_the_catalog_check_catches_what_the_static_model_misreads(pg_server):
+    """A forward script whose column only PostgreSQL sees (built by a DO block's dynamic SQL): the static
+    re-assessment still finds the column missing, and the catalog check names the column it has."""
+    did = "document-column-workspaces-owner_id"
+    hidden = _with_option(decide(ACME), did, "A", up=(Step(
+        "DO $$ BEGIN EXECUTE 'ALTER TABLE public.work' || 'spaces ADD COLUMN own' || 'er_id uuid'; END $$;"),))
+    again = confidence.checked(confidence.after(ACME, "recommended", hidden), pg_server)
+    assert again.catalog == ("+ column public.workspaces.owner_id: type='uuid', nullable=True",)
+    assert "PostgreSQL disagrees with the static model" in again.markdown()
+    assert again.to_dict()["catalog_check"]["agrees"] is False
+    refused = _with_option(decide(ACME), did, "A", up=(Step(
+        "ALTER TABLE public.workspaces ADD COLUMN owner_id uuid REFERENCES public.no_such (id);"),))
+    (line,) = confidence.checked(confidence.after(ACME, "recommended", refused), pg_server).catalog
+    assert line.startswith(f"PostgreSQL refused {did}/a-add-workspaces-owner-id/up.sql:") and "no_such" in line
+    good = confidence.checked(confidence.after(ACME), pg_server)
+    assert good.catalog == () and "give the catalog the static model" in good.markdown()

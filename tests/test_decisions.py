@@ -21,6 +21,7 @@ import psycopg
 import pytest
 
 from schemalens import cli, live, postgres
+from schemalens.autocommit import apply_script
 from schemalens.compare import analyse
 from schemalens.decisions import Decisions, decide
 from schemalens.diff import diff_schemas
@@ -100,11 +101,12 @@ EXPECTED_CHECKS = {
     ("root-entity", "B"): {},
     ("user-mapping", "A"): {"name-free": 0, "orphans-now": 3, "orphans": 3},
     ("user-mapping", "B"): {"unmatched": 3, "unmatched-reverse": 2},
-    ("user-mapping", "C"): {"existing-without-row": 2, "without-email": 0, "email-taken": 0},
+    ("user-mapping", "C"): {"existing-without-row": 2, "without-email": 0, "email-taken": 0, "invited-ambiguous-email": 0},
     ("proposed-hierarchy", "A"): {"names-free": 0, "rows": 0},
     ("proposed-hierarchy", "B"): {"names-free": 0, "rows": 0},
     ("scope-of-cartridges", "A"): {},
-    ("scope-of-cartridges", "B"): {"column-free": 0, "unmappable": 2, "per-entity": 3},
+    ("scope-of-cartridges", "B"): {"column-free": 0, "unmappable": 2, "per-entity": 3, "volume": 4,
+                                   "invalid-index": 0},
     ("scope-of-cartridges", "C"): {
         "name-free": 0,
         "unmappable": 2,
@@ -123,7 +125,10 @@ EXPECTED_CHECKS = {
     ("foreign-key-tasks-assignee_id", "A"): {"name-free": 0, "orphans-now": 0, "orphans": 0},
     ("foreign-key-tasks-assignee_id", "B"): {"unmatched": 0},
     ("scope-of-api_keys", "A"): {},
-    ("scope-of-api_keys", "B"): {"column-free": 0, "unmappable": 0, "per-entity": 1},
+    ("scope-of-api_keys", "B"): {"column-free": 0, "unmappable": 0, "per-entity": 1, "volume": 1,
+                                 "invalid-index": 0},
+    ("document-table-teams", "A"): {"name-free": 0, "rows": 0},
+    ("document-column-workspaces-owner_id", "A"): {"name-free": 0, "rows-without-value": 1, "values": 0},
 }
 
 
@@ -308,29 +313,29 @@ def test_option_forward_and_back(sample: str, option, pg_db: psycopg.Connection)
     resolve = RESOLVE.get((sample, option.decision, option.key))
     if resolve and resolve[0] == "up":
         with pytest.raises(ApplyError, match="cannot be mapped"):
-            postgres.apply_sql(pg_db, option.script("up"), "up.sql")
+            apply_script(pg_db, option, "up", "up.sql")
         assert not diff_schemas(before, live.introspect(pg_db, base)), "a failed up.sql left changes behind"
         postgres.apply_sql(pg_db, resolve[1], "resolve.sql")
     assert all(n == 0 for c in option.checks_for("before up") if c.blocking for n in [count(pg_db, c.sql)])
     sums, columns = checksums(pg_db)
     granted = privileges(pg_db)
-    postgres.apply_sql(pg_db, option.script("up"), "up.sql")
+    apply_script(pg_db, option, "up", "up.sql")
     for stage in option.stages:
         if resolve and resolve[0] == stage.name:
             assert run_checks(pg_db, option, f"before {stage.name}") == {"orphans": 3}
             with pytest.raises(ApplyError, match="violates foreign key constraint"):
-                postgres.apply_sql(pg_db, option.script(stage.name), f"{stage.name}.sql")
+                apply_script(pg_db, option, stage.name, f"{stage.name}.sql")
             postgres.apply_sql(pg_db, resolve[1], "resolve.sql")
             sums, columns = checksums(pg_db)
         assert all(n == 0 for n in run_checks(pg_db, option, f"before {stage.name}").values())
-        postgres.apply_sql(pg_db, option.script(stage.name), f"{stage.name}.sql")
+        apply_script(pg_db, option, stage.name, f"{stage.name}.sql")
     after = live.introspect(pg_db, base)
     intended(sample, option, pg_db, before, after)
     schema_changes = [s for s in option.up if not s.sql.startswith(("COMMENT", "GRANT", "REVOKE"))]
     assert bool(diff_schemas(before, after)) == bool(schema_changes)
     assert checksums(pg_db, columns)[0] == sums, "up.sql changed the rows it should keep"
     assert all(n == 0 for c in option.checks_for("before down") if c.blocking for n in [count(pg_db, c.sql)])
-    postgres.apply_sql(pg_db, option.script("down"), "down.sql")
+    apply_script(pg_db, option, "down", "down.sql")
     restored = live.introspect(pg_db, base)
     assert not diff_schemas(before, restored), (
         f"down.sql did not restore the catalog:\n{diff_schemas(before, restored)}"
@@ -346,11 +351,11 @@ def test_forward_twice_fails_clearly_or_changes_nothing(
     sample: str, option, pg_db: psycopg.Connection
 ) -> None:
     base = prepare(pg_db, sample, seed=False)
-    postgres.apply_sql(pg_db, option.script("up"), "up.sql")
+    apply_script(pg_db, option, "up", "up.sql")
     once = live.introspect(pg_db, base)
     sums, columns = checksums(pg_db)
     try:
-        postgres.apply_sql(pg_db, option.script("up"), "up.sql")
+        apply_script(pg_db, option, "up", "up.sql")
     except ApplyError as e:
         assert e.file == "up.sql" and ("already exists" in str(e) or "does not exist" in str(e)), str(e)
     assert not diff_schemas(once, live.introspect(pg_db, base)), "the second up.sql half-applied"
@@ -366,6 +371,27 @@ FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')"""
 
 
+def watched_locks(conn: psycopg.Connection, sql: str) -> dict[str, str]:
+    """Run ``sql`` in autocommit on ``conn`` while a second session reads its table locks (granted or awaited)
+    from pg_locks until it ends: the strongest mode seen per table."""
+    import threading
+
+    seen: dict[str, str] = {}
+    with psycopg.connect(conn.info.dsn, password=conn.info.password, autocommit=True) as watcher:
+        t = threading.Thread(target=conn.execute, args=(sql,))
+        t.start()
+        while t.is_alive():
+            for name, mode in watcher.execute(
+                    "SELECT n.nspname || '.' || c.relname, l.mode FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                    "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE l.pid = %s AND c.relkind IN ('r', 'p') "
+                    "AND n.nspname <> 'pg_catalog'", (conn.info.backend_pid,)).fetchall():
+                mode = mode_name(mode)
+                if name not in seen or LOCK_MODES.index(mode) > LOCK_MODES.index(seen[name]):
+                    seen[name] = mode
+        t.join()
+    return seen
+
+
 @pytest.mark.parametrize("sample,option", OPTIONS, ids=IDS)
 def test_declared_locks_are_the_locks_postgres_takes(sample: str, option, pg_db: psycopg.Connection) -> None:
     """Each statement alone in a transaction on the sample rows: its table locks in pg_locks (the
@@ -376,6 +402,12 @@ def test_declared_locks_are_the_locks_postgres_takes(sample: str, option, pg_db:
         if resolve and resolve[0] == script:
             postgres.apply_sql(pg_db, resolve[1], "resolve.sql")
         for step in option.steps(script):
+            if step.outside:  # it cannot run in a transaction: watched from a second session (test_phased.py)
+                seen = watched_locks(pg_db, step.sql)
+                declared = {lk.table: lk.mode for lk in step.locks}
+                assert all(t in declared and LOCK_MODES.index(m) <= LOCK_MODES.index(declared[t])
+                           for t, m in seen.items()), (script, step.sql.splitlines()[0], seen)
+                continue
             names = {oid: (name, kind) for oid, name, kind in rows(pg_db, RELATIONS)}
             pg_db.execute("BEGIN")
             pg_db.execute(step.sql)
@@ -424,6 +456,8 @@ def test_the_seeds_decisions_and_options() -> None:
         "proposed-hierarchy": ["A", "B"],
         "scope-of-api_keys": ["A", "B"],
         "enable-rls": ["A", "B"],
+        "document-table-teams": ["A", "B"],  # names only the planned documents use (issue 16)
+        "document-column-workspaces-owner_id": ["A", "B"],
     }
     assert DECISIONS["acme"]["enable-rls"].recommended == "A"  # audit_log is exposed
     skipped = dict(DECISIONS["revos"].skipped)

@@ -2,7 +2,7 @@
 
 nbval (pytest's notebooks/ collection) checks the committed outputs on the RevOS sample; this runs 3.0
 the way `make notebook-reports` does (only `migrations` and `manifest` given), on data/acme, whose names
-share nothing with RevOS and which has no seed file: its four decisions get their sections, the kind
+share nothing with RevOS and which has no seed file: its six decisions get their sections, the kind
 it does not open (the root entity) says so, every option is rehearsed (on generated rows: the FK option is refused by its orphan check, the others proven), and
 the exports (schemalens.notebook_reports, as `make report` writes them) carry the decisions, the SQL highlighted, and the
 impact pictures with their alt text, but no code.
@@ -23,7 +23,8 @@ from schemalens import notebook_reports
 ROOT = Path(__file__).parents[1]
 NOTEBOOK = ROOT / "notebooks" / "3.0-decisions.ipynb"
 ACME = ROOT / "data" / "acme"
-DECISIONS = ("foreign-key-tasks-assignee_id", "proposed-hierarchy", "scope-of-api_keys", "enable-rls")
+DECISIONS = ("foreign-key-tasks-assignee_id", "proposed-hierarchy", "scope-of-api_keys", "enable-rls",
+             "document-table-teams", "document-column-workspaces-owner_id")
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +48,8 @@ def images(nb: nbformat.NotebookNode) -> list:
 def test_acme_gets_a_section_per_decision_and_every_option_rehearsed(decided) -> None:
     agenda, *rest = markdown(decided)
     assert "| 1 | The root entity: a table the plan names is another table | none in this comparison |  |" in agenda
-    assert "8 options rehearsed on" in agenda
-    assert "with 47 generated rows in 10 tables (3 edge rows): 7 ✅ proven, 1 ⛔ refused" in agenda
+    assert "12 options rehearsed on" in agenda
+    assert "with 47 generated rows in 10 tables (3 edge rows): 11 ✅ proven, 1 ⛔ refused" in agenda
     text = "\n".join(rest)
     for decision in DECISIONS:
         assert f"(`{decision}`)" in text and f"### `{decision}`: rehearsed" in text, decision
@@ -58,17 +59,18 @@ def test_acme_gets_a_section_per_decision_and_every_option_rehearsed(decided) ->
     assert "revos" not in text.lower() and "agencies" not in text and "cartridge" not in text
     summary = next(str(o.data["text/plain"]) for c in decided.cells if c.source == "meeting.summary()"
                    for o in c.outputs)
-    assert summary.count("✅ proven") == 7 and summary.count("⛔ refused") == 1  # the orphan assignee
+    assert summary.count("✅ proven") == 11 and summary.count("⛔ refused") == 1  # the orphan assignee
     alts = [o.metadata["image/png"]["alt"] for o in images(decided)]
     assert [a.split(":")[0] for a in alts] == [
         "Impact of a change to tasks", "Impact of a change to organisations, workspaces", "Impact of a change to api_keys",
-        "Impact of a change to audit_log", "Assumed vs actual hierarchy"]
-    # after the recommended options (section 11): every manifest line holds; the two planned-document names
-    # no option provides (`teams`, `workspaces.owner_id`) are what is still contradicted
+        "Impact of a change to audit_log", "Impact of a change to organisations, workspaces",
+        "Assumed vs actual hierarchy"]
+    # after the recommended options (section 12): every manifest line and every planned-document name holds
+    # (`teams` and `workspaces.owner_id` are built by the options of their own decisions)
     assert alts[-1].startswith("Assumed vs actual hierarchy: 0 of ")
     after = next(m for m in rest if m.startswith("## After these choices"))
-    assert "| verified assumptions | 12 | 16 |" in after and "| contradicted assumptions | 7 | 3 |" in after
-    assert "`workspaces.owner_id`: `document-reference`" in after
+    assert "| verified assumptions | 12 | 19 |" in after and "| contradicted assumptions | 7 | 0 |" in after
+    assert "| critical findings | 3 | 0 |" in after and "Still contradicted:\n\nNothing." in after
     tags = [c.metadata.get("tags", []) for c in decided.cells]
     assert tags.index(["injected-parameters"]) == tags.index(["parameters"]) + 1
 
@@ -85,7 +87,7 @@ def test_meeting_html_and_slides_have_the_decisions_pictures_and_sql_but_no_code
         for decision in DECISIONS:
             assert decision in page, decision
         alts = re.findall(r'<img alt="(Impact of a change to [^"]+)"[^>]* src="data:image/png;base64,', page)
-        assert len(alts) == 4
+        assert len(alts) == 5
         assert '<span class="k">ALTER</span>' in page  # the options' SQL, highlighted
         assert "Meeting.prepare" not in page and "import pandas" not in page
         assert tempfile.gettempdir() + "/" not in visible_outside_repo(page) and "schemalens-pg-" not in page
@@ -99,5 +101,5 @@ def test_meeting_html_and_slides_have_the_decisions_pictures_and_sql_but_no_code
     # for each kind three vertical sub-slides: impact, SQL, rehearsal
     sections = [c for c in decided.cells if c.metadata.get("slideshow", {}).get("slide_type") == "slide"]
     subslides = [c for c in decided.cells if c.metadata.get("slideshow", {}).get("slide_type") == "subslide"]
-    assert len(sections) == 12 and len(subslides) == 15
+    assert len(sections) == 13 and len(subslides) == 18
     assert slides.count("<section") >= len(sections) + len(subslides)

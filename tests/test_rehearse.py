@@ -200,7 +200,7 @@ def test_a_kind_the_comparison_does_not_open_says_so() -> None:
     assert m.of("root") == () and "opens no decision of this kind" in m.section("root").text
     assert "No table to draw" in m.impact("root").text
     assert "Not rehearsed" in m.proof("keys").text and set(m.summary().rehearsal) == {"not rehearsed"}
-    assert set(KINDS) == {"root", "keys", "hierarchy", "scope", "general"}
+    assert set(KINDS) == {"root", "keys", "hierarchy", "scope", "general", "documents"}
     assert isinstance(m.decisions, Decisions)
 
 
@@ -216,7 +216,7 @@ def test_cli_rehearses_and_exits_1_only_when_an_option_fails(tmp_path: Path, cap
     # acme ships no seed: the rows are generated, with an orphan assignee that the FK option's preflight lists
     assert "# Rehearsals" in out and "generated rows in 10 tables" in out and "(no seed file)" in out
     assert "tasks: assignee_id = 00000000-0000-4000-8000-00000000dead (orphan: no row has it)" in out
-    assert "schemalens: rehearsed 8 options: 7 proven, 1 refused" in err
+    assert "schemalens: rehearsed 12 options: 11 proven, 1 refused" in err
     # A database whose event trigger refuses every ALTER TABLE: no preflight predicts that, so the options
     # that alter a table fail (exit 1); the comment-only and CREATE-only ones are still proven.
     seed = tmp_path / "guard.sql"
@@ -262,7 +262,7 @@ def test_acme_without_seed_is_rehearsed_on_generated_rows(pg_server) -> None:
     rehearsals = rehearse(decisions, server=pg_server)
     g = rehearsals.generated
     assert rehearsals.seed is None and g is not None and g.total > 30 and g.skipped == ()
-    assert rehearsals.counts() == {"proven": 7, "refused": 1}
+    assert rehearsals.counts() == {"proven": 11, "refused": 1}
     fk = rehearsals.of("foreign-key-tasks-assignee_id", "A")
     assert fk.verdict == "refused" and [c.check.name for c in fk.predicted] == ["orphans"]
     assert all(r.lock_mismatches == () for r in rehearsals)

@@ -71,25 +71,38 @@ def load_schema(folder: str | Path) -> Schema:
     entry = cache.key([cache.folder_key(files, warnings), repr(search_path)])
     schema = cache.get("schema", entry)
     if schema is None:
-        from schemalens.replay import replay
-
         problems = [p for f in files for p in f.problems]
         headers = tuple((f.name, f.headers) for f in files if f.headers)
-        schema = replay(_streamed(files), headers=headers, warnings=list(warnings) + problems,
-                        search_path=search_path)
+        from schemalens.progress import Progress
+
+        with Progress([len(f.text) for f in files]) as progress:  # on stderr, for a long folder
+            if cache.folder() is None:
+                from schemalens.replay import replay
+
+                schema = replay(_streamed(files, progress.update), headers=headers,
+                                warnings=list(warnings) + problems, search_path=search_path)
+            else:  # resumes from the replay state after the files that did not change (schemalens.snapshots)
+                from schemalens import snapshots
+
+                schema = snapshots.load(files, search_path, headers, list(warnings) + problems, progress.update)
         cache.put("schema", entry, schema)
     return schema
 
 
-def _streamed(files: tuple[MigrationFile, ...]) -> Iterator[Statement]:
+def _streamed(files: tuple[MigrationFile, ...], progress=None) -> Iterator[Statement]:
     """The statements of the files, parsed one file at a time as replay asks for them, and not kept: once
     replayed, a file's sqlglot trees are garbage. The collector runs (not :func:`paused_gc`), because the
     trees are cyclic (``parent`` links) and there are few live ones to scan. Peak memory at 50,000
     statements: 473 MiB when every tree was kept, 149 MiB streamed (benchmarks/README.md)."""
     from schemalens.parse import split_and_parse
 
-    for f in files:
-        yield from split_and_parse(f.text, f.name, keep=False)
+    statements = 0
+    for n, f in enumerate(files, 1):
+        for st in split_and_parse(f.text, f.name, keep=False):
+            statements += 1
+            yield st
+        if progress is not None:
+            progress(n, statements)
 
 
 __all__ = ["Schema", "SchemalensError", "load_schema", "parse_files", "paused_gc", "tune_gc"]

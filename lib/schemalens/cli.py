@@ -25,7 +25,7 @@ import traceback
 from pathlib import Path
 
 from schemalens import load_schema, tune_gc
-from schemalens.errors import SchemalensError
+from schemalens.errors import InputError, SchemalensError
 from schemalens.files import write_text
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_PARTIAL, EXIT_INTERNAL = 0, 1, 2, 3, 4
@@ -79,6 +79,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 
         decisions = decide(findings)
         again = confidence.after(findings, confidence.parse_choices(args.choose, decisions), decisions)
+        if args.check_catalog:  # the same world built on a throwaway PostgreSQL, against the static model
+            again = confidence.checked(again)
+    elif args.check_catalog:
+        raise InputError("--check-catalog checks the world after chosen options: give --choose too")
     if args.format == "md":
         command = shlex.join(["schemalens", "report", args.dir, "--manifest", args.manifest])
         text = confidence.with_section(report.markdown(findings, date=args.date, command=command),
@@ -91,7 +95,7 @@ def cmd_report(args: argparse.Namespace) -> int:
                           indent=2, ensure_ascii=False) + "\n"
     _write(text, args.output)
     remaining = again.after if again is not None else findings
-    return EXIT_FINDINGS if remaining.reaching(args.fail_on) else EXIT_OK
+    return EXIT_FINDINGS if remaining.reaching(args.fail_on) or (again is not None and again.catalog) else EXIT_OK
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -273,6 +277,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--choose", action="append", metavar="DECISION=OPTION",
                    help="re-assess after these options (repeatable), or 'recommended': the schema after their "
                    "forward SQL, the manifest and documents rewritten; --fail-on then applies to what remains")
+    r.add_argument("--check-catalog", action="store_true",
+                   help="with --choose: build the migrations and the options' forward SQL on a throwaway PostgreSQL "
+                   "and report where its catalog disagrees with the static model (a disagreement exits 1)")
     _allow_outside_documents(r)
     r.set_defaults(func=cmd_report)
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 import psycopg
 
+from schemalens.autocommit import timed_script
 from schemalens.decisions import LOCK_TIMEOUT, Option
 from schemalens.sqlgen import LOCK_MODES, SHARE, ident, short
 
@@ -185,6 +186,8 @@ def _script(conn: psycopg.Connection, other: psycopg.Connection | None, option: 
     started: dict[tuple[str, str], tuple[float, int]] = {}
     t0, paused = time.perf_counter(), 0.0  # paused: the second session's time, left out of every duration
     error = ""
+    if option.autocommit(name):  # not one transaction: each statement timed alone (schemalens.autocommit)
+        return timed_script(conn, option, name, lambda i: _writes(other, targets, name, i, signup) if other else [])
     conn.execute("BEGIN")
     try:
         conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
@@ -259,11 +262,17 @@ def _check(conn: psycopg.Connection, option: Option, writes: list[Write], where:
     return out
 
 
-def rehearse_concurrently(srv, files, folder, seed, option: Option) -> Run:
-    """:func:`run` on a fresh database of ``srv`` built as :func:`schemalens.rehearse.prepared` builds it."""
-    from schemalens.rehearse import prepared
+def rehearse_concurrently(srv, files, folder, seed, option: Option, generate: bool = False, **build) -> Run:
+    """:func:`run` on a fresh database of ``srv`` built as :func:`schemalens.rehearse.prepared` builds it;
+    ``generate``: without a seed, the rows of :mod:`schemalens.rowgen` first (as the rehearsal has them),
+    so the second session has rows to update and delete."""
+    from schemalens.rehearse import created_tables, prepared
+    from schemalens.rowgen import generate_rows
 
-    with prepared(srv, files, folder, seed) as (conn, _), srv.connect(conn.info.dbname, autocommit=True) as other:
+    with prepared(srv, files, folder, seed, **build) as (conn, base), \
+            srv.connect(conn.info.dbname, autocommit=True) as other:
+        if seed is None and generate:
+            generate_rows(conn, created_tables(conn, base))
         return run(conn, other, option)
 
 

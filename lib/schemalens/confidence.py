@@ -391,13 +391,17 @@ class Reassessment:
     confidence_before: Confidence = field(repr=False)
     confidence_after: Confidence = field(repr=False)
     problems: tuple[str, ...] = ()  # option statements the parser or replay did not understand
+    options: tuple = field(default=(), repr=False)  # the chosen options, in the order they run
+    catalog: tuple[str, ...] | None = None  # None: not checked; else how the catalog disagrees (empty: agrees)
 
     def to_dict(self) -> dict[str, Any]:
         from schemalens.report import findings_dict
 
+        checked = {} if self.catalog is None else {"catalog_check": {"agrees": not self.catalog,
+                                                                     "differences": list(self.catalog)}}
         return {"choices": dict(self.choices), "option_problems": list(self.problems),
                 "before": {"summary": self.before.counts(), "assumption_counts": self.confidence_before.counts()},
-                } | findings_dict(self.after) | self.confidence_after.to_dict()
+                } | checked | findings_dict(self.after) | self.confidence_after.to_dict()
 
     def markdown(self) -> str:
         b, a = self.confidence_before.counts(), self.confidence_after.counts()
@@ -414,6 +418,8 @@ class Reassessment:
         if self.problems:
             out.append("Statements of the chosen options' SQL the parser did not understand:\n\n"
                        + "\n".join(f"- {md_text(p)}" for p in self.problems) + "\n")
+        if self.catalog is not None:
+            out.append(catalog_markdown(self.catalog))
         out.append("Findings that remain:\n\n" + ("\n".join(left) if left else "None (critical or warning).") + "\n")
         out.append("Still contradicted:\n\n" + ("\n".join(still) if still else "Nothing.") + "\n")
         out.append(self.confidence_after.markdown(level=3))
@@ -441,29 +447,47 @@ def catalog_check(findings: Findings, options: Iterable, server=None):
     and stages) and compare its catalog with :func:`schema_after`'s static model: the differences neither
     explains (:class:`~schemalens.diff.SchemaDiff`, empty when they agree). Raises
     :class:`~schemalens.errors.ApplyError` naming the file or option script PostgreSQL refused."""
-    import tempfile
-
     from schemalens import live, postgres
+    from schemalens.autocommit import apply_script
     from schemalens.diff import diff_schemas
     from schemalens.migrations import discover
 
     options = list(options)
     static, _ = schema_after(findings, options)
     files, _ = discover(findings.migrations)
-    with tempfile.TemporaryDirectory() as tmp, postgres.using(server) as srv, srv.database() as conn:
-        scripts = []  # each option script as a file: apply_files names the one PostgreSQL refuses, and its line
-        for o in options:
-            for name in o.scripts[:-1]:
-                path = Path(tmp, o.decision, o.slug, f"{name}.sql")
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(o.script(name), encoding="utf-8")
-                scripts.append(path)
+    with postgres.using(server) as srv, srv.database() as conn:
         before = live.baseline(conn)
         postgres.apply_files(conn, files, findings.migrations)
-        postgres.apply_files(conn, scripts, tmp)
+        for o in options:  # each script as its file runs (one transaction or autocommit); errors name it and the line
+            for name in o.scripts[:-1]:
+                apply_script(conn, o, name, f"{o.decision}/{o.slug}/{name}.sql")
         catalog = live.introspect(conn, before)
     remaining, _ = diff_schemas(static, catalog).excuse(static.not_analysed)
     return remaining
+
+
+def checked(again: Reassessment, server=None) -> Reassessment:
+    """``again`` with its catalog check (:func:`catalog_check` of its options): each difference between the
+    static model after the options and the catalog PostgreSQL builds, or the script PostgreSQL refused."""
+    from dataclasses import replace
+
+    from schemalens.errors import ApplyError
+
+    try:
+        remaining = catalog_check(again.before, again.options, server)
+    except ApplyError as e:
+        return replace(again, catalog=(f"PostgreSQL refused {e}",))
+    return replace(again, catalog=tuple(str(d) for d in remaining))
+
+
+def catalog_markdown(catalog: tuple[str, ...]) -> str:
+    """The catalog check's paragraph: agreement, or each difference (``-`` only in the files, ``+`` only
+    in the database, ``~`` different)."""
+    if not catalog:
+        return ("Catalog check: the migrations and the chosen options' forward scripts, built on a throwaway "
+                "PostgreSQL, give the catalog the static model after the options describes.\n")
+    return ("Catalog check: PostgreSQL disagrees with the static model after the options (- only in the files, "
+            "+ only in the database, ~ different):\n\n" + "\n".join(f"- {md_text(d)}" for d in catalog) + "\n")
 
 
 def after(findings: Findings, choices: dict[str, str] | str = "recommended", decisions=None) -> Reassessment:
@@ -482,7 +506,7 @@ def after(findings: Findings, choices: dict[str, str] | str = "recommended", dec
     manifest = manifest_after(findings, options).model_copy(update={"documents": ()})
     result = compare(schema, manifest, sources=Sources(findings.migrations) if findings.migrations else None,
                      documents=docs)
-    return Reassessment(dict(choices), findings, result, assess(findings), assess(result), problems)
+    return Reassessment(dict(choices), findings, result, assess(findings), assess(result), problems, tuple(options))
 
 
 def parse_choices(items: Iterable[str], decisions) -> dict[str, str]:
@@ -505,5 +529,5 @@ def parse_choices(items: Iterable[str], decisions) -> dict[str, str]:
     return out
 
 
-__all__ = ["Assumption", "Confidence", "Reassessment", "after", "assess", "catalog_check", "manifest_after",
-           "parse_choices", "schema_after"]
+__all__ = ["Assumption", "Confidence", "Reassessment", "after", "assess", "catalog_check", "catalog_markdown",
+           "checked", "manifest_after", "parse_choices", "schema_after"]

@@ -7,6 +7,7 @@ repeating them.
 
 from __future__ import annotations
 
+from schemalens.claims import wrong_claims
 from schemalens.names import md_cell, md_code, md_fence, md_text
 from schemalens.names import md_cell as _cell
 from schemalens.sqlgen import LOCK_MODES, short
@@ -60,7 +61,8 @@ def option_markdown(o, level: int = 3, sql: bool = True) -> str:
             count = len(o.steps(name))
             parts.append(
                 f"- **{label}**: `{o.slug}/{name}.sql`, {count} statement{'s' if count != 1 else ''}"
-                f"{' (one transaction)' if count else ' (nothing to run)'}{note}"
+                f"{(' (autocommit, not one transaction)' if o.autocommit(name) else ' (one transaction)') if count else ' (nothing to run)'}"
+                f"{note}"
             )
     if not sql:
         parts.append("")
@@ -125,7 +127,10 @@ def decision_readme(d) -> str:
         "Each option is a folder: run `preflight.sql` first (read-only; what each row means is below), then "
         "`up.sql` (one transaction, `lock_timeout` 5s), any later script (e.g. `validate.sql`) once its "
         "checks "
-        "list no row, and `down.sql` to roll back. Run them on a copy of the database first."
+        "list no row, and `down.sql` to roll back. Run them on a copy of the database first. A script marked "
+        "autocommit is not one transaction (a backfill that commits every batch, `CREATE INDEX CONCURRENTLY`): "
+        "run it as it is, without `--single-transaction`; it can be run again after an interruption. These "
+        "phased forms are used whatever the tables' size (preflight `volume` shows PostgreSQL's estimate)."
     )
     text = decision_markdown(d, level=1, sql=False)
     head, _, rest = text.partition("\n\n")
@@ -220,9 +225,11 @@ def observed_locks_table(r) -> str:
     out = ["| script | statement | predicted | observed | rewrites, scans | |", "|---|---|---|---|---|---|"]
     for s in r.locks:
         seen = [f"rewrites {short(t)}" for t in s.rewritten] + [f"scans {short(t)} ({n} rows)" for t, n in s.scanned]
-        mark = "❌ " + "; ".join(s.mismatches) if s.mismatches else "✅"
+        mark = "❌ " + "; ".join(s.mismatches) if s.mismatches else "not observed" if s.outside else "✅"
+        got = "autocommit: its transactions end inside it" if s.outside else \
+            ", ".join(str(lk) for lk in s.observed) or "—"
         out.append(f"| `{s.script}.sql` | {_cell(s.statement)} | {', '.join(str(lk) for lk in s.predicted) or '—'} | "
-                   f"{', '.join(str(lk) for lk in s.observed) or '—'} | {', '.join(seen) or '—'} | {_cell(mark)} |")
+                   f"{got} | {', '.join(seen) or '—'} | {_cell(mark)} |")
     return "\n".join(out) + "\n"
 
 
@@ -252,9 +259,13 @@ def rehearsal_markdown(r, level: int = 4) -> str:
     parts.append("**Rows** of every table that existed, in the columns they had: " + (
         "✅ unchanged after forward and after rollback." if r.rows_kept
         else f"❌ changed in {', '.join(f'`{t}`' for t in r.rows_changed)}."))
-    parts += ["", "**Locks**, read from `pg_locks` after each statement, before its transaction ended: "
+    parts += ["", "**Locks**, read from `pg_locks` after each statement, before its transaction ended (a statement "
+              "run in autocommit ends its own transactions: its locks are not read here): "
               + (f"❌ {len(r.lock_mismatches)} differ from the prediction." if r.lock_mismatches
                  else "✅ as predicted."), "", observed_locks_table(r).rstrip()]
+    wrong = wrong_claims(r)
+    if wrong:
+        parts += ["", "❌ **The lock risk says what the scripts do not**:", ""] + [f"- {_cell(w)}" for w in wrong]
     observed = r.unsafe[len(r.option.unsafe):]
     if observed:
         parts += ["", "⚠️ **Unsafe by what the rehearsal saw**:", ""] + [f"- {_cell(u)}" for u in observed]
@@ -263,6 +274,12 @@ def rehearsal_markdown(r, level: int = 4) -> str:
     if r.concurrency is not None and r.concurrency.writes:
         parts += ["", "**With the application writing** between the statements: "
                   + ("✅ " if r.concurrency.ok else "❌ ") + r.concurrency.summary() + "."]
+    if r.fresh is not None and r.fresh.users:
+        parts += ["", "**New tables with a row per user**: " + ("✅ " if r.fresh.ok else "❌ ")
+                  + _cell(r.fresh.summary()) + "."]
+    if r.signup is not None:
+        parts += ["", "**An invited user signs up** (a profile row with their email made first): "
+                  + ("✅ " if r.signup.ok else "❌ ") + _cell(r.signup.summary()) + "."]
     if r.verdict == "refused":
         names = ", ".join(f"{md_code(c.check.name)}" for c in r.predicted)
         parts += ["", f"The preflight predicted the refusal ({names}): fix those rows, then run it again."]

@@ -7,7 +7,8 @@ A :class:`Decision` groups the findings that share a decision id (``root-entity`
 * ``up`` (forward) and ``down`` (rollback) steps, each step with the table locks PostgreSQL takes
   (:mod:`schemalens.sqlgen`); each script runs in one transaction with a ``lock_timeout``;
 * optional later ``stages`` (e.g. ``VALIDATE CONSTRAINT``), each its own transaction, run when its
-  preflight is clean;
+  preflight is clean; a script with a step that cannot run in a transaction (a batched backfill, ``CREATE
+  INDEX CONCURRENTLY``: :mod:`schemalens.phased`) runs in autocommit instead, and its header says so;
 * :class:`Check` queries (preflight): the rows they list and what those rows mean;
 * :class:`Risk` entries (breaking change, data, locks, reversibility) and an
   :class:`~schemalens.impact.Impact` (every object that references what the option changes);
@@ -125,13 +126,23 @@ class Option:
     def checks_for(self, when: str) -> tuple[Check, ...]:
         return tuple(c for c in self.checks if c.when == when)
 
+    def autocommit(self, name: str) -> bool:
+        """Script ``name`` runs outside a transaction, statement by statement (a step of it cannot run in one:
+        :mod:`schemalens.phased`)."""
+        return any(s.outside for s in self.steps(name))
+
     def script(self, name: str) -> str:
-        """A script's SQL text (``up``, a stage, ``down``): one transaction, or a comment when empty."""
+        """A script's SQL text (``up``, a stage, ``down``): one transaction, or a comment when empty; in
+        autocommit when a step cannot run in a transaction (:mod:`schemalens.phased`)."""
         steps = self.steps(name)
         head = f"-- {comment(f'schemalens decision {self.decision}, option {self.key}: {self.title}')}\n"
         if not steps:
             return head + f"-- {name}.sql: nothing to run (no schema change).\n"
         body = "\n\n".join(_commented(s) for s in steps)
+        if self.autocommit(name):
+            from schemalens.phased import header
+
+            return f"{head}{header(name)}\n{body}\n\nRESET lock_timeout;\n"
         return (
             f"{head}-- {name}.sql: one transaction; a lock that cannot be had within {LOCK_TIMEOUT} aborts "
             "it.\n"

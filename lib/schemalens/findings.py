@@ -1,7 +1,7 @@
 """What a finding is: code, severity, assumed against actual, evidence (file:line and the text), impact,
 and the decision it opens; the collection the report writers take; and the context rules read.
 
-Findings are plain frozen data; :mod:`schemalens.compare` and :mod:`schemalens.checks` make them,
+Findings are plain frozen data; :mod:`schemalens.compare` and the rules of :mod:`schemalens.rules` make them,
 :mod:`schemalens.report` writes them. Nothing here reads files but :class:`Sources` (excerpts).
 """
 

@@ -90,8 +90,8 @@ def parse_statement(text: str, source: Source, piece: Piece | None = None) -> St
     words = [t.text.upper() for t in tokens[:8] if t.token_type not in (TokenType.STRING, TokenType.IDENTIFIER)]
     head = " ".join(words)
     try:
-        for prefix, handler in _HANDLERS:
-            if re.match(prefix, head):
+        for matches, handler in _HANDLERS:
+            if matches(head):
                 result = handler(text, tokens, source)
                 if result is not None:
                     return result
@@ -179,4 +179,4 @@ def _opaque(text: str, node: exp.Command, source: Source) -> Statement:
 
 from schemalens import forms
 
-_HANDLERS = forms.HANDLERS + opaque.HANDLERS
+_HANDLERS = tuple((re.compile(prefix).match, handler) for prefix, handler in forms.HANDLERS + opaque.HANDLERS)  # compiled once

@@ -33,7 +33,7 @@ from typing import Any
 
 import psycopg
 
-from schemalens import concurrent, live, postgres, tenancy
+from schemalens import concurrent, live, newrows, postgres, signup, tenancy
 from schemalens.decisions import Check, Decisions, Option
 from schemalens.diff import diff_schemas
 from schemalens.errors import InputError
@@ -99,6 +99,8 @@ class Rehearsal:
     seconds: float = field(default=0.0, compare=False)
     tenants: tenancy.TenantCheck | None = None  # what signed-in users can do before and after (None: not run)
     concurrency: Any = None  # schemalens.concurrent.Run: the scripts with the application writing (None: not run)
+    signup: signup.Signup | None = None  # an invited user's sign-up, when the option adds a trigger to auth.users
+    fresh: newrows.NewRows | None = None  # the tables the option creates, with a row per user (None: none created)
 
     @property
     def restored(self) -> bool:
@@ -130,7 +132,7 @@ class Rehearsal:
     def verdict(self) -> str:
         """``proven``, ``refused`` (a failure the preflight predicted, nothing left behind) or ``failed``."""
         if not (self.restored and self.rows_kept) or any(x is not None and not x.ok
-                                                         for x in (self.tenants, self.concurrency)):
+                                                         for x in (self.tenants, self.concurrency, self.signup, self.fresh)):
             return "failed"
         if any(c.error for c in self.checks):  # a preflight that cannot run checks nothing: part of the option
             return "failed"
@@ -340,6 +342,7 @@ def rehearse_option(conn: psycopg.Connection, option: Option, base: live.Baselin
     observed: list[StatementLocks] = []
     oids = tenancy.table_oids(conn, tenancy.touched(option))
     access = tenancy.measure(conn, oids)
+    triggers = signup.triggers(conn)
     checks: list[CheckResult] = []
     scripts: list[ScriptResult] = []
     forward = [n for n in option.scripts if n != "down"]
@@ -365,6 +368,9 @@ def rehearse_option(conn: psycopg.Connection, option: Option, base: live.Baselin
     if all(s.ok for s in scripts):
         after = tenancy.measure(conn, oids + tenancy.table_oids(conn, option.creates))
         tenants = tenancy.widening(access, after, option.widens, tenancy.explain_tables(current, after.names.values()))
+    invited = signup.invited_signup(conn) if all(s.ok for s in scripts) and signup.triggers(conn) - triggers else None
+    created = tenancy.table_oids(conn, option.creates) if all(s.ok for s in scripts) else []
+    fresh = newrows.check(conn, created, option.widens) if created else None
     if scripts[0].ok:
         checks += [run_check(conn, c) for c in option.checks_for("before down")]
         error, state, seen = run_observed(conn, option, "down", rows)
@@ -377,7 +383,7 @@ def rehearse_option(conn: psycopg.Connection, option: Option, base: live.Baselin
     left += tuple(privilege_changes(granted, privileges(conn)))
     changed_rows += [t for t in _changed_tables(conn, sums, row_checksums(conn, columns)[0]) if t not in changed_rows]
     return Rehearsal(option, tuple(checks), tuple(scripts), changed, left, not changed_rows, tuple(changed_rows),
-                     tuple(observed), time.perf_counter() - t0, tenants)
+                     tuple(observed), time.perf_counter() - t0, tenants, signup=invited, fresh=fresh)
 
 
 def created_tables(conn: psycopg.Connection, base: live.Baseline) -> list[int]:
@@ -442,7 +448,8 @@ def rehearse(
                     generated = generate_rows(conn, created_tables(conn, base))
                 found = rehearse_option(conn, option, base)
             if concurrently:
-                found = replace(found, concurrency=concurrent.rehearse_concurrently(srv, files, folder, rows, option))
+                found = replace(found, concurrency=concurrent.rehearse_concurrently(
+                    srv, files, folder, rows, option, generate, platform=platform, runner=runner))
             done.append(found)
         where = "embedded PostgreSQL" if srv.embedded else "DATABASE_URL's server (throwaway databases)"
         version = srv.version()

@@ -57,6 +57,8 @@ from schemalens.sqlgen import fk_column_name, singular
 from schemalens.sqlgen import ident as quote
 
 _SCOPES = (exp.Select, exp.Update, exp.Delete, exp.Insert)
+_UID_AFTER = re.compile(r"\s*=\s*auth\s*\.\s*uid\s*\(\s*\)", re.IGNORECASE)
+_UID_BEFORE = re.compile(r"auth\s*\.\s*uid\s*\(\s*\)\s*=\s*$", re.IGNORECASE)
 _REFERENCE_TAIL = re.compile(
     r"\s*REFERENCES\s+(?:[\w$]+|\"[^\"]+\")(?:\.(?:[\w$]+|\"[^\"]+\"))?\s*(?:\([^)]*\))?"
     r"(?:\s+ON\s+(?:DELETE|UPDATE)\s+(?:SET\s+NULL|SET\s+DEFAULT|CASCADE|RESTRICT|NO\s+ACTION))*"
@@ -71,15 +73,20 @@ class Renames:
 
     ``tables``: a table the plan names → the actual table; ``moved``: tables an option renames (old →
     new), used to translate the other options' names; ``parents``: (table the plan adds, the parent
-    the plan assumed, the chosen parent).
+    the plan assumed, the chosen parent); ``dropped``: tables the plan's ``REFERENCES`` no longer name
+    (the column stays); ``members``: (table, column, condition): ``<t>.<column> = auth.uid()`` becomes
+    ``<t>.<condition>`` (:mod:`schemalens.options.documents`).
     """
 
     tables: tuple[tuple[str, str], ...] = ()
     moved: tuple[tuple[str, str], ...] = ()
     parents: tuple[tuple[str, str, str], ...] = ()
+    dropped: tuple[str, ...] = ()
+    members: tuple[tuple[str, str, str], ...] = ()
 
     def merge(self, other: Renames) -> Renames:
-        return Renames(self.tables + other.tables, self.moved + other.moved, self.parents + other.parents)
+        return Renames(self.tables + other.tables, self.moved + other.moved, self.parents + other.parents,
+                       self.dropped + other.dropped, self.members + other.members)
 
 
 @dataclass(frozen=True)
@@ -138,6 +145,8 @@ class Rewriter:
 
         self.schema = schema
         self.drop_missing = drop_missing_references
+        self.dropped = set(renames.dropped)
+        self.members = {(t, c): cond for t, c, cond in renames.members}
         self.tables = {a: b for a, b in renames.tables if schema.table(a) is None}
         moved = dict(renames.moved)
         self.parents = {t: (assumed, moved.get(p, p)) for t, assumed, p in renames.parents}
@@ -229,7 +238,7 @@ class Rewriter:
             for inner in (node.using_text, node.with_check_text):
                 if inner:
                     pos = text.find(inner, start)
-                    edits += _shift(self._tree(sqlglot.parse_one(inner, read="postgres"), outer), pos)
+                    edits += _shift(self._tree(sqlglot.parse_one(inner, read="postgres"), outer, inner), pos)
                     start = pos + len(inner)
             return edits
         if isinstance(node, FunctionStmt):
@@ -324,7 +333,7 @@ class Rewriter:
             if not isinstance(col.this, exp.Identifier):
                 continue
             before = len(edits)
-            self._column(col, tree, outer, put, edits)
+            self._column(col, tree, outer, put, edits, text)
             if (
                 len(edits) > before
                 and (col.this.meta.get("start"), col.this.meta.get("end", -2) + 1) in edits
@@ -363,7 +372,7 @@ class Rewriter:
                 put(cd.this, quote(new), f"{_short(own)}.{key[1]} → {new}: references {_short(parent)}")
                 if target is not None:
                     put(target.this, _written(parent), f"references {_short(parent)}")
-            elif target is not None and self.drop_missing and text:
+            elif target is not None and (self.drop_missing or _qname(target) in self.dropped) and text:
                 name = _qname(target)
                 if (
                     self.schema.table(name) is None
@@ -380,10 +389,13 @@ class Rewriter:
                         )
                         self.unresolved.append(f"{_short(own)}.{key[1]}: references missing {_short(name)}")
 
-    def _column(self, col: exp.Column, tree: exp.Expression, outer: str | None, put, edits) -> None:
+    def _column(self, col: exp.Column, tree: exp.Expression, outer: str | None, put, edits, text: str = "") -> None:
         name = ident(col)
         owner, ref_text = self._owner(col, outer)
         if owner is None:
+            return
+        if (owner, name) in self.members:
+            self._membership(col, owner, ref_text, edits, text)
             return
         if (owner, name) in self.columns:
             new, parent = self.columns[(owner, name)]
@@ -407,6 +419,18 @@ class Rewriter:
         if not self._join(col, owner, fks, why, edits):
             self._scalar(col, ref_text, fks, why, edits)
 
+    def _membership(self, col: exp.Column, owner: str, ref: str, edits, text: str) -> None:
+        """``<ref>.<col> = auth.uid()`` (either way round) → ``<ref>.<condition>``; else unresolved."""
+        start = col.args["table"].meta["start"] if col.args.get("table") else col.this.meta["start"]
+        end = col.this.meta["end"] + 1
+        after, before = _UID_AFTER.match(text, end), _UID_BEFORE.search(text[:start])
+        if after is None and before is None:
+            self.unresolved.append(f"{_short(owner)}.{ident(col)}: not compared with auth.uid()")
+            return
+        span = (start, after.end()) if after else (before.start(), end)
+        why = f"{_short(owner)}.{ident(col)} = auth.uid() → membership"
+        edits[span] = _Edit(*span, f"{ref}.{self.members[(owner, ident(col))]}", why)
+
     def _owner(self, col: exp.Column, outer: str | None) -> tuple[str | None, str]:
         """The table a column belongs to (as PostgreSQL resolves it) and how the statement names it."""
         name, qualifier = ident(col), (ident(col.args["table"]) if col.args.get("table") else None)
@@ -423,7 +447,8 @@ class Rewriter:
                 if (
                     not hits
                     and len(names) == 1
-                    and ((names[0][1], name) in self.columns or self.missing_entity(names[0][1], name))
+                    and ((names[0][1], name) in self.columns or (names[0][1], name) in self.members
+                         or self.missing_entity(names[0][1], name))
                 ):
                     hits = names
                 if hits:

@@ -9,7 +9,8 @@ Supabase's ``auth.users``) with :data:`ROWS` rows each, read from the catalog:
   the referenced table, a self-reference the first row's key (or NULL on the first row); a referenced
   table gets two spare rows, so the edge rows of a one-to-one child (its key is its parent's) find one;
 * rows a trigger wrote before the table's turn (a profile row per auth user) are kept, not duplicated;
-* ``NOT NULL`` respected; enum columns take their labels in turn; ``varchar(n)`` and ``char(n)`` values fit;
+* ``NOT NULL`` respected; enum columns, and columns a ``CHECK (col IN (…))`` lists the values of, take
+  their labels in turn; ``varchar(n)`` and ``char(n)`` values fit;
   identity and ``serial`` columns keep their sequence, generated columns their expression; a value of a
   type it does not know is left to the column's default, or NULL;
 * unique and primary keys get distinct values (each row's values derive from its number);
@@ -26,7 +27,9 @@ It writes only to the database it is given; the caller creates that database and
 
 from __future__ import annotations
 
+import datetime
 import hashlib
+import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -112,6 +115,8 @@ def value(t: str, col: Column, i: int) -> Any:
     'users-1@example.test'
     >>> value("public.t", Column("code", "character(2)", True, "", False, length=2, category="S"), 4)
     'c5'
+    >>> value("public.t", Column("at", "timestamp with time zone", True, "", False), 100)  # past January
+    '2026-04-11 12:00:00+00'
     """
     base = col.type.split("(")[0].removesuffix("[]")
     if col.type.endswith("[]"):
@@ -125,15 +130,16 @@ def value(t: str, col: Column, i: int) -> Any:
     if base == "boolean":
         return i % 2 == 0
     if base in ("date", "timestamp with time zone", "timestamp without time zone"):
-        return f"2026-01-{i + 1:02d} 12:00:00+00" if base != "date" else f"2026-01-{i + 1:02d}"
+        day = (datetime.date(2026, 1, 1) + datetime.timedelta(days=i)).isoformat()  # valid for any i
+        return f"{day} 12:00:00+00" if base != "date" else day
     if base in ("time without time zone", "time with time zone"):
-        return f"12:{i:02d}:00"
+        return f"12:{i % 60:02d}:00"
     if base == "interval":
         return f"{i + 1} days"
     if base in ("json", "jsonb"):
         return "{}"
     if base in ("inet", "cidr"):
-        return f"10.0.0.{i + 1}"
+        return f"10.0.{(i + 1) // 256 % 256}.{(i + 1) % 256}"
     if base == "bytea":
         return bytes([i])
     if col.category == "S" or base in ("text", "citext", "character varying", "character"):
@@ -177,6 +183,51 @@ def _order(tables: Iterable[int], parents: dict[int, set[int]]) -> list[int]:
     return out
 
 
+_CHECKS = """
+SELECT conrelid, pg_catalog.pg_get_constraintdef(oid) FROM pg_catalog.pg_constraint
+WHERE conrelid = ANY(%s) AND contype = 'c'"""
+_IN = re.compile(r"\(*\"?(\w+)\"?\)?(?:::[\w ]+)?\s*=\s*ANY\s*\(+ARRAY\[(.*?)\]")
+_LITERAL = re.compile(r"'((?:[^']|'')*)'")
+
+
+def allowed(definition: str) -> tuple[str, tuple[str, ...]] | None:
+    """``(column, values)`` when a CHECK constraint lists the values a column may take.
+
+    >>> allowed("CHECK ((channel = ANY (ARRAY['email'::text, 'sms'::text])))")
+    ('channel', ('email', 'sms'))
+    >>> allowed("CHECK (((kind)::text = ANY ((ARRAY['a'::character varying, 'b''c'::character varying])::text[])))")
+    ('kind', ('a', "b'c"))
+    >>> allowed("CHECK ((length(name) > 2))") is None
+    True
+    """
+    m = _IN.search(definition)
+    if m is None:
+        return None
+    values = tuple(v.replace("''", "'") for v in _LITERAL.findall(m.group(2)))
+    return (m.group(1), values) if values else None
+
+
+def choices(conn: psycopg.Connection, oids: Iterable[int]) -> dict[int, dict[str, tuple[str, ...]]]:
+    """``{table oid: {column: values}}`` from the CHECK constraints that list a column's values."""
+    out: dict[int, dict[str, tuple[str, ...]]] = {}
+    for rel, definition in conn.execute(_CHECKS, (list(oids),)).fetchall():
+        found = allowed(definition)
+        if found is not None:
+            out.setdefault(rel, {})[found[0]] = found[1]
+    return out
+
+
+def columns(conn: psycopg.Connection, oids: Iterable[int]) -> dict[int, dict[int, Column]]:
+    """``{table oid: {attnum: Column}}`` for the tables ``oids``, read from the catalog."""
+    cols: dict[int, dict[int, Column]] = {}
+    for (rel, num, name, typ, nn, hasdef, ident_, gen, _typtype, cat, default, labels, length) in conn.execute(
+            _COLUMNS, (list(oids),)).fetchall():
+        writes = bool(ident_) or bool(gen) or default.startswith("nextval(")
+        cols.setdefault(rel, {})[num] = Column(name, typ, nn, default if hasdef else "", writes,
+                                               tuple(labels or ()), length, cat)
+    return cols
+
+
 def generate_rows(conn: psycopg.Connection, created: Iterable[int], rows: int = ROWS) -> Generated:
     """Insert the rows (see the module docstring) into the tables ``created`` (oids; the tables they
     reference are filled too) on ``conn`` (autocommit)."""
@@ -188,12 +239,8 @@ def generate_rows(conn: psycopg.Connection, created: Iterable[int], rows: int = 
     parents: dict[int, set[int]] = {}
     for r, _, fr, _ in fks:
         parents.setdefault(r, set()).add(fr)
-    cols: dict[int, dict[int, Column]] = {}
-    for (rel, num, name, typ, nn, hasdef, ident_, gen, typtype, cat, default, labels, length) in conn.execute(
-            _COLUMNS, (list(wanted),)).fetchall():
-        writes = bool(ident_) or bool(gen) or default.startswith("nextval(")
-        cols.setdefault(rel, {})[num] = Column(name, typ, nn, default if hasdef else "", writes,
-                                               tuple(labels or ()), length, cat)
+    cols = columns(conn, wanted)
+    listed = choices(conn, wanted)
     # soft references: `x_id` columns without a key, read as the key of the table named x (when one is)
     by_word = {singular(n): o for o, n in names.items() if o in wanted}
     keyed = {(r, n) for r, k, _, _ in fks for n in k}
@@ -237,6 +284,8 @@ def generate_rows(conn: psycopg.Connection, created: Iterable[int], rows: int = 
             if c.identity:
                 continue
             v = value(names[rel], c, i)
+            if c.name in listed.get(rel, {}):  # a CHECK lists the values it may take
+                v = listed[rel][c.name][i % len(listed[rel][c.name])]
             row[num] = v if v is not ... else (... if c.default or c.not_null else None)
         for r, k, fr, fk in fks:
             if r != rel:
@@ -288,4 +337,4 @@ def generate_rows(conn: psycopg.Connection, created: Iterable[int], rows: int = 
                      tuple(present))
 
 
-__all__ = ["ROWS", "Generated", "generate_rows", "value"]
+__all__ = ["ROWS", "Column", "Generated", "allowed", "choices", "columns", "generate_rows", "value"]

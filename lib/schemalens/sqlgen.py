@@ -116,6 +116,7 @@ class Step:
     sql: str
     locks: tuple[Lock, ...] = ()
     note: str = ""
+    outside: bool = False  # runs only outside a transaction block (CONCURRENTLY, a DO block that commits)
 
     @property
     def strongest(self) -> str | None:

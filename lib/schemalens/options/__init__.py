@@ -10,7 +10,9 @@
   old tables, or archiving them);
 * :mod:`~schemalens.options.hierarchy`: where the plan's new tables hang (``proposed-hierarchy``);
 * :mod:`~schemalens.options.general`: the general checks' decisions (``enable-rls``, ``add-policies``,
-  ``index-foreign-keys``).
+  ``index-foreign-keys``);
+* :mod:`~schemalens.options.documents`: a table or column only the planned documents use (no counterpart):
+  build it, or rewrite the documents (``document-table-…``, ``document-column-…``).
 
 Every builder reads the finding's ``data`` and the schema, never a sample's names.
 """
@@ -188,7 +190,7 @@ class Context:
 
 def _builders() -> list[tuple[str, Callable[[str, list], bool], Callable]]:
     """``(kind, applies to a decision's findings, builder)``; the kinds are :data:`KINDS`."""
-    from schemalens.options import general, hierarchy, keys, root, scope
+    from schemalens.options import documents, general, hierarchy, keys, root, scope
 
     return [
         ("root", lambda d, fs: any(f.code == "missing-table" and f.data.get("counterpart") for f in fs),
@@ -198,6 +200,7 @@ def _builders() -> list[tuple[str, Callable[[str, list], bool], Callable]]:
         ("hierarchy", lambda d, fs: any(f.code == "hierarchy-mismatch" and f.data.get("proposed") for f in fs),
          hierarchy.build),
         ("general", lambda d, fs: d in ("enable-rls", "add-policies", "index-foreign-keys"), general.build),
+        ("documents", lambda d, fs: d.startswith(documents.PREFIX), documents.build),
     ]
 
 
@@ -208,6 +211,7 @@ KINDS = {
     "hierarchy": "Where the new tables hang",
     "scope": "Scope: rows that belong to another entity than the plan says",
     "general": "General checks: row level security off or without policies, foreign keys without an index",
+    "documents": "Names only the planned documents use: a table or column no migration builds",
 }
 
 
@@ -223,10 +227,14 @@ _NO_SQL = {
 def build_decisions(findings):
     """Decisions with options for every decision id the builders know; the rest in ``skipped``."""
     from schemalens.decisions import Decisions
+    from schemalens.options.documents import unmapped
+    from schemalens.phased import rollback_up_front
 
     ctx = Context.of(findings)
     built, skipped = [], []
-    for did, fs in findings.decisions().items():
+    groups = findings.decisions()
+    groups |= unmapped(groups.get("rewrite-documents", ()))  # the names no counterpart resolves: one decision each
+    for did, fs in groups.items():
         kind, builder = next(((k, b) for k, test, b in _builders() if test(did, fs)), (None, None))
         if builder is None:
             codes = {f.code for f in fs}
@@ -240,7 +248,8 @@ def build_decisions(findings):
         if decision is None:
             skipped.append((did, why))
         else:
-            built.append(replace(decision, kind=kind))
+            options = tuple(rollback_up_front(o) for o in decision.options)  # short locks on rollback (phased)
+            built.append(replace(decision, kind=kind, options=options))
     return Decisions(tuple(built), findings, tuple(skipped))
 
 

@@ -16,8 +16,8 @@ table's route to the root; B, keep it service-role only (recommended: usually on
 
 ``index-foreign-keys`` (one decision for every foreign key without an index):
 
-* A: create the indexes (``CREATE INDEX`` holds a SHARE lock, which blocks writes to the table while it
-  builds; on a large, busy table run it ``CONCURRENTLY`` outside a transaction instead);
+* A: create the indexes ``CONCURRENTLY`` in autocommit (SHARE UPDATE EXCLUSIVE: writes go on while each
+  builds; :mod:`schemalens.phased`);
 * B: leave them (small tables, rare deletes on the parent).
 """
 
@@ -30,12 +30,16 @@ from schemalens.model import API_ROLES, TABLE_PRIVILEGES
 from schemalens.names import md_name, relation
 from schemalens.options import Context, policies_named_sql, row_counts_sql
 from schemalens.options.scope import Hop, _joins, _value, unmappable_sql
+from schemalens.phased import (
+    create_index_concurrently,
+    drop_index_concurrently,
+    invalid_index_check,
+    volume_check,
+)
 from schemalens.report import decision_title
 from schemalens.sqlgen import (
-    create_index,
     create_policy,
     disable_rls,
-    drop_index,
     drop_policy,
     enable_rls,
     grant,
@@ -327,8 +331,9 @@ def _indexes(ctx: Context, did: str, findings: list) -> tuple[Decision | None, s
     if not keys:
         return None, "no foreign key without an index"
     names = {k: ctx.index_name(k[0], k[1]) for k in keys}
-    up = tuple(create_index(names[k], k[0], list(k[1])) for k in keys)
-    down = tuple(drop_index(names[k], k[0]) for k in reversed(keys))
+    # CONCURRENTLY, in autocommit, whatever the size (schemalens.phased): writes go on while each builds
+    up = tuple(create_index_concurrently(names[k], k[0], list(k[1])) for k in keys)
+    down = tuple(drop_index_concurrently(names[k], k[0]) for k in reversed(keys))
     listed = ", ".join(f"{md_name(t)} ({', '.join(c)})" for t, c in keys)
     create = Option(
         did, "A", slug("A", "Create the indexes"), "Create the indexes",
@@ -347,15 +352,19 @@ def _indexes(ctx: Context, did: str, findings: list) -> tuple[Decision | None, s
             Check(
                 "rows",
                 row_counts_sql(dict.fromkeys(t for t, _ in keys)),
-                "How many rows each index covers: writes to the table wait while it builds (SHARE lock). On a "
-                "large, busy table run `CREATE INDEX CONCURRENTLY` outside a transaction instead.",
+                "How many rows each index covers: the build reads them all (CONCURRENTLY: twice), while reads "
+                "and writes go on.",
             ),
+            volume_check([t for t, _ in keys]),
+            invalid_index_check([(names[k], k[0]) for k in keys], "up"),
         ),
         risks=(
             Risk("breaking", "None: an index changes no query's result."),
             Risk("data", "No row changes; the index takes disk space and slows writes a little."),
-            Risk("lock", "CREATE INDEX takes SHARE on the table: reads go on, writes wait until it is built."),
-            Risk("reversibility", "down.sql drops the indexes."),
+            Risk("lock", "up.sql runs in autocommit: CREATE INDEX CONCURRENTLY takes SHARE UPDATE EXCLUSIVE on the "
+                 "table (reads and writes go on) and waits for the transactions already running on it; a build "
+                 "that fails leaves an INVALID index (preflight `invalid-index` says how to retry)."),
+            Risk("reversibility", "down.sql drops the indexes CONCURRENTLY (in autocommit: reads and writes go on)."),
         ),
         impact=ctx.impact([t for t, _ in keys], [f"{t}.{c}" for t, cs in keys for c in cs], mention_columns=False),
     )
@@ -368,7 +377,7 @@ def _indexes(ctx: Context, did: str, findings: list) -> tuple[Decision | None, s
     )
     return Decision(did, decision_title(did, findings[0]), f"Index the foreign-key columns {listed}, or leave them?",
                     (create, keep), tuple(findings), "A",
-                    "An index costs one short SHARE lock now and saves a scan on every delete of a referenced row."), ""
+                    "An index built CONCURRENTLY blocks no write now and saves a scan on every delete of a referenced row."), ""
 
 
 __all__ = ["build"]

@@ -16,7 +16,7 @@ from collections import Counter
 from schemalens.decisions import Check, Decision, Option, Risk, Stage, slug
 from schemalens.impact import Item
 from schemalens.names import comment, dollar_quote, md_name, qualify, relation
-from schemalens.options import AUTH_USERS, Context
+from schemalens.options import AUTH_USERS, Context, invited
 from schemalens.options.policies import revoke_execute
 from schemalens.options.valid import add_unique_target, comparable, reference_types, unique_target
 from schemalens.replay import make_object_name
@@ -345,8 +345,11 @@ def _trigger(ctx: Context, did: str, d: dict, sync) -> Option | None:
         f"no row for an auth user without it\n  END IF;"
         for c in required
     )
+    invites = any(c.name == "email" for c in t.columns)  # an invited user's row is found by email
+    taken = [c.name for c in required if any(u.columns == (c.name,) for u in t.uniques)]
+    link = invited.link(tbl, key) if invites else ""
     code = (
-        f"\nBEGIN\n{guard + chr(10) if guard else ''}"
+        f"\nBEGIN\n{guard + chr(10) if guard else ''}{link}"
         f"  INSERT INTO {table(tbl)} ({idents(filled)})\n"
         f"  VALUES ({', '.join('NEW.' + ident(c if c != key else d['ref_columns'][0]) for c in filled)})\n"
         f"  ON CONFLICT DO NOTHING;  -- a row with this key (or another unique value) exists: left as it is\n"
@@ -380,10 +383,15 @@ def _trigger(ctx: Context, did: str, d: dict, sync) -> Option | None:
                     f"SELECT r.id, r.{ident(c.name)} FROM {table(ref)} AS r\n"
                     f"JOIN {table(tbl)} AS t ON t.{ident(c.name)} = r.{ident(c.name)} AND "
                     f"t.{ident(key)} <> r.id",
-                    f"Auth users whose {c.name} a {md_name(tbl)} row with another key already has: a "
-                    "new sign-up like these gets no row (ON CONFLICT DO NOTHING).",
+                    f"Auth users whose {c.name} a {md_name(tbl)} row with another key already has. The "
+                    "trigger handles new sign-ups only: these stay as they are."
+                    + (" A new sign-up with such a value gets no row (ON CONFLICT DO NOTHING) unless the row "
+                       "is an invitation (its key is no auth user's): then it is linked." if invites else
+                       " A new sign-up with such a value gets no row (ON CONFLICT DO NOTHING)."),
                 )
             )
+    if invites:
+        checks.append(invited.ambiguous_check(tbl, key))
     unfilled = [fk.columns[0] for fk in ctx.schema.foreign_keys_from(tbl) if len(fk.columns) == 1]
     title = f"Trigger on `auth.users` creating {md_name(tbl)} rows for new users"
     return Option(
@@ -393,7 +401,9 @@ def _trigger(ctx: Context, did: str, d: dict, sync) -> Option | None:
         title,
         f"`{trg}` AFTER INSERT ON auth.users runs `{short(fn)}()` (SECURITY DEFINER, search_path fixed to "
         "''), "
-        f"which inserts ({', '.join(filled)}) from the new auth user. Existing users are not touched.",
+        + ("which links an invited user's row (same email, no auth user yet) to the new auth user, or else "
+           if invites else "which ")
+        + f"inserts ({', '.join(filled)}) from the new auth user. Existing users are not touched.",
         (
             step(body, note=f"function {short(fn)}() (SECURITY DEFINER, empty search_path)"),
             revoke_execute(fn),
@@ -406,7 +416,8 @@ def _trigger(ctx: Context, did: str, d: dict, sync) -> Option | None:
             Risk(
                 "security",
                 f"SECURITY DEFINER: it runs as its owner and bypasses RLS on {short(tbl)}; search_path is "
-                "'' and every name is schema-qualified, it writes only the new user's own row, and EXECUTE "
+                "'' and every name is schema-qualified, it writes only the new user's own row (a new one"
+                + (", or the invited row it links" if invites else "") + "), and EXECUTE "
                 "is revoked from PUBLIC and the API roles (only the trigger runs it).",
             ),
             Risk(
@@ -424,14 +435,11 @@ def _trigger(ctx: Context, did: str, d: dict, sync) -> Option | None:
                     if unfilled
                     else ""
                 )
-                + ". Existing auth users without a row are not backfilled. A sign-up whose "
-                + " or ".join(c.name for c in required if any(u.columns == (c.name,) for u in t.uniques))
-                + f" an existing {md_name(tbl)} row already has (e.g. an invited user's row, with another "
-                "key) gets no row (ON CONFLICT DO NOTHING; preflight "
-                + ", ".join(f"`{c.name}-taken`" for c in required if any(u.columns == (c.name,) for u in t.uniques))
-                + "): link such rows by hand."
-                if any(any(u.columns == (c.name,) for u in t.uniques) for c in required)
-                else ". Existing auth users without a row are not backfilled.",
+                + ". Existing auth users without a row are not backfilled."
+                + (" " + invited.risk(tbl, key) if invites else "")
+                + (f" A sign-up whose {' or '.join(taken)} a {md_name(tbl)} row of another auth user already "
+                   "has gets no row (ON CONFLICT DO NOTHING; preflight "
+                   + ", ".join(f"`{c}-taken`" for c in taken) + ")." if taken else ""),
             ),
             Risk(
                 "lock",

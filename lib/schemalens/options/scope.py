@@ -34,6 +34,13 @@ from schemalens.options.routes import (  # noqa: F401 - importable from here, as
 )
 from schemalens.options.unify import _unify, rebuild_sql  # noqa: F401
 from schemalens.options.valid import scope_column
+from schemalens.phased import (
+    BATCH,
+    batched_update,
+    create_index_concurrently,
+    invalid_index_check,
+    volume_check,
+)
 from schemalens.report import decision_title
 from schemalens.rewrite import fk_column_name
 from schemalens.sqlgen import (
@@ -44,7 +51,6 @@ from schemalens.sqlgen import (
     SHARE_ROW_EXCLUSIVE,
     add_column,
     add_foreign_key,
-    create_index,
     drop_column,
     enable_trigger,
     ident,
@@ -136,7 +142,7 @@ def _rescope(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]]) -> O
     # expand and contract: up.sql only changes the catalog (every lock taken up front); the rows are
     # written by backfill-<table>.sql, checked by validate.sql; the index and the policies come after
     up: list = [lock_up_front([(t, ACCESS_EXCLUSIVE) for t in routes] + [(entity, SHARE_ROW_EXCLUSIVE)])]
-    backfill, validate, index, policies, down = [], [], [], [], []
+    backfill, validate, index, policies, down, indexes = [], [], [], [], [], []
     for tbl, hops in routes.items():
         first = hops[0]
         joins = _joins(hops[1:], alias=ident(relation(first.ref))) if len(hops) > 1 else ""
@@ -151,33 +157,46 @@ def _rescope(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]]) -> O
             undo = derive_down + undo
             triggers.append(trigger)  # paused during the backfill too: it would compute the same value again
         reads = [(h.ref, ACCESS_SHARE) for h in hops[:-1]]
-        fill = [enable_trigger(tbl, t, False) for t in triggers]
-        fill.append(
-            step(
-                f"UPDATE {table(tbl)} AS t\nSET {ident(col)} = {_value(hops)}\n"
-                f"FROM {table(first.ref)}"
-                + (f"\n{joins}" if joins else "")
-                + f"\nWHERE {ident(relation(first.ref))}.{ident(first.ref_column)} = "
-                f"t.{ident(first.column)}\n  AND t.{ident(col)} IS DISTINCT FROM {_value(hops)}",
-                (tbl, ROW_EXCLUSIVE),
-                *reads,
-                (entity, ROW_SHARE),
-                note=f"backfill {short(tbl)}.{col} along the route (the new key is checked: ROW SHARE on "
-                f"{short(entity)})",
+        pk = ctx.schema.table(tbl).primary_key
+        if len(pk) == 1:  # batches by key, each its own transaction; no trigger is disabled (phased.py)
+            fill = [batched_update(
+                tbl, pk[0], f"{ident(col)} = {_value(hops)}", f"{table(first.ref)}" + (f"\n{joins}" if joins else ""),
+                f"{ident(relation(first.ref))}.{ident(first.ref_column)} = t.{ident(first.column)}\n"
+                f"AND t.{ident(col)} IS DISTINCT FROM {_value(hops)}", reads,
+                note=f"backfill {short(tbl)}.{col} along the route, {BATCH:,} rows per transaction (the new key "
+                "is checked by validate.sql)")]
+        else:
+            fill = [enable_trigger(tbl, t, False) for t in triggers]
+            fill.append(
+                step(
+                    f"UPDATE {table(tbl)} AS t\nSET {ident(col)} = {_value(hops)}\n"
+                    f"FROM {table(first.ref)}"
+                    + (f"\n{joins}" if joins else "")
+                    + f"\nWHERE {ident(relation(first.ref))}.{ident(first.ref_column)} = "
+                    f"t.{ident(first.column)}\n  AND t.{ident(col)} IS DISTINCT FROM {_value(hops)}",
+                    (tbl, ROW_EXCLUSIVE),
+                    *reads,
+                    (entity, ROW_SHARE),
+                    note=f"backfill {short(tbl)}.{col} along the route (the new key is checked: ROW SHARE on "
+                    f"{short(entity)})",
+                )
             )
-        )
-        fill += [enable_trigger(tbl, t, True) for t in triggers]
+            fill += [enable_trigger(tbl, t, True) for t in triggers]
         # one transaction per table: each table's writes wait only while its own rows are written
         backfill.append(Stage(f"backfill-{relation(tbl)}", tuple(fill),
                               f"write `{col}` on the rows of {short(tbl)} that existed before up"))
         validate.append(validate_constraint(tbl, fkey, entity))
-        index.append(create_index(ctx.index_name(tbl, [col]), tbl, [col]))
+        indexes.append((ctx.index_name(tbl, [col]), tbl))
+        index.append(create_index_concurrently(*indexes[-1], [col]))
         if chain:
             # read for the members; writes stay with the owner's own policies
             pol_up, pol_down = member_policies(tbl, entity, col, chain, ctx.chain_tables(entity), writes="none")
             policies += pol_up
             undo = pol_down + undo
         down = undo + down  # the last table first; each table's policy before the column it uses
+    # every lock up front, in up's order, 200 ms per attempt: the rollback queues in front of the
+    # application's reads at most that long of the tables and of the entity (dropping the column drops its foreign key there)
+    down = [lock_up_front([(t, ACCESS_EXCLUSIVE) for t in routes] + [(entity, ACCESS_EXCLUSIVE)]), *down]
     stages = (
         *backfill,
         Stage("validate", tuple(validate), "check the backfilled keys"),
@@ -201,6 +220,8 @@ def _rescope(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]]) -> O
             f"`{col}` NULL and stay visible to their owner only.",
         ),
         Check("per-entity", _per_entity_sql(routes), f"How many rows each {singular(entity)} gets."),
+        volume_check(list(routes)),
+        invalid_index_check(indexes, "index"),
     )
     title = f"Re-scope to {md_name(entity)}: a new column `{col}` on each table"
     return Option(
@@ -213,7 +234,8 @@ def _rescope(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]]) -> O
         + f", kept by a trigger that derives it from the owner, an index, and a read policy for the members "
         f"of the {singular(entity)}; the owner's policies stay the only way to write. In phases: up.sql "
         "changes only the catalog (nullable column, foreign key NOT VALID, the trigger), then backfill-<table>.sql, "
-        "validate.sql, index.sql and policies.sql, each its own transaction.",
+        f"validate.sql, index.sql and policies.sql; the backfills commit every {BATCH:,} rows and the indexes are "
+        "built CONCURRENTLY (both in autocommit, whatever the tables' size: see preflight `volume`).",
         tuple(up),
         tuple(down),
         checks,
@@ -227,26 +249,30 @@ def _rescope(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]]) -> O
             Risk(
                 "data",
                 f"From up.sql on, the trigger sets `{col}` on every row inserted or updated; backfill-<table>.sql "
-                f"writes it on every other mappable row (every row is written once; the update triggers are "
-                "paused meanwhile, so no other value changes). Unmappable rows keep NULL (preflight "
+                f"writes it on every other mappable row (each row once, {BATCH:,} rows per transaction; in "
+                "the backfill's own transactions the table's triggers do not fire (session_replication_role = "
+                "replica, so no other value changes), while the application's writes meanwhile fire them as "
+                "always; no trigger is disabled). It needs a role allowed to set session_replication_role (a "
+                "superuser, or GRANT SET ON PARAMETER, PostgreSQL 15+). Unmappable rows keep NULL (preflight "
                 "`unmappable`).",
             ),
             Risk(
                 "lock",
                 f"up.sql: ACCESS EXCLUSIVE on {name_list(routes)} and SHARE ROW EXCLUSIVE on "
                 f"{md_name(entity)}, taken up front in one order (200 ms per attempt, 10 attempts) and held "
-                "only while the catalog changes (no row is read or written). backfill-<table>.sql, one "
-                "transaction per table: SHARE ROW EXCLUSIVE on that table while its update triggers are paused "
-                "(reads go on, writes to it wait) and a lock on every row it writes; not batched further. "
-                "validate.sql: "
-                "SHARE UPDATE EXCLUSIVE (reads and writes go on). index.sql: SHARE while each index builds "
-                "(writes wait; the scripts run in a transaction, so not CONCURRENTLY: on a large table run "
-                "`CREATE INDEX CONCURRENTLY` by hand instead). policies.sql: ACCESS EXCLUSIVE, briefly.",
+                "only while the catalog changes (no row is read or written). backfill-<table>.sql, in "
+                f"autocommit: ROW EXCLUSIVE on that table and the locks of one batch's rows ({BATCH:,}) per "
+                "transaction (reads and writes go on; a writer waits at most for one batch's row). validate.sql: "
+                "SHARE UPDATE EXCLUSIVE (reads and writes go on). index.sql, in autocommit: CREATE INDEX "
+                "CONCURRENTLY, SHARE UPDATE EXCLUSIVE (reads and writes go on); a build that fails leaves an "
+                "INVALID index (preflight `invalid-index` says how to retry). policies.sql: ACCESS EXCLUSIVE, briefly.",
             ),
             Risk(
                 "reversibility",
                 f"down.sql drops the column (with its index, foreign key and policy): `{col}` values "
-                "written after up are lost; every other value is as before.",
+                "written after up are lost; every other value is as before. It takes ACCESS EXCLUSIVE on the "
+                f"tables and on {md_name(entity)} up front, in up's order, 200 ms per attempt (10 attempts): their "
+                "readers wait at most 200 ms behind an attempt, and the locks are held only while the catalog changes.",
             ),
             Risk(
                 "security",

@@ -28,14 +28,22 @@ from schemalens.replay.state import (  # noqa: F401 - importable from here, as b
 )
 
 
+def new_state(search_path: tuple[str, ...] = ("public",)) -> _Replayer:
+    """An empty replay state: ``apply`` statements to it, ``freeze`` it into a Schema. It pickles whole
+    (everything replay knows, search_path included), so a run can resume from a saved one
+    (:mod:`schemalens.snapshots`)."""
+    r = _Replayer()
+    r.search_path = search_path
+    return r
+
+
 def replay(statements: Iterable[Statement], headers=(), warnings: Iterable[Unparsed] = (),
            search_path: tuple[str, ...] = ("public",)) -> Schema:
     """Apply statements in order and freeze the result; ``search_path`` is the runner's, before the files."""
-    r = _Replayer()
-    r.search_path = search_path
+    r = new_state(search_path)
     for st in statements:
         r.apply(st)
     return r.freeze(headers, warnings)
 
 
-__all__ = ["EXTERNAL_PRIMARY_KEYS", "HANDLERS", "ReplayWarning", "figure_name", "make_object_name", "replay"]
+__all__ = ["EXTERNAL_PRIMARY_KEYS", "HANDLERS", "ReplayWarning", "figure_name", "make_object_name", "new_state", "replay"]

@@ -12,6 +12,10 @@ from schemalens.model import EnumType, Function, Schema, Source, Unparsed, View,
 from schemalens.parse import Statement, table_name
 from schemalens.replay.state import (
     ReplayWarning,
+    _fk_name,
+    _fk_tables,
+    _index_name,
+    _on_table,
     _Policies,
     _schema_of,
     _Store,
@@ -26,12 +30,12 @@ class ReplayerBase:
     def __init__(self) -> None:
         self.tables: dict[str, _TableState] = {}
         self._taken: Counter = Counter()  # (schema, name) of constraints and indexes
-        self.fks = _Store(lambda fk: {fk.table, fk.ref_table}, lambda fk: (_schema_of(fk.table), fk.name), self._taken)
+        self.fks = _Store(_fk_tables, _fk_name, self._taken)
         self.policies = _Policies()
-        self.indexes = _Store(lambda i: (i.table,), lambda i: (_schema_of(i.table), i.name), self._taken)
+        self.indexes = _Store(_on_table, _index_name, self._taken)
         self.enums: dict[str, EnumType] = {}
         self.functions: dict[tuple[str, str], Function] = {}
-        self.triggers = _Store(lambda t: (t.table,))
+        self.triggers = _Store(_on_table)
         self.views: dict[str, View] = {}
         self.checks: dict[tuple[str, str], frozenset[str]] = {}  # CHECK constraints: (table, name) -> columns
         self.partition_indexes: dict[str, dict[str, str]] = {}  # partition -> {parent index: its part's name}

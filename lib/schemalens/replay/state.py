@@ -9,7 +9,17 @@ from dataclasses import dataclass, field, replace
 
 from sqlglot import exp
 
-from schemalens.model import NOWHERE, Column, Policy, Source, Table, UniqueConstraint, truncate_identifier
+from schemalens.model import (
+    NOWHERE,
+    Column,
+    ForeignKey,
+    Index,
+    Policy,
+    Source,
+    Table,
+    UniqueConstraint,
+    truncate_identifier,
+)
 from schemalens.parse import lower_unquoted, to_sql
 
 EXTERNAL_PRIMARY_KEYS = {"auth.users": ("id",), "storage.objects": ("id",), "storage.buckets": ("id",)}
@@ -58,6 +68,24 @@ def make_object_name(name1: str, name2: str, label: str) -> str:
 
 def _schema_of(table: str) -> str:
     return table.split(".", 1)[0]
+
+
+# What the stores below index by: module-level functions, not lambdas, so that a replay state pickles
+# (:mod:`schemalens.snapshots` keeps it between runs).
+def _fk_tables(fk: ForeignKey) -> set[str]:
+    return {fk.table, fk.ref_table}
+
+
+def _fk_name(fk: ForeignKey) -> tuple[str, str]:
+    return _schema_of(fk.table), fk.name
+
+
+def _on_table(item) -> tuple[str]:
+    return (item.table,)
+
+
+def _index_name(index: Index) -> tuple[str, str]:
+    return _schema_of(index.table), index.name
 
 
 class _Store:
@@ -117,7 +145,7 @@ class _Policies(_Store):
     """Policies by (table, name), also indexed by each word of their predicates."""
 
     def __init__(self) -> None:
-        super().__init__(lambda p: (p.table,))
+        super().__init__(_on_table)
         self._by_word: dict[str, set[tuple[str, str]]] = {}
 
     @staticmethod

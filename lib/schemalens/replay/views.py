@@ -131,7 +131,8 @@ class ViewsReplay:
     def renamed_column(self, table: str, old: str, new: str) -> None:
         """A view keeps using a renamed column (PostgreSQL keeps its query by ids); CHECKs keep it too."""
         for view, uses in self.view_uses.items():
-            self.view_uses[view] = {(t, new if (t, c) == (table, old) else c) for t, c in uses}
+            if (table, old) in uses:  # (the others' sets stay as they are)
+                self.view_uses[view] = {(t, new if (t, c) == (table, old) else c) for t, c in uses}
         for key, columns in self.checks.items():
             if key[0] == table and old in columns:
                 self.checks[key] = frozenset(new if c == old else c for c in columns)

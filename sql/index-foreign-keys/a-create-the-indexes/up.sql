@@ -1,9 +1,8 @@
 -- schemalens decision index-foreign-keys, option A: Create the indexes
--- up.sql: one transaction; a lock that cannot be had within 5s aborts it.
-BEGIN;
-SET LOCAL lock_timeout = '5s';
+-- up.sql: NOT one transaction. Run it as it is, in autocommit (`psql -f up.sql`, without --single-transaction and not inside BEGIN): each statement (each batch of a backfill) commits on its own; a lock that cannot be had within 5s stops it, and it can be run again.
+SET lock_timeout = '5s';
 
--- index instruction_cartridges (user_id) (locks: SHARE on instruction_cartridges)
-CREATE INDEX idx_instruction_cartridges_user_id ON public.instruction_cartridges (user_id);
+-- index instruction_cartridges (user_id) without blocking writes (locks: SHARE UPDATE EXCLUSIVE on instruction_cartridges)
+CREATE INDEX CONCURRENTLY idx_instruction_cartridges_user_id ON public.instruction_cartridges (user_id);
 
-COMMIT;
+RESET lock_timeout;

@@ -1,26 +1,29 @@
 -- schemalens decision scope-of-cartridges, option B: Re-scope to `agencies`: a new column `agency_id` on each table
--- backfill-instruction_cartridges.sql: one transaction; a lock that cannot be had within 5s aborts it.
-BEGIN;
-SET LOCAL lock_timeout = '5s';
+-- backfill-instruction_cartridges.sql: NOT one transaction. Run it as it is, in autocommit (`psql -f backfill-instruction_cartridges.sql`, without --single-transaction and not inside BEGIN): each statement (each batch of a backfill) commits on its own; a lock that cannot be had within 5s stops it, and it can be run again.
+SET lock_timeout = '5s';
 
--- disable trigger update_instruction_cartridges_updated_at (locks: SHARE ROW EXCLUSIVE on instruction_cartridges)
-ALTER TABLE public.instruction_cartridges DISABLE TRIGGER update_instruction_cartridges_updated_at;
+-- backfill instruction_cartridges.agency_id along the route, 10,000 rows per transaction (the new key is checked by validate.sql) (locks: ROW EXCLUSIVE on instruction_cartridges, ACCESS SHARE on users, ACCESS SHARE on clients)
+DO $backfill$
+DECLARE
+  lo public.instruction_cartridges.id%TYPE;
+  hi public.instruction_cartridges.id%TYPE;
+BEGIN
+  SELECT id INTO lo FROM public.instruction_cartridges ORDER BY id LIMIT 1;
+  WHILE lo IS NOT NULL LOOP
+    -- this batch's transaction only: the table's triggers do not fire for the rows written here
+    PERFORM set_config('session_replication_role', 'replica', true);
+    SELECT b.id INTO hi FROM (SELECT id FROM public.instruction_cartridges WHERE id >= lo ORDER BY id LIMIT 10000) AS b ORDER BY b.id DESC LIMIT 1;
+    UPDATE public.instruction_cartridges AS t
+      SET agency_id = clients.agency_id
+      FROM public.users
+      JOIN public.clients ON clients.id = users.client_id
+      WHERE t.id BETWEEN lo AND hi
+        AND users.id = t.user_id
+        AND t.agency_id IS DISTINCT FROM clients.agency_id;
+    COMMIT;
+    SELECT id INTO lo FROM public.instruction_cartridges WHERE id > hi ORDER BY id LIMIT 1;  -- NULL after the last
+  END LOOP;
+END
+$backfill$;
 
--- disable trigger set_instruction_cartridges_agency_id (locks: SHARE ROW EXCLUSIVE on instruction_cartridges)
-ALTER TABLE public.instruction_cartridges DISABLE TRIGGER set_instruction_cartridges_agency_id;
-
--- backfill instruction_cartridges.agency_id along the route (the new key is checked: ROW SHARE on agencies) (locks: ROW EXCLUSIVE on instruction_cartridges, ACCESS SHARE on users, ACCESS SHARE on clients, ROW SHARE on agencies)
-UPDATE public.instruction_cartridges AS t
-SET agency_id = clients.agency_id
-FROM public.users
-JOIN public.clients ON clients.id = users.client_id
-WHERE users.id = t.user_id
-  AND t.agency_id IS DISTINCT FROM clients.agency_id;
-
--- enable trigger update_instruction_cartridges_updated_at (locks: SHARE ROW EXCLUSIVE on instruction_cartridges)
-ALTER TABLE public.instruction_cartridges ENABLE TRIGGER update_instruction_cartridges_updated_at;
-
--- enable trigger set_instruction_cartridges_agency_id (locks: SHARE ROW EXCLUSIVE on instruction_cartridges)
-ALTER TABLE public.instruction_cartridges ENABLE TRIGGER set_instruction_cartridges_agency_id;
-
-COMMIT;
+RESET lock_timeout;

@@ -3,6 +3,30 @@
 BEGIN;
 SET LOCAL lock_timeout = '5s';
 
+-- take every lock up front, in one order, retrying (style_cartridges, voice_cartridges, brand_cartridges, instruction_cartridges, agencies) (locks: ACCESS EXCLUSIVE on style_cartridges, ACCESS EXCLUSIVE on voice_cartridges, ACCESS EXCLUSIVE on brand_cartridges, ACCESS EXCLUSIVE on instruction_cartridges, ACCESS EXCLUSIVE on agencies)
+DO $lock$
+DECLARE
+  previous text := current_setting('lock_timeout');
+BEGIN
+  FOR attempt IN 1..10 LOOP
+    BEGIN
+      PERFORM set_config('lock_timeout', '200ms', true);
+      LOCK TABLE public.style_cartridges IN ACCESS EXCLUSIVE MODE;
+      LOCK TABLE public.voice_cartridges IN ACCESS EXCLUSIVE MODE;
+      LOCK TABLE public.brand_cartridges IN ACCESS EXCLUSIVE MODE;
+      LOCK TABLE public.instruction_cartridges IN ACCESS EXCLUSIVE MODE;
+      LOCK TABLE public.agencies IN ACCESS EXCLUSIVE MODE;
+      PERFORM set_config('lock_timeout', previous, true);
+      RETURN;
+    EXCEPTION WHEN lock_not_available THEN
+      PERFORM pg_sleep(0.1 * attempt);  -- the locks taken in this attempt are released
+    END;
+  END LOOP;
+  RAISE EXCEPTION 'could not lock style_cartridges, voice_cartridges, brand_cartridges, instruction_cartridges, agencies in 10 attempts: nothing was changed'
+    USING ERRCODE = 'lock_not_available';
+END
+$lock$;
+
 -- drop policy "Agency members can read instruction_cartridges" (locks: ACCESS EXCLUSIVE on instruction_cartridges)
 DROP POLICY "Agency members can read instruction_cartridges" ON public.instruction_cartridges;
 

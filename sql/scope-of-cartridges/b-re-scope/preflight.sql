@@ -55,3 +55,15 @@ JOIN public.clients ON clients.id = users.client_id
 WHERE entity IS NOT NULL
 GROUP BY entity
 ORDER BY entity;
+
+-- 4. volume (before up; information)
+-- PostgreSQL's estimate of each table's rows (-1: never analysed). The scripts are phased whatever the size: backfills commit every 10,000 rows and indexes are built CONCURRENTLY; on a large table (100,000 rows or more) that is what keeps writes going.
+SELECT v.n AS table_name, c.reltuples::bigint AS estimated_rows,
+  c.reltuples >= 100000 AS large
+FROM (VALUES ('public.style_cartridges'), ('public.voice_cartridges'), ('public.brand_cartridges'), ('public.instruction_cartridges')) AS v(n)
+JOIN pg_catalog.pg_class AS c ON c.oid = to_regclass(v.n);
+
+-- 5. invalid-index (before index; must list no row)
+-- An index left INVALID by a run of index.sql that failed or was cancelled: it slows every write and serves no query, and index.sql would fail on its name. Drop it without blocking writes (`DROP INDEX CONCURRENTLY public.idx_style_cartridges_agency_id;` for the first) and run index.sql again.
+SELECT i.indexrelid::regclass AS index_name FROM pg_catalog.pg_index AS i
+WHERE NOT i.indisvalid AND i.indexrelid IN (SELECT to_regclass(n) FROM (VALUES ('public.idx_style_cartridges_agency_id'), ('public.idx_voice_cartridges_agency_id'), ('public.idx_brand_cartridges_agency_id'), ('public.idx_instruction_cartridges_agency_id')) AS v(n));

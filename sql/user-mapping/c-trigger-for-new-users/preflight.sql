@@ -11,6 +11,12 @@ WHERE NOT EXISTS (SELECT 1 FROM public.users AS t WHERE r.id = t.id);
 SELECT r.id, r.email FROM auth.users AS r WHERE r.email IS NULL;
 
 -- 3. email-taken (before up; information)
--- Auth users whose email a `users` row with another key already has: a new sign-up like these gets no row (ON CONFLICT DO NOTHING).
+-- Auth users whose email a `users` row with another key already has. The trigger handles new sign-ups only: these stay as they are. A new sign-up with such a value gets no row (ON CONFLICT DO NOTHING) unless the row is an invitation (its key is no auth user's): then it is linked.
 SELECT r.id, r.email FROM auth.users AS r
 JOIN public.users AS t ON t.email = r.email AND t.id <> r.id;
+
+-- 4. invited-ambiguous-email (before up; information)
+-- Each row is a value of email that more than one `users` row without an auth user has: a sign-up with it links none of them (the trigger cannot tell which one was the invitation).
+SELECT t.email, count(*) AS rows FROM public.users AS t
+WHERE NOT EXISTS (SELECT FROM auth.users AS a WHERE a.id = t.id)
+GROUP BY t.email HAVING count(*) > 1;

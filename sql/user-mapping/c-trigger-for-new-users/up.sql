@@ -14,6 +14,18 @@ BEGIN
   IF NEW.email IS NULL THEN
     RETURN NEW;  -- users.email is NOT NULL: no row for an auth user without it
   END IF;
+  -- an invited user: the one users row with this email and no auth user takes the new id
+  IF (SELECT count(*) FROM public.users AS t WHERE t.email = NEW.email
+      AND NOT EXISTS (SELECT FROM auth.users AS a WHERE a.id = t.id)) = 1 THEN
+    BEGIN
+      UPDATE public.users AS t SET id = NEW.id
+      WHERE t.email = NEW.email
+      AND NOT EXISTS (SELECT FROM auth.users AS a WHERE a.id = t.id);
+      RETURN NEW;
+    EXCEPTION WHEN foreign_key_violation OR unique_violation THEN
+      RAISE WARNING 'invited row not linked to auth user %: %', NEW.id, SQLERRM;
+    END;
+  END IF;
   INSERT INTO public.users (id, email)
   VALUES (NEW.id, NEW.email)
   ON CONFLICT DO NOTHING;  -- a row with this key (or another unique value) exists: left as it is
