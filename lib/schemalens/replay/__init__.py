@@ -22,6 +22,7 @@ from schemalens.replay.replayer import HANDLERS, _Replayer
 from schemalens.replay.state import (  # noqa: F401 - importable from here, as before the split
     EXTERNAL_PRIMARY_KEYS,
     ReplayWarning,
+    _Store,
     _TableState,
     _type_text,
     make_object_name,
