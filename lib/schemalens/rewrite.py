@@ -41,6 +41,7 @@ from sqlglot.dialects.postgres import Postgres
 from sqlglot.errors import SqlglotError
 from sqlglot.tokens import TokenType
 
+from schemalens.edits import Change, _Edit, _locate, _shift, apply_edits
 from schemalens.model import ForeignKey, Schema
 from schemalens.names import short as _short
 from schemalens.parse import (
@@ -87,24 +88,6 @@ class Renames:
     def merge(self, other: Renames) -> Renames:
         return Renames(self.tables + other.tables, self.moved + other.moved, self.parents + other.parents,
                        self.dropped + other.dropped, self.members + other.members)
-
-
-@dataclass(frozen=True)
-class Change:
-    """One edit: where (line in the text), what was there, what is now, and why."""
-
-    line: int
-    old: str
-    new: str
-    why: str
-
-
-@dataclass(frozen=True)
-class _Edit:
-    start: int
-    end: int
-    new: str
-    why: str
 
 
 def _qname(node: exp.Expression) -> str:
@@ -591,30 +574,6 @@ def _created_refs(documents) -> dict[tuple[str, str], str]:
                         target = ref.this.this if isinstance(ref.this, exp.Schema) else ref.this
                         out[(own, ident(cd.this))] = _qname(target)
     return out
-
-
-def _shift(edits: list[_Edit], by: int) -> list[_Edit]:
-    return [_Edit(e.start + by, e.end + by, e.new, e.why) for e in edits]
-
-
-def _locate(text: str, st: Statement) -> int:
-    starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
-    line = min(max(st.source.line, 1), len(starts))
-    return text.find(st.text, starts[line - 1])
-
-
-def apply_edits(text: str, edits: Iterable[_Edit]) -> tuple[str, list[Change]]:
-    """``text`` with the edits applied right to left (of overlapping ones the first wins), and the changes."""
-    chosen: list[_Edit] = []
-    for e in sorted(edits, key=lambda e: (e.start, e.end)):
-        if chosen and e.start < chosen[-1].end and not (e.start == e.end == chosen[-1].start):
-            continue
-        chosen.append(e)
-    changes = []
-    for e in sorted(chosen, key=lambda e: (e.start, e.end), reverse=True):
-        changes.append(Change(text.count("\n", 0, e.start) + 1, text[e.start : e.end], e.new, e.why))
-        text = text[: e.start] + e.new + text[e.end :]
-    return text, sorted(changes, key=lambda c: c.line)
 
 
 __all__ = ["Change", "Renames", "Rewriter", "apply_edits", "fk_column_name", "path_foreign_keys"]
