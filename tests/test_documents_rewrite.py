@@ -248,3 +248,57 @@ def test_acme_hierarchy_option_drops_the_reference_to_a_missing_table(pg_db: psy
     assert pg_db.execute(
         "SELECT count(*) FROM pg_constraint WHERE conrelid = 'invoices'::regclass AND contype = 'f'"
     ).fetchone() == (1,)
+
+
+def _org_schema() -> Schema:
+    return Schema(
+        tables=(
+            Table("public.orgs", (Column("id", "uuid"),), ("id",)),
+            Table("public.spaces", (Column("id", "uuid"), Column("org_id", "uuid"), Column("owner", "uuid")), ("id",)),
+            Table("public.notes", (Column("id", "uuid"), Column("space_id", "uuid"), Column("org_id", "uuid")),
+                  ("id",)),
+            Table("public.logs", (Column("id", "uuid"), Column("org_id", "uuid")), ("id",)),
+        ),
+        foreign_keys=(
+            ForeignKey("f1", "public.spaces", ("org_id",), "public.orgs", ("id",)),
+            ForeignKey("f2", "public.notes", ("space_id",), "public.spaces", ("id",)),
+            ForeignKey("f3", "public.notes", ("org_id",), "public.orgs", ("id",)),
+            ForeignKey("f4", "public.logs", ("org_id",), "public.orgs", ("id",)),
+        ),
+    )
+
+
+PLANNED = "CREATE TABLE bills (id uuid PRIMARY KEY, org_id uuid NOT NULL REFERENCES orgs (id));\n"
+
+
+@pytest.mark.parametrize(
+    ("policy", "expected", "unresolved"),
+    [
+        # the subquery selects from the chosen parent: its key
+        ("org_id IN (SELECT s.org_id FROM spaces s WHERE s.owner = auth.uid())",
+         "space_id IN (SELECT s.id FROM spaces s WHERE s.owner = auth.uid())", []),
+        # from a table with one key to the chosen parent: that key
+        ("org_id IN (SELECT n.org_id FROM notes n)", "space_id IN (SELECT n.space_id FROM notes n)", []),
+        ("org_id = (SELECT s.org_id FROM spaces s LIMIT 1)",
+         "space_id = (SELECT s.org_id FROM spaces s LIMIT 1)", []),  # not a column: left, as before
+        # no way from that table to the chosen parent: left as written and said
+        ("org_id IN (SELECT l.org_id FROM logs l)", "space_id IN (SELECT l.org_id FROM logs l)",
+         ["bills.org_id now references spaces; it is compared with logs.org_id, a key of orgs"]),
+    ],
+)
+def test_what_a_repointed_key_is_compared_with_follows_it(policy: str, expected: str, unresolved) -> None:
+    """The plan adds bills under orgs; the option puts them under spaces: bills.org_id becomes space_id,
+    and what it was compared with (an org id) must become a space id, not stay an org id."""
+    from schemalens.documents import Document
+    from schemalens.parse import split_and_parse
+
+    doc = Document("plan.md", "plan.md", PLANNED, tuple(split_and_parse(PLANNED, "plan.md")))
+    r = Rewriter(_org_schema(), Renames(parents=(("public.bills", "public.orgs", "public.spaces"),)), [doc])
+    text, _ = r.sql(f"CREATE POLICY p ON bills FOR SELECT USING ({policy});")
+    assert text == f"CREATE POLICY p ON bills FOR SELECT USING ({expected});"
+    assert r.unresolved == unresolved
+
+
+def test_acme_invoice_policy_compares_workspace_ids_after_the_hierarchy_option() -> None:
+    access = rewrite_documents(ACME, {"proposed-hierarchy": "A"})["02-invoice-access.md"]
+    assert "+    USING (workspace_id IN (" in access.diff and "+        SELECT w.id" in access.diff

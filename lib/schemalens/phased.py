@@ -11,10 +11,11 @@ so the script that holds it runs in autocommit, statement by statement (:meth:`O
   and commits after each batch: ROW EXCLUSIVE and the row locks of one batch only. The table's triggers
   are not disabled (a trigger disabled between committed batches would let the application's writes
   bypass it); the backfill's own transactions run with ``session_replication_role = replica``
-  (``set_config(…, true)``: each batch's transaction only), so ordinary triggers do not fire for the
-  rows it writes, while every other session's writes fire them as always. That needs a role allowed to
-  set it (a superuser, or ``GRANT SET ON PARAMETER session_replication_role``, PostgreSQL 15+); without it
-  the first batch fails before it writes a row. The foreign-key check is a trigger too: the keys written
+  (``SET LOCAL``: each batch's transaction only), so ordinary triggers do not fire for the rows it
+  writes, while every other session's writes fire them as always. That needs a role allowed to set it (a
+  superuser; ``GRANT SET ON PARAMETER session_replication_role``, PostgreSQL 15+; on Supabase the
+  ``postgres`` role, which supautils lets set it, but only as a ``SET`` command, not through
+  ``set_config()``: hence ``SET LOCAL``); without it the first batch fails before it writes a row. The foreign-key check is a trigger too: the keys written
   are checked by ``VALIDATE CONSTRAINT`` afterwards. Run again after an interruption, it writes only the
   rows whose value still differs.
 * :func:`create_index_concurrently` / :func:`drop_index_concurrently`: SHARE UPDATE EXCLUSIVE (reads and
@@ -78,7 +79,7 @@ def batched_update(name: str, key: str, assignment: str, source: str, condition:
         f"  SELECT {k} INTO lo FROM {tbl} ORDER BY {k} LIMIT 1;\n"
         "  WHILE lo IS NOT NULL LOOP\n"
         "    -- this batch's transaction only: the table's triggers do not fire for the rows written here\n"
-        "    PERFORM set_config('session_replication_role', 'replica', true);\n"
+        "    SET LOCAL session_replication_role = replica;\n"
         f"    SELECT b.{k} INTO hi FROM (SELECT {k} FROM {tbl} WHERE {k} >= lo ORDER BY {k} LIMIT {int(batch)})"
         f" AS b ORDER BY b.{k} DESC LIMIT 1;\n"
         f"    UPDATE {tbl} AS t\n      SET {assignment}{frm}\n      WHERE t.{k} BETWEEN lo AND hi\n"

@@ -383,6 +383,7 @@ class Rewriter:
         if (owner, name) in self.columns:
             new, parent = self.columns[(owner, name)]
             put(col.this, quote(new), f"{_short(owner)}.{name} → {new}: references {_short(parent)}")
+            self._partner(col, outer, f"{_short(owner)}.{name}", parent, put)
             return
         default = self.missing_entity(owner, name)
         if default is None:
@@ -401,6 +402,40 @@ class Rewriter:
             return
         if not self._join(col, owner, fks, why, edits):
             self._scalar(col, ref_text, fks, why, edits)
+
+    def _partner(self, col: exp.Column, outer: str | None, was: str, parent: str, put) -> None:
+        """What a re-pointed key column is compared with (``c IN (SELECT x …)``, ``c = x``) follows it: ``x``
+        becomes the key of ``parent`` in x's table (its primary key, or its one foreign key to ``parent``);
+        when neither exists the comparison is listed as unresolved, never left comparing two entities."""
+        parent_node, other = col.parent, None
+        if isinstance(parent_node, exp.In) and parent_node.this is col:
+            sub = parent_node.args.get("query")
+            sel = sub.this if isinstance(sub, exp.Subquery) else None
+            if isinstance(sel, exp.Select) and len(sel.expressions) == 1:
+                other = sel.expressions[0]
+        elif isinstance(parent_node, (exp.EQ, exp.NEQ)):
+            other = parent_node.expression if parent_node.this is col else parent_node.this
+        if not isinstance(other, exp.Column) or not isinstance(other.this, exp.Identifier):
+            return
+        owner, _ = self._owner(other, outer)
+        entity = self.entity_of(owner, ident(other))
+        if owner is None or entity is None or entity == parent:
+            return
+        t = self.schema.table(owner)
+        key = None
+        if owner == parent and t is not None and len(t.primary_key) == 1:
+            key = t.primary_key[0]
+        else:
+            fks = [f for f in self.schema.foreign_keys_from(owner) if f.ref_table == parent and len(f.columns) == 1]
+            key = fks[0].columns[0] if len(fks) == 1 else None
+        if key is None:
+            self.unresolved.append(
+                f"{was} now references {_short(parent)}; it is compared with {_short(owner)}.{ident(other)}, "
+                f"a key of {_short(entity)}"
+            )
+            return
+        put(other.this, quote(key), f"{_short(owner)}.{ident(other)} → {key}: compared with {was}, which now "
+            f"references {_short(parent)}")
 
     def _membership(self, col: exp.Column, owner: str, ref: str, edits, text: str) -> None:
         """``<ref>.<col> = auth.uid()`` (either way round) → ``<ref>.<condition>``; else unresolved."""

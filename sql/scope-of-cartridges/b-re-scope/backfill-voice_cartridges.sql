@@ -11,7 +11,7 @@ BEGIN
   SELECT id INTO lo FROM public.voice_cartridges ORDER BY id LIMIT 1;
   WHILE lo IS NOT NULL LOOP
     -- this batch's transaction only: the table's triggers do not fire for the rows written here
-    PERFORM set_config('session_replication_role', 'replica', true);
+    SET LOCAL session_replication_role = replica;
     SELECT b.id INTO hi FROM (SELECT id FROM public.voice_cartridges WHERE id >= lo ORDER BY id LIMIT 10000) AS b ORDER BY b.id DESC LIMIT 1;
     UPDATE public.voice_cartridges AS t
       SET agency_id = clients.agency_id
