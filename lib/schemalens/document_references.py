@@ -125,6 +125,26 @@ def _qname(node: exp.Expression) -> str:
     return f"{schema or 'public'}.{name}"
 
 
+def _created_refs(documents) -> dict[tuple[str, str], str]:
+    """``{(table, column): referenced table}`` for the columns of every table the documents create."""
+    out = {}
+    for doc in documents:
+        for st in doc.statements:
+            node = st.node
+            if (
+                isinstance(node, exp.Create)
+                and st.kind == "create table"
+                and isinstance(node.this, exp.Schema)
+            ):
+                own = _qname(node.this.this)
+                for cd in node.this.expressions:
+                    ref = cd.find(exp.Reference) if isinstance(cd, exp.ColumnDef) else None
+                    if ref is not None:
+                        target = ref.this.this if isinstance(ref.this, exp.Schema) else ref.this
+                        out[(own, ident(cd.this))] = _qname(target)
+    return out
+
+
 class _Known:
     """Which tables and columns exist: the schema plus what the documents create."""
 

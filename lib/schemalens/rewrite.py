@@ -41,6 +41,7 @@ from sqlglot.dialects.postgres import Postgres
 from sqlglot.errors import SqlglotError
 from sqlglot.tokens import TokenType
 
+from schemalens.document_references import _created_refs, _qname
 from schemalens.edits import Change, _Edit, _locate, _shift, apply_edits
 from schemalens.model import ForeignKey, Schema
 from schemalens.names import short as _short
@@ -52,7 +53,6 @@ from schemalens.parse import (
     Statement,
     ident,
     split_and_parse,
-    table_name,
 )
 from schemalens.sqlgen import fk_column_name, singular
 from schemalens.sqlgen import ident as quote
@@ -88,11 +88,6 @@ class Renames:
     def merge(self, other: Renames) -> Renames:
         return Renames(self.tables + other.tables, self.moved + other.moved, self.parents + other.parents,
                        self.dropped + other.dropped, self.members + other.members)
-
-
-def _qname(node: exp.Expression) -> str:
-    schema, name = table_name(node)
-    return f"{schema or 'public'}.{name}"
 
 
 def _written(name: str) -> str:
@@ -588,26 +583,6 @@ def _tables_in(scope: exp.Expression) -> list[tuple[str | None, str]]:
         if isinstance(t.this, exp.Identifier) and t.find_ancestor(*_SCOPES) is scope:
             alias = t.args.get("alias")
             out.append((ident(alias.this) if alias is not None and alias.this else None, _qname(t)))
-    return out
-
-
-def _created_refs(documents) -> dict[tuple[str, str], str]:
-    """``{(table, column): referenced table}`` for the columns of every table the documents create."""
-    out = {}
-    for doc in documents:
-        for st in doc.statements:
-            node = st.node
-            if (
-                isinstance(node, exp.Create)
-                and st.kind == "create table"
-                and isinstance(node.this, exp.Schema)
-            ):
-                own = _qname(node.this.this)
-                for cd in node.this.expressions:
-                    ref = cd.find(exp.Reference) if isinstance(cd, exp.ColumnDef) else None
-                    if ref is not None:
-                        target = ref.this.this if isinstance(ref.this, exp.Schema) else ref.this
-                        out[(own, ident(cd.this))] = _qname(target)
     return out
 
 
