@@ -32,7 +32,7 @@ report: $(STAMP)
 	$(BIN)/schemalens graph $(MIGRATIONS) --format json --output $(REPORTS)/graph.json
 	$(BIN)/schemalens graph $(MIGRATIONS) --format mermaid --output $(REPORTS)/graph.mmd
 	@$(MAKE) --no-print-directory notebook-reports
-	-$(BIN)/python -m schemalens.browser $(REPORTS)/notebooks/3.0-decisions.slides.html $(REPORTS)  # screenshots: needs Chromium
+	-$(BIN)/python -m schemalens.present.browser $(REPORTS)/notebooks/3.0-decisions.slides.html $(REPORTS)  # screenshots: needs Chromium
 	@echo "reports written to $(REPORTS)/: findings.md, findings.json, findings.sarif, decisions.md, graph.json, graph.mmd, notebooks/ (HTML, meeting HTML, slides with reveal.js/), slides-first.png, slides-decision.png"
 
 test: $(STAMP)
@@ -53,7 +53,7 @@ lab: $(STAMP)
 # $(REPORTS)/notebooks/: the executed notebook, NAME.html with code, NAME.meeting.html without, and
 # for the decisions notebook NAME.slides.html (reveal.js, without code, one decision per slide; reveal.js
 # is copied beside it from the rise package, so nothing loads from the internet): `schemalens notebooks`,
-# see lib/schemalens/notebook_reports.py. `make report` then screenshots two slides in headless Chromium (where Chromium is missing it says so and the reports stand).
+# see lib/schemalens/present/notebook_reports.py. `make report` then screenshots two slides in headless Chromium (where Chromium is missing it says so and the reports stand).
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 
 .PHONY: notebooks notebook-reports

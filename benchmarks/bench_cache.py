@@ -45,7 +45,7 @@ from schemalens.cli import main
 code = main(sys.argv[1:])
 print(json.dumps({{"code": code, "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
 """
-_PRELOAD = "import sqlglot, networkx, schemalens.parse, schemalens.replay, schemalens.report, schemalens.cli"
+_PRELOAD = "import sqlglot, networkx, schemalens.read.parse, schemalens.read.replay, schemalens.present.report, schemalens.cli"
 
 
 def run_graph(folder: Path, out: Path, env: dict) -> dict:
@@ -78,16 +78,16 @@ def startup(env: dict) -> float:
 
 def count_statements(folder: Path) -> tuple[int, int]:
     """(files, statements) of a folder, as schemalens splits them."""
-    from schemalens.migrations import discover
-    from schemalens.parse import split
-    from schemalens.platform import render_templates
+    from schemalens.read.migrations import discover
+    from schemalens.read.parse import split
+    from schemalens.read.platform import render_templates
 
     files, _ = discover(folder)
     return len(files), sum(len(split(render_templates(f.text), f.name)) for f in files)
 
 
 def middle_file(folder: Path) -> Path:
-    from schemalens.migrations import discover
+    from schemalens.read.migrations import discover
 
     files, _ = discover(folder)
     return folder / files[len(files) // 2].path
@@ -119,7 +119,7 @@ def measure(name: str, folder: Path, work: Path, base_env: dict) -> dict:
 def postgres(folder: Path) -> dict:
     from bench_static_vs_postgres import postgres_run
 
-    from schemalens.postgres import server
+    from schemalens.db.postgres import server
 
     with server() as srv:
         return postgres_run(srv, folder)

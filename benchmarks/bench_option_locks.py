@@ -7,7 +7,7 @@
 For each option of the sample's scope-of-cartridges decision (and root-entity A), a fresh database of
 the embedded server gets the migrations, the seed rows (without the two unmappable cartridges, so D
 runs) and ``--rows`` generated rows in each cartridges table (owned by the seed's mapped users); then
-the option's forward scripts run statement by statement (``schemalens.concurrent.run``, no second
+the option's forward scripts run statement by statement (``schemalens.db.concurrent.run``, no second
 session) and every lock that blocks writes (SHARE and stronger) is listed with how long it was held,
 from the statement that took it to the commit, and how many statements ran under it. Scripts in
 autocommit (a batched backfill, CREATE INDEX CONCURRENTLY) hold such a lock only per statement; a script
@@ -24,14 +24,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "lib"))
 
-from schemalens import postgres
-from schemalens.autocommit import apply_script
-from schemalens.compare import analyse
-from schemalens.concurrent import STRONG, run
-from schemalens.decisions import decide
-from schemalens.migrations import discover
-from schemalens.rehearse import prepared, seed_file
-from schemalens.sqlgen import short
+from schemalens.assess.compare import analyse
+from schemalens.db import postgres
+from schemalens.db.autocommit import apply_script
+from schemalens.db.concurrent import STRONG, run
+from schemalens.db.rehearse import prepared, seed_file
+from schemalens.decide.decisions import decide
+from schemalens.decide.sqlgen import short
+from schemalens.read.migrations import discover
 
 REVOS = ROOT / "data" / "revos"
 TABLES = ("style_cartridges", "voice_cartridges", "brand_cartridges", "instruction_cartridges")

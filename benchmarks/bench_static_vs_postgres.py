@@ -196,9 +196,9 @@ def _child_static(folder: str) -> dict:
     import sqlglot.parser
 
     from schemalens import parse_files, paused_gc, tune_gc
-    from schemalens.graph import build_graph
-    from schemalens.migrations import discover
-    from schemalens.replay import replay
+    from schemalens.read.graph import build_graph
+    from schemalens.read.migrations import discover
+    from schemalens.read.replay import replay
 
     tune_gc()  # as the command line runs
     rss_start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -223,7 +223,7 @@ def _child_static(folder: str) -> dict:
 
 def _child_reanalysis(folder: str) -> dict:
     from schemalens import load_schema, tune_gc
-    from schemalens.graph import build_graph
+    from schemalens.read.graph import build_graph
 
     tune_gc()  # as the command line runs
     t0 = time.perf_counter()
@@ -243,7 +243,7 @@ def _child_profile(folder: str) -> dict:
     import pstats
 
     from schemalens import load_schema
-    from schemalens.graph import build_graph
+    from schemalens.read.graph import build_graph
 
     profiler = cProfile.Profile()
     profiler.enable()
@@ -269,10 +269,11 @@ def run_child(kind: str, folder: Path, pure: bool = False) -> dict:
 
 def postgres_run(server, folder: Path) -> dict:
     """Apply the folder to a fresh database and introspect it; seconds for each, and the agreement."""
-    from schemalens import live, load_schema
-    from schemalens.diff import diff_schemas
-    from schemalens.migrations import discover
-    from schemalens.postgres import apply_files
+    from schemalens import load_schema
+    from schemalens.db import live
+    from schemalens.db.postgres import apply_files
+    from schemalens.read.diff import diff_schemas
+    from schemalens.read.migrations import discover
 
     files, _ = discover(folder)
     with server.database() as conn:
@@ -322,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         server_cm = None
         if not args.no_postgres:
-            from schemalens.postgres import server as pg_server
+            from schemalens.db.postgres import server as pg_server
             server_cm = pg_server()
             server = server_cm.__enter__()
         for size in sizes:

@@ -3,14 +3,14 @@
     .venv/bin/python benchmarks/bench_tenants.py                  # both samples and the four apps
     .venv/bin/python benchmarks/bench_tenants.py revos basejump   # some of them
 
-For each project, every option of every decision is rehearsed (``schemalens.rehearse``: generated rows
+For each project, every option of every decision is rehearsed (``schemalens.db.rehearse``: generated rows
 where the project ships no seed) and one Markdown row per option is printed: the verdict; what the
 signed-in users can read, update, delete, move and insert before → after, and what widened (declared or
 not); the rows generated in the tables the option creates and the crossings found there
-(``schemalens.newrows``); an invited user's sign-up (``schemalens.signup``, for options that add a
+(``schemalens.db.newrows``); an invited user's sign-up (``schemalens.db.signup``, for options that add a
 trigger to ``auth.users``); the second session's writes (done / blocked, and any lost, stale or
 resurrected row); and the lock claims of the option's risks the rehearsal did not observe
-(``schemalens.claims``). The apps are read from the real-world checkouts (``/work/realworld/<name>``, or
+(``schemalens.decide.claims``). The apps are read from the real-world checkouts (``/work/realworld/<name>``, or
 ``--realworld``); nothing of them is copied here.
 """
 
@@ -24,11 +24,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "lib"))
 
-from schemalens.claims import wrong_claims
-from schemalens.compare import analyse
-from schemalens.decisions import decide
-from schemalens.rehearse import rehearse
-from schemalens.tenancy import ACTIONS
+from schemalens.assess.compare import analyse
+from schemalens.db.rehearse import rehearse
+from schemalens.db.tenancy import ACTIONS
+from schemalens.decide.claims import wrong_claims
+from schemalens.decide.decisions import decide
 
 SAMPLES = ("revos", "acme")
 APPS = ("basejump", "chatbot-ui", "nextjs-subscription-payments", "chatgpt-your-files")

@@ -6,7 +6,7 @@
 The first argument is a folder holding one checkout per project, named as the plan's folder
 (``<dir>/basejump/supabase/migrations``, the layout of ``git clone`` at the commit each
 ``expected.yaml`` names). Each plan (``benchmarks/plans/<name>/``: ``manifest.yaml``, one planned
-document, ``expected.yaml``) runs through :func:`schemalens.compare.analyse`; the findings, as
+document, ``expected.yaml``) runs through :func:`schemalens.assess.compare.analyse`; the findings, as
 ``(code, severity, subject)``, must be exactly those ``expected.yaml`` lists. Exit 0 when every plan
 matches, 1 when one does not (the differences are printed), 2 when a project's folder is missing.
 """
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import yaml
 
-from schemalens.compare import analyse
+from schemalens.assess.compare import analyse
 
 PLANS = Path(__file__).parent / "plans"
 

@@ -26,10 +26,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "lib"))
 
-from schemalens import load_schema, postgres, tune_gc
-from schemalens.errors import SchemalensError
-from schemalens.graph import coverage_totals
-from schemalens.verify import verify_built
+from schemalens import load_schema, tune_gc
+from schemalens.core.errors import SchemalensError
+from schemalens.db import postgres
+from schemalens.db.verify import verify_built
+from schemalens.read.graph import coverage_totals
 
 
 def histories(folder: Path, only: list[str]) -> list[tuple[str, Path, str]]:
@@ -82,7 +83,7 @@ def measure(name: str, folder: Path, srv: postgres.Server) -> dict:
     row["time"] = time.perf_counter() - t0
     row["files"] = len(result.findings.files)
     build = getattr(result, "build", None)
-    if build is None:  # before schemalens.build existed: the build either completed or raised
+    if build is None:  # before schemalens.db.build existed: the build either completed or raised
         row.update(runner="?", platform="?", build="completed", refused=[])
     else:
         row.update(runner=build.runner.name, platform=build.platform.name, refused=list(build.refused))

@@ -10,9 +10,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from schemalens import postgres
+from schemalens.db import postgres
 
-# The persistent cache (schemalens.cache) of the tests and of the commands they start goes to a folder
+# The persistent cache (schemalens.read.cache) of the tests and of the commands they start goes to a folder
 # of their own, never into the user's ~/.cache.
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="schemalens-test-cache-")
 
@@ -37,8 +37,8 @@ REVOS = Path(__file__).resolve().parent.parent / "data" / "revos"
 @pytest.fixture(scope="module")
 def scope_options() -> dict:
     """The sample's scope-of-cartridges options, by key."""
-    from schemalens.compare import analyse
-    from schemalens.decisions import decide
+    from schemalens.assess.compare import analyse
+    from schemalens.decide.decisions import decide
 
     decisions = decide(analyse(REVOS / "migrations", REVOS / "manifest.yaml"))
     return {o.key: o for o in decisions.options() if o.decision == "scope-of-cartridges"}
@@ -47,8 +47,8 @@ def scope_options() -> dict:
 @pytest.fixture
 def revos_db(pg_server: postgres.Server):
     """A fresh database with the sample's migrations and seed rows, as the rehearsal builds it: (conn, base)."""
-    from schemalens.migrations import discover
-    from schemalens.rehearse import prepared, seed_file
+    from schemalens.db.rehearse import prepared, seed_file
+    from schemalens.read.migrations import discover
 
     folder = REVOS / "migrations"
     files, _ = discover(folder)
@@ -59,7 +59,7 @@ def revos_db(pg_server: postgres.Server):
 @pytest.fixture
 def schema_db(pg_db: psycopg.Connection, request):
     """:func:`pg_db` with the test module's ``SCHEMA`` run in it: ``(conn, the baseline before it)``."""
-    from schemalens import live
+    from schemalens.db import live
 
     base = live.baseline(pg_db)
     pg_db.execute(request.module.SCHEMA)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from schemalens.graph import coverage_totals
-from schemalens.model import Schema
+from schemalens.core.model import Schema
+from schemalens.read.graph import coverage_totals
 
 
 def fixture_view(schema: Schema) -> dict:

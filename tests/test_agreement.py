@@ -3,7 +3,7 @@
 For the samples in ``data/``, every parse fixture PostgreSQL accepts (``tests/fixtures/parse``) and
 every agreement fixture (``tests/fixtures/agreement``, examples the property-based test once
 failed on), the Schema that ``load_schema`` builds from the files equals the Schema introspected
-from a fresh database the files were applied to, under :func:`schemalens.diff.diff_schemas`.
+from a fresh database the files were applied to, under :func:`schemalens.read.diff.diff_schemas`.
 
 A difference is allowed only when a statement the static analysis deliberately did not analyse
 (DDL in a ``DO`` block) names the object; each excused difference is printed with its statement.
@@ -19,11 +19,12 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from schemalens import live, load_schema, postgres
-from schemalens.diff import ADDED, REMOVED, Difference, diff_schemas, explained_by
-from schemalens.errors import ApplyError, DatabaseError
-from schemalens.migrations import discover
-from schemalens.model import Schema, Source, Unparsed
+from schemalens import load_schema
+from schemalens.core.errors import ApplyError, DatabaseError
+from schemalens.core.model import Schema, Source, Unparsed
+from schemalens.db import live, postgres
+from schemalens.read.diff import ADDED, REMOVED, Difference, diff_schemas, explained_by
+from schemalens.read.migrations import discover
 
 HERE = Path(__file__).parent
 FIXTURES = HERE / "fixtures"
@@ -251,8 +252,8 @@ def test_connect_readonly_never_shows_the_password() -> None:
 
 
 def test_a_malformed_dsn_never_shows_its_password() -> None:
-    from schemalens.errors import DatabaseError
-    from schemalens.live import connect_readonly
+    from schemalens.core.errors import DatabaseError
+    from schemalens.db.live import connect_readonly
 
     with pytest.raises(DatabaseError) as e:
         connect_readonly("host=localhost password='s3cr3t-value")

@@ -23,10 +23,11 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-from schemalens import live, load_schema, postgres
-from schemalens.diff import diff_schemas
-from schemalens.migrations import discover
-from schemalens.model import truncate_identifier
+from schemalens import load_schema
+from schemalens.core.model import truncate_identifier
+from schemalens.db import live, postgres
+from schemalens.read.diff import diff_schemas
+from schemalens.read.migrations import discover
 
 # (type as written, type a referencing column gets)
 TYPES = [("int", "integer"), ("integer", "int4"), ("INT4", "integer"), ("bigint", "int8"), ("smallint", "int2"),

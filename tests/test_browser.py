@@ -1,7 +1,7 @@
 """The exports in a real headless Chromium with the network off: what a meeting room without internet sees.
 
-3.0-decisions runs on data/acme the way `make report` runs it (schemalens.notebook_reports.write_reports),
-and the slides and the meeting HTML are opened in the system Chromium (schemalens.browser): reveal.js
+3.0-decisions runs on data/acme the way `make report` runs it (schemalens.present.notebook_reports.write_reports),
+and the slides and the meeting HTML are opened in the system Chromium (schemalens.present.browser): reveal.js
 starts and the keyboard moves between slides, each decision has its own slide, every picture loads and
 has alt text, nothing fails to load and nothing logs an error, and the meeting page has no code.
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from schemalens import browser, notebook_reports
+from schemalens.present import browser, notebook_reports
 
 ROOT = Path(__file__).parents[1]
 ACME = ROOT / "data" / "acme"

@@ -16,8 +16,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from schemalens import build as building
-from schemalens.migrations import discover
+from schemalens.db import build as building
+from schemalens.read.migrations import discover
 
 
 def write(root: Path, files: dict[str, str]) -> Path:

@@ -1,4 +1,4 @@
-"""The persistent cache between runs (schemalens.cache): hit, miss on change, version change, corrupt
+"""The persistent cache between runs (schemalens.read.cache): hit, miss on change, version change, corrupt
 entries, concurrent writers, disabled, size bound."""
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ from pathlib import Path
 import pytest
 
 import schemalens
-from schemalens import cache, load_schema, parse, report
-from schemalens.migrations import discover
+from schemalens import load_schema
+from schemalens.present import report
+from schemalens.read import cache, parse
+from schemalens.read.migrations import discover
 
 
 @pytest.fixture
@@ -73,7 +75,7 @@ def test_a_changed_file_misses(home, migrations, monkeypatch):
     (migrations / "002_b.sql").write_text("CREATE TABLE b2 (id int PRIMARY KEY);\n")
     (migrations / "003_c.sql").write_text("ALTER TABLE b2 ADD COLUMN note text;\n")
     schema = load_schema(migrations)
-    assert calls == [3, 2]  # 001 unchanged: replay resumes after it (schemalens.snapshots)
+    assert calls == [3, 2]  # 001 unchanged: replay resumes after it (schemalens.read.snapshots)
     assert [t.name for t in schema.tables] == ["public.a", "public.b2"]
     assert len(_entries(home)) == 2
 
@@ -124,7 +126,7 @@ def test_a_corrupt_entry_is_ignored_and_rewritten(home, migrations, monkeypatch,
         entry.write_bytes(hashlib.sha256(junk).digest() + junk)
     calls = _count_parses(monkeypatch)
     again = load_schema(migrations)
-    assert calls == [0] and again == good  # from the replay state after the last file (schemalens.snapshots)
+    assert calls == [0] and again == good  # from the replay state after the last file (schemalens.read.snapshots)
     assert entry.read_bytes() == data  # written again, whole
     load_schema(migrations)
     assert calls == [0, 0]
@@ -185,7 +187,7 @@ def test_concurrent_writers_in_threads(home):
 
 
 def test_concurrent_processes_write_one_whole_entry(home, migrations):
-    code = ("import sys; from schemalens import load_schema, report; "
+    code = ("import sys; from schemalens import load_schema; from schemalens.present import report; "
             "sys.stdout.write(report.graph_json(load_schema(sys.argv[1])))")
     procs = [subprocess.Popen([sys.executable, "-c", code, str(migrations)], stdout=subprocess.PIPE, text=True)
              for _ in range(4)]
@@ -207,7 +209,7 @@ def test_help_imports_no_parser():
     code = "from schemalens.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass"
     loaded = _modules_after(code)
     assert "schemalens.cli" in loaded
-    assert not {"sqlglot", "networkx", "schemalens.parse", "schemalens.replay"} & loaded
+    assert not {"sqlglot", "networkx", "schemalens.read.parse", "schemalens.read.replay"} & loaded
 
 
 def test_a_hit_needs_no_parser(home, migrations):

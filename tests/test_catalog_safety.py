@@ -14,7 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from schemalens import history, live, postgres, verify
+from schemalens.db import history, live, postgres, verify
 
 MIGRATION = """\
 CREATE TABLE agencies (id uuid PRIMARY KEY, name text UNIQUE);

@@ -1,15 +1,15 @@
-"""An option's lock risk against the locks its rehearsal observed (schemalens.claims)."""
+"""An option's lock risk against the locks its rehearsal observed (schemalens.decide.claims)."""
 
 from __future__ import annotations
 
 import psycopg
 import pytest
 
-from schemalens import live
-from schemalens.claims import wrong_claims
-from schemalens.decisions import Option, Risk
-from schemalens.rehearse import rehearse_option
-from schemalens.sqlgen import ACCESS_EXCLUSIVE, SHARE, step
+from schemalens.db import live
+from schemalens.db.rehearse import rehearse_option
+from schemalens.decide.claims import wrong_claims
+from schemalens.decide.decisions import Option, Risk
+from schemalens.decide.sqlgen import ACCESS_EXCLUSIVE, SHARE, step
 
 
 @pytest.fixture

@@ -8,10 +8,11 @@ import pytest
 import yaml
 from fixture_view import fixture_migrations
 
-from schemalens import load_schema, rls
-from schemalens.compare import CODES, Findings, analyse, compare, group_name, hierarchy_roots
-from schemalens.graph import build_graph
-from schemalens.manifest import parse_manifest
+from schemalens import load_schema
+from schemalens.assess.compare import CODES, Findings, analyse, compare, group_name, hierarchy_roots
+from schemalens.read import rls
+from schemalens.read.graph import build_graph
+from schemalens.read.manifest import parse_manifest
 
 ROOT = Path(__file__).parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "findings"
@@ -302,7 +303,7 @@ def test_a_table_owned_by_its_fk_and_restricted_per_user_is_not_a_scope_mismatch
 
 def test_correlated_exists_is_a_membership(tmp_path):
     schema = load_schema(FIXTURES / "_base" / "migrations")
-    from schemalens.model import Policy
+    from schemalens.core.model import Policy
 
     p = Policy(
         "n",

@@ -1,7 +1,7 @@
 """Options run while the application writes, and on more rows than the seed has.
 
 The sample's scope options on the seed rows (D once its two unmappable rows are gone), with a second
-session writing between every two statements (:mod:`schemalens.concurrent`): D as it was written
+session writing between every two statements (:mod:`schemalens.db.concurrent`): D as it was written
 before issue 20 (no lock before the guard and the copies) loses and resurrects the application's
 writes; D now holds them back. C no longer blocks sign-ups while it copies. C's rollback check ignores
 the application's ordinary updates of the old tables; D's rollback leaves deleted rows deleted. B on
@@ -15,10 +15,10 @@ from dataclasses import replace
 import psycopg
 import pytest
 
-from schemalens import postgres
-from schemalens.concurrent import run
-from schemalens.rehearse import run_check
-from schemalens.sqlgen import ACCESS_EXCLUSIVE, SHARE
+from schemalens.db import postgres
+from schemalens.db.concurrent import run
+from schemalens.db.rehearse import run_check
+from schemalens.decide.sqlgen import ACCESS_EXCLUSIVE, SHARE
 
 UNMAPPABLE = ("DELETE FROM public.style_cartridges WHERE user_id = 'da000000-0000-0000-0000-000000000001';"
               "DELETE FROM public.voice_cartridges WHERE user_id = 'da000000-0000-0000-0000-000000000002';")

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from schemalens import confidence
+from schemalens.assess.compare import analyse
 from schemalens.cli import main
-from schemalens.compare import analyse
-from schemalens.decisions import Decisions, decide
-from schemalens.errors import ApplyError, InputError
-from schemalens.sqlgen import Step
+from schemalens.core.errors import ApplyError, InputError
+from schemalens.decide.decisions import Decisions, decide
+from schemalens.decide.sqlgen import Step
+from schemalens.present import confidence
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 REVOS = analyse(DATA / "revos" / "migrations", DATA / "revos" / "manifest.yaml")

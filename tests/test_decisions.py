@@ -20,17 +20,18 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from schemalens import cli, live, postgres
-from schemalens.autocommit import apply_script
-from schemalens.compare import analyse
-from schemalens.decisions import Decisions, decide
-from schemalens.diff import diff_schemas
-from schemalens.errors import ApplyError
-from schemalens.locks import mode_name
-from schemalens.migrations import discover
-from schemalens.rehearse import privileges
-from schemalens.rehearse import row_checksums as checksums
-from schemalens.sqlgen import LOCK_MODES, RESERVED, ident, literal, table
+from schemalens import cli
+from schemalens.assess.compare import analyse
+from schemalens.core.errors import ApplyError
+from schemalens.db import live, postgres
+from schemalens.db.autocommit import apply_script
+from schemalens.db.locks import mode_name
+from schemalens.db.rehearse import privileges
+from schemalens.db.rehearse import row_checksums as checksums
+from schemalens.decide.decisions import Decisions, decide
+from schemalens.decide.sqlgen import LOCK_MODES, RESERVED, ident, literal, table
+from schemalens.read.diff import diff_schemas
+from schemalens.read.migrations import discover
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"

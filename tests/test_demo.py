@@ -1,4 +1,4 @@
-"""``schemalens.demo``: a throwaway database drifted on purpose, and its verification, on the embedded PostgreSQL.
+"""``schemalens.db.demo``: a throwaway database drifted on purpose, and its verification, on the embedded PostgreSQL.
 
 The RevOS sample with 037 (and 038, which adds triggers to 037's tables) left out and a column added by
 hand must verify to exactly the findings notebook 4.0 shows; the database is gone afterwards, also when
@@ -13,10 +13,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from schemalens import demo, postgres
-from schemalens.errors import ApplyError, InputError
-from schemalens.manifest import load_manifest
-from schemalens.names import quote_table
+from schemalens.core.errors import ApplyError, InputError
+from schemalens.core.names import quote_table
+from schemalens.db import demo, postgres
+from schemalens.read.manifest import load_manifest
 
 ROOT = Path(__file__).parents[1]
 REVOS = ROOT / "data" / "revos" / "migrations"
@@ -130,7 +130,7 @@ def test_suggested_drift_is_caught_in_another_project(pg_server) -> None:
 
 
 def test_quoted() -> None:
-    """The drift demo's extra SQL names its table through schemalens.names (its own quoting helper is gone)."""
+    """The drift demo's extra SQL names its table through schemalens.core.names (its own quoting helper is gone)."""
     assert quote_table("public.users") == "public.users"
     assert quote_table('Sales.Order "Lines"') == '"Sales"."Order ""Lines"""'
 

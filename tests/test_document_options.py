@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from schemalens.compare import analyse
-from schemalens.decisions import decide
-from schemalens.documents import missing_references, parse_document
-from schemalens.options.documents import compared_with_uid
-from schemalens.rehearse import rehearse
+from schemalens.assess.compare import analyse
+from schemalens.db.rehearse import rehearse
+from schemalens.decide.decisions import decide
+from schemalens.decide.options.documents import compared_with_uid
+from schemalens.read.documents import missing_references, parse_document
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 

@@ -16,14 +16,14 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from schemalens import postgres
-from schemalens.compare import analyse
-from schemalens.decisions import decide
-from schemalens.documents import missing_references, parse_document, rewrite_documents, sql_blocks
-from schemalens.errors import ApplyError
-from schemalens.migrations import discover
-from schemalens.model import Column, ForeignKey, Schema, Table
-from schemalens.rewrite import Renames, Rewriter
+from schemalens.assess.compare import analyse
+from schemalens.core.errors import ApplyError
+from schemalens.core.model import Column, ForeignKey, Schema, Table
+from schemalens.db import postgres
+from schemalens.decide.decisions import decide
+from schemalens.decide.rewrite import Renames, Rewriter
+from schemalens.read.documents import missing_references, parse_document, rewrite_documents, sql_blocks
+from schemalens.read.migrations import discover
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 REVOS = analyse(DATA / "revos" / "migrations", DATA / "revos" / "manifest.yaml")
@@ -289,8 +289,8 @@ PLANNED = "CREATE TABLE bills (id uuid PRIMARY KEY, org_id uuid NOT NULL REFEREN
 def test_what_a_repointed_key_is_compared_with_follows_it(policy: str, expected: str, unresolved) -> None:
     """The plan adds bills under orgs; the option puts them under spaces: bills.org_id becomes space_id,
     and what it was compared with (an org id) must become a space id, not stay an org id."""
-    from schemalens.documents import Document
-    from schemalens.parse import split_and_parse
+    from schemalens.read.documents import Document
+    from schemalens.read.parse import split_and_parse
 
     doc = Document("plan.md", "plan.md", PLANNED, tuple(split_and_parse(PLANNED, "plan.md")))
     r = Rewriter(_org_schema(), Renames(parents=(("public.bills", "public.orgs", "public.spaces"),)), [doc])

@@ -10,11 +10,12 @@ import json
 import shutil
 from pathlib import Path
 
-from schemalens import load_schema, postgres
+from schemalens import load_schema
 from schemalens.cli import main
-from schemalens.exact import FROM_DATABASE, Watcher, exact_schema, watched
-from schemalens.migrations import discover
-from schemalens.verify import verify_built
+from schemalens.db import postgres
+from schemalens.db.exact import FROM_DATABASE, Watcher, exact_schema, watched
+from schemalens.db.verify import verify_built
+from schemalens.read.migrations import discover
 
 FIXTURE = Path(__file__).parent / "fixtures" / "exact" / "do_blocks.sql"
 
@@ -40,7 +41,7 @@ def test_watcher_is_the_builds_hook_and_keeps_the_files_search_path(tmp_path: Pa
                                                                    pg_server: postgres.Server) -> None:
     """Reading the catalog inside the file's transaction must not leave search_path at pg_catalog: the
     policy after the blocks is created on public.bucket, and every statement applies."""
-    from schemalens.build import throwaway
+    from schemalens.db.build import throwaway
 
     folder = _folder(tmp_path)
     static = load_schema(folder)

@@ -1,6 +1,6 @@
 """Exit status (issue 11, section 5) and notebook parameters (section 4): a crash is not a finding.
 
-An internal error (any exception that is not a :class:`~schemalens.errors.SchemalensError`) prints one
+An internal error (any exception that is not a :class:`~schemalens.core.errors.SchemalensError`) prints one
 line and exits 4; ``--debug`` adds the traceback. Bad input stays 2, findings 1. Through the real CLI:
 ``main()`` in this process, and the ``schemalens`` console script in a child process.
 """
@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from schemalens import cli, compare
+from schemalens import cli
+from schemalens.assess import compare
 from schemalens.cli import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_USAGE, main
-from schemalens.errors import InputError
-from schemalens.notebook_reports import check_parameters
+from schemalens.core.errors import InputError
+from schemalens.present.notebook_reports import check_parameters
 
 ROOT = Path(__file__).parents[1]
 REVOS = [str(ROOT / "data" / "revos" / "migrations"), "--manifest", str(ROOT / "data" / "revos" / "manifest.yaml")]
@@ -55,7 +56,7 @@ def test_bad_input_stays_2_and_findings_1(tmp_path, capsys) -> None:
 
 def test_the_console_script_exits_3_on_a_crash(tmp_path) -> None:
     """A real process: the installed ``schemalens`` entry point's module with ``analyse`` broken."""
-    code = ("import sys; from schemalens import compare, cli\n"
+    code = ("import sys; from schemalens import cli; from schemalens.assess import compare\n"
             "def boom(*a, **k): raise ZeroDivisionError('division by zero')\n"
             "compare.analyse = boom\nsys.exit(cli.main(sys.argv[1:]))\n")
     run = subprocess.run([sys.executable, "-c", code, "report", *REVOS], capture_output=True, text=True, timeout=120,

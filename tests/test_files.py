@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from schemalens import files
+from schemalens.assess.compare import analyse
 from schemalens.cli import main
-from schemalens.compare import analyse
-from schemalens.errors import InputError, ManifestError, SchemalensError
-from schemalens.manifest import load_manifest
-from schemalens.migrations import discover
+from schemalens.core import files
+from schemalens.core.errors import InputError, ManifestError, SchemalensError
+from schemalens.read.manifest import load_manifest
+from schemalens.read.migrations import discover
 
 TABLES = "CREATE TABLE agencies (id uuid PRIMARY KEY);\nCREATE TABLE users (id uuid PRIMARY KEY, agency_id uuid);\n"
 DOCUMENT = "# Plan\n\n```sql\nCREATE TABLE notes (id uuid PRIMARY KEY, agency_id uuid REFERENCES agencies(id));\n```\n"
@@ -260,9 +260,9 @@ def test_notebooks_output_onto_an_existing_file_is_a_clear_error(tmp_path, capsy
 
 
 def test_a_seed_file_that_is_not_utf8_is_bad_input_naming_it(tmp_path, pg_server) -> None:
-    from schemalens.decisions import decide
-    from schemalens.errors import ApplyError
-    from schemalens.rehearse import rehearse
+    from schemalens.core.errors import ApplyError
+    from schemalens.db.rehearse import rehearse
+    from schemalens.decide.decisions import decide
 
     migrations, manifest = project(tmp_path)
     seed = tmp_path / "seed.sql"

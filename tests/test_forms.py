@@ -10,15 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from schemalens import live, load_schema, postgres
+from schemalens import load_schema
 from schemalens.cli import main
-from schemalens.diff import diff_schemas
-from schemalens.exact import exact_schema
-from schemalens.graph import build_graph
-from schemalens.migrations import discover
-from schemalens.model import Source
-from schemalens.parse import UNPARSED, split_and_parse
-from schemalens.report import dot, graph_dict, mermaid
+from schemalens.core.model import Source
+from schemalens.db import live, postgres
+from schemalens.db.exact import exact_schema
+from schemalens.present.report import dot, graph_dict, mermaid
+from schemalens.read.diff import diff_schemas
+from schemalens.read.graph import build_graph
+from schemalens.read.migrations import discover
+from schemalens.read.parse import UNPARSED, split_and_parse
 
 INTERNALS = re.compile(r"<Token|<class|TokenType|Traceback|list index|IndexError|KeyError|AttributeError|NoneType")
 

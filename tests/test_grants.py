@@ -13,10 +13,11 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from schemalens import live, load_schema, postgres
-from schemalens.compare import analyse
-from schemalens.migrations import discover
-from schemalens.model import API_ROLES, ROW_PRIVILEGES
+from schemalens import load_schema
+from schemalens.assess.compare import analyse
+from schemalens.core.model import API_ROLES, ROW_PRIVILEGES
+from schemalens.db import live, postgres
+from schemalens.read.migrations import discover
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from schemalens import live
-from schemalens.decisions import Option
-from schemalens.locks import mode_name, run_observed
-from schemalens.rehearse import rehearse_option
-from schemalens.sqlgen import (
+from schemalens.db import live
+from schemalens.db.locks import mode_name, run_observed
+from schemalens.db.rehearse import rehearse_option
+from schemalens.decide.decisions import Option
+from schemalens.decide.sqlgen import (
     ACCESS_EXCLUSIVE,
     ROW_EXCLUSIVE,
     SHARE_ROW_EXCLUSIVE,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from schemalens.errors import ManifestError
-from schemalens.manifest import load_manifest, parse_manifest
+from schemalens.core.errors import ManifestError
+from schemalens.read.manifest import load_manifest, parse_manifest
 
 FIXTURES = Path(__file__).parent / "fixtures" / "findings"
 REVOS = Path(__file__).parents[1] / "data" / "revos" / "manifest.yaml"

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from schemalens.assess.compare import analyse
 from schemalens.cli import main
-from schemalens.compare import analyse
-from schemalens.errors import ManifestError
-from schemalens.manifest import parse_manifest
+from schemalens.core.errors import ManifestError
+from schemalens.read.manifest import parse_manifest
 
 # 7 levels of nine aliases each: 9**7 = 4.8 million strings once expanded (22 s and 1.3 GB on main)
 ALIAS_BOMB = 'a: &a ["x","x","x","x","x","x","x","x","x"]\n' + "".join(

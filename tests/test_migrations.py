@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from schemalens import load_schema
-from schemalens.errors import InputError
-from schemalens.migrations import discover
+from schemalens.core.errors import InputError
+from schemalens.read.migrations import discover
 
 
 def write(root: Path, files: dict[str, str | bytes]) -> Path:

@@ -1,4 +1,4 @@
-"""Names from other people's files rendered into SQL, Markdown, DOT and Mermaid (schemalens.names).
+"""Names from other people's files rendered into SQL, Markdown, DOT and Mermaid (schemalens.core.names).
 
 The reproductions of issue 11 (a newline in a table name ending a ``--`` comment in up.sql, a manifest
 name reaching up/down/preflight, ``$fn$`` in a name, DOT attribute injection) run the generated
@@ -20,11 +20,10 @@ import yaml
 from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
 
-from schemalens import cli, report
-from schemalens.compare import analyse
-from schemalens.decisions import Decisions, Option, decide
-from schemalens.errors import InputError
-from schemalens.names import (
+from schemalens import cli
+from schemalens.assess.compare import analyse
+from schemalens.core.errors import InputError
+from schemalens.core.names import (
     comment,
     dollar_quote,
     dot_string,
@@ -37,8 +36,10 @@ from schemalens.names import (
     quote_literal,
     truncate_identifier,
 )
-from schemalens.parse import split_and_parse
-from schemalens.replay import replay
+from schemalens.decide.decisions import Decisions, Option, decide
+from schemalens.present import report
+from schemalens.read.parse import split_and_parse
+from schemalens.read.replay import replay
 
 HOSTILE = [
     "x\nCREATE TABLE IF NOT EXISTS inj_a(); --",
@@ -297,7 +298,7 @@ def test_markdown_reports_show_hostile_names_as_text(tmp_path: Path) -> None:
 
 
 def test_a_group_pattern_reaches_its_verification_query_as_a_literal() -> None:
-    from schemalens.verify import GroupCheck
+    from schemalens.db.verify import GroupCheck
 
     check = GroupCheck("x", "a%'; DROP TABLE users; --", (), (), (), ())
     assert check.sql.endswith("AND table_name LIKE 'a%''; DROP TABLE users; --';")

@@ -9,11 +9,11 @@ The generated rows take the values a ``CHECK (kind IN (…))`` allows.
 
 from __future__ import annotations
 
-from schemalens.decisions import Option
-from schemalens.newrows import check
-from schemalens.rehearse import rehearse_option
-from schemalens.sqlgen import Step
-from schemalens.tenancy import table_oids
+from schemalens.db.newrows import check
+from schemalens.db.rehearse import rehearse_option
+from schemalens.db.tenancy import table_oids
+from schemalens.decide.decisions import Option
+from schemalens.decide.sqlgen import Step
 
 U1, U2, U3 = (f"00000000-0000-0000-0000-00000000000{n}" for n in (1, 2, 3))
 SCHEMA = f"""

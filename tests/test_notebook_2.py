@@ -15,7 +15,7 @@ import papermill
 import pytest
 from nbconvert import HTMLExporter
 
-from schemalens.compare import analyse
+from schemalens.assess.compare import analyse
 
 ROOT = Path(__file__).parents[1]
 NOTEBOOK = ROOT / "notebooks" / "2.0-assumed-vs-actual.ipynb"

@@ -4,7 +4,7 @@ nbval (pytest's notebooks/ collection) checks the committed outputs on the RevOS
 the way `make notebook-reports` does (only `migrations` and `manifest` given), on data/acme, whose names
 share nothing with RevOS and which has no seed file: its six decisions get their sections, the kind
 it does not open (the root entity) says so, every option is rehearsed (on generated rows: the FK option is refused by its orphan check, the others proven), and
-the exports (schemalens.notebook_reports, as `make report` writes them) carry the decisions, the SQL highlighted, and the
+the exports (schemalens.present.notebook_reports, as `make report` writes them) carry the decisions, the SQL highlighted, and the
 impact pictures with their alt text, but no code.
 """
 
@@ -18,7 +18,7 @@ import nbformat
 import papermill
 import pytest
 
-from schemalens import notebook_reports
+from schemalens.present import notebook_reports
 
 ROOT = Path(__file__).parents[1]
 NOTEBOOK = ROOT / "notebooks" / "3.0-decisions.ipynb"

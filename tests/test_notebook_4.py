@@ -18,7 +18,7 @@ import papermill
 import pytest
 from nbconvert import HTMLExporter
 
-from schemalens import demo, live, verify
+from schemalens.db import demo, live, verify
 
 ROOT = Path(__file__).parents[1]
 NOTEBOOK = ROOT / "notebooks" / "4.0-runtime-verification.ipynb"

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from psycopg.conninfo import make_conninfo
 
 from schemalens.cli import main
-from schemalens.postgres import mask_dsn
-from schemalens.verify import parse_target
+from schemalens.db.postgres import mask_dsn
+from schemalens.db.verify import parse_target
 
 ANY = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=24)
 NO_SPACE = st.text(st.characters(blacklist_categories=("Cs", "Zs", "Zl", "Zp", "Cc")), min_size=1, max_size=24)

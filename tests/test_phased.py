@@ -21,12 +21,12 @@ import psycopg
 import pytest
 from conftest import REVOS
 
-from schemalens.autocommit import run_script
-from schemalens.compare import analyse
-from schemalens.decisions import decide
-from schemalens.locks import mode_name, run_observed
-from schemalens.phased import BATCH
-from schemalens.rehearse import run_check
+from schemalens.assess.compare import analyse
+from schemalens.db.autocommit import run_script
+from schemalens.db.locks import mode_name, run_observed
+from schemalens.db.rehearse import run_check
+from schemalens.decide.decisions import decide
+from schemalens.decide.phased import BATCH
 
 ROWS = 3 * BATCH + 10  # four batches in style_cartridges
 GENERATE = ("INSERT INTO public.style_cartridges (user_id, name) SELECT u.id, 'generated ' || g "

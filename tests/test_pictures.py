@@ -16,9 +16,8 @@ import pytest
 from test_plot import assert_readable, centres, write_migrations
 
 from schemalens import load_schema
-from schemalens.clusters import MAX_SIZE, cluster_graph, clusters, default_focus, most_referenced
-from schemalens.graph import build_graph
-from schemalens.plot import (
+from schemalens.present.clusters import MAX_SIZE, cluster_graph, clusters, default_focus, most_referenced
+from schemalens.present.plot import (
     KEEP_TOP,
     NOTEBOOK_WIDTH,
     draw_cluster,
@@ -27,6 +26,7 @@ from schemalens.plot import (
     draw_schema,
     smallest_text,
 )
+from schemalens.read.graph import build_graph
 
 SAMPLE = Path(__file__).parents[1] / "data" / "revos" / "migrations"
 # hub -> (its parent, how many plain children it gets); every table also references organizations

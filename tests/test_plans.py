@@ -12,11 +12,11 @@ import pytest
 from fixture_view import fixture_migrations
 
 from schemalens import load_schema
-from schemalens.compare import analyse, compare
-from schemalens.errors import ManifestError
-from schemalens.manifest import parse_manifest
-from schemalens.report import markdown
-from schemalens.resolve import resolve_names
+from schemalens.assess.compare import analyse, compare
+from schemalens.core.errors import ManifestError
+from schemalens.present.report import markdown
+from schemalens.read.manifest import parse_manifest
+from schemalens.read.resolve import resolve_names
 
 FIXTURES = Path(__file__).parent / "fixtures" / "findings"
 CASES = sorted(p for p in FIXTURES.iterdir() if p.is_dir() and p.name not in ("_base", "manifests"))
@@ -150,7 +150,7 @@ def test_init_writes_a_manifest_the_schema_satisfies(folder: Path, tmp_path: Pat
 
 
 def test_init_names_the_hierarchy_and_what_policies_rely_on():
-    from schemalens.manifest_init import init_manifest
+    from schemalens.assess.manifest_init import init_manifest
 
     text = init_manifest(load_schema(FIXTURES / "_base" / "migrations"))
     m = parse_manifest(text)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from schemalens.platform import detect_platform, detect_runner, render_templates
+from schemalens.read.platform import detect_platform, detect_runner, render_templates
 
 
 @pytest.mark.parametrize(

@@ -12,11 +12,16 @@ from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
 from schemalens import load_schema
-from schemalens.errors import SchemalensError
-from schemalens.graph import build_graph
-from schemalens.model import ForeignKey, Schema, Table
-from schemalens.plot import (STATUS_COLOURS, draw_assumed_vs_actual, draw_hierarchy, draw_impact,
-                             hierarchy_layout)
+from schemalens.core.errors import SchemalensError
+from schemalens.core.model import ForeignKey, Schema, Table
+from schemalens.present.plot import (
+    STATUS_COLOURS,
+    draw_assumed_vs_actual,
+    draw_hierarchy,
+    draw_impact,
+    hierarchy_layout,
+)
+from schemalens.read.graph import build_graph
 
 SAMPLE = Path(__file__).parents[1] / "data" / "revos" / "migrations"
 WORDS = ("account invoice line item payment customer order shipment product category warehouse stock audit "
@@ -284,7 +289,7 @@ def test_cycles_self_references_and_an_empty_schema() -> None:
 
 
 def test_pictures_are_deterministic(sample) -> None:
-    from schemalens.plot import _png
+    from schemalens.present.plot import _png
 
     assert _png(draw_hierarchy(sample)) == _png(draw_hierarchy(sample))
 

@@ -1,4 +1,4 @@
-"""schemalens.postgres on a real server: the embedded one, or DATABASE_URL's when that is set."""
+"""schemalens.db.postgres on a real server: the embedded one, or DATABASE_URL's when that is set."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ import psutil
 import psycopg
 import pytest
 
-from schemalens import postgres
-from schemalens.errors import ApplyError, DatabaseError
+from schemalens.core.errors import ApplyError, DatabaseError
+from schemalens.db import postgres
 
 UNAVAILABLE = "is not available on the embedded server; set DATABASE_URL to a server with pgcrypto"
 
@@ -265,7 +265,7 @@ def test_embedded_server_leaves_nothing_behind(monkeypatch):
 
 CHILD = """
 import signal, time
-from schemalens import postgres
+from schemalens.db import postgres
 signal.signal(signal.SIGINT, signal.default_int_handler)  # a background parent may have ignored it
 with postgres.server() as srv:
     with srv.connect("postgres") as conn:

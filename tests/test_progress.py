@@ -1,4 +1,4 @@
-"""Progress on stderr for a long static analysis (schemalens.progress): shown on a terminal, silent
+"""Progress on stderr for a long static analysis (schemalens.core.progress): shown on a terminal, silent
 otherwise, never on stdout."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from schemalens.progress import Progress
+from schemalens.core.progress import Progress
 
 
 def _folder(tmp_path: Path, files: int = 6) -> Path:
@@ -86,7 +86,7 @@ def test_the_switch(monkeypatch, switch, tty, shown):
 
 
 def test_at_most_five_lines_a_second(monkeypatch):
-    from schemalens import progress
+    from schemalens.core import progress
 
     clock = [100.0]
     monkeypatch.setattr(progress.time, "monotonic", lambda: clock[0])

@@ -14,14 +14,14 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from schemalens import live, postgres
-from schemalens.compare import analyse
-from schemalens.decisions import Check, Decisions, Option, decide
-from schemalens.errors import InputError
-from schemalens.meeting import Meeting
-from schemalens.options import KINDS
-from schemalens.rehearse import rehearse, rehearse_option, row_checksums, seed_file
-from schemalens.sqlgen import Step
+from schemalens.assess.compare import analyse
+from schemalens.core.errors import InputError
+from schemalens.db import live, postgres
+from schemalens.db.rehearse import rehearse, rehearse_option, row_checksums, seed_file
+from schemalens.decide.decisions import Check, Decisions, Option, decide
+from schemalens.decide.options import KINDS
+from schemalens.decide.sqlgen import Step
+from schemalens.present.meeting import Meeting
 
 ROOT = Path(__file__).resolve().parent.parent
 REVOS, ACME = ROOT / "data" / "revos", ROOT / "data" / "acme"
@@ -241,7 +241,7 @@ def test_a_rollback_that_forgets_a_privilege_fails(shop) -> None:
     assert "- privilege SELECT of anon on items" in r.changed and "- privilege SELECT of anon on items" in r.left_behind
 
 
-# Locks observed and rows generated (schemalens.locks, schemalens.rowgen) ---------------------------------
+# Locks observed and rows generated (schemalens.db.locks, schemalens.decide.rowgen) ---------------------------------
 
 
 def test_observed_locks_match_the_predictions_on_every_revos_option(revos) -> None:

@@ -1,4 +1,4 @@
-"""Replay's explicit table of handlers (statement kind -> function, schemalens.replay.HANDLERS).
+"""Replay's explicit table of handlers (statement kind -> function, schemalens.read.replay.HANDLERS).
 
 Every kind in the table is one the parser writes (a statement of each kind parses to it), every kind the
 parser writes for a schema change has a handler, and replay dispatches through the table: a handler put in
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from schemalens.parse import UNDERSTOOD, split_and_parse
-from schemalens.replay import HANDLERS, replay
-from schemalens.replay import replayer as replayer_module
+from schemalens.read.parse import UNDERSTOOD, split_and_parse
+from schemalens.read.replay import HANDLERS, replay
+from schemalens.read.replay import replayer as replayer_module
 
 CASES = {
     "set search_path": "SET search_path TO app, public",

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from schemalens import report
-from schemalens.compare import analyse
+from schemalens.assess.compare import analyse
+from schemalens.present import report
 
 ROOT = Path(__file__).parents[1]
 SEED_SECTIONS = [

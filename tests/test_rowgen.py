@@ -12,9 +12,9 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from schemalens import live
-from schemalens.rehearse import created_tables, row_checksums
-from schemalens.rowgen import ORPHAN_UUID, ROWS, generate_rows
+from schemalens.db import live
+from schemalens.db.rehearse import created_tables, row_checksums
+from schemalens.decide.rowgen import ORPHAN_UUID, ROWS, generate_rows
 
 SCHEMA = """
 CREATE TYPE public.plan AS ENUM ('free', 'pro');

@@ -1,5 +1,5 @@
-"""The rules (schemalens.rules): one module per finding code, each reading a context built once before
-them (schemalens.compare.context), so no rule depends on state another rule writes."""
+"""The rules (schemalens.assess.rules): one module per finding code, each reading a context built once before
+them (schemalens.assess.compare.context), so no rule depends on state another rule writes."""
 
 from __future__ import annotations
 
@@ -8,16 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from schemalens.compare import CODES, analyse, context
-from schemalens.findings import Sources
-from schemalens.rules import RULES
+from schemalens.assess.compare import CODES, analyse, context
+from schemalens.assess.findings import Sources
+from schemalens.assess.rules import RULES
 
 ROOT = Path(__file__).parents[1]
 
 
 @pytest.mark.parametrize("code", CODES)
 def test_one_module_per_code_and_its_rules_make_only_that_code(code):
-    module = importlib.import_module(f"schemalens.rules.{code.replace('-', '_')}")
+    module = importlib.import_module(f"schemalens.assess.rules.{code.replace('-', '_')}")
     mine = [r for r in RULES if r.__module__ == module.__name__]
     assert mine, f"no rule of RULES lives in {module.__name__}"
     assert all(r.__doc__ and ">>>" in r.__doc__ for r in mine), "each rule shows an example"

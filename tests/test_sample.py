@@ -9,7 +9,7 @@ import pytest
 
 from schemalens import load_schema
 from schemalens.cli import main
-from schemalens.graph import build_graph, coverage_totals, paths_to_root, roots
+from schemalens.read.graph import build_graph, coverage_totals, paths_to_root, roots
 
 SAMPLE = Path(__file__).parents[1] / "data" / "revos" / "migrations"
 

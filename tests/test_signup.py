@@ -3,7 +3,7 @@
 A small schema of our own: ``public.profiles`` (key = the auth user's id, a non-unique email, a client),
 an invitation row written before the sign-up. The trigger as it was before issue 20 (``INSERT … ON
 CONFLICT DO NOTHING`` only) leaves the invitation with its own key and the rehearsal fails; with
-:func:`schemalens.options.invited.link` first, the invitation takes the new id. Two invitations with one
+:func:`schemalens.decide.options.invited.link` first, the invitation takes the new id. Two invitations with one
 email link neither; an invitation other rows point at cannot change its key and stays, the sign-up goes on.
 """
 
@@ -13,12 +13,12 @@ from pathlib import Path
 
 import psycopg
 
-from schemalens.decisions import Option
-from schemalens.names import dollar_quote
-from schemalens.options.invited import link
-from schemalens.rehearse import rehearse_option
-from schemalens.signup import EMAIL, invited_signup
-from schemalens.sqlgen import Step, create_trigger, drop_function, drop_trigger
+from schemalens.core.names import dollar_quote
+from schemalens.db.rehearse import rehearse_option
+from schemalens.db.signup import EMAIL, invited_signup
+from schemalens.decide.decisions import Option
+from schemalens.decide.options.invited import link
+from schemalens.decide.sqlgen import Step, create_trigger, drop_function, drop_trigger
 
 SCHEMA = """
 CREATE TABLE public.clients (id int PRIMARY KEY);
@@ -109,8 +109,8 @@ def test_the_probe_keeps_nothing(schema_db) -> None:
 
 
 def test_the_sample_user_mapping_c_links_an_invited_user(revos_db) -> None:
-    from schemalens.compare import analyse
-    from schemalens.decisions import decide
+    from schemalens.assess.compare import analyse
+    from schemalens.decide.decisions import decide
 
     conn, base = revos_db
     option = next(o for o in decide(analyse(REVOS / "migrations", REVOS / "manifest.yaml")).options()

@@ -1,4 +1,4 @@
-"""Replay snapshots between runs (schemalens.snapshots): a run after one changed file resumes from the
+"""Replay snapshots between runs (schemalens.read.snapshots): a run after one changed file resumes from the
 checkpoint before it, and its Schema equals a cold run's."""
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ import test_cache
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from schemalens import load_schema, parse, report, snapshots
+from schemalens import load_schema
+from schemalens.present import report
+from schemalens.read import parse, snapshots
 
 ROOT = Path(__file__).resolve().parent.parent
 home = test_cache.home  # the fixture: an empty cache folder of the test's own
@@ -182,8 +184,8 @@ def test_the_digest_does_not_depend_on_the_hash_seed(tmp_path):
     """Sets (grants, view columns) pickle in hash order; the digest sorts them, so a checkpoint found
     in one process is found in the next."""
     folder = lemmy_like(tmp_path / "m", files=12)
-    code = ("import sys; from schemalens.migrations import discover; from schemalens.parse import split_and_parse;"
-            "from schemalens.replay import new_state; from schemalens.snapshots import state_digest;"
+    code = ("import sys; from schemalens.read.migrations import discover; from schemalens.read.parse import split_and_parse;"
+            "from schemalens.read.replay import new_state; from schemalens.read.snapshots import state_digest;"
             "files, _ = discover(sys.argv[1]); s = new_state()\n"
             "for f in files:\n    [s.apply(x) for x in split_and_parse(f.text, f.name)]\n"
             "print(state_digest(s))")
@@ -193,8 +195,8 @@ def test_the_digest_does_not_depend_on_the_hash_seed(tmp_path):
 
 
 def test_state_digest_tells_states_apart():
-    from schemalens.parse import split_and_parse
-    from schemalens.replay import new_state
+    from schemalens.read.parse import split_and_parse
+    from schemalens.read.replay import new_state
 
     def state(sql: str):
         s = new_state()

@@ -12,12 +12,12 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from schemalens import live
-from schemalens.decisions import Option
-from schemalens.options.policies import derive_trigger, member_policies
-from schemalens.rehearse import rehearse_option
-from schemalens.sqlgen import Step, add_column, drop_column
-from schemalens.tenancy import measure, table_oids
+from schemalens.db import live
+from schemalens.db.rehearse import rehearse_option
+from schemalens.db.tenancy import measure, table_oids
+from schemalens.decide.decisions import Option
+from schemalens.decide.options.policies import derive_trigger, member_policies
+from schemalens.decide.sqlgen import Step, add_column, drop_column
 
 U1, U2, U3 = (f"00000000-0000-0000-0000-00000000000{n}" for n in (1, 2, 3))
 SCHEMA = f"""

@@ -14,11 +14,18 @@ from pathlib import Path
 
 import pytest
 
-from schemalens.compare import analyse
-from schemalens.decisions import decide
-from schemalens.options.valid import column_free, comparable, family, reference_types, scope_column, unique_target
-from schemalens.rehearse import rehearse
-from schemalens.sqlgen import ACCESS_EXCLUSIVE
+from schemalens.assess.compare import analyse
+from schemalens.db.rehearse import rehearse
+from schemalens.decide.decisions import decide
+from schemalens.decide.options.valid import (
+    column_free,
+    comparable,
+    family,
+    reference_types,
+    scope_column,
+    unique_target,
+)
+from schemalens.decide.sqlgen import ACCESS_EXCLUSIVE
 
 MIGRATION = """
 CREATE TABLE public.customers (id uuid PRIMARY KEY, code text NOT NULL, name text);
@@ -163,9 +170,9 @@ def test_a_planned_table_keeps_its_keys_on_the_column_that_replaced_the_parent_k
     """A hierarchy option rewrites a planned ``CREATE TABLE`` whose parent changes: the table-level
     primary key and unique constraint follow the renamed column (PostgreSQL rejects a key on a column
     the table no longer has), and the table is created."""
-    from schemalens.documents import parse_document
-    from schemalens.model import Column, ForeignKey, Schema, Table
-    from schemalens.rewrite import Renames, Rewriter
+    from schemalens.core.model import Column, ForeignKey, Schema, Table
+    from schemalens.decide.rewrite import Renames, Rewriter
+    from schemalens.read.documents import parse_document
 
     schema = Schema(tables=(Table("public.orgs", (Column("id", "uuid"),), ("id",)),
                             Table("public.teams", (Column("id", "uuid"), Column("org_id", "uuid")), ("id",))),

@@ -22,12 +22,13 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from schemalens import live, load_schema, postgres, verify
+from schemalens import load_schema
+from schemalens.assess.findings import Sources
 from schemalens.cli import main
-from schemalens.errors import DatabaseError, InputError
-from schemalens.findings import Sources
-from schemalens.manifest import load_manifest
-from schemalens.migrations import discover
+from schemalens.core.errors import DatabaseError, InputError
+from schemalens.db import live, postgres, verify
+from schemalens.read.manifest import load_manifest
+from schemalens.read.migrations import discover
 
 ROOT = Path(__file__).parents[1]
 REVOS = ROOT / "data" / "revos" / "migrations"

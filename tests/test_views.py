@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from matplotlib.colors import to_hex
 
-from schemalens import views
-from schemalens.compare import analyse, compare
-from schemalens.manifest import parse_manifest
-from schemalens.model import ForeignKey, Schema, Table
-from schemalens.plot import STATUS_COLOURS
+from schemalens.assess.compare import analyse, compare
+from schemalens.core.model import ForeignKey, Schema, Table
+from schemalens.present import views
+from schemalens.present.plot import STATUS_COLOURS
+from schemalens.read.manifest import parse_manifest
 
 DATA = Path(__file__).parents[1] / "data"
 CARTRIDGES = ["style_cartridges", "voice_cartridges", "brand_cartridges", "instruction_cartridges"]

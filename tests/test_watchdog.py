@@ -17,7 +17,7 @@ import pytest
 
 CHILD = """
 import time
-from schemalens import postgres
+from schemalens.db import postgres
 cluster = postgres._EmbeddedCluster()
 print(cluster.folder, flush=True)
 cluster.start()
@@ -56,7 +56,7 @@ def test_a_sigkilled_parent_leaves_no_folder_and_no_server(delay) -> None:
 
 LATE_WRITER = """
 import subprocess, sys, time
-from schemalens import postgres
+from schemalens.db import postgres
 cluster = postgres._EmbeddedCluster()
 postgres._start_watchdog(cluster.folder)
 late = f"sleep 2; mkdir -p {cluster.folder}/data; touch {cluster.folder}/data/PG_VERSION"

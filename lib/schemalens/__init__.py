@@ -14,12 +14,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from schemalens.errors import SchemalensError
-from schemalens.migrations import MigrationFile, discover
-from schemalens.model import Schema
+from schemalens.core.errors import SchemalensError
+from schemalens.core.model import Schema
+from schemalens.read.migrations import MigrationFile, discover
 
 if TYPE_CHECKING:
-    from schemalens.parse import Statement
+    from schemalens.read.parse import Statement
 
 __version__ = "0.1.0"
 
@@ -52,7 +52,7 @@ def tune_gc() -> None:
 def parse_files(files: tuple[MigrationFile, ...]) -> list[Statement]:
     """Every statement of the files, in order (each file parsed alone and cached by content hash), as the
     runner hands them to PostgreSQL (supabase/auth's Go templates rendered: :func:`platform.render_templates`)."""
-    from schemalens.parse import split_and_parse  # sqlglot: imported when something is parsed
+    from schemalens.read.parse import split_and_parse  # sqlglot: imported when something is parsed
 
     with paused_gc():
         return [st for f in files for st in split_and_parse(f.text, f.name)]
@@ -60,11 +60,11 @@ def parse_files(files: tuple[MigrationFile, ...]) -> list[Statement]:
 
 def load_schema(folder: str | Path) -> Schema:
     """Discover, parse and replay a migration folder into a :class:`Schema`, unqualified names resolved
-    through the search_path its runner applies the files with (:func:`schemalens.runners.runner_search_path`);
-    kept between runs in the persistent cache (:mod:`schemalens.cache`) under the content of its files and
+    through the search_path its runner applies the files with (:func:`schemalens.read.runners.runner_search_path`);
+    kept between runs in the persistent cache (:mod:`schemalens.read.cache`) under the content of its files and
     that search_path."""
-    from schemalens import cache
-    from schemalens.runners import runner_search_path
+    from schemalens.read import cache
+    from schemalens.read.runners import runner_search_path
 
     files, warnings = discover(folder)
     search_path = runner_search_path(folder, files)
@@ -73,16 +73,16 @@ def load_schema(folder: str | Path) -> Schema:
     if schema is None:
         problems = [p for f in files for p in f.problems]
         headers = tuple((f.name, f.headers) for f in files if f.headers)
-        from schemalens.progress import Progress
+        from schemalens.core.progress import Progress
 
         with Progress([len(f.text) for f in files]) as progress:  # on stderr, for a long folder
             if cache.folder() is None:
-                from schemalens.replay import replay
+                from schemalens.read.replay import replay
 
                 schema = replay(_streamed(files, progress.update), headers=headers,
                                 warnings=list(warnings) + problems, search_path=search_path)
-            else:  # resumes from the replay state after the files that did not change (schemalens.snapshots)
-                from schemalens import snapshots
+            else:  # resumes from the replay state after the files that did not change (schemalens.read.snapshots)
+                from schemalens.read import snapshots
 
                 schema = snapshots.load(files, search_path, headers, list(warnings) + problems, progress.update)
         cache.put("schema", entry, schema)
@@ -94,7 +94,7 @@ def _streamed(files: tuple[MigrationFile, ...], progress=None) -> Iterator[State
     replayed, a file's sqlglot trees are garbage. The collector runs (not :func:`paused_gc`), because the
     trees are cyclic (``parent`` links) and there are few live ones to scan. Peak memory at 50,000
     statements: 473 MiB when every tree was kept, 149 MiB streamed (benchmarks/README.md)."""
-    from schemalens.parse import split_and_parse
+    from schemalens.read.parse import split_and_parse
 
     statements = 0
     for n, f in enumerate(files, 1):

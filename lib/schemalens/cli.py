@@ -1,7 +1,7 @@
 """The ``schemalens`` command.
 
 Exit status: 0 when nothing reaches ``--fail-on``, 1 when findings do, 2 for bad input or usage
-(any :class:`~schemalens.errors.SchemalensError` becomes one line on standard error), 3 when the commands
+(any :class:`~schemalens.core.errors.SchemalensError` becomes one line on standard error), 3 when the commands
 that build a throwaway database (``verify --built``, ``decisions --rehearse``) built it only partly:
 PostgreSQL refused statements, which the report lists; what it says covers what was built. 4 for an
 internal error: any other exception, a bug in schemalens, becomes one line naming the exception and
@@ -25,8 +25,8 @@ import traceback
 from pathlib import Path
 
 from schemalens import load_schema, tune_gc
-from schemalens.errors import InputError, SchemalensError
-from schemalens.files import write_text
+from schemalens.core.errors import InputError, SchemalensError
+from schemalens.core.files import write_text
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_PARTIAL, EXIT_INTERNAL = 0, 1, 2, 3, 4
 EXIT_STATUS = ("exit status: 0 nothing reaches --fail-on, 1 findings do, 2 bad input or usage, "
@@ -45,7 +45,7 @@ def _write(text: str, output: str | None) -> None:
 
 
 def cmd_graph(args: argparse.Namespace) -> int:
-    from schemalens import report
+    from schemalens.present import report
 
     schema = _model(args, args.exact)
     writer = {"json": report.graph_json, "mermaid": report.mermaid, "dot": report.dot}[args.format]
@@ -57,8 +57,8 @@ def _model(args: argparse.Namespace, exact: bool):
     """The folder's static model; with ``exact``, what its DO blocks did joined from a throwaway build."""
     schema = load_schema(args.dir)
     if exact:  # DDL inside DO blocks, read back from a throwaway build
-        from schemalens import exact as exact_mode
-        from schemalens import postgres
+        from schemalens.db import exact as exact_mode
+        from schemalens.db import postgres
 
         with postgres.using(None) as srv:
             schema = exact_mode.exact_schema(args.dir, srv, schema, platform=getattr(args, "platform", None),
@@ -67,15 +67,15 @@ def _model(args: argparse.Namespace, exact: bool):
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from schemalens import confidence, report
-    from schemalens.compare import analyse
+    from schemalens.assess.compare import analyse
+    from schemalens.present import confidence, report
 
     findings = analyse(args.dir, args.manifest, allow_outside_documents=args.allow_outside_documents,
                        schema=_model(args, args.exact))
     plan = confidence.assess(findings)
     again = None
     if args.choose:  # the world after the chosen options, side by side with before
-        from schemalens.decisions import decide
+        from schemalens.decide.decisions import decide
 
         decisions = decide(findings)
         again = confidence.after(findings, confidence.parse_choices(args.choose, decisions), decisions)
@@ -99,8 +99,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from schemalens.findings import Sources
-    from schemalens.manifest_init import init_manifest
+    from schemalens.assess.findings import Sources
+    from schemalens.assess.manifest_init import init_manifest
 
     _write(init_manifest(load_schema(args.dir), Sources(args.dir)), args.output)
     return EXIT_OK
@@ -109,7 +109,8 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     import os
 
-    from schemalens import report, verify
+    from schemalens.db import verify
+    from schemalens.present import report
 
     options = {"manifest": args.manifest, "history_table": args.history_table, "groups": args.group or ()}
     dsn = args.dsn or ("" if args.built else os.environ.get("DATABASE_URL", "").strip())
@@ -137,9 +138,9 @@ def _partial(build) -> int:
 
 
 def cmd_decisions(args: argparse.Namespace) -> int:
-    from schemalens.compare import analyse
-    from schemalens.confidence import parse_choices
-    from schemalens.decisions import decide
+    from schemalens.assess.compare import analyse
+    from schemalens.decide.decisions import decide
+    from schemalens.present.confidence import parse_choices
 
     decisions = decide(analyse(args.dir, args.manifest, allow_outside_documents=args.allow_outside_documents,
                                schema=_model(args, args.rehearse)))  # a rehearsal builds anyway: exact mode
@@ -155,7 +156,7 @@ def cmd_decisions(args: argparse.Namespace) -> int:
         print(f"schemalens: wrote {len(written)} files to {args.write}", file=sys.stderr)
     rehearsals = None
     if args.rehearse:
-        from schemalens.rehearse import rehearse
+        from schemalens.db.rehearse import rehearse
 
         try:
             rehearsals = rehearse(decisions, args.dir, seed=args.seed or "auto", platform=args.platform,
@@ -176,8 +177,8 @@ def cmd_decisions(args: argparse.Namespace) -> int:
 
 
 def cmd_notebooks(args: argparse.Namespace) -> int:
-    from schemalens.errors import InputError
-    from schemalens.notebook_reports import check_parameters, write_reports
+    from schemalens.core.errors import InputError
+    from schemalens.present.notebook_reports import check_parameters, write_reports
 
     notebooks = args.notebook or sorted(Path("notebooks").glob("*.ipynb"))
     if not notebooks:
@@ -220,7 +221,7 @@ def _allow_outside_documents(command: argparse.ArgumentParser) -> None:
 
 
 def _platform_argument(p: argparse.ArgumentParser) -> None:
-    from schemalens.platform import PLATFORMS, RUNNERS
+    from schemalens.read.platform import PLATFORMS, RUNNERS
 
     p.add_argument("--platform", choices=PLATFORMS, help="what the throwaway database starts as (default: the "
                    "manifest's platform:, else detected from the files: supabase when they use auth., storage., "
@@ -437,7 +438,7 @@ def internal_error(e: BaseException) -> str:
             at += " via " + _frame(ours[-1])
     message = str(e).strip().splitlines()[0] if str(e).strip() else ""
     what = f"{type(e).__name__}: {message}" if message else type(e).__name__
-    from schemalens.postgres import mask_dsn
+    from schemalens.db.postgres import mask_dsn
 
     return (f"{mask_dsn(what)}{at} (a bug in schemalens: please report it to its maintainers with the command, "
             "this line and the traceback that --debug prints)")

@@ -1,0 +1,1 @@
+"""Stage 2: findings: the plan's assumptions against the schema the migrations build."""

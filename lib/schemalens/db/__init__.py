@@ -1,0 +1,1 @@
+"""Stage 4: PostgreSQL: throwaway builds, rehearsals, live databases read-only."""

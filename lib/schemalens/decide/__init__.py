@@ -1,0 +1,1 @@
+"""Stage 3: decisions and their options, in SQL, and what each changes."""

@@ -1,0 +1,1 @@
+"""Stage 5: Markdown, JSON, SARIF, graphs, frames, pictures, notebooks, display."""

@@ -1,0 +1,1 @@
+"""Stage 1: reading a migration folder, a manifest and planned documents into the model."""
