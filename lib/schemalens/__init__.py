@@ -6,103 +6,10 @@
 ['public.t']
 """
 
-from __future__ import annotations
-
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
-from typing import TYPE_CHECKING
-
 from schemalens.core.errors import SchemalensError
+from schemalens.core.memory import paused_gc, tune_gc
 from schemalens.core.model import Schema
-from schemalens.read.migrations import MigrationFile, discover
+from schemalens.core.version import __version__
+from schemalens.read.project import load_schema, parse_files
 
-if TYPE_CHECKING:
-    from schemalens.read.parse import Statement
-
-__version__ = "0.1.0"
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Python's cyclic garbage collector paused for the duration (and resumed only if it was running).
-
-    Parsing keeps every statement's sqlglot tree (millions of objects at 50,000 statements) until the
-    end, so each collection scanned them all for nothing: 40% of the time of a large folder. Reference
-    counting still frees everything else; the peak grew by 5% (benchmarks/README.md).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def tune_gc() -> None:
-    """Collect cyclic garbage less often, for a process that holds a large schema (the command line calls
-    it; mypy's does the same). With Python's default thresholds, every allocation after a 50,000-statement
-    folder was parsed paid for scans of its millions of live objects: allocating 2 million small objects
-    afterwards took 3.6 s, 0.3 s with these (benchmarks/README.md)."""
-    gc.set_threshold(200_000, 30, 30)
-
-
-def parse_files(files: tuple[MigrationFile, ...]) -> list[Statement]:
-    """Every statement of the files, in order (each file parsed alone and cached by content hash), as the
-    runner hands them to PostgreSQL (supabase/auth's Go templates rendered: :func:`platform.render_templates`)."""
-    from schemalens.read.parse import split_and_parse  # sqlglot: imported when something is parsed
-
-    with paused_gc():
-        return [st for f in files for st in split_and_parse(f.text, f.name)]
-
-
-def load_schema(folder: str | Path) -> Schema:
-    """Discover, parse and replay a migration folder into a :class:`Schema`, unqualified names resolved
-    through the search_path its runner applies the files with (:func:`schemalens.read.runners.runner_search_path`);
-    kept between runs in the persistent cache (:mod:`schemalens.read.cache`) under the content of its files and
-    that search_path."""
-    from schemalens.read import cache
-    from schemalens.read.runners import runner_search_path
-
-    files, warnings = discover(folder)
-    search_path = runner_search_path(folder, files)
-    entry = cache.key([cache.folder_key(files, warnings), repr(search_path)])
-    schema = cache.get("schema", entry)
-    if schema is None:
-        problems = [p for f in files for p in f.problems]
-        headers = tuple((f.name, f.headers) for f in files if f.headers)
-        from schemalens.core.progress import Progress
-
-        with Progress([len(f.text) for f in files]) as progress:  # on stderr, for a long folder
-            if cache.folder() is None:
-                from schemalens.read.replay import replay
-
-                schema = replay(_streamed(files, progress.update), headers=headers,
-                                warnings=list(warnings) + problems, search_path=search_path)
-            else:  # resumes from the replay state after the files that did not change (schemalens.read.snapshots)
-                from schemalens.read import snapshots
-
-                schema = snapshots.load(files, search_path, headers, list(warnings) + problems, progress.update)
-        cache.put("schema", entry, schema)
-    return schema
-
-
-def _streamed(files: tuple[MigrationFile, ...], progress=None) -> Iterator[Statement]:
-    """The statements of the files, parsed one file at a time as replay asks for them, and not kept: once
-    replayed, a file's sqlglot trees are garbage. The collector runs (not :func:`paused_gc`), because the
-    trees are cyclic (``parent`` links) and there are few live ones to scan. Peak memory at 50,000
-    statements: 473 MiB when every tree was kept, 149 MiB streamed (benchmarks/README.md)."""
-    from schemalens.read.parse import split_and_parse
-
-    statements = 0
-    for n, f in enumerate(files, 1):
-        for st in split_and_parse(f.text, f.name, keep=False):
-            statements += 1
-            yield st
-        if progress is not None:
-            progress(n, statements)
-
-
-__all__ = ["Schema", "SchemalensError", "load_schema", "parse_files", "paused_gc", "tune_gc"]
+__all__ = ["Schema", "SchemalensError", "__version__", "load_schema", "parse_files", "paused_gc", "tune_gc"]

@@ -24,9 +24,10 @@ import sys
 import traceback
 from pathlib import Path
 
-from schemalens import load_schema, tune_gc
 from schemalens.core.errors import InputError, SchemalensError
 from schemalens.core.files import write_text
+from schemalens.core.memory import tune_gc
+from schemalens.read.project import load_schema
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_PARTIAL, EXIT_INTERNAL = 0, 1, 2, 3, 4
 EXIT_STATUS = ("exit status: 0 nothing reaches --fail-on, 1 findings do, 2 bad input or usage, "

@@ -172,7 +172,7 @@ def analyse(migrations: str | Path, manifest: str | Path | Manifest | None = Non
     """Load a migration folder and a manifest (path or :class:`Manifest`) and compare them;
     ``allow_outside_documents`` reads planned documents outside the manifest's folder too; ``schema`` is
     the folder's model when the caller has it already (exact mode's, :mod:`schemalens.db.exact`)."""
-    from schemalens import load_schema
+    from schemalens.read.project import load_schema
 
     m = load_manifest(manifest) if isinstance(manifest, (str, Path)) else manifest
     if m is not None and allow_outside_documents:

@@ -38,12 +38,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from schemalens import load_schema
 from schemalens.core.errors import InputError
 from schemalens.core.names import quote_table
 from schemalens.db import postgres, verify
 from schemalens.read.migrations import discover
 from schemalens.read.parse import split
+from schemalens.read.project import load_schema
 
 
 def _texts(extra_sql: str | Sequence[str]) -> tuple[str, ...]:

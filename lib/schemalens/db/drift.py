@@ -114,7 +114,7 @@ def _label(d: Difference) -> str:
 
 def _rls_sources(files: Sequence[MigrationFile]) -> dict[str, Source]:
     """Where each table's RLS was last switched (``ALTER TABLE … ENABLE ROW LEVEL SECURITY``)."""
-    from schemalens import parse_files
+    from schemalens.read.project import parse_files
 
     found = {}
     for st in parse_files(tuple(files)):

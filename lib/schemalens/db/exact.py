@@ -147,8 +147,8 @@ def exact_schema(folder: str | Path, server: postgres.Server, static: Schema | N
     """The static model of ``folder`` with what its not-analysed statements did, read back from a
     throwaway database of ``server`` built as the folder's runner applies it
     (:func:`schemalens.db.build.throwaway`; what PostgreSQL refused is the build's report, not the model's)."""
-    from schemalens import load_schema
     from schemalens.db.build import throwaway
+    from schemalens.read.project import load_schema
 
     static = static if static is not None else load_schema(folder)
     files, _ = discover(folder)

@@ -60,7 +60,6 @@ from typing import Any
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from schemalens import load_schema
 from schemalens.assess.findings import PROJECT_HEADERS, Evidence, Finding, Findings, Sources, group_name
 from schemalens.core.errors import DatabaseError, InputError
 from schemalens.core.model import Schema, Source
@@ -80,6 +79,7 @@ from schemalens.db.history import (  # noqa: F401 (re-exported)
 from schemalens.read.diff import diff_schemas
 from schemalens.read.manifest import Manifest, load_manifest
 from schemalens.read.migrations import discover
+from schemalens.read.project import load_schema
 
 CODES = (
     "project-ref-mismatch",

@@ -85,8 +85,8 @@ class Rewrite:
 
 def _schema_after(findings, options) -> Schema:
     """The schema the migrations build with the options' forward scripts applied after them (statically)."""
-    from schemalens import parse_files
     from schemalens.read.migrations import discover
+    from schemalens.read.project import parse_files
     from schemalens.read.replay import replay
 
     if not options:

@@ -508,6 +508,6 @@ def markdown(findings, date: str | None = None, command: str = "") -> str:
 
 
 def _version() -> str:
-    from schemalens import __version__
+    from schemalens.core.version import __version__
 
     return __version__

@@ -62,7 +62,7 @@ def _max_bytes() -> int:
 
 def _code_fingerprint() -> str:
     """schemalens's version, and the size and modification time of each of its source files."""
-    from schemalens import __version__
+    from schemalens.core.version import __version__
 
     here = Path(__file__).resolve().parent.parent
     h = hashlib.sha256(__version__.encode())

@@ -1,0 +1,3 @@
+"""The version of schemalens (reports, SARIF and the persistent cache's key carry it)."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,79 @@
+"""A migration folder loaded: its files discovered, parsed and replayed into a :class:`Schema`.
+
+>>> import pathlib, tempfile
+>>> d = pathlib.Path(tempfile.mkdtemp()); _ = (d / "001_init.sql").write_text("CREATE TABLE t (id int PRIMARY KEY);")
+>>> [t.name for t in load_schema(d).tables]
+['public.t']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from schemalens.core.memory import paused_gc
+from schemalens.core.model import Schema
+from schemalens.read.migrations import MigrationFile, discover
+
+if TYPE_CHECKING:
+    from schemalens.read.parse import Statement
+
+
+def parse_files(files: tuple[MigrationFile, ...]) -> list[Statement]:
+    """Every statement of the files, in order (each file parsed alone and cached by content hash), as the
+    runner hands them to PostgreSQL (supabase/auth's Go templates rendered: :func:`platform.render_templates`)."""
+    from schemalens.read.parse import split_and_parse  # sqlglot: imported when something is parsed
+
+    with paused_gc():
+        return [st for f in files for st in split_and_parse(f.text, f.name)]
+
+
+def load_schema(folder: str | Path) -> Schema:
+    """Discover, parse and replay a migration folder into a :class:`Schema`, unqualified names resolved
+    through the search_path its runner applies the files with (:func:`schemalens.read.runners.runner_search_path`);
+    kept between runs in the persistent cache (:mod:`schemalens.read.cache`) under the content of its files and
+    that search_path."""
+    from schemalens.read import cache
+    from schemalens.read.runners import runner_search_path
+
+    files, warnings = discover(folder)
+    search_path = runner_search_path(folder, files)
+    entry = cache.key([cache.folder_key(files, warnings), repr(search_path)])
+    schema = cache.get("schema", entry)
+    if schema is None:
+        problems = [p for f in files for p in f.problems]
+        headers = tuple((f.name, f.headers) for f in files if f.headers)
+        from schemalens.core.progress import Progress
+
+        with Progress([len(f.text) for f in files]) as progress:  # on stderr, for a long folder
+            if cache.folder() is None:
+                from schemalens.read.replay import replay
+
+                schema = replay(_streamed(files, progress.update), headers=headers,
+                                warnings=list(warnings) + problems, search_path=search_path)
+            else:  # resumes from the replay state after the files that did not change (schemalens.read.snapshots)
+                from schemalens.read import snapshots
+
+                schema = snapshots.load(files, search_path, headers, list(warnings) + problems, progress.update)
+        cache.put("schema", entry, schema)
+    return schema
+
+
+def _streamed(files: tuple[MigrationFile, ...], progress=None) -> Iterator[Statement]:
+    """The statements of the files, parsed one file at a time as replay asks for them, and not kept: once
+    replayed, a file's sqlglot trees are garbage. The collector runs (not :func:`paused_gc`), because the
+    trees are cyclic (``parent`` links) and there are few live ones to scan. Peak memory at 50,000
+    statements: 473 MiB when every tree was kept, 149 MiB streamed (benchmarks/README.md)."""
+    from schemalens.read.parse import split_and_parse
+
+    statements = 0
+    for n, f in enumerate(files, 1):
+        for st in split_and_parse(f.text, f.name, keep=False):
+            statements += 1
+            yield st
+        if progress is not None:
+            progress(n, statements)
+
+
+__all__ = ["load_schema", "parse_files"]
