@@ -30,6 +30,7 @@ from schemalens.db.rehearse import privileges
 from schemalens.db.rehearse import row_checksums as checksums
 from schemalens.decide.decisions import Decisions, decide
 from schemalens.decide.sqlgen import LOCK_MODES, RESERVED, ident, literal, table
+from schemalens.present.display import shown
 from schemalens.read.diff import diff_schemas
 from schemalens.read.migrations import discover
 
@@ -610,12 +611,12 @@ def test_reserved_words_are_quoted(pg_db: psycopg.Connection) -> None:
 
 def test_options_and_decisions_render_in_jupyter() -> None:
     d = DECISIONS["revos"]["user-mapping"]
-    md = d._repr_markdown_()
+    md = shown(d)
     assert md.startswith("## Decision: User Mapping (`user-mapping`)") and "**Recommended: option B.**" in md
     assert md.count("```sql") == 7  # A: up, validate, down; B: up, down; C: up, down
-    unsafe = DECISIONS["revos"]["scope-of-cartridges"].option("D")._repr_markdown_()
+    unsafe = shown(DECISIONS["revos"]["scope-of-cartridges"].option("D"))
     assert "⚠️ **unsafe**" in unsafe and "| `changed-rows` | before down | must list no row |" in unsafe
-    assert DECISIONS["acme"]._repr_markdown_().startswith("# Decisions")
+    assert shown(DECISIONS["acme"]).startswith("# Decisions")
 
 
 def test_committed_sql_folder_is_current(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ from schemalens.decide.sqlgen import (
     SHARE_UPDATE_EXCLUSIVE,
     step,
 )
+from schemalens.present.display import shown
 
 
 def _option(up, down=()) -> Option:
@@ -69,7 +70,7 @@ def test_a_wrong_or_missing_prediction_is_flagged(shop) -> None:
         "up.sql, add items.note: predicted SHARE UPDATE EXCLUSIVE on items, took ACCESS EXCLUSIVE",
         "up.sql, add an order: ROW EXCLUSIVE on orders taken, not predicted",
     )
-    assert "❌ 2 differ from the prediction" in r.markdown()
+    assert "❌ 2 differ from the prediction" in shown(r)
     assert r.row()["locks"] == "2 differ"
 
 
@@ -82,7 +83,7 @@ def test_a_rewrite_is_seen_and_makes_the_option_unsafe(shop) -> None:
     assert r.verdict == "proven" and r.lock_mismatches == ()
     assert r.locks[0].rewritten == ("public.items",) and r.locks[1].rewritten == ("public.items",)
     assert r.unsafe == ("up.sql, price as bigint: rewrites items (2 rows) under ACCESS EXCLUSIVE",)
-    assert r.row()["unsafe"] == "yes" and "Unsafe by what the rehearsal saw" in r.markdown()
+    assert r.row()["unsafe"] == "yes" and "Unsafe by what the rehearsal saw" in shown(r)
 
 
 def test_the_same_change_on_an_empty_table_is_not_marked(shop) -> None:

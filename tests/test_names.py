@@ -38,6 +38,7 @@ from schemalens.core.names import (
 )
 from schemalens.decide.decisions import Decisions, Option, decide
 from schemalens.present import report
+from schemalens.present.display import shown
 from schemalens.read.parse import split_and_parse
 from schemalens.read.replay import replay
 
@@ -291,8 +292,8 @@ def test_markdown_reports_show_hostile_names_as_text(tmp_path: Path) -> None:
                  f"(id uuid PRIMARY KEY, agency_id uuid REFERENCES agencies (id));\n")
     ds = _project(tmp_path, migration, "platform: supabase\nroot: agencies\n")
     findings = ds.findings
-    texts = {"schema": report.schema_markdown(findings.schema), "findings": findings._repr_markdown_(),
-             "decisions": ds.markdown()}
+    texts = {"schema": report.schema_markdown(findings.schema), "findings": shown(findings),
+             "decisions": shown(ds)}
     for what, text in texts.items():
         assert "<img" not in html(text) and "<h1>y" not in html(text), what  # no HTML, no heading made
 

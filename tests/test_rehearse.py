@@ -21,6 +21,7 @@ from schemalens.db.rehearse import rehearse, rehearse_option, row_checksums, see
 from schemalens.decide.decisions import Check, Decisions, Option, decide
 from schemalens.decide.options import KINDS
 from schemalens.decide.sqlgen import Step
+from schemalens.present.display import shown
 from schemalens.present.meeting import Meeting
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,7 +86,7 @@ def test_proofs_show_what_changed_and_the_rows_the_checks_list(revos) -> None:
     assert per_agency.rows == 3 and sorted(int(r[1]) for r in per_agency.sample) == [3, 3, 4]
     keep = rehearsals.of("root-entity", "B")
     assert keep.verdict == "proven" and keep.changed == () and all(s.statements == 0 for s in keep.scripts)
-    text = rehearsals.markdown()
+    text = shown(rehearsals)
     assert text.count("⛔ refused until the preflight is clean") == 1 + 2 + 2  # counts, table rows, headings
     assert "| d0000000-0000-0000-0000-000000000003 |" in text and "`orphans`" in text
 
@@ -111,7 +112,7 @@ def test_a_rollback_that_forgets_something_fails(shop) -> None:
     r = rehearse_option(conn, _option("CREATE TABLE public.extra (id int);", "SELECT 1;"), base)
     assert r.verdict == "failed" and not r.restored and r.rows_kept
     assert any("public.extra" in line for line in r.left_behind)
-    assert "❌ failed" in r.markdown() and "+ table public.extra" in r.markdown()
+    assert "❌ failed" in shown(r) and "+ table public.extra" in shown(r)
 
 
 def test_an_up_that_changes_kept_rows_fails(shop) -> None:
@@ -136,7 +137,7 @@ def test_a_check_that_cannot_run_is_reported_not_raised_and_fails_the_option(sho
     bad = Check("bad", "SELECT nope FROM public.items", "a typo")
     r = rehearse_option(conn, _option("", "", (bad,)), base)
     assert 'column "nope" does not exist' in r.checks[0].error and r.verdict == "failed"
-    assert r.preflight == "failed: bad" and "the query failed" in r.markdown()
+    assert r.preflight == "failed: bad" and "the query failed" in shown(r)
 
 
 def test_row_checksums_follow_a_renamed_table_and_see_a_changed_row(shop) -> None:
@@ -166,7 +167,7 @@ def test_a_seed_row_postgres_refuses_is_listed_with_its_file_and_line(pg_server,
     (refused,) = done.build.refused
     assert (refused.file, refused.line, refused.sqlstate) == (str(seed), 2, "42P01")
     assert refused.error == 'relation "no_such_table" does not exist'
-    assert "## PostgreSQL refused 1 statement\n" in done.markdown() and f"`{seed}:2`" in done.markdown()
+    assert "## PostgreSQL refused 1 statement\n" in shown(done) and f"`{seed}:2`" in shown(done)
     agenda = Meeting(decisions, done).agenda().text  # the meeting (notebook 3.0) says so too
     assert "### PostgreSQL refused 1 statement\n" in agenda and f"`{seed}:2`" in agenda
 
@@ -254,7 +255,7 @@ def test_observed_locks_match_the_predictions_on_every_revos_option(revos) -> No
     observed = {(r.option.decision, r.option.key) for r in rehearsals if r.unsafe[len(r.option.unsafe):]}
     assert observed == {("root-entity", "A"), ("scope-of-cartridges", "B")}
     assert rehearsals.of("root-entity", "A").row()["unsafe"] == "yes"
-    assert "ACCESS EXCLUSIVE on agencies (3 rows)" in rehearsals.of("root-entity", "A").markdown()
+    assert "ACCESS EXCLUSIVE on agencies (3 rows)" in shown(rehearsals.of("root-entity", "A"))
 
 
 def test_acme_without_seed_is_rehearsed_on_generated_rows(pg_server) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from schemalens.assess.compare import analyse
 from schemalens.present import report
+from schemalens.present.display import shown
 
 ROOT = Path(__file__).parents[1]
 SEED_SECTIONS = [
@@ -105,9 +106,9 @@ def test_markdown_manifest_updates_blockers_and_next_steps(md):
 
 def test_every_finding_renders_in_jupyter(revos):
     for f in revos:
-        text = f._repr_markdown_()
+        text = shown(f)
         assert text.startswith("### ") and f.title in text and "**Decision Required**" in text
-    assert revos._repr_markdown_().startswith("# Runtime Verification Findings")
+    assert shown(revos).startswith("# Runtime Verification Findings")
 
 
 def test_json_has_everything(revos):

@@ -18,6 +18,7 @@ from schemalens.db.tenancy import measure, table_oids
 from schemalens.decide.decisions import Option
 from schemalens.decide.options.policies import derive_trigger, member_policies
 from schemalens.decide.sqlgen import Step, add_column, drop_column
+from schemalens.present.display import shown
 
 U1, U2, U3 = (f"00000000-0000-0000-0000-00000000000{n}" for n in (1, 2, 3))
 SCHEMA = f"""
@@ -79,7 +80,7 @@ def test_a_for_all_membership_policy_widens_writes_and_fails(notes) -> None:
     assert (U1, "notes:insert:agency_id") in widened["insert"].pairs  # a new note straight into agency 2
     assert "membership: agency_id" in widened["update"].explanation
     assert "NOT DECLARED update" in r.tenants.summary()
-    assert "❌ not declared: update: 2 rows for 2 users" in r.markdown()
+    assert "❌ not declared: update: 2 rows for 2 users" in shown(r)
 
 
 def test_per_command_policies_and_the_deriving_trigger_widen_reading_only(notes) -> None:

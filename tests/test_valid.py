@@ -26,6 +26,7 @@ from schemalens.decide.options.valid import (
     unique_target,
 )
 from schemalens.decide.sqlgen import ACCESS_EXCLUSIVE
+from schemalens.present.display import shown
 
 MIGRATION = """
 CREATE TABLE public.customers (id uuid PRIMARY KEY, code text NOT NULL, name text);
@@ -77,7 +78,7 @@ def test_a_key_to_a_column_without_unique_constraint_adds_it_first(decisions) ->
 def test_the_adapted_option_is_proven_and_its_locks_observed(project: Path, decisions, pg_server) -> None:
     option = decisions["foreign-key-orders-customer_code"].option("A")
     r = rehearse(decisions, project / "migrations", seed=project / "rows.sql", server=pg_server, options=[option])[0]
-    assert r.verdict == "proven" and r.lock_mismatches == (), r.markdown()
+    assert r.verdict == "proven" and r.lock_mismatches == (), shown(r)
     assert r.locks[0].observed[0].mode == ACCESS_EXCLUSIVE and dict(r.locks[0].scanned)["public.customers"] == 2
     # ACCESS EXCLUSIVE on customers, which holds rows: unsafe by observation though the generator said nothing
     assert option.unsafe == () and any("ACCESS EXCLUSIVE on customers (2 rows)" in u for u in r.unsafe)
@@ -103,7 +104,7 @@ def test_the_soft_reference_checks_of_incomparable_types_compare_as_text(project
     option = decisions["user-mapping"].option("B")
     assert "r.id::text = t.user_id::text" in option.checks[0].sql
     r = rehearse(decisions, project / "migrations", server=pg_server, options=[option], platform="supabase")[0]
-    assert all(not c.error for c in r.checks) and r.verdict == "proven", r.markdown()
+    assert all(not c.error for c in r.checks) and r.verdict == "proven", shown(r)
 
 
 def test_the_checks_themselves(decisions) -> None:
@@ -155,7 +156,7 @@ def test_a_re_scope_leaves_out_a_table_that_has_the_column_and_is_proven_on_gene
     rs = rehearse(decisions, scoped / "migrations", server=pg_server, options=[rescope])
     assert rs.seed is None and dict(rs.generated.rows)["public.notes"] == 3  # no seed: generated rows
     r = rs[0]
-    assert r.verdict == "proven" and r.rows_kept and r.lock_mismatches == (), r.markdown()
+    assert r.verdict == "proven" and r.rows_kept and r.lock_mismatches == (), shown(r)
     assert any(lk.mode == "ACCESS EXCLUSIVE" for s in r.locks for lk in s.observed if lk.table == "public.notes")
 
 

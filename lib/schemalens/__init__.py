@@ -10,6 +10,7 @@ from schemalens.core.errors import SchemalensError
 from schemalens.core.memory import paused_gc, tune_gc
 from schemalens.core.model import Schema
 from schemalens.core.version import __version__
+from schemalens.present import display as _display  # noqa: F401 (Jupyter shows the objects as Markdown)
 from schemalens.read.project import load_schema, parse_files
 
 __all__ = ["Schema", "SchemalensError", "__version__", "load_schema", "parse_files", "paused_gc", "tune_gc"]

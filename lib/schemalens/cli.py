@@ -142,13 +142,14 @@ def cmd_decisions(args: argparse.Namespace) -> int:
     from schemalens.assess.compare import analyse
     from schemalens.decide.decisions import decide
     from schemalens.present.confidence import parse_choices
+    from schemalens.present.decision_report import decisions_markdown, rehearsals_markdown, rewrite_markdown
 
     decisions = decide(analyse(args.dir, args.manifest, allow_outside_documents=args.allow_outside_documents,
                                schema=_model(args, args.rehearse)))  # a rehearsal builds anyway: exact mode
     choices = parse_choices(args.choose or (), decisions)
-    text = decisions.markdown()
+    text = decisions_markdown(decisions)
     if choices:
-        text += "\n" + decisions.rewrite(choices).markdown()
+        text += "\n" + rewrite_markdown(decisions.rewrite(choices))
     if args.write:  # first: the decisions need no database, whatever the rehearsal meets
         try:
             written = decisions.write(args.write, choices or None)
@@ -165,7 +166,7 @@ def cmd_decisions(args: argparse.Namespace) -> int:
         except SchemalensError:
             _write(text, args.output)  # the decisions, without their rehearsal
             raise
-        text += "\n" + rehearsals.markdown()
+        text += "\n" + rehearsals_markdown(rehearsals)
     _write(text, args.output)
     if rehearsals is not None:
         counts = ", ".join(f"{n} {v}" for v, n in rehearsals.counts().items())

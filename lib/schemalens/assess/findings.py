@@ -77,11 +77,6 @@ class Finding:
         d["evidence"] = [dict(asdict(e), location=str(e)) for e in self.evidence]
         return d
 
-    def _repr_markdown_(self) -> str:
-        from schemalens.present.report import finding_markdown
-
-        return finding_markdown(self)
-
 
 @dataclass(frozen=True)
 class Findings(Sequence):
@@ -121,11 +116,6 @@ class Findings(Sequence):
         for f in self.findings:
             out.setdefault(f.decision, []).append(f)
         return out
-
-    def _repr_markdown_(self) -> str:
-        from schemalens.present.report import markdown
-
-        return markdown(self)
 
 
 # Source excerpts ------------------------------------------------------------------------------------------

@@ -252,11 +252,6 @@ class Schema:
         """``{file: value}`` for a header key (e.g. ``"supabase project"``) read from migration files."""
         return {f: dict(h)[key] for f, h in self.headers if key in dict(h)}
 
-    def _repr_markdown_(self) -> str:
-        from schemalens.present.report import schema_markdown
-
-        return schema_markdown(self)
-
 
 def build_schema(**parts: Iterable) -> Schema:
     """A :class:`Schema` with every collection sorted, so construction order never matters."""

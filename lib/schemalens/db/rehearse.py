@@ -170,14 +170,6 @@ class Rehearsal:
             "verdict": self.verdict,
         }
 
-    def markdown(self, level: int = 4) -> str:
-        from schemalens.present.decision_report import rehearsal_markdown
-
-        return rehearsal_markdown(self, level)
-
-    def _repr_markdown_(self) -> str:
-        return self.markdown()
-
 
 @dataclass(frozen=True)
 class Rehearsals(Sequence):
@@ -221,14 +213,6 @@ class Rehearsals(Sequence):
         """``{verdict: options}`` in the order proven, refused, failed."""
         found = Counter(r.verdict for r in self.items)
         return {v: found[v] for v in VERDICTS if found[v]}
-
-    def markdown(self) -> str:
-        from schemalens.present.decision_report import rehearsals_markdown
-
-        return rehearsals_markdown(self)
-
-    def _repr_markdown_(self) -> str:
-        return self.markdown()
 
 
 # Rows, by checksum --------------------------------------------------------------------------------------

@@ -176,14 +176,6 @@ class Option:
                     rows.append((name, s.note or s.sql.split("\n")[0], str(lk), BLOCKS.get(lk.mode, "")))
         return rows
 
-    def markdown(self, level: int = 3) -> str:
-        from schemalens.present.decision_report import option_markdown
-
-        return option_markdown(self, level)
-
-    def _repr_markdown_(self) -> str:
-        return self.markdown()
-
 
 @dataclass(frozen=True)
 class Decision:
@@ -211,14 +203,6 @@ class Decision:
                  if o.impact.schema.table(t) is not None]
         return tuple(dict.fromkeys(found))
 
-    def markdown(self, level: int = 2) -> str:
-        from schemalens.present.decision_report import decision_markdown
-
-        return decision_markdown(self, level)
-
-    def _repr_markdown_(self) -> str:
-        return self.markdown()
-
 
 @dataclass(frozen=True)
 class Decisions(Sequence):
@@ -245,14 +229,6 @@ class Decisions(Sequence):
     def options(self) -> Iterator[Option]:
         for d in self.decisions:
             yield from d.options
-
-    def markdown(self) -> str:
-        from schemalens.present.decision_report import decisions_markdown
-
-        return decisions_markdown(self)
-
-    def _repr_markdown_(self) -> str:
-        return self.markdown()
 
     def recommended(self) -> dict[str, str]:
         """``{decision: recommended option key}``."""

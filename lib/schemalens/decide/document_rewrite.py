@@ -74,14 +74,6 @@ class Rewrite:
     def diff(self) -> str:
         return "".join(d.diff for d in self.documents)
 
-    def markdown(self) -> str:
-        from schemalens.present.decision_report import rewrite_markdown
-
-        return rewrite_markdown(self)
-
-    def _repr_markdown_(self) -> str:
-        return self.markdown()
-
 
 def _schema_after(findings, options) -> Schema:
     """The schema the migrations build with the options' forward scripts applied after them (statically)."""
