@@ -29,7 +29,7 @@ from schemalens.db import postgres
 from schemalens.db.autocommit import apply_script
 from schemalens.db.concurrent import STRONG, run
 from schemalens.db.rehearse import prepared, seed_file
-from schemalens.decide.decisions import decide
+from schemalens.decide.options import decide
 from schemalens.decide.sqlgen import short
 from schemalens.read.migrations import discover
 

@@ -38,7 +38,7 @@ REVOS = Path(__file__).resolve().parent.parent / "data" / "revos"
 def scope_options() -> dict:
     """The sample's scope-of-cartridges options, by key."""
     from schemalens.assess.compare import analyse
-    from schemalens.decide.decisions import decide
+    from schemalens.decide.options import decide
 
     decisions = decide(analyse(REVOS / "migrations", REVOS / "manifest.yaml"))
     return {o.key: o for o in decisions.options() if o.decision == "scope-of-cartridges"}

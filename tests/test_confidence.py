@@ -14,7 +14,8 @@ import pytest
 from schemalens.assess.compare import analyse
 from schemalens.cli import main
 from schemalens.core.errors import ApplyError, InputError
-from schemalens.decide.decisions import Decisions, decide
+from schemalens.decide.decisions import Decisions
+from schemalens.decide.options import decide
 from schemalens.decide.sqlgen import Step
 from schemalens.present import confidence
 

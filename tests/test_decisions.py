@@ -28,8 +28,10 @@ from schemalens.db.autocommit import apply_script
 from schemalens.db.locks import mode_name
 from schemalens.db.rehearse import privileges
 from schemalens.db.rehearse import row_checksums as checksums
-from schemalens.decide.decisions import Decisions, decide
+from schemalens.decide.decisions import Decisions
+from schemalens.decide.options import decide
 from schemalens.decide.sqlgen import LOCK_MODES, RESERVED, ident, literal, table
+from schemalens.present import views
 from schemalens.present.display import shown
 from schemalens.read.diff import diff_schemas
 from schemalens.read.migrations import discover
@@ -704,7 +706,7 @@ def test_a_failure_midway_leaves_nothing_behind(pg_db: psycopg.Connection) -> No
 
 def test_impact_draws_the_tables_that_reference_the_change() -> None:
     rename = DECISIONS["revos"]["root-entity"].option("A")
-    fig = rename.impact.draw()
+    fig = views.impact_figure(rename.impact)
     assert "Impact of a change to agencies" in fig.get_suptitle() or any(
         "agencies" in ax.get_title() for ax in fig.axes
     )

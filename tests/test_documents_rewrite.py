@@ -20,7 +20,7 @@ from schemalens.assess.compare import analyse
 from schemalens.core.errors import ApplyError
 from schemalens.core.model import Column, ForeignKey, Schema, Table
 from schemalens.db import postgres
-from schemalens.decide.decisions import decide
+from schemalens.decide.options import decide
 from schemalens.decide.rewrite import Renames, Rewriter
 from schemalens.read.documents import missing_references, parse_document, rewrite_documents, sql_blocks
 from schemalens.read.migrations import discover

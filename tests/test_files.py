@@ -262,7 +262,7 @@ def test_notebooks_output_onto_an_existing_file_is_a_clear_error(tmp_path, capsy
 def test_a_seed_file_that_is_not_utf8_is_bad_input_naming_it(tmp_path, pg_server) -> None:
     from schemalens.core.errors import ApplyError
     from schemalens.db.rehearse import rehearse
-    from schemalens.decide.decisions import decide
+    from schemalens.decide.options import decide
 
     migrations, manifest = project(tmp_path)
     seed = tmp_path / "seed.sql"

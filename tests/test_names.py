@@ -36,8 +36,10 @@ from schemalens.core.names import (
     quote_literal,
     truncate_identifier,
 )
-from schemalens.decide.decisions import Decisions, Option, decide
+from schemalens.decide.decisions import Decisions, Option
+from schemalens.decide.options import decide
 from schemalens.present import report
+from schemalens.present.decision_report import decision_files
 from schemalens.present.display import shown
 from schemalens.read.parse import split_and_parse
 from schemalens.read.replay import replay
@@ -210,7 +212,7 @@ def test_a_newline_in_a_table_name_stays_in_its_comment(tmp_path: Path, pg_db: p
     assert cli.main(["decisions", str(tmp_path / "m"), "--manifest", str(tmp_path / "manifest.yaml"),
                      "--write", str(tmp_path / "out")]) == 0
     written = {p.relative_to(tmp_path / "out").as_posix(): p.read_text() for p in (tmp_path / "out").rglob("*.sql")}
-    assert written == {k: v for k, v in ds.files().items() if k.endswith(".sql")}  # the scripts PostgreSQL counted
+    assert written == {k: v for k, v in decision_files(ds).items() if k.endswith(".sql")}  # the scripts PostgreSQL counted
 
 
 def test_a_manifest_name_with_a_newline_reaches_no_script_as_sql(tmp_path: Path, pg_db: psycopg.Connection) -> None:

@@ -18,8 +18,8 @@ from schemalens.assess.compare import analyse
 from schemalens.core.errors import InputError
 from schemalens.db import live, postgres
 from schemalens.db.rehearse import rehearse, rehearse_option, row_checksums, seed_file
-from schemalens.decide.decisions import Check, Decisions, Option, decide
-from schemalens.decide.options import KINDS
+from schemalens.decide.decisions import Check, Decisions, Option
+from schemalens.decide.options import KINDS, decide
 from schemalens.decide.sqlgen import Step
 from schemalens.present.display import shown
 from schemalens.present.meeting import Meeting

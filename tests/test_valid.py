@@ -16,7 +16,7 @@ import pytest
 
 from schemalens.assess.compare import analyse
 from schemalens.db.rehearse import rehearse
-from schemalens.decide.decisions import decide
+from schemalens.decide.options import decide
 from schemalens.decide.options.valid import (
     column_free,
     comparable,

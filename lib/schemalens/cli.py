@@ -76,7 +76,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     plan = confidence.assess(findings)
     again = None
     if args.choose:  # the world after the chosen options, side by side with before
-        from schemalens.decide.decisions import decide
+        from schemalens.decide.options import decide
 
         decisions = decide(findings)
         again = confidence.after(findings, confidence.parse_choices(args.choose, decisions), decisions)
@@ -140,19 +140,25 @@ def _partial(build) -> int:
 
 def cmd_decisions(args: argparse.Namespace) -> int:
     from schemalens.assess.compare import analyse
-    from schemalens.decide.decisions import decide
+    from schemalens.decide.document_rewrite import rewrite_for
+    from schemalens.decide.options import decide
     from schemalens.present.confidence import parse_choices
-    from schemalens.present.decision_report import decisions_markdown, rehearsals_markdown, rewrite_markdown
+    from schemalens.present.decision_report import (
+        decisions_markdown,
+        rehearsals_markdown,
+        rewrite_markdown,
+        write_decisions,
+    )
 
     decisions = decide(analyse(args.dir, args.manifest, allow_outside_documents=args.allow_outside_documents,
                                schema=_model(args, args.rehearse)))  # a rehearsal builds anyway: exact mode
     choices = parse_choices(args.choose or (), decisions)
     text = decisions_markdown(decisions)
     if choices:
-        text += "\n" + rewrite_markdown(decisions.rewrite(choices))
+        text += "\n" + rewrite_markdown(rewrite_for(decisions, choices))
     if args.write:  # first: the decisions need no database, whatever the rehearsal meets
         try:
-            written = decisions.write(args.write, choices or None)
+            written = write_decisions(decisions, args.write, choices or None)
         except OSError as e:
             raise SchemalensError(f"cannot write {e.filename or args.write}: {e.strerror or e}") from None
         print(f"schemalens: wrote {len(written)} files to {args.write}", file=sys.stderr)
@@ -410,7 +416,7 @@ def main(argv: list[str] | None = None) -> int:
     except SchemalensError as e:
         print(f"schemalens: error: {e}", file=sys.stderr)
         return EXIT_USAGE
-    except Exception as e:  # noqa: BLE001 - a bug: one line and its own exit status, not a finding
+    except Exception as e:
         if getattr(args, "debug", False):
             traceback.print_exc()
         print(f"schemalens: internal error: {internal_error(e)}", file=sys.stderr)

@@ -16,6 +16,7 @@ import networkx as nx
 
 from schemalens.core.model import ForeignKey, Schema, Source
 from schemalens.core.names import md_name, short
+from schemalens.core.version import __version__
 from schemalens.read.documents import Document
 from schemalens.read.manifest import Manifest
 from schemalens.read.migrations import discover
@@ -189,6 +190,21 @@ class Context:
         return self.sources.evidence(
             fk.source, note or f"{short(fk.table)}.{', '.join(fk.columns)} → {short(fk.ref_table)}"
         )
+
+
+def findings_dict(findings) -> dict:
+    m = findings.manifest
+    return {
+        "schemalens": __version__,
+        "migrations": findings.migrations,
+        "manifest": m.file if m else None,
+        "root": findings.root,
+        "mapping": findings.mapping,
+        "notes": list(findings.notes),
+        "summary": findings.counts(),
+        "decisions": {d: [findings.findings.index(f) for f in g] for d, g in findings.decisions().items()},
+        "findings": [f.to_dict() for f in findings],
+    }
 
 
 def group_name(tables: Sequence[str], fallback: str = "") -> str:

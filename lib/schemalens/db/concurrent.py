@@ -262,18 +262,4 @@ def _check(conn: psycopg.Connection, option: Option, writes: list[Write], where:
     return out
 
 
-def rehearse_concurrently(srv, files, folder, seed, option: Option, generate: bool = False, **build) -> Run:
-    """:func:`run` on a fresh database of ``srv`` built as :func:`schemalens.db.rehearse.prepared` builds it;
-    ``generate``: without a seed, the rows of :mod:`schemalens.decide.rowgen` first (as the rehearsal has them),
-    so the second session has rows to update and delete."""
-    from schemalens.db.rehearse import created_tables, prepared
-    from schemalens.decide.rowgen import generate_rows
-
-    with prepared(srv, files, folder, seed, **build) as (conn, base), \
-            srv.connect(conn.info.dbname, autocommit=True) as other:
-        if seed is None and generate:
-            generate_rows(conn, created_tables(conn, base))
-        return run(conn, other, option)
-
-
-__all__ = ["Held", "Run", "Write", "rehearse_concurrently", "run"]
+__all__ = ["Held", "Run", "Write", "run"]

@@ -394,6 +394,18 @@ def prepared(srv: postgres.Server, files: Sequence[Any], folder: str | Path, see
         yield db.conn, db.baseline
 
 
+def rehearse_concurrently(srv, files, folder, seed, option: Option, generate: bool = False,
+                          **build) -> concurrent.Run:
+    """:func:`schemalens.db.concurrent.run` on a fresh database of ``srv`` built as :func:`prepared` builds it;
+    ``generate``: without a seed, the rows of :mod:`schemalens.decide.rowgen` first (as the rehearsal has them),
+    so the second session has rows to update and delete."""
+    with prepared(srv, files, folder, seed, **build) as (conn, base), \
+            srv.connect(conn.info.dbname, autocommit=True) as other:
+        if seed is None and generate:
+            generate_rows(conn, created_tables(conn, base))
+        return concurrent.run(conn, other, option)
+
+
 def rehearse(
     decisions: Decisions,
     migrations: str | Path | None = None,
@@ -432,7 +444,7 @@ def rehearse(
                     generated = generate_rows(conn, created_tables(conn, base))
                 found = rehearse_option(conn, option, base)
             if concurrently:
-                found = replace(found, concurrency=concurrent.rehearse_concurrently(
+                found = replace(found, concurrency=rehearse_concurrently(
                     srv, files, folder, rows, option, generate, platform=platform, runner=runner))
             done.append(found)
         where = "embedded PostgreSQL" if srv.embedded else "DATABASE_URL's server (throwaway databases)"

@@ -66,7 +66,7 @@ from schemalens.core.model import Schema, Source
 from schemalens.core.names import md_code, quote_literal
 from schemalens.db import live, postgres
 from schemalens.db.drift import MANAGED_SCHEMAS, _count, drift_findings  # noqa: F401 (re-exported)
-from schemalens.db.history import (  # noqa: F401 (re-exported)
+from schemalens.db.history import (
     HISTORY_TABLES,
     History,
     HistoryRow,
@@ -344,7 +344,7 @@ class Verification:
     build: Any = field(default=None, repr=False, hash=False)  # the schemalens.db.build.Build of a built database
 
     def to_dict(self) -> dict[str, Any]:
-        from schemalens.present.report import findings_dict
+        from schemalens.assess.findings import findings_dict
 
         h = self.history
         return dict(

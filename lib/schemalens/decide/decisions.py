@@ -39,11 +39,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from schemalens.core.files import write_tree
-from schemalens.core.names import comment
+from schemalens.core.names import comment, md_code, md_name
 from schemalens.decide.impact import Impact
 from schemalens.decide.rewrite import Renames
 from schemalens.decide.sqlgen import BLOCKS, Step
@@ -234,39 +232,6 @@ class Decisions(Sequence):
         """``{decision: recommended option key}``."""
         return {d.id: d.recommended for d in self.decisions if d.recommended}
 
-    def rewrite(self, choices: dict[str, str] | None = None):
-        """The planned documents rewritten for ``choices`` (default: the recommended options)."""
-        from schemalens.decide.document_rewrite import rewrite_documents
-
-        return rewrite_documents(self.findings, self.recommended() if choices is None else choices, self)
-
-    def files(self, choices: dict[str, str] | None = None) -> dict[str, str]:
-        """``{relative path: text}`` of everything :meth:`write` writes."""
-        from schemalens.present.decision_report import decision_readme, rewrite_readme
-
-        out: dict[str, str] = {}
-        for d in self.decisions:
-            out[f"{d.id}/README.md"] = decision_readme(d)
-            for o in d.options:
-                for name in o.scripts:
-                    out[f"{d.id}/{o.slug}/{name}.sql"] = o.script(name)
-                out[f"{d.id}/{o.slug}/preflight.sql"] = o.preflight()
-        if self.findings is not None and self.findings.documents:
-            rewrite = self.rewrite(choices)
-            out["rewrite-documents/README.md"] = rewrite_readme(
-                rewrite, self.recommended() if choices is None else choices
-            )
-            for doc in rewrite:
-                out[f"rewrite-documents/{doc.name}"] = doc.text
-        return out
-
-    def write(self, folder: str | Path, choices: dict[str, str] | None = None) -> list[Path]:
-        """Write ``<decision>/<option>/{up,down,preflight}.sql`` (and stage scripts), a README per decision,
-        and ``rewrite-documents/``: the planned documents rewritten for ``choices`` (default: the
-        recommended options). Nothing is written when a path would land outside ``folder``; each file
-        is written atomically (:mod:`schemalens.core.files`)."""
-        return write_tree(folder, self.files(choices))
-
 
 def _comment_lines(text: str) -> list[str]:
     return [f"-- {comment(line)}".rstrip() for line in text.splitlines()]
@@ -275,6 +240,38 @@ def _comment_lines(text: str) -> list[str]:
 def _commented(s: Step) -> str:
     locks = ", ".join(str(lk) for lk in s.locks) or "no table lock"
     return f"-- {comment(f'{s.note} (locks: {locks})')}\n{s.sql}" if s.note else s.sql
+
+
+DECISION_TITLES = {
+    "root-entity": "Root Tenant Entity",
+    "user-mapping": "User Mapping",
+    "proposed-hierarchy": "Hierarchy",
+    "project-ref": "Migration Project",
+    "rewrite-documents": "Planned Documents",
+    "enable-rls": "Row Level Security",
+    "add-policies": "Policies",
+    "index-foreign-keys": "Foreign-Key Indexes",
+}
+
+
+def decision_title(decision: str, finding=None) -> str:
+    """A heading for a decision id: the seed's names for known ids, ``Scope of `x``` for ``scope-of-x``.
+
+    >>> decision_title("root-entity"), decision_title("scope-of-cartridges")
+    ('Root Tenant Entity', 'Scope of `cartridges`')
+    """
+    if decision in DECISION_TITLES:
+        return DECISION_TITLES[decision]
+    if decision.startswith("foreign-key-") and finding is not None:
+        return f"Foreign key {md_name(finding.subject)}"
+    for prefix, label in (
+        ("scope-of-", "Scope of "),
+        ("mapping-of-", "Mapping of "),
+        ("foreign-key-", "Foreign key "),
+    ):
+        if decision.startswith(prefix):
+            return label + md_code(decision[len(prefix) :])
+    return decision
 
 
 def slug(key: str, title: str) -> str:
@@ -287,11 +284,4 @@ def slug(key: str, title: str) -> str:
     return f"{key.lower()}-{words}"[:60].rstrip("-")
 
 
-def decide(findings) -> Decisions:
-    """Every decision the findings open that schemalens can write SQL for, each with its options."""
-    from schemalens.decide.options import build_decisions
-
-    return build_decisions(findings)
-
-
-__all__ = ["Check", "Decision", "Decisions", "Option", "Risk", "Stage", "decide", "slug"]
+__all__ = ["Check", "Decision", "Decisions", "Option", "Risk", "Stage", "DECISION_TITLES", "decision_title", "slug"]

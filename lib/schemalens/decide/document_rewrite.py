@@ -102,7 +102,7 @@ def rewrite_documents(findings, options: Iterable | dict[str, str] = (), decisio
     from schemalens.decide.rewrite import Renames, Rewriter, apply_edits
 
     if isinstance(options, dict):
-        from schemalens.decide.decisions import decide
+        from schemalens.decide.options import decide
 
         decisions = decisions or decide(findings)
         options = [decisions[d].option(k) for d, k in options.items()]
@@ -127,3 +127,11 @@ def rewrite_documents(findings, options: Iterable | dict[str, str] = (), decisio
                              tuple(dict.fromkeys(unresolved + left.get(doc.name, []))))
            for doc, text, changes, unresolved in rewritten]
     return Rewrite(tuple(out), applied, carried, target)
+
+
+def rewrite_for(decisions, choices: dict[str, str] | None = None) -> Rewrite:
+    """The planned documents of ``decisions`` rewritten for ``choices`` (default: the recommended options)."""
+    return rewrite_documents(decisions.findings, decisions.recommended() if choices is None else choices, decisions)
+
+
+__all__ = ["Rewrite", "RewrittenDocument", "rewrite_documents", "rewrite_for"]

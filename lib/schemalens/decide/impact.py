@@ -102,13 +102,6 @@ class Impact:
 
         return pd.DataFrame(self.rows(), columns=["kind", "name", "on", "references", "source", "effect"])
 
-    def draw(self, ax=None):
-        """The subgraph of tables that reference the changed ones (:func:`schemalens.present.plot.draw_impact`)."""
-        from schemalens.present.plot import draw_impact
-
-        existing = [t for t in self.tables if self.schema.table(t) is not None]
-        return draw_impact(self.schema, existing, ax=ax)
-
 
 def impact(
     schema: Schema,

@@ -494,14 +494,15 @@ def after(findings: Findings, choices: dict[str, str] | str = "recommended", dec
     """Findings and statuses after ``choices`` (``{decision: option key}`` or ``"recommended"``)."""
     from schemalens.assess.compare import compare
     from schemalens.assess.findings import Sources
-    from schemalens.decide.decisions import decide
+    from schemalens.decide.document_rewrite import rewrite_for
+    from schemalens.decide.options import decide
 
     decisions = decisions or decide(findings)
     if choices == "recommended":
         choices = decisions.recommended()
     options = [decisions[d].option(k) for d, k in choices.items()]
     schema, problems = schema_after(findings, options)
-    rewrite = decisions.rewrite(choices)
+    rewrite = rewrite_for(decisions, choices)
     docs = [parse_document(d.text, d.name, d.path) for d in rewrite]
     manifest = manifest_after(findings, options).model_copy(update={"documents": ()})
     result = compare(schema, manifest, sources=Sources(findings.migrations) if findings.migrations else None,

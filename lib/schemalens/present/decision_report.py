@@ -7,9 +7,13 @@ repeating them.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from schemalens.core.files import write_tree
 from schemalens.core.names import md_cell, md_code, md_fence, md_text
 from schemalens.core.names import md_cell as _cell
 from schemalens.decide.claims import wrong_claims
+from schemalens.decide.document_rewrite import rewrite_for
 from schemalens.decide.sqlgen import LOCK_MODES, short
 
 SEVERITY_MARK = {"critical": "❌", "warning": "⚠️", "info": "ℹ️"}
@@ -135,6 +139,33 @@ def decision_readme(d) -> str:
     text = decision_markdown(d, level=1, sql=False)
     head, _, rest = text.partition("\n\n")
     return f"{head}\n\n{how}\n\n{rest}"
+
+
+def decision_files(decisions, choices: dict[str, str] | None = None) -> dict[str, str]:
+    """``{relative path: text}`` of everything :func:`write_decisions` writes."""
+    out: dict[str, str] = {}
+    for d in decisions.decisions:
+        out[f"{d.id}/README.md"] = decision_readme(d)
+        for o in d.options:
+            for name in o.scripts:
+                out[f"{d.id}/{o.slug}/{name}.sql"] = o.script(name)
+            out[f"{d.id}/{o.slug}/preflight.sql"] = o.preflight()
+    if decisions.findings is not None and decisions.findings.documents:
+        rewrite = rewrite_for(decisions, choices)
+        out["rewrite-documents/README.md"] = rewrite_readme(
+            rewrite, decisions.recommended() if choices is None else choices
+        )
+        for doc in rewrite:
+            out[f"rewrite-documents/{doc.name}"] = doc.text
+    return out
+
+
+def write_decisions(decisions, folder: str | Path, choices: dict[str, str] | None = None) -> list[Path]:
+    """Write ``<decision>/<option>/{up,down,preflight}.sql`` (and stage scripts), a README per decision,
+    and ``rewrite-documents/``: the planned documents rewritten for ``choices`` (default: the
+    recommended options). Nothing is written when a path would land outside ``folder``; each file
+    is written atomically (:mod:`schemalens.core.files`)."""
+    return write_tree(folder, decision_files(decisions, choices))
 
 
 def rewrite_markdown(rewrite, level: int = 2) -> str:

@@ -27,8 +27,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from schemalens.db.rehearse import VERDICTS, Rehearsals, rehearse
-from schemalens.decide.decisions import Decision, Decisions, decide
-from schemalens.decide.options import KINDS
+from schemalens.decide.decisions import Decision, Decisions
+from schemalens.decide.document_rewrite import rewrite_for
+from schemalens.decide.options import KINDS, decide
 from schemalens.present.decision_report import (
     _cell,
     _strongest,
@@ -206,7 +207,7 @@ class Meeting:
         findings = self.decisions.findings
         if findings is None or not findings.documents:
             return Markdown("The manifest lists no planned documents.\n")
-        return Markdown(rewrite_markdown(self.decisions.rewrite(choices), 3))
+        return Markdown(rewrite_markdown(rewrite_for(self.decisions, choices), 3))
 
 
 __all__ = ["Meeting"]

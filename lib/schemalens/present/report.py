@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from schemalens.assess.findings import findings_dict
 from schemalens.core.model import Schema, Unparsed
 from schemalens.core.names import dot_string, md_cell, md_code, md_text, mermaid_id, mermaid_label
 from schemalens.present.sections import (  # noqa: F401 (re-exported)
@@ -146,21 +147,6 @@ def schema_markdown(schema: Schema) -> str:
 
 
 # Findings: JSON and SARIF -----------------------------------------------------------------------------------
-
-
-def findings_dict(findings) -> dict:
-    m = findings.manifest
-    return {
-        "schemalens": _version(),
-        "migrations": findings.migrations,
-        "manifest": m.file if m else None,
-        "root": findings.root,
-        "mapping": findings.mapping,
-        "notes": list(findings.notes),
-        "summary": findings.counts(),
-        "decisions": {d: [findings.findings.index(f) for f in g] for d, g in findings.decisions().items()},
-        "findings": [f.to_dict() for f in findings],
-    }
 
 
 def findings_json(findings) -> str:

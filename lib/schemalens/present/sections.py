@@ -7,8 +7,9 @@ Findings come from :mod:`schemalens.assess.compare` (imported lazily where neede
 from __future__ import annotations
 
 from schemalens.core.model import Schema
-from schemalens.core.names import comment, md_cell, md_code, md_fence, md_name
+from schemalens.core.names import comment, md_cell, md_code, md_fence
 from schemalens.core.names import short as _s
+from schemalens.decide.decisions import DECISION_TITLES, decision_title  # noqa: F401 (re-exported)
 from schemalens.decide.sqlgen import fk_column_name
 
 STATUS = {
@@ -28,37 +29,7 @@ GROUP_TITLES = {
     "missing-table": "Tables the plan assumes do not exist",
     "missing-foreign-key": "Foreign keys the plan relies on do not exist",
 }
-DECISION_TITLES = {
-    "root-entity": "Root Tenant Entity",
-    "user-mapping": "User Mapping",
-    "proposed-hierarchy": "Hierarchy",
-    "project-ref": "Migration Project",
-    "rewrite-documents": "Planned Documents",
-    "enable-rls": "Row Level Security",
-    "add-policies": "Policies",
-    "index-foreign-keys": "Foreign-Key Indexes",
-}
 MAX_EXCERPT_LINES = 16
-
-
-def decision_title(decision: str, finding=None) -> str:
-    """A heading for a decision id: the seed's names for known ids, ``Scope of `x``` for ``scope-of-x``.
-
-    >>> decision_title("root-entity"), decision_title("scope-of-cartridges")
-    ('Root Tenant Entity', 'Scope of `cartridges`')
-    """
-    if decision in DECISION_TITLES:
-        return DECISION_TITLES[decision]
-    if decision.startswith("foreign-key-") and finding is not None:
-        return f"Foreign key {md_name(finding.subject)}"
-    for prefix, label in (
-        ("scope-of-", "Scope of "),
-        ("mapping-of-", "Mapping of "),
-        ("foreign-key-", "Foreign key "),
-    ):
-        if decision.startswith(prefix):
-            return label + md_code(decision[len(prefix) :])
-    return decision
 
 
 def _excerpt(ev, cited: list[int]) -> str:

@@ -144,6 +144,14 @@ def draw(findings: Findings, full: bool = False, max_nodes: int | None = 60) -> 
                                   max_nodes=max_nodes)
 
 
+def impact_figure(impact, ax=None) -> Figure:
+    """The subgraph of tables that reference the ones an option changes (:func:`schemalens.present.plot.draw_impact`)."""
+    from schemalens.present.plot import draw_impact
+
+    existing = [t for t in impact.tables if impact.schema.table(t) is not None]
+    return draw_impact(impact.schema, existing, ax=ax)
+
+
 def summary(findings: Findings) -> Markdown:
     """The executive summary: counts by severity, then one row per finding (severity, title, decision)."""
     c = findings.counts()
@@ -178,5 +186,5 @@ def manifest_update(findings: Findings) -> Markdown:
     return Markdown(f"```yaml\n{text}\n```\n" if text else "No manifest: nothing to update.\n")
 
 
-__all__ = ["DIFFERENCES", "STATUSES", "Markdown", "assumed_edges", "assumed_vs_actual", "draw",
+__all__ = ["DIFFERENCES", "STATUSES", "Markdown", "assumed_edges", "assumed_vs_actual", "draw", "impact_figure",
            "manifest_update", "named_tables", "revised_understanding", "summary", "title"]

@@ -224,6 +224,11 @@ _NO_SQL = {
 }
 
 
+def decide(findings):
+    """Every decision the findings open that schemalens can write SQL for, each with its options."""
+    return build_decisions(findings)
+
+
 def build_decisions(findings):
     """Decisions with options for every decision id the builders know; the rest in ``skipped``."""
     from schemalens.decide.decisions import Decisions
@@ -271,4 +276,4 @@ def name_list(tables: Iterable[str]) -> str:
     return ", ".join(f"{md_name(t)}" for t in tables)
 
 
-__all__ = ["AUTH_USERS", "KINDS", "Context", "build_decisions", "name_list", "policies_named_sql", "row_counts_sql"]
+__all__ = ["AUTH_USERS", "KINDS", "Context", "build_decisions", "decide", "name_list", "policies_named_sql", "row_counts_sql"]

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from schemalens.core.model import API_ROLES, TABLE_PRIVILEGES
 from schemalens.core.names import md_name, relation
-from schemalens.decide.decisions import Check, Decision, Option, Risk, slug
+from schemalens.decide.decisions import Check, Decision, Option, Risk, decision_title, slug
 from schemalens.decide.options import Context, policies_named_sql, row_counts_sql
 from schemalens.decide.options.scope import Hop, _joins, _value, unmappable_sql
 from schemalens.decide.phased import (
@@ -48,7 +48,6 @@ from schemalens.decide.sqlgen import (
     short,
     table,
 )
-from schemalens.present.report import decision_title
 
 
 def build(ctx: Context, did: str, findings: list) -> tuple[Decision | None, str]:

@@ -20,7 +20,7 @@ import sqlglot
 from sqlglot import exp
 
 from schemalens.core.names import md_name, relation
-from schemalens.decide.decisions import Check, Decision, Option, Risk, slug
+from schemalens.decide.decisions import Check, Decision, Option, Risk, decision_title, slug
 from schemalens.decide.options import Context, name_list, row_counts_sql
 from schemalens.decide.options.policies import member_policies
 from schemalens.decide.rewrite import Renames, Rewriter, fk_column_name
@@ -39,7 +39,6 @@ from schemalens.decide.sqlgen import (
     step,
     table,
 )
-from schemalens.present.report import decision_title
 from schemalens.read.parse import table_name
 
 

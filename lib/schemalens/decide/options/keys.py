@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import Counter
 
 from schemalens.core.names import comment, dollar_quote, md_name, qualify, relation
-from schemalens.decide.decisions import Check, Decision, Option, Risk, Stage, slug
+from schemalens.decide.decisions import Check, Decision, Option, Risk, Stage, decision_title, slug
 from schemalens.decide.impact import Item
 from schemalens.decide.options import AUTH_USERS, Context, invited
 from schemalens.decide.options.policies import revoke_execute
@@ -35,7 +35,6 @@ from schemalens.decide.sqlgen import (
     table,
     validate_constraint,
 )
-from schemalens.present.report import decision_title
 from schemalens.read.replay import make_object_name
 
 # Columns of Supabase's auth.users a trigger may copy into a profile row.

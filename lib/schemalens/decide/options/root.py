@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from schemalens.core.names import PG_NAMEDATALEN, md_name, relation
-from schemalens.decide.decisions import Check, Decision, Option, Risk, slug
+from schemalens.decide.decisions import Check, Decision, Option, Risk, decision_title, slug
 from schemalens.decide.options import Context
 from schemalens.decide.rewrite import Renames
 from schemalens.decide.sqlgen import (
@@ -32,7 +32,6 @@ from schemalens.decide.sqlgen import (
     step,
     table,
 )
-from schemalens.present.report import decision_title
 
 
 def _swap(name: str, old: str, new: str) -> str:

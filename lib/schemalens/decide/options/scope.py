@@ -19,7 +19,7 @@ keys up to the entity (``users.client_id`` → ``clients.agency_id``). Rows whos
 from __future__ import annotations
 
 from schemalens.core.names import md_name, relation
-from schemalens.decide.decisions import Check, Decision, Option, Risk, Stage, slug
+from schemalens.decide.decisions import Check, Decision, Option, Risk, Stage, decision_title, slug
 from schemalens.decide.options import Context, name_list
 from schemalens.decide.options.policies import member_policies
 from schemalens.decide.options.routes import (  # noqa: F401 - importable from here, as before the split
@@ -61,7 +61,6 @@ from schemalens.decide.sqlgen import (
     table,
     validate_constraint,
 )
-from schemalens.present.report import decision_title
 
 
 def build(ctx: Context, did: str, findings: list) -> tuple[Decision | None, str]:
