@@ -19,8 +19,8 @@ from schemalens.core.names import md_name, short
 from schemalens.core.version import __version__
 from schemalens.read.documents import Document
 from schemalens.read.manifest import Manifest
-from schemalens.read.migrations import discover
 from schemalens.read.parse import split_and_parse
+from schemalens.read.project import load_project
 from schemalens.read.replay import EXTERNAL_PRIMARY_KEYS
 
 SEVERITIES = ("critical", "warning", "info")
@@ -127,7 +127,7 @@ class Sources:
 
     def __init__(self, folder: str | Path | None = None):
         self.folder = str(folder) if folder is not None else ""
-        self.files = {f.name: f for f in discover(folder)[0]} if folder is not None else {}
+        self.files = {f.name: f for f in load_project(folder).files} if folder is not None else {}
 
     def path(self, file: str) -> str:
         return str(Path(self.folder) / file) if self.folder else file

@@ -19,6 +19,7 @@ from schemalens.read.documents import parse_document, sql_blocks
 from schemalens.read.parse import (
     split_and_parse,
 )
+from schemalens.read.project import load_project
 
 
 @dataclass(frozen=True)
@@ -77,16 +78,14 @@ class Rewrite:
 
 def _schema_after(findings, options) -> Schema:
     """The schema the migrations build with the options' forward scripts applied after them (statically)."""
-    from schemalens.read.migrations import discover
-    from schemalens.read.project import parse_files
     from schemalens.read.replay import replay
 
     if not options:
         return findings.schema
     if not findings.migrations:
         raise InputError("the findings name no migration folder: cannot apply options to the schema")
-    files = discover(findings.migrations)[0]
-    statements = list(parse_files(files))
+    project = load_project(findings.migrations)
+    files, statements = project.files, list(project.statements)
     for o in options:
         for name in o.scripts[:-1]:
             statements += split_and_parse(o.script(name), f"{o.decision}/{o.slug}/{name}.sql")

@@ -1,19 +1,33 @@
 """A migration folder loaded: its files discovered, parsed and replayed into a :class:`Schema`.
 
+:func:`load_project` reads a folder once per content: the files (discovered, decoded, in apply order)
+and, on first use, their statements. The later stages that need a folder's files or statements
+(evidence excerpts, the option builders' context, the schema after chosen options) take the same
+:class:`Project` instead of discovering and parsing the folder again.
+
 >>> import pathlib, tempfile
 >>> d = pathlib.Path(tempfile.mkdtemp()); _ = (d / "001_init.sql").write_text("CREATE TABLE t (id int PRIMARY KEY);")
 >>> [t.name for t in load_schema(d).tables]
 ['public.t']
+>>> p = load_project(d)
+>>> [f.name for f in p.files], [st.kind for st in p.statements], load_project(d) is p
+(['001_init.sql'], ['create table'], True)
+>>> _ = (d / "002_more.sql").write_text("CREATE TABLE u (id int);")
+>>> [f.name for f in load_project(d).files]  # another content: loaded again
+['001_init.sql', '002_more.sql']
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from schemalens.core.memory import paused_gc
-from schemalens.core.model import Schema
+from schemalens.core.model import Schema, Unparsed
 from schemalens.read.migrations import MigrationFile, discover
 
 if TYPE_CHECKING:
@@ -76,4 +90,39 @@ def _streamed(files: tuple[MigrationFile, ...], progress=None) -> Iterator[State
             progress(n, statements)
 
 
-__all__ = ["load_schema", "parse_files"]
+@dataclass(frozen=True, eq=False)
+class Project:
+    """A migration folder as read once: its files in apply order, the discovery warnings, and (parsed
+    on first use) every statement of the files."""
+
+    folder: str
+    files: tuple[MigrationFile, ...]
+    warnings: tuple[Unparsed, ...] = field(default=(), repr=False)
+
+    @cached_property
+    def statements(self) -> tuple[Statement, ...]:
+        """Every statement of the files, in order (:func:`parse_files`)."""
+        return tuple(parse_files(self.files))
+
+
+_LOADED: OrderedDict[tuple[str, str], Project] = OrderedDict()
+_KEEP = 4  # folders kept loaded in this process (their statements hold sqlglot trees)
+
+
+def load_project(folder: str | Path) -> Project:
+    """The :class:`Project` of ``folder``: the same object while the folder's content is the same (the
+    files are read each time to know that; they are parsed once)."""
+    from schemalens.read import cache
+
+    files, warnings = discover(folder)
+    key = (str(Path(folder).resolve()), cache.folder_key(files, warnings))
+    project = _LOADED.get(key)
+    if project is None:
+        project = _LOADED[key] = Project(str(folder), files, warnings)
+        while len(_LOADED) > _KEEP:
+            _LOADED.popitem(last=False)
+    _LOADED.move_to_end(key)
+    return project
+
+
+__all__ = ["Project", "load_project", "load_schema", "parse_files"]

@@ -33,8 +33,8 @@ from schemalens.core.names import PG_NAMEDATALEN, md_name, relation
 from schemalens.decide.impact import Impact, impact
 from schemalens.decide.rewrite import path_foreign_keys
 from schemalens.decide.sqlgen import ident, literal, short, table
-from schemalens.read.migrations import discover
-from schemalens.read.parse import Statement, split_and_parse, table_name
+from schemalens.read.parse import Statement, table_name
+from schemalens.read.project import load_project
 from schemalens.read.replay import make_object_name
 
 AUTH_USERS = "auth.users"
@@ -51,11 +51,10 @@ class Context:
 
     @classmethod
     def of(cls, findings) -> Context:
-        statements: list[Statement] = []
+        statements: tuple[Statement, ...] = ()
         if findings.migrations and Path(findings.migrations).is_dir():
-            for f in discover(findings.migrations)[0]:
-                statements += split_and_parse(f.text, f.name)
-        return cls(findings, findings.schema, tuple(findings.documents), tuple(statements))
+            statements = load_project(findings.migrations).statements
+        return cls(findings, findings.schema, tuple(findings.documents), statements)
 
     @cached_property
     def views(self) -> dict[str, str]:
