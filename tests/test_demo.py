@@ -16,6 +16,7 @@ import pytest
 from schemalens.core.errors import ApplyError, InputError
 from schemalens.core.names import quote_table
 from schemalens.db import demo, postgres
+from schemalens.present.verify_report import verification_markdown
 from schemalens.read.manifest import load_manifest
 
 ROOT = Path(__file__).parents[1]
@@ -62,7 +63,7 @@ def test_verify_drifted_reports_the_left_out_file_and_the_hand_made_column(pg_se
     assert result.history.table == "supabase_migrations.schema_migrations" and len(result.history.rows) == 25
     assert result.target.masked == demo.label(SKIP, NICKNAME) and not result.built
     assert list(result.timings) == ["server", "apply", "files", "introspect", "history", "compare", "total"]
-    shown = result.markdown(date="2026-01-03") + json.dumps(result.to_dict()) + repr(result)
+    shown = verification_markdown(result, date="2026-01-03") + json.dumps(result.to_dict()) + repr(result)
     server = psycopg.conninfo.conninfo_to_dict(pg_server.dsn("postgres"))
     for volatile in ("schemalens_", "postgresql://", server["host"], f":{server.get('port', 5432)}"):
         assert volatile not in shown, volatile

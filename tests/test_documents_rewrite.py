@@ -20,9 +20,11 @@ from schemalens.assess.compare import analyse
 from schemalens.core.errors import ApplyError
 from schemalens.core.model import Column, ForeignKey, Schema, Table
 from schemalens.db import postgres
+from schemalens.decide.document_rewrite import rewrite_documents
 from schemalens.decide.options import decide
 from schemalens.decide.rewrite import Renames, Rewriter
-from schemalens.read.documents import missing_references, parse_document, rewrite_documents, sql_blocks
+from schemalens.read.document_references import missing_references
+from schemalens.read.documents import parse_document, sql_blocks
 from schemalens.read.migrations import discover
 
 DATA = Path(__file__).resolve().parent.parent / "data"

@@ -27,6 +27,7 @@ from schemalens.assess.findings import Sources
 from schemalens.cli import main
 from schemalens.core.errors import DatabaseError, InputError
 from schemalens.db import live, postgres, verify
+from schemalens.present.verify_report import verification_markdown
 from schemalens.read.manifest import load_manifest
 from schemalens.read.migrations import discover
 
@@ -136,7 +137,7 @@ def test_a_column_dropped_by_hand_is_cited_inside_its_long_create_table(revos) -
     result = verify.verify_database(REVOS, dsn)
     assert codes(result) == {("drift-missing", "column public.leads.score")}
     assert str(result.findings[0].evidence[0]) == "004_leads.sql:18"
-    md = result.markdown(date="2026-01-03")
+    md = verification_markdown(result, date="2026-01-03")
     assert "-- 004_leads.sql:18: defined here\nCREATE TABLE leads (\n  ...\n" in md
     assert "  score INTEGER DEFAULT 0,\n" in md and "\n);\n```" in md
 

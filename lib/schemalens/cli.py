@@ -112,6 +112,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
     from schemalens.db import verify
     from schemalens.present import report
+    from schemalens.present.verify_report import verification_markdown
 
     options = {"manifest": args.manifest, "history_table": args.history_table, "groups": args.group or ()}
     dsn = args.dsn or ("" if args.built else os.environ.get("DATABASE_URL", "").strip())
@@ -121,7 +122,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         result = verify.verify_built(args.dir, platform=args.platform, runner=args.runner, **options)
     if args.format == "md":
         words = ["schemalens", "verify", args.dir] + (["--manifest", args.manifest] if args.manifest else [])
-        text = result.markdown(date=args.date, command=shlex.join(words))  # never the DSN: it may hold a password
+        text = verification_markdown(result, date=args.date, command=shlex.join(words))  # never the DSN: it may hold a password
     elif args.format == "json":
         text = json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
     else:

@@ -17,7 +17,7 @@ import difflib
 
 from schemalens.assess.findings import Context, short
 from schemalens.read import rls
-from schemalens.read.documents import missing_references
+from schemalens.read.document_references import missing_references
 from schemalens.read.graph import paths_to_root, reaches
 from schemalens.read.graph import roots as hierarchy_roots
 

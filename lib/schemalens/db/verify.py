@@ -67,7 +67,6 @@ from schemalens.core.names import md_code, quote_literal
 from schemalens.db import live, postgres
 from schemalens.db.drift import MANAGED_SCHEMAS, _count, drift_findings  # noqa: F401 (re-exported)
 from schemalens.db.history import (
-    HISTORY_TABLES,
     History,
     HistoryRow,
     find_history_table,
@@ -373,14 +372,6 @@ class Verification:
                 "seconds": {k: round(v, 3) for k, v in self.timings.items()},
             },
         )
-
-    def markdown(self, date: str | None = None, command: str = "") -> str:
-        from schemalens.present.verify_report import verification_markdown
-
-        return verification_markdown(self, date, command)
-
-    def _repr_markdown_(self) -> str:
-        return self.markdown()
 
 
 def _check_readonly(conn: psycopg.Connection) -> None:

@@ -122,7 +122,7 @@ def impact(
     added as given (e.g. the policies a finding lists); ``mention_columns=False`` matches column names
     in predicates and bodies no more (for names like ``id`` that every predicate has).
     """
-    from schemalens.read.documents import statement_references
+    from schemalens.read.document_references import statement_references
 
     tables = tuple(dict.fromkeys(qualify(t) for t in tables))
     columns = tuple(dict.fromkeys(columns))

@@ -119,7 +119,7 @@ class Rewriter:
         documents: Iterable = (),
         drop_missing_references: bool = False,
     ):
-        from schemalens.read.documents import created_tables
+        from schemalens.read.document_references import created_tables
 
         self.schema = schema
         self.drop_missing = drop_missing_references

@@ -30,13 +30,13 @@ from schemalens.core.model import Schema
 from schemalens.core.names import md_cell, md_code, md_fence, md_text, short
 from schemalens.decide.rewrite import path_foreign_keys
 from schemalens.read import rls
-from schemalens.read.documents import (
+from schemalens.read.document_references import (
     _Known,
     created_tables,
     missing_references,
-    parse_document,
     statement_references,
 )
+from schemalens.read.documents import parse_document
 from schemalens.read.manifest import AssumedEdge, AssumedScope, Manifest
 from schemalens.read.replay import EXTERNAL_PRIMARY_KEYS
 

@@ -60,6 +60,12 @@ def _rewrite(rewrite) -> str:
     return rewrite_markdown(rewrite)
 
 
+def _verification(verification) -> str:
+    from schemalens.present.verify_report import verification_markdown
+
+    return verification_markdown(verification)
+
+
 def _rehearsal(rehearsal) -> str:
     from schemalens.present.decision_report import rehearsal_markdown
 
@@ -81,6 +87,7 @@ MARKDOWN = {  # (module, class) -> its renderer
     ("schemalens.decide.decisions", "Decisions"): _decisions,
     ("schemalens.decide.document_rewrite", "Rewrite"): _rewrite,
     ("schemalens.db.rehearse", "Rehearsal"): _rehearsal,
+    ("schemalens.db.verify", "Verification"): _verification,
     ("schemalens.db.rehearse", "Rehearsals"): _rehearsals,
 }
 

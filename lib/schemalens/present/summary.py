@@ -105,7 +105,7 @@ def placements(findings) -> dict[str, list[tuple[str, str]]]:
     A proposed table whose assumed parent does not exist goes where the hierarchy decision points
     (the level the plan's users actually belong to); otherwise under its (mapped) parent.
     """
-    from schemalens.read.documents import created_parents
+    from schemalens.read.document_references import created_parents
 
     m, out, schema = findings.manifest, {}, findings.schema
     hier = {

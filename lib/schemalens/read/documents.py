@@ -3,9 +3,10 @@
 Each ```sql block is split and parsed by :mod:`schemalens.read.parse` (the same splitter as migrations),
 with the rest of the document blanked so every statement keeps its document line. What the statements use
 and create: :mod:`schemalens.read.document_references`; the documents rewritten to the actual schema:
-:mod:`schemalens.decide.document_rewrite` (both importable from here too).
+:mod:`schemalens.decide.document_rewrite`.
 
 >>> from schemalens.core.model import Column, Schema, Table
+>>> from schemalens.read.document_references import missing_references
 >>> s = Schema(tables=(Table("public.users", columns=(Column("id", "uuid"),)),))
 >>> text = "# Plan\\n\\n```sql\\nSELECT tenant_id FROM users;\\nSELECT 1 FROM tenants;\\n```\\n"
 >>> doc = parse_document(text, "p.md")
@@ -20,15 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from schemalens.core.errors import InputError
-from schemalens.read.document_references import (  # noqa: F401 - importable from here, as before the split
-    SYSTEM_SCHEMAS,
-    Reference,
-    _Known,
-    created_parents,
-    created_tables,
-    missing_references,
-    statement_references,
-)
 from schemalens.read.parse import (
     Statement,
     split_and_parse,
@@ -89,29 +81,4 @@ def read_document(path: str | Path, name: str | None = None) -> Document:
     return parse_document(text, name or p.name, str(path))
 
 
-_MOVED = {"Rewrite": "document_rewrite", "RewrittenDocument": "document_rewrite", "_schema_after": "document_rewrite",
-          "rewrite_documents": "document_rewrite", "reference_findings": "rules.document_reference"}
-
-
-def __getattr__(name: str):
-    """The rewriting (:mod:`schemalens.decide.document_rewrite`) and the findings
-    (:mod:`schemalens.assess.rules.document_reference`) stay importable from here, as before the split (they read
-    documents, so importing them here at first would be circular)."""
-    if name in _MOVED:
-        import importlib
-
-        return getattr(importlib.import_module(f"schemalens.{_MOVED[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-__all__ = [
-    "Document",
-    "Reference",
-    "created_parents",
-    "created_tables",
-    "missing_references",
-    "parse_document",
-    "read_document",
-    "sql_blocks",
-    "statement_references",
-]
+__all__ = ["Document", "parse_document", "read_document", "sql_blocks"]

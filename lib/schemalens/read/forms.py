@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 
 import sqlglot
 from sqlglot import exp
@@ -28,8 +30,9 @@ from sqlglot.tokens import Token, TokenType
 from schemalens.core.model import Source
 from schemalens.read.dialect import _POSTGRES, DIALECT, _token_name, ident, table_name
 from schemalens.read.opaque import _balanced, _comma_groups, _read_table, _upper, inner_text
-from schemalens.read.parse import parse_statement
 from schemalens.read.statements import NOT_ANALYSED, UNDERSTOOD, UNPARSED, Statement
+
+Parse = Callable[[str, Source], Statement]  # the parser's entry for one statement (parse.parse_statement)
 
 
 @dataclass(frozen=True)
@@ -160,7 +163,7 @@ def _name(word: str) -> str:
     return word[1:-1].replace('""', '"') if word.startswith('"') else word.lower()
 
 
-def alter_table(text: str, tokens: list[Token], source: Source) -> Statement | None:
+def alter_table(text: str, tokens: list[Token], source: Source, parse_statement: Parse) -> Statement | None:
     if "{{" in text:
         return None  # a template placeholder: reported as such
     up = _upper(tokens)
@@ -353,7 +356,7 @@ def alter_index(text: str, tokens: list[Token], source: Source) -> Statement | N
     return None
 
 
-def create_index(text: str, tokens: list[Token], source: Source) -> Statement | None:
+def create_index(text: str, tokens: list[Token], source: Source, parse_statement: Parse) -> Statement | None:
     """``NULLS NOT DISTINCT`` (PostgreSQL 15) is unknown to sqlglot; the index is the same for the model."""
     m = re.search(r"\bNULLS\s+NOT\s+DISTINCT\b", text, re.IGNORECASE)
     if m is None:
@@ -366,6 +369,14 @@ def not_modelled(text: str, tokens: list[Token], source: Source) -> Statement:
     kind = " ".join(w.lower() for w in up[:2])
     what = {"statistics": "extended statistics", "publication": "publications"}.get(up[1].lower(), up[1].lower())
     return _statement(text, source, kind, None, NOT_ANALYSED, f"recognised; {what} are not part of the schema model")
+
+
+def handlers(parse_statement: Parse) -> tuple[tuple[str, Callable[[str, list[Token], Source], Statement | None]], ...]:
+    """The readers by statement head, for :mod:`schemalens.read.parse` to dispatch on. The two that read a
+    part of the statement again as a statement of its own (each action of a several-action ALTER TABLE; a
+    CREATE INDEX without ``NULLS NOT DISTINCT``) do it with ``parse_statement``, the parser's own entry."""
+    return tuple((head, partial(read, parse_statement=parse_statement) if read in (alter_table, create_index) else read)
+                 for head, read in HANDLERS)
 
 
 HANDLERS = (

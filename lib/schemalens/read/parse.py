@@ -179,4 +179,5 @@ def _opaque(text: str, node: exp.Command, source: Source) -> Statement:
 
 from schemalens.read import forms
 
-_HANDLERS = tuple((re.compile(prefix).match, handler) for prefix, handler in forms.HANDLERS + opaque.HANDLERS)  # compiled once
+_HANDLERS = tuple((re.compile(prefix).match, handler)  # compiled once
+                  for prefix, handler in forms.handlers(parse_statement) + opaque.HANDLERS)

@@ -94,7 +94,7 @@ def reference_findings(schema: Schema, documents, mapping: dict[str, str] | None
             t = schema.table(tables[0])
             actual = f"{' / '.join(f'{md_name(x)}' for x in tables)} has no column `{column}`"
             if path:
-                from schemalens.assess.compare import arrow_path
+                from schemalens.assess.rules.paths import arrow_path
 
                 arrow = arrow_path(schema, path)
                 actual += f"; {md_name(tables[0])} reaches {md_name(counterpart)} through {arrow}"

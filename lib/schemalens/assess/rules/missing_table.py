@@ -10,7 +10,7 @@ from schemalens.assess.findings import (
     _manifest_evidence,
     short,
 )
-from schemalens.read.documents import missing_references
+from schemalens.read.document_references import missing_references
 
 
 def _lines_of(uses: list[tuple[str, int]]) -> dict[int, str]:
