@@ -9,7 +9,6 @@ the line of the statement that failed, as :class:`~schemalens.core.errors.ApplyE
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import psycopg
@@ -62,31 +61,6 @@ def run_script(conn: psycopg.Connection, option: Option, name: str,
     return ("" if error is None else str(error)), state, done
 
 
-def timed_script(conn: psycopg.Connection, option: Option, name: str, between: Callable[[int], list]
-                 ) -> tuple[list, list, str, float]:
-    """Run script ``name`` in autocommit as :func:`schemalens.db.concurrent.run` runs a script: ``between(i)`` after
-    statement ``i`` (the second session's writes, left out of every duration). Returns ``(writes, held, error,
-    seconds)``: each lock that blocks writes is held for its statement only (its transactions end inside it)."""
-    from schemalens.db.concurrent import STRONG, Held
-
-    writes: list = []
-    held: list = []
-    paused, t0 = 0.0, time.perf_counter()
-
-    def each(i: int, s: Step) -> None:
-        nonlocal paused
-        s0 = time.perf_counter()
-        conn.execute(s.sql)
-        took = time.perf_counter() - s0
-        held.extend(Held(name, lk.table, lk.mode, took, 1) for lk in s.locks if lk.mode in STRONG)
-        w0 = time.perf_counter()
-        writes.extend(between(i))
-        paused += time.perf_counter() - w0
-
-    error, _, _ = run_script(conn, option, name, each)
-    return writes, held, error and f"{name}.sql: {error}", time.perf_counter() - paused - t0
-
-
 def apply_script(conn: psycopg.Connection, option: Option, name: str, label: str | None = None) -> None:
     """Run script ``name`` of ``option`` as its file runs: one transaction
     (:func:`schemalens.db.postgres.apply_sql`), or in autocommit when it says so; :class:`ApplyError` (naming
@@ -102,4 +76,4 @@ def apply_script(conn: psycopg.Connection, option: Option, name: str, label: str
         raise error
 
 
-__all__ = ["apply_script", "line_of", "run_script", "timed_script"]
+__all__ = ["apply_script", "line_of", "run_script"]

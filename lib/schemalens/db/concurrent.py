@@ -22,13 +22,14 @@ a volume rehearsal (many generated rows) reports.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import psycopg
 
-from schemalens.db.autocommit import timed_script
+from schemalens.db.autocommit import run_script
 from schemalens.decide.decisions import LOCK_TIMEOUT, Option
-from schemalens.decide.sqlgen import LOCK_MODES, SHARE, ident, short
+from schemalens.decide.sqlgen import LOCK_MODES, SHARE, Step, ident, short
 
 WAIT = "10ms"  # the second session's lock_timeout: a write that would queue behind the script is blocked
 STRONG = LOCK_MODES[LOCK_MODES.index(SHARE):]  # modes that block writes
@@ -208,6 +209,29 @@ def _script(conn: psycopg.Connection, other: psycopg.Connection | None, option: 
         end, error = time.perf_counter() - paused, f"{name}.sql: " + " ".join(str(e).split())
     held = [Held(name, tbl, mode, end - at, len(steps) - i) for (tbl, mode), (at, i) in started.items()]
     return writes, held, error, end - t0
+
+
+def timed_script(conn: psycopg.Connection, option: Option, name: str, between: Callable[[int], list]
+                 ) -> tuple[list, list, str, float]:
+    """Run script ``name`` in autocommit as :func:`run` runs a script: ``between(i)`` after
+    statement ``i`` (the second session's writes, left out of every duration). Returns ``(writes, held, error,
+    seconds)``: each lock that blocks writes is held for its statement only (its transactions end inside it)."""
+    writes: list = []
+    held: list = []
+    paused, t0 = 0.0, time.perf_counter()
+
+    def each(i: int, s: Step) -> None:
+        nonlocal paused
+        s0 = time.perf_counter()
+        conn.execute(s.sql)
+        took = time.perf_counter() - s0
+        held.extend(Held(name, lk.table, lk.mode, took, 1) for lk in s.locks if lk.mode in STRONG)
+        w0 = time.perf_counter()
+        writes.extend(between(i))
+        paused += time.perf_counter() - w0
+
+    error, _, _ = run_script(conn, option, name, each)
+    return writes, held, error and f"{name}.sql: {error}", time.perf_counter() - paused - t0
 
 
 def run(conn: psycopg.Connection, other: psycopg.Connection | None, option: Option) -> Run:

@@ -138,9 +138,7 @@ class Option:
             return head + f"-- {name}.sql: nothing to run (no schema change).\n"
         body = "\n\n".join(_commented(s) for s in steps)
         if self.autocommit(name):
-            from schemalens.decide.phased import header
-
-            return f"{head}{header(name)}\n{body}\n\nRESET lock_timeout;\n"
+            return f"{head}{autocommit_header(name)}\n{body}\n\nRESET lock_timeout;\n"
         return (
             f"{head}-- {name}.sql: one transaction; a lock that cannot be had within {LOCK_TIMEOUT} aborts "
             "it.\n"
@@ -233,6 +231,16 @@ class Decisions(Sequence):
         return {d.id: d.recommended for d in self.decisions if d.recommended}
 
 
+def autocommit_header(name: str) -> str:
+    """The comment and settings that open a script run outside a transaction."""
+    return (
+        f"-- {name}.sql: NOT one transaction. Run it as it is, in autocommit (`psql -f {name}.sql`, without "
+        "--single-transaction and not inside BEGIN): each statement (each batch of a backfill) commits on its "
+        f"own; a lock that cannot be had within {LOCK_TIMEOUT} stops it, and it can be run again.\n"
+        f"SET lock_timeout = '{LOCK_TIMEOUT}';\n"
+    )
+
+
 def _comment_lines(text: str) -> list[str]:
     return [f"-- {comment(line)}".rstrip() for line in text.splitlines()]
 
@@ -284,4 +292,4 @@ def slug(key: str, title: str) -> str:
     return f"{key.lower()}-{words}"[:60].rstrip("-")
 
 
-__all__ = ["Check", "Decision", "Decisions", "Option", "Risk", "Stage", "DECISION_TITLES", "decision_title", "slug"]
+__all__ = ["DECISION_TITLES", "Check", "Decision", "Decisions", "Option", "Risk", "Stage", "decision_title", "slug"]

@@ -40,7 +40,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from schemalens.core.names import dollar_quote, md_code, qualify
-from schemalens.decide.decisions import LOCK_TIMEOUT, Check, Option
+from schemalens.decide.decisions import Check, Option
 from schemalens.decide.sqlgen import (
     ACCESS_EXCLUSIVE,
     ACCESS_SHARE,
@@ -166,15 +166,5 @@ def rollback_up_front(option: Option) -> Option:
     return replace(option, down=(lock_up_front(list(modes.items())), *down))
 
 
-def header(name: str) -> str:
-    """The comment and settings that open a script run outside a transaction."""
-    return (
-        f"-- {name}.sql: NOT one transaction. Run it as it is, in autocommit (`psql -f {name}.sql`, without "
-        "--single-transaction and not inside BEGIN): each statement (each batch of a backfill) commits on its "
-        f"own; a lock that cannot be had within {LOCK_TIMEOUT} stops it, and it can be run again.\n"
-        f"SET lock_timeout = '{LOCK_TIMEOUT}';\n"
-    )
-
-
-__all__ = ["BATCH", "LARGE", "batched_update", "create_index_concurrently", "drop_index_concurrently", "header",
+__all__ = ["BATCH", "LARGE", "batched_update", "create_index_concurrently", "drop_index_concurrently",
            "invalid_index_check", "outside", "rollback_up_front", "volume_check"]
