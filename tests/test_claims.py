@@ -10,6 +10,7 @@ from schemalens.db.rehearse import rehearse_option
 from schemalens.decide.claims import wrong_claims
 from schemalens.decide.decisions import Option, Risk
 from schemalens.decide.sqlgen import ACCESS_EXCLUSIVE, SHARE, step
+from schemalens.present.display import shown
 
 
 @pytest.fixture
@@ -31,7 +32,7 @@ def test_a_lock_the_script_does_not_take_is_reported(notes) -> None:
     r = rehearse_option(conn, _index("up.sql: ACCESS EXCLUSIVE on notes while it builds. down.sql: ACCESS "
                                      "EXCLUSIVE on notes, briefly."), base)
     assert wrong_claims(r) == ("up.sql: says ACCESS EXCLUSIVE on notes; observed SHARE",)
-    assert "The lock risk says what the scripts do not" in r.markdown()
+    assert "The lock risk says what the scripts do not" in shown(r)
 
 
 def test_true_claims_are_not_reported(notes) -> None:
@@ -39,4 +40,4 @@ def test_true_claims_are_not_reported(notes) -> None:
     r = rehearse_option(conn, _index("up.sql: SHARE on notes while it builds (writes wait). down.sql: ACCESS "
                                      "EXCLUSIVE on notes, briefly."), base)
     assert wrong_claims(r) == ()
-    assert "The lock risk says" not in r.markdown()
+    assert "The lock risk says" not in shown(r)

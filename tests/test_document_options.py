@@ -9,7 +9,8 @@ import pytest
 
 from schemalens.assess.compare import analyse
 from schemalens.db.rehearse import rehearse
-from schemalens.decide.decisions import decide
+from schemalens.decide.document_rewrite import rewrite_for
+from schemalens.decide.options import decide
 from schemalens.decide.options.documents import compared_with_uid
 from schemalens.read.documents import missing_references, parse_document
 
@@ -66,7 +67,7 @@ def decisions(plan):
 
 
 def _missing(decisions, choices) -> list[str]:
-    rewrite = decisions.rewrite(choices)
+    rewrite = rewrite_for(decisions, choices)
     docs = [parse_document(d.text, d.name) for d in rewrite]
     return sorted(r.name for r in missing_references(rewrite.schema, docs))
 
@@ -105,12 +106,12 @@ def test_each_option_leaves_the_documents_without_that_missing_name(decisions):
 
 
 def test_the_rewrites_read_as_the_option_says(decisions):
-    dropped = decisions.rewrite({"document-table-lanes": "B"})["cards.md"].text
+    dropped = rewrite_for(decisions, {"document-table-lanes": "B"})["cards.md"].text
     assert "lane_id  bigint\n" in dropped and "lanes" not in dropped.split("```sql")[1]
-    member = decisions.rewrite({"document-column-boards-owner_id": "B"})["cards.md"].text
+    member = rewrite_for(decisions, {"document-column-boards-owner_id": "B"})["cards.md"].text
     assert ("WHERE b.id IN (SELECT members.board_id FROM public.members WHERE members.id = auth.uid())"
             in member)
-    used = decisions.rewrite({"document-table-orgz": "A"})["cards.md"].text
+    used = rewrite_for(decisions, {"document-table-orgz": "A"})["cards.md"].text
     assert "SELECT o.name FROM orgs o;" in used
 
 

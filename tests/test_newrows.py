@@ -14,6 +14,7 @@ from schemalens.db.rehearse import rehearse_option
 from schemalens.db.tenancy import table_oids
 from schemalens.decide.decisions import Option
 from schemalens.decide.sqlgen import Step
+from schemalens.present.display import shown
 
 U1, U2, U3 = (f"00000000-0000-0000-0000-00000000000{n}" for n in (1, 2, 3))
 SCHEMA = f"""
@@ -54,7 +55,7 @@ def test_a_wide_policy_on_a_new_table_is_caught(schema_db) -> None:
     # U3 (client 2) reads the tickets of U1 and U2 (client 1), and they read U3's; U1 and U2 share client 1
     assert {u for u, _ in read.pairs} == {U1, U2, U3} and len(read.pairs) == 4
     assert "NOT DECLARED read: 4 other users' rows for 3 users" in r.fresh.summary()
-    assert "❌" in r.markdown() and "New tables with a row per user" in r.markdown()
+    assert "❌" in shown(r) and "New tables with a row per user" in shown(r)
 
 
 def test_a_membership_policy_on_a_new_table_is_clean(schema_db) -> None:

@@ -25,7 +25,7 @@ from schemalens.assess.compare import analyse
 from schemalens.db.autocommit import run_script
 from schemalens.db.locks import mode_name, run_observed
 from schemalens.db.rehearse import run_check
-from schemalens.decide.decisions import decide
+from schemalens.decide.options import decide
 from schemalens.decide.phased import BATCH
 
 ROWS = 3 * BATCH + 10  # four batches in style_cartridges

@@ -19,6 +19,7 @@ from schemalens.db.signup import EMAIL, invited_signup
 from schemalens.decide.decisions import Option
 from schemalens.decide.options.invited import link
 from schemalens.decide.sqlgen import Step, create_trigger, drop_function, drop_trigger
+from schemalens.present.display import shown
 
 SCHEMA = """
 CREATE TABLE public.clients (id int PRIMARY KEY);
@@ -53,7 +54,7 @@ def test_the_trigger_without_a_link_leaves_an_invited_user_unlinked_and_fails(sc
     assert (t.table, t.outcome) == ("profiles", "not linked")
     assert "the invited row keeps its own key" in t.detail and "a new row was inserted" in t.detail
     assert r.verdict == "failed"
-    assert "❌ profiles: not linked" in r.markdown()
+    assert "❌ profiles: not linked" in shown(r)
 
 
 def test_the_linking_trigger_gives_the_invited_row_the_new_id(schema_db) -> None:
