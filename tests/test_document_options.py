@@ -12,7 +12,8 @@ from schemalens.db.rehearse import rehearse
 from schemalens.decide.document_rewrite import rewrite_for
 from schemalens.decide.options import decide
 from schemalens.decide.options.documents import compared_with_uid
-from schemalens.read.documents import missing_references, parse_document
+from schemalens.read.document_references import missing_references
+from schemalens.read.documents import parse_document
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 

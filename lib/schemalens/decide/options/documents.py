@@ -45,7 +45,7 @@ from schemalens.decide.sqlgen import (
 )
 from schemalens.decide.sqlgen import ident as quote
 from schemalens.decide.sqlgen import table as table_sql
-from schemalens.read.documents import statement_references
+from schemalens.read.document_references import statement_references
 from schemalens.read.parse import ident, table_name
 
 PREFIX = "document-"
