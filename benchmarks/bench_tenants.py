@@ -28,7 +28,7 @@ from schemalens.assess.compare import analyse
 from schemalens.db.rehearse import rehearse
 from schemalens.db.tenancy import ACTIONS
 from schemalens.decide.claims import wrong_claims
-from schemalens.decide.decisions import decide
+from schemalens.decide.options import decide
 
 SAMPLES = ("revos", "acme")
 APPS = ("basejump", "chatbot-ui", "nextjs-subscription-payments", "chatgpt-your-files")

@@ -111,7 +111,7 @@ def test_the_probe_keeps_nothing(schema_db) -> None:
 
 def test_the_sample_user_mapping_c_links_an_invited_user(revos_db) -> None:
     from schemalens.assess.compare import analyse
-    from schemalens.decide.decisions import decide
+    from schemalens.decide.options import decide
 
     conn, base = revos_db
     option = next(o for o in decide(analyse(REVOS / "migrations", REVOS / "manifest.yaml")).options()
