@@ -192,7 +192,7 @@ class Context:
         )
 
 
-def findings_dict(findings) -> dict:
+def findings_dict(findings: Findings) -> dict:
     m = findings.manifest
     return {
         "schemalens": __version__,

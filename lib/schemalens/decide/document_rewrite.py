@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from schemalens.assess.findings import Findings
 from schemalens.core.errors import InputError
 from schemalens.core.model import Schema
 from schemalens.core.names import md_fence
@@ -76,7 +77,7 @@ class Rewrite:
         return "".join(d.diff for d in self.documents)
 
 
-def _schema_after(findings, options) -> Schema:
+def _schema_after(findings: Findings, options) -> Schema:
     """The schema the migrations build with the options' forward scripts applied after them (statically)."""
     from schemalens.read.replay import replay
 
@@ -92,7 +93,7 @@ def _schema_after(findings, options) -> Schema:
     return replay(statements, headers=tuple((f.name, f.headers) for f in files if f.headers))
 
 
-def rewrite_documents(findings, options: Iterable | dict[str, str] = (), decisions=None) -> Rewrite:
+def rewrite_documents(findings: Findings, options: Iterable | dict[str, str] = (), decisions=None) -> Rewrite:
     """Rewrite the findings' planned documents for the chosen ``options`` (Options, or ``{decision: key}``).
 
     With no option, tables the plan names that do not exist become their counterparts (as keeping the

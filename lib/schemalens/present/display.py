@@ -15,7 +15,10 @@ renderers load when the first object is displayed.
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the formatters import what they render on first display (start-up time)
+    from schemalens.assess.findings import Findings
 
 
 def _schema(schema) -> str:
@@ -30,7 +33,7 @@ def _finding(finding) -> str:
     return finding_markdown(finding)
 
 
-def _findings(findings) -> str:
+def _findings(findings: Findings) -> str:
     from schemalens.present.summary import markdown
 
     return markdown(findings)

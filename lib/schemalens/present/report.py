@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from schemalens.assess.findings import findings_dict
+from schemalens.assess.findings import Findings, findings_dict
 from schemalens.core.model import Schema, Unparsed
 from schemalens.core.names import dot_string, md_cell, md_code, md_text, mermaid_id, mermaid_label
 from schemalens.present.sections import (  # noqa: F401 (re-exported)
@@ -149,7 +149,7 @@ def schema_markdown(schema: Schema) -> str:
 # Findings: JSON and SARIF -----------------------------------------------------------------------------------
 
 
-def findings_json(findings) -> str:
+def findings_json(findings: Findings) -> str:
     return json.dumps(findings_dict(findings), indent=2, ensure_ascii=False) + "\n"
 
 
@@ -205,7 +205,7 @@ def _location(ev, base, with_message: bool = False, index: int | None = None) ->
     return loc
 
 
-def sarif_dict(findings, base: str | Path = ".") -> dict:
+def sarif_dict(findings: Findings, base: str | Path = ".") -> dict:
     """SARIF 2.1.0: a rule per code, results at their first migration file:line (or document, manifest)."""
     import hashlib
 
@@ -270,5 +270,5 @@ def sarif_dict(findings, base: str | Path = ".") -> dict:
     }
 
 
-def sarif(findings, base: str | Path = ".") -> str:
+def sarif(findings: Findings, base: str | Path = ".") -> str:
     return json.dumps(sarif_dict(findings, base), indent=2, ensure_ascii=False) + "\n"

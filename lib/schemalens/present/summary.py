@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 from pathlib import Path
 
+from schemalens.assess.findings import Findings
 from schemalens.core.names import md_cell, md_code, md_fence, md_name, md_text
 from schemalens.present.sections import (
     DECISION_TITLES,
@@ -39,7 +40,7 @@ def _print_tree(
     walk(root, "")
 
 
-def data_model_tree(findings) -> list[str]:
+def data_model_tree(findings: Findings) -> list[str]:
     """The actual hierarchy as text: each table under the first hop of its shortest FK path to the root."""
     from schemalens.read.rls import fk_path
 
@@ -71,7 +72,7 @@ def data_model_tree(findings) -> list[str]:
     return lines
 
 
-def _outside(findings) -> list[str]:
+def _outside(findings: Findings) -> list[str]:
     out = []
     for f in findings.by_code("unreachable-from-root"):
         tables = ", ".join(_s(t) for t in f.data["tables"])
@@ -85,7 +86,7 @@ def _outside(findings) -> list[str]:
     return out
 
 
-def _data_model(findings) -> str:
+def _data_model(findings: Findings) -> str:
     lines = [
         f"{f.data['auth_table']} (Supabase Auth) ┄┄ {_s(f.data['table'])}.{f.data['column']} "
         f"(manual sync expected - id must match; no FK, no trigger)"
@@ -99,7 +100,7 @@ def _data_model(findings) -> str:
     return "### Actual Data Model\n\n" + md_fence("\n".join(lines)) + "\n"
 
 
-def placements(findings) -> dict[str, list[tuple[str, str]]]:
+def placements(findings: Findings) -> dict[str, list[tuple[str, str]]]:
     """``{existing parent: [(new table, label)]}`` for proposed tables and tables the documents create.
 
     A proposed table whose assumed parent does not exist goes where the hierarchy decision points
@@ -136,7 +137,7 @@ def placements(findings) -> dict[str, list[tuple[str, str]]]:
     return out
 
 
-def _proposed(findings) -> str:
+def _proposed(findings: Findings) -> str:
     from schemalens.read.rls import fk_path
 
     place, root, schema = placements(findings), findings.root, findings.schema
@@ -170,7 +171,7 @@ def _scoped(entity: str | None) -> str:
     return f"{_s(entity)}-scoped" if entity else "global: no owner"
 
 
-def suggested_manifest(findings) -> str:
+def suggested_manifest(findings: Findings) -> str:
     """The manifest as the migrations stand: each changed line says what the plan had."""
     m = findings.manifest
     if m is None:
@@ -300,7 +301,7 @@ def _change(f, group) -> str:
     return f"**CHANGE:** {f.title}"
 
 
-def _manifest_updates(findings, numbers: dict[str, int]) -> str:
+def _manifest_updates(findings: Findings, numbers: dict[str, int]) -> str:
     parts = ["## Required Manifest Updates"]
     for decision, group in findings.decisions().items():
         if group[0].code not in GENERAL:
@@ -346,7 +347,7 @@ _PREFERRED = {
 }
 
 
-def _blockers(findings, numbers: dict[str, int]) -> str:
+def _blockers(findings: Findings, numbers: dict[str, int]) -> str:
 
     m, totals = findings.manifest, coverage_totals(findings.schema)
     rows = [
@@ -419,7 +420,7 @@ def _blockers(findings, numbers: dict[str, int]) -> str:
     return "## Blocker Status\n\n" + "\n".join(rows) + "\n"
 
 
-def _next_steps(findings, command: str) -> str:
+def _next_steps(findings: Findings, command: str) -> str:
     steps = ["Update manifest with actual structure (see Required Manifest Updates)"] if len(findings) else []
     for decision, group in findings.decisions().items():
         f = group[0]
@@ -442,7 +443,7 @@ def _next_steps(findings, command: str) -> str:
     return "## Next Steps\n\n" + "\n".join(f"{i}. [ ] {s}" for i, s in enumerate(steps, 1)) + "\n"
 
 
-def markdown(findings, date: str | None = None, command: str = "") -> str:
+def markdown(findings: Findings, date: str | None = None, command: str = "") -> str:
     """The report in the seed's shape: summary, a section per decision, revised model, manifest, blockers."""
 
     date = date or datetime.date.today().isoformat()

@@ -28,6 +28,7 @@ from typing import Any
 
 from sqlglot import exp
 
+from schemalens.assess.findings import Findings
 from schemalens.core.model import Schema, qualify, truncate_identifier
 from schemalens.core.names import PG_NAMEDATALEN, md_name, relation
 from schemalens.decide.impact import Impact, impact
@@ -50,7 +51,7 @@ class Context:
     statements: tuple[Statement, ...] = field(default=(), repr=False)
 
     @classmethod
-    def of(cls, findings) -> Context:
+    def of(cls, findings: Findings) -> Context:
         statements: tuple[Statement, ...] = ()
         if findings.migrations and Path(findings.migrations).is_dir():
             statements = load_project(findings.migrations).statements
@@ -223,12 +224,12 @@ _NO_SQL = {
 }
 
 
-def decide(findings):
+def decide(findings: Findings):
     """Every decision the findings open that schemalens can write SQL for, each with its options."""
     return build_decisions(findings)
 
 
-def build_decisions(findings):
+def build_decisions(findings: Findings):
     """Decisions with options for every decision id the builders know; the rest in ``skipped``."""
     from schemalens.decide.decisions import Decisions
     from schemalens.decide.options.documents import unmapped

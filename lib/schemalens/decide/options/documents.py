@@ -26,6 +26,7 @@ from dataclasses import replace
 
 from sqlglot import exp
 
+from schemalens.assess.findings import Findings
 from schemalens.core.names import md_name, relation
 from schemalens.decide.decisions import Check, Decision, Option, Risk, slug
 from schemalens.decide.options import AUTH_USERS, Context, row_counts_sql
@@ -52,7 +53,7 @@ PREFIX = "document-"
 _UID = r"auth\s*\.\s*uid\s*\(\s*\)"
 
 
-def unmapped(findings) -> dict[str, list]:
+def unmapped(findings: Findings) -> dict[str, list]:
     """``{decision id: findings}`` for the document names no counterpart or foreign-key path resolves."""
     out: dict[str, list] = {}
     for f in findings:
