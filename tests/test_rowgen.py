@@ -115,3 +115,15 @@ def test_rows_a_trigger_wrote_are_kept_and_a_one_to_one_child_gets_its_edge_row(
     assert q(pg_db, "SELECT count(*) FROM public.profiles") == [(ROWS + 2,)]
     assert dict(g.rows)["public.customers"] == ROWS + 1
     assert "customers: stripe_customer_id = orphan (orphan: no row has it)" in g.edges
+
+
+def test_a_required_soft_reference_to_no_table_gets_a_value_of_its_type(pg_db: psycopg.Connection) -> None:
+    """``models.provider_id uuid NOT NULL`` with no key and no ``providers`` table (as in chatbot-ui's
+    ``models`` or basejump's ``invitations``): left NULL, every row was refused."""
+    base = live.baseline(pg_db)
+    pg_db.execute("CREATE TABLE public.models (id serial PRIMARY KEY, provider_id uuid NOT NULL, "
+                  "api_key_id int NOT NULL, note_id uuid)")
+    g = generate_rows(pg_db, created_tables(pg_db, base))
+    assert g.skipped == () and dict(g.rows)["public.models"] >= ROWS
+    assert q(pg_db, "SELECT count(*) FROM public.models WHERE provider_id IS NULL OR api_key_id IS NULL") == [(0,)]
+    assert q(pg_db, "SELECT count(DISTINCT provider_id) FROM public.models")[0][0] >= ROWS

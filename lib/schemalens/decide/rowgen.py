@@ -301,7 +301,11 @@ def generate_rows(conn: psycopg.Connection, created: Iterable[int], rows: int = 
             if r == rel:
                 there = made.get(target, []) if target is not None else []
                 key = pkeys.get(target, [None])[0] if target is not None else None
-                row[num] = there[p % len(there)].get(key) if there and key is not None else None
+                v = there[p % len(there)].get(key) if there and key is not None else None
+                if v is None and cols[rel][num].not_null:  # required, and no table it names: a value of its type
+                    g = value(names[rel], cols[rel][num], i)
+                    v = None if g is ... else g
+                row[num] = v
         return row
 
     referenced = {fr for _, _, fr, _ in fks}
