@@ -41,9 +41,8 @@ from typing import Any
 from schemalens.core.errors import InputError
 from schemalens.core.names import quote_table
 from schemalens.db import postgres, verify
-from schemalens.read.migrations import discover
 from schemalens.read.parse import split
-from schemalens.read.project import load_schema
+from schemalens.read.project import load_project, load_schema
 
 
 def _texts(extra_sql: str | Sequence[str]) -> tuple[str, ...]:
@@ -69,7 +68,7 @@ def suggest_drift(
     ``skip``: the last file that creates tables and every later file that names one of them (it could
     not run without them); ``extra_sql``: ``ALTER TABLE … ADD COLUMN added_by_hand text`` on the first
     table the files that are not left out create (nothing when there is none)."""
-    files, _ = discover(folder)
+    files = load_project(folder).files
     order = {f.name: i for i, f in enumerate(files)}
     tables = sorted(
         (t for t in load_schema(folder).tables if t.source.file in order),
@@ -105,7 +104,7 @@ def drifted_database(
     after them; yields its DSN (it may hold a password: pass it on, never print it). ``history``:
     record the applied files in ``supabase_migrations.schema_migrations``; ``timings``, when given,
     receives the seconds taken to start the server (``server``) and to build the database (``apply``)."""
-    files, _ = discover(folder)
+    files = load_project(folder).files
     unknown = sorted(set(skip) - {f.name for f in files})
     if unknown:
         raise InputError(

@@ -23,7 +23,6 @@ import psycopg
 from schemalens.core.model import Schema, Source, Unparsed, build_schema
 from schemalens.db import live, postgres
 from schemalens.read.diff import CHANGED, REMOVED, Difference, diff_schemas, normalise_arguments
-from schemalens.read.migrations import discover
 
 FROM_DATABASE = "from the database"
 
@@ -148,10 +147,10 @@ def exact_schema(folder: str | Path, server: postgres.Server, static: Schema | N
     throwaway database of ``server`` built as the folder's runner applies it
     (:func:`schemalens.db.build.throwaway`; what PostgreSQL refused is the build's report, not the model's)."""
     from schemalens.db.build import throwaway
-    from schemalens.read.project import load_schema
+    from schemalens.read.project import load_project, load_schema
 
     static = static if static is not None else load_schema(folder)
-    files, _ = discover(folder)
+    files = load_project(folder).files
     watcher = Watcher(watched(static))
     with throwaway(server, files, folder, platform=platform, runner=runner, observe=watcher):
         pass

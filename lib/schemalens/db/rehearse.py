@@ -40,7 +40,7 @@ from schemalens.decide.decisions import Check, Decisions, Option
 from schemalens.decide.rowgen import Generated, generate_rows
 from schemalens.decide.sqlgen import ident
 from schemalens.read.diff import diff_schemas
-from schemalens.read.migrations import discover
+from schemalens.read.project import load_project
 
 SHOWN_ROWS = 5  # rows of a check kept for display
 SHOWN_COLUMNS = 4
@@ -427,7 +427,7 @@ def rehearse(
     folder = migrations or (decisions.findings.migrations if decisions.findings is not None else None)
     if not folder:
         raise InputError("rehearse needs the migrations folder the decisions were made from")
-    files, _ = discover(folder)
+    files = load_project(folder).files
     rows = seed_file(folder, seed)
     if rows is not None:  # bad input before any database: a seed that cannot be read or is not UTF-8
         postgres._read_migration(rows, str(rows))

@@ -77,8 +77,7 @@ from schemalens.db.history import (
 )
 from schemalens.read.diff import diff_schemas
 from schemalens.read.manifest import Manifest, load_manifest
-from schemalens.read.migrations import discover
-from schemalens.read.project import load_schema
+from schemalens.read.project import load_project, load_schema
 
 CODES = (
     "project-ref-mismatch",
@@ -407,7 +406,7 @@ def verify(
     ``bookkeeping`` names the runner's tables a build created, left out like the history table."""
     clock = time.perf_counter()
     timings: dict[str, float] = {}
-    files, _ = discover(folder)
+    files = load_project(folder).files
     static, sources = (static if static is not None else load_schema(folder)), Sources(folder)
     m = load_manifest(manifest) if isinstance(manifest, (str, Path)) else manifest
     timings["files"] = time.perf_counter() - clock
@@ -480,7 +479,7 @@ def verify_built(folder: str | Path, *, server: postgres.Server | None = None, p
     from schemalens.db.build import throwaway
 
     t0 = time.perf_counter()
-    files, _ = discover(folder)
+    files = load_project(folder).files
     static = load_schema(folder)
     watcher = exact.Watcher(exact.watched(static))
     with postgres.using(server) as srv:

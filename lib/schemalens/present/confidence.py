@@ -450,11 +450,11 @@ def catalog_check(findings: Findings, options: Iterable, server=None):
     from schemalens.db import live, postgres
     from schemalens.db.autocommit import apply_script
     from schemalens.read.diff import diff_schemas
-    from schemalens.read.migrations import discover
+    from schemalens.read.project import load_project
 
     options = list(options)
     static, _ = schema_after(findings, options)
-    files, _ = discover(findings.migrations)
+    files = load_project(findings.migrations).files
     with postgres.using(server) as srv, srv.database() as conn:
         before = live.baseline(conn)
         postgres.apply_files(conn, files, findings.migrations)
