@@ -16,8 +16,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-DIALECT = "postgres"
-
+from schemalens.read.dialect import DIALECT, lower_unquoted
 
 _SERIAL = {"serial": "integer", "serial4": "integer", "bigserial": "bigint", "serial8": "bigint",
            "smallserial": "smallint", "serial2": "smallint"}
@@ -48,15 +47,10 @@ def normalise_type(text: str) -> str:
         out = cleaned
     out = re.sub(r'^(public|extensions)\.', "", out)  # on the search_path: Supabase's has extensions (vector)
     out = re.sub(r"(\[\d*\])+$", "[]", out)  # PostgreSQL keeps no array dimensions or sizes
-    out = _lower_unquoted(out)
+    out = lower_unquoted(out)
     if out in ("char", "bit"):
         out += "(1)"  # PostgreSQL: char and bit without a length mean length 1
     return out
-
-
-def _lower_unquoted(text: str) -> str:
-    """Lower-case everything outside double quotes."""
-    return "".join(part if i % 2 else part.lower() for i, part in enumerate(re.split(r'("(?:[^"]|"")*")', text)))
 
 
 _ARG_MODES = ("IN", "OUT", "INOUT", "VARIADIC")
@@ -95,7 +89,7 @@ def _identity(text: str) -> list[tuple[str, str, str]]:
             continue
         arg = re.split(r"\s+DEFAULT\s+|\s*=\s*", " ".join(words), maxsplit=1, flags=re.IGNORECASE)[0]
         name, _, typ = arg.partition(" ") if _has_name(arg) else ("", "", arg)
-        out.append(("VARIADIC " if mode == "VARIADIC" else "", _lower_unquoted(name), normalise_type(_no_typmod(typ))))
+        out.append(("VARIADIC " if mode == "VARIADIC" else "", lower_unquoted(name), normalise_type(_no_typmod(typ))))
     return out
 
 
