@@ -305,3 +305,28 @@ def test_a_group_pattern_reaches_its_verification_query_as_a_literal() -> None:
 
     check = GroupCheck("x", "a%'; DROP TABLE users; --", (), (), (), ())
     assert check.sql.endswith("AND table_name LIKE 'a%''; DROP TABLE users; --';")
+
+
+def test_a_hostile_name_in_a_planned_document_writes_one_folder_per_decision(tmp_path: Path) -> None:
+    """A table only a planned document names opens ``document-table-<name>``; its id is a folder name
+    when `decisions --write` runs: ``/``, ``..``, a newline and ``$$`` must not make it another path."""
+    from schemalens.assess.compare import analyse
+    from schemalens.decide.options import decide
+    from schemalens.present.decision_report import write_decisions
+
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "001_init.sql").write_text("CREATE TABLE orgs (id uuid PRIMARY KEY);\n")
+    (tmp_path / "plans").mkdir()
+    evil = "../../ev$$il\nx" + "a" * 60
+    (tmp_path / "plans" / "01.md").write_text(
+        f'```sql\nCREATE TABLE invoices (id uuid PRIMARY KEY, t_id uuid REFERENCES "{evil}" (id));\n```\n')
+    (tmp_path / "manifest.yaml").write_text("root: orgs\ndocuments:\n  - plans/*.md\n")
+    decisions = decide(analyse(tmp_path / "m", tmp_path / "manifest.yaml"))
+    ids = [d.id for d in decisions.decisions]
+    assert any(i.startswith("document-table-../../ev$$il\n") for i in ids)  # the name cut at 63 bytes
+    out = tmp_path / "out"
+    written = write_decisions(decisions, out)
+    tops = {p.relative_to(out).parts[0] for p in written} - {"rewrite-documents"}
+    assert len(tops) == len(ids)  # one folder per decision, none split by the name's "/"
+    assert all("\n" not in p and "/" not in p and p not in (".", "..") for p in tops)
+    assert {p.parent.parent.parent for p in written if p.name == "up.sql"} == {out}  # <decision>/<option>/up.sql

@@ -12,6 +12,7 @@ has one function here, and nothing else in the library renders a name into it:
 - Dollar-quoted body: :func:`dollar_quote`, with a tag the body does not hold.
 - Markdown: :func:`md_code` (inline code), :func:`md_cell` (a table cell), :func:`md_text` (prose).
 - DOT: :func:`dot_string` (a quoted ID or label). Mermaid: :func:`mermaid_id`, :func:`mermaid_label`.
+- A file or folder name: :func:`path_part`, one component, never ``.``/``..``, no separator or control character.
 
 >>> quote_ident("users"), quote_ident("Users can view"), quote_ident("order"), quote_ident('a"b')
 ('users', '"Users can view"', '"order"', '"a""b"')
@@ -29,6 +30,7 @@ has one function here, and nothing else in the library renders a name into it:
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 
@@ -253,8 +255,22 @@ def mermaid_label(text: str, bare: bool = False) -> str:
     return f'"{out}"'
 
 
+def path_part(name: str) -> str:
+    """One file or folder name for ``name``: kept when it is only ASCII letters, digits, ``_``, ``.`` and
+    ``-`` (and not ``.`` or ``..``), else every other character as ``-`` and a hash of the whole name after
+    it (two names never share a folder), at most 100 bytes.
+
+    >>> path_part("scope-of-api_keys"), path_part("document-table-../../x$$"), path_part("..")
+    ('scope-of-api_keys', 'document-table-..-..-x---a4bd6474', '..-5ec1f7e7')
+    """
+    if re.fullmatch(r"[A-Za-z0-9_.-]{1,100}", name) and name not in (".", ".."):
+        return name
+    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return re.sub(r"[^A-Za-z0-9_.-]", "-", name)[:90] + "-" + digest
+
+
 __all__ = [
     "PG_NAMEDATALEN", "RESERVED", "comment", "dollar_quote", "dot_string", "md_cell", "md_code", "md_fence", "md_name", "md_text",
-    "mermaid_id", "mermaid_label", "qualify", "quote_ident", "quote_literal", "quote_table", "relation", "short",
+    "mermaid_id", "mermaid_label", "path_part", "qualify", "quote_ident", "quote_literal", "quote_table", "relation", "short",
     "truncate_identifier", "visible",
 ]

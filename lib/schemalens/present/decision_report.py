@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from schemalens.core.files import write_tree
-from schemalens.core.names import md_cell, md_code, md_fence, md_text
+from schemalens.core.names import md_cell, md_code, md_fence, md_text, path_part
 from schemalens.core.names import md_cell as _cell
 from schemalens.decide.claims import wrong_claims
 from schemalens.decide.document_rewrite import rewrite_for
@@ -145,11 +145,12 @@ def decision_files(decisions, choices: dict[str, str] | None = None) -> dict[str
     """``{relative path: text}`` of everything :func:`write_decisions` writes."""
     out: dict[str, str] = {}
     for d in decisions.decisions:
-        out[f"{d.id}/README.md"] = decision_readme(d)
+        folder = path_part(d.id)  # an id holds names from the migrations and documents
+        out[f"{folder}/README.md"] = decision_readme(d)
         for o in d.options:
             for name in o.scripts:
-                out[f"{d.id}/{o.slug}/{name}.sql"] = o.script(name)
-            out[f"{d.id}/{o.slug}/preflight.sql"] = o.preflight()
+                out[f"{folder}/{o.slug}/{name}.sql"] = o.script(name)
+            out[f"{folder}/{o.slug}/preflight.sql"] = o.preflight()
     if decisions.findings is not None and decisions.findings.documents:
         rewrite = rewrite_for(decisions, choices)
         out["rewrite-documents/README.md"] = rewrite_readme(
