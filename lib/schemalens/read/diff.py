@@ -5,8 +5,9 @@ object. :func:`diff_schemas` projects both Schemas onto what the migration files
 catalog can both say, the same way on both sides, and diffs the projections:
 
 - tables: RLS enabled / forced, the parent of a partition;
-- columns: type (normalised: ``int`` = ``integer``, ``timestamptz`` = ``timestamp with time zone``,
-  ``serial`` = ``integer``, ``public.`` dropped) and nullability;
+- columns: type (one spelling for both sides, :func:`normalise_type`: ``integer``, ``int4`` and
+  ``serial`` compare equal, as do ``timestamp with time zone`` and ``timestamptz``; ``public.``
+  dropped) and nullability;
 - primary keys (name, columns), unique constraints (columns), indexes (table, columns, unique);
 - foreign keys: columns, referenced table and columns, actions, validated;
 - policies: command, permissive, roles (as a set), USING and WITH CHECK predicates normalised the
