@@ -103,6 +103,48 @@ def test_an_atomic_write_keeps_the_replaced_files_permissions(tmp_path) -> None:
     assert (target.read_text(), target.stat().st_mode & 0o777) == ("new", 0o640)
 
 
+def test_a_named_pipe_is_written_into_not_replaced(tmp_path) -> None:
+    """``-o /dev/null`` or ``-o /dev/stdout``: renaming a temporary file over such a path replaced
+    ``/dev/null`` with a regular file (as root). A named pipe takes the same path and is safe to test."""
+    import stat
+    import threading
+
+    pipe = tmp_path / "out"
+    os.mkfifo(pipe)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(pipe.read_bytes()), daemon=True)
+    reader.start()
+    files.write_text(pipe, "# report\n")
+    reader.join(10)
+    assert got == [b"# report\n"]
+    assert stat.S_ISFIFO(pipe.lstat().st_mode)
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_the_cli_writes_a_report_into_a_named_pipe(tmp_path, capsys) -> None:
+    import threading
+
+    migrations, manifest = project(tmp_path)
+    pipe = tmp_path / "report.md"
+    os.mkfifo(pipe)
+    got: list[str] = []
+    reader = threading.Thread(target=lambda: got.append(pipe.read_text()), daemon=True)
+    reader.start()
+    code = main(["report", str(migrations), "--manifest", str(manifest), "-o", str(pipe)])
+    reader.join(10)
+    assert code in (0, 1) and got and got[0].startswith("#")
+    assert not pipe.is_file()
+
+
+def test_a_symlink_is_written_through(tmp_path) -> None:
+    real = tmp_path / "real.md"
+    real.write_text("old")
+    link = tmp_path / "link.md"
+    link.symlink_to(real)
+    files.write_text(link, "new")
+    assert link.is_symlink() and real.read_text() == "new"
+
+
 # Nothing written outside the output folder ----------------------------------------------------------------
 
 

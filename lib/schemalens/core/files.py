@@ -34,8 +34,18 @@ def write_text(path: str | os.PathLike[str], text: str) -> Path:
 
 
 def write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically (as :func:`write_text`), creating its folder; the path written."""
+    """Write ``data`` to ``path`` atomically (as :func:`write_text`), creating its folder; the path written.
+
+    A symlink is written through (the link stays, its target gets the text). A path that exists and is
+    not a regular file (``/dev/null``, ``/dev/stdout``, a named pipe) is written into as it is: renaming
+    a temporary file over it would replace the device with a file."""
     target = Path(path)
+    if target.is_symlink():
+        target = target.resolve()
+    if target.exists() and not target.is_file():
+        with open(target, "wb") as f:
+            f.write(data)
+        return Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
