@@ -48,7 +48,7 @@ from schemalens.db.concurrent import STRONG
 from schemalens.db.rehearse import created_tables, prepared, run_check
 from schemalens.decide.decisions import Option
 from schemalens.decide.rowgen import generate_rows
-from schemalens.decide.sqlgen import ACCESS_SHARE, ident, short, table
+from schemalens.decide.sqlgen import ident, short, table
 
 ROWS = 100_000  # rows per touched table, the benchmark's default
 
@@ -131,15 +131,16 @@ class Measured:
 
 
 def touched(option: Option) -> list[str]:
-    """The tables ``option``'s forward scripts lock in a mode stronger than ACCESS SHARE (they change them, or
-    their rows or keys), in the order the scripts first name them; tables the option creates are left out."""
+    """The tables ``option``'s forward scripts lock in any mode (they change them, or read them: a copy, a
+    backfill's join, a key's check), in the order the scripts first name them; tables the option creates are
+    left out."""
     out: dict[str, None] = {}
     for name in option.scripts:
         if name == "down":
             continue
         for st in option.steps(name):
             for lk in st.locks:
-                if lk.mode != ACCESS_SHARE and lk.table not in option.creates:
+                if lk.table not in option.creates:
                     out.setdefault(lk.table)
     return list(out)
 
