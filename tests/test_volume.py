@@ -66,6 +66,25 @@ def test_multiply_copies_rows_with_new_keys_and_every_foreign_key_holds(pg_db: p
     assert pg_db.execute("SELECT tgenabled FROM pg_trigger WHERE tgname = 'item_log'").fetchone()[0] == "O"
 
 
+def test_keys_two_tables_share_without_a_foreign_key_still_match(pg_db: psycopg.Connection) -> None:
+    # revos's users.id and auth.users.id: the same values, no foreign key (user-mapping A validates one)
+    pg_db.execute("CREATE TABLE public.account (id uuid PRIMARY KEY); CREATE TABLE public.member (id uuid PRIMARY KEY);"
+                  "INSERT INTO public.account SELECT md5(g::text)::uuid FROM generate_series(1, 3) AS g;"
+                  "INSERT INTO public.member SELECT md5(g::text)::uuid FROM generate_series(1, 2) AS g;")
+    filled = multiply(pg_db, ["public.account", "public.member"], 60)
+    assert dict(filled.rows) == {"public.account": 90, "public.member": 60}  # as many copies each: 29
+    assert pg_db.execute("SELECT count(*) FROM public.member m WHERE NOT EXISTS "
+                         "(SELECT 1 FROM public.account a WHERE a.id = m.id)").fetchone()[0] == 0
+
+
+def test_a_column_the_option_makes_unique_gets_distinct_values(pg_db: psycopg.Connection) -> None:
+    pg_db.execute("CREATE TABLE public.model (id int PRIMARY KEY, code text);"
+                  "INSERT INTO public.model VALUES (1, 'gpt'), (2, 'gpt'), (3, 'gpt'), (4, NULL);")
+    filled = multiply(pg_db, ["public.model"], 40, [("public.model", ("code",))])
+    assert filled.distinct == ("model.code: 2",) and dict(filled.rows) == {"public.model": 40}
+    assert pg_db.execute("SELECT count(DISTINCT code), count(code) FROM public.model").fetchone() == (30, 30)
+
+
 def test_a_table_postgresql_refuses_to_fill_is_listed_with_the_reason(pg_db: psycopg.Connection) -> None:
     pg_db.execute("CREATE TABLE public.code (c varchar(4) PRIMARY KEY); INSERT INTO public.code VALUES ('ab');")
     filled = multiply(pg_db, ["public.code"], 50)

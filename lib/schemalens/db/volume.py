@@ -51,6 +51,7 @@ from schemalens.decide.rowgen import generate_rows
 from schemalens.decide.sqlgen import ident, short, table
 
 ROWS = 100_000  # rows per touched table, the benchmark's default
+OPTION_UNIQUE = "unique once the option runs"  # a unique key the option adds (:func:`will_be_unique`)
 
 _TABLE = """
 SELECT c.oid, n.nspname || '.' || c.relname, c.reltuples
@@ -67,6 +68,7 @@ FROM pg_catalog.pg_index i WHERE i.indrelid = %s AND i.indisunique"""
 _FKS = """
 SELECT k.conkey, k.confrelid, k.confkey FROM pg_catalog.pg_constraint k
 WHERE k.conrelid = %s AND k.contype = 'f'"""
+_PKEY = "SELECT conkey FROM pg_catalog.pg_constraint WHERE conrelid = %s AND contype = 'p'"
 _TRIGGERS = """
 SELECT t.tgname FROM pg_catalog.pg_trigger t
 WHERE t.tgrelid = %s AND NOT t.tgisinternal AND t.tgenabled <> 'D' ORDER BY t.tgname"""
@@ -98,6 +100,7 @@ class _Table:
     columns: dict[int, _Column]
     unique: list[tuple[set[int], str]]  # columns of each unique index (expression columns by name)
     fks: list[tuple[list[int], int, list[int]]]  # (columns, parent oid, parent columns)
+    pkey: list[int]
     rows: int = 0
     copies: int = 0
 
@@ -109,9 +112,12 @@ class Filled:
     rows: tuple[tuple[str, int], ...] = ()
     refused: tuple[str, ...] = ()  # "table: PostgreSQL's reason"
     seconds: float = 0.0
+    distinct: tuple[str, ...] = ()  # "table.column: n" rows given their own value in a column the option makes unique
 
     def describe(self) -> str:
         text = ", ".join(f"{short(t)} {n:,}" for t, n in self.rows) or "no table"
+        if self.distinct:
+            text += "; rows given their own value where the option adds a unique key: " + ", ".join(self.distinct)
         return text + ("; not filled: " + "; ".join(self.refused) if self.refused else "")
 
 
@@ -173,11 +179,12 @@ def _read(conn: psycopg.Connection, name: str, extra: Sequence[tuple[str, Sequen
             nums |= {c.num for c in cols.values() if c.name in inside or ident(c.name) in inside}
         unique.append((nums, definition))
     by_name = {c.name: c.num for c in cols.values()}
-    unique += [({by_name[c] for c in names}, "the option's") for t, names in extra
+    unique += [({by_name[c] for c in names}, OPTION_UNIQUE) for t, names in extra
                if t == qualified and all(c in by_name for c in names)]
     fks = [(list(k), parent, list(pk)) for k, parent, pk in conn.execute(_FKS, (oid,))]
+    pkey = conn.execute(_PKEY, (oid,)).fetchone()
     n = conn.execute(f"SELECT count(*) FROM {table(qualified)}").fetchone()[0]
-    return _Table(oid, qualified, cols, unique, fks, n)
+    return _Table(oid, qualified, cols, unique, fks, list(pkey[0]) if pkey else [], n)
 
 
 def _plan(conn: psycopg.Connection, names: Iterable[str], rows: int, extra: Sequence[tuple[str, Sequence[str]]] = ()
@@ -208,7 +215,27 @@ def _plan(conn: psycopg.Connection, names: Iterable[str], rows: int, extra: Sequ
                     known = tables.get(parent)
                     if known is None or known.copies < t.copies:
                         queue.append((name_, t.copies))
+    _shared_keys(conn, tables)
     return tables, missing
+
+
+def _key(t: _Table) -> _Column | None:
+    """The one-column primary key of ``t``, when :func:`multiply` derives its values."""
+    col = t.columns.get(t.pkey[0]) if len(t.pkey) == 1 else None
+    return col if col is not None and col.changeable else None
+
+
+def _shared_keys(conn: psycopg.Connection, tables: dict[int, _Table]) -> None:
+    """Tables whose keys share values without a foreign key (``users.id`` = ``auth.users.id``) get as many
+    copies as each other, so every copy still finds its counterpart (the keys derive alike)."""
+    keyed = [(t, c) for t in tables.values() if (c := _key(t)) is not None]
+    for i, (a, ca) in enumerate(keyed):
+        for b, cb in keyed[i + 1:]:
+            if ca.type != cb.type or a.copies == b.copies:
+                continue
+            if conn.execute(f"SELECT EXISTS (SELECT 1 FROM {table(a.name)} AS a JOIN {table(b.name)} AS b "
+                            f"ON a.{ident(ca.name)} = b.{ident(cb.name)})").fetchone()[0]:
+                a.copies = b.copies = max(a.copies, b.copies)
 
 
 def _order(tables: dict[int, _Table]) -> list[_Table]:
@@ -285,12 +312,14 @@ def multiply(conn: psycopg.Connection, names: Iterable[str], rows: int = ROWS,
     stride = _stride(conn, ordered)
     done: set[int] = set()
     refused: list[str] = []
+    distinct: list[str] = []
     for t in ordered:
         if t.copies <= 0:
             if t.rows == 0:
                 refused.append(f"{short(t.name)}: no row to copy")
             done.add(t.oid)
             continue
+        distinct += _distinct(conn, t)
         triggers = [r[0] for r in conn.execute(_TRIGGERS, (t.oid,))]
         try:
             with conn.transaction():
@@ -312,7 +341,28 @@ def multiply(conn: psycopg.Connection, names: Iterable[str], rows: int = ROWS,
     for t in ordered:
         conn.execute(f"ANALYZE {table(t.name)}")
         counts.append((t.name, conn.execute(f"SELECT count(*) FROM {table(t.name)}").fetchone()[0]))
-    return Filled(tuple(counts), tuple(refused), time.perf_counter() - t0)
+    return Filled(tuple(counts), tuple(refused), time.perf_counter() - t0, tuple(distinct))
+
+
+def _distinct(conn: psycopg.Connection, t: _Table) -> list[str]:
+    """Rows that share a value in a column the option makes unique (:func:`will_be_unique`; generated rows may)
+    get their own (``'d' || n || '-' || old``, ``md5(old || ':d' || n)``: never a copy's), so the option runs."""
+    out = []
+    for nums, label in t.unique:
+        if label != OPTION_UNIQUE or len(nums) != 1:
+            continue
+        col = t.columns[next(iter(nums))]
+        if col.type not in _TEXT and col.type != "uuid":
+            continue
+        c = ident(col.name)
+        new = f"'d' || r.n || '-' || s.{c}" if col.type in _TEXT else f"md5(s.{c}::text || ':d' || r.n)::uuid"
+        n = conn.execute(
+            f"UPDATE {table(t.name)} AS s SET {c} = {new} FROM (SELECT ctid, row_number() OVER (PARTITION BY {c} "
+            f"ORDER BY ctid) - 1 AS n FROM {table(t.name)} WHERE {c} IS NOT NULL) AS r "
+            "WHERE s.ctid = r.ctid AND r.n > 0").rowcount
+        if n:
+            out.append(f"{short(t.name)}.{col.name}: {n}")
+    return out
 
 
 def measure(srv: postgres.Server, files: Sequence[Any], folder: str | Path, seed: Path | None, option: Option,
@@ -328,8 +378,9 @@ def measure(srv: postgres.Server, files: Sequence[Any], folder: str | Path, seed
         filled = multiply(conn, touched(option), rows, will_be_unique(option))
         r = concurrent.run(conn, None, option)
         if r.error:  # the preflights that would have refused the option on these rows
-            refused = [f"{c.name} ({c.when}) lists {n} rows" for c in option.checks if c.blocking
-                       for n in [run_check(conn, c).rows] if n]
+            failed = r.error.split(".sql:")[0]
+            refused = [f"{c.name} ({c.when}) lists {n} rows" for c in option.checks
+                       if c.blocking and c.when == f"before {failed}" for n in [run_check(conn, c).rows] if n]
             return Measured(option, filled, r, error=r.error + (
                 "; preflight " + "; ".join(refused) if refused else ""))
         if not down:
