@@ -45,7 +45,20 @@ BEFORE = {  # rows of a project's seed that an option's preflight refuses (the b
 }
 
 
-def rows_of(name: str, migrations: str, manifest: str, args: argparse.Namespace) -> list[str]:
+def summary(name: str, m) -> str:
+    """One row per option: the longest write-blocking hold, every script's duration, the rollback, the rows."""
+    option, r = m.option, m.run
+    longest = m.longest()
+    hold = f"{longest.seconds:.3f} ({longest.script}: {longest.mode} on {short(longest.table)})" if longest else "none"
+    scripts = ", ".join(f"{s} {r.seconds[s]:.2f}" for s in option.scripts if s in r.seconds)
+    down = "" if m.down_seconds is None else f"{m.down_seconds:.3f}"
+    rows = max((n for _, n in m.filled.rows), default=0)
+    note = m.error or ("not filled: " + "; ".join(m.filled.refused) if m.filled.refused else "")
+    return (f"| {name} | {option.decision} {option.key} | {hold} | {scripts} | {down} | {rows:,} | "
+            f"{note.replace('|', '/')} |")
+
+
+def rows_of(name: str, migrations: str, manifest: str, args: argparse.Namespace, summaries: list[str]) -> list[str]:
     findings = analyse(migrations, manifest)
     wanted = {tuple(x.split(":")) for x in args.options.split(",")} if args.options else None
     chosen = [o for o in decide(findings).options() if wanted is None or (o.decision, o.key) in wanted]
@@ -73,6 +86,7 @@ def rows_of(name: str, migrations: str, manifest: str, args: argparse.Namespace)
                 out.append(f"| {label} | failed: {m.error.replace('|', '/')} ||||||")
             if m.filled.refused:
                 out.append(f"| {label} | not filled: {'; '.join(m.filled.refused).replace('|', '/')} ||||||")
+            summaries.append(summary(name, m))
             longest = m.longest()
             print(f"<!-- {label}: longest {longest.mode + ' on ' + short(longest.table) if longest else 'none'} "
                   f"{longest.seconds if longest else 0:.3f} s {m.error} -->", file=sys.stderr, flush=True)
@@ -95,9 +109,13 @@ def main() -> None:
     print(f"{args.rows:,} rows in each table an option touches\n")
     print("| project | option | script | table | lock | held (s) | statements under it | script (s) |")
     print("|---|---|---|---|---|---|---|---|")
+    summaries: list[str] = []
     for name, migrations, manifest in targets:
-        for line in rows_of(name, migrations, manifest, args):
+        for line in rows_of(name, migrations, manifest, args, summaries):
             print(line, flush=True)
+    print("\n| project | option | longest write-blocking hold (s) | scripts (s) | down (s) | rows per table (max) | "
+          "failed / not filled |\n|---|---|---|---|---|---|---|")
+    print("\n".join(summaries))
 
 
 if __name__ == "__main__":
