@@ -108,3 +108,15 @@ def test_b_measured_on_volume_holds_no_write_blocking_lock_while_it_fills_rows(p
     assert all(h.seconds < 1 for h in m.run.held), m.run.held
     assert m.down_seconds is not None and any(ACCESS_EXCLUSIVE in lk for lk in m.down_locks)
     assert all(h.mode in STRONG for h in m.run.held)
+
+
+def test_the_table_an_option_creates_is_not_its_longest_hold_in_the_script_that_creates_it(pg_server,
+                                                                                          scope_options) -> None:
+    c = scope_options["C"]  # creates cartridges and copies every row into it in up.sql
+    folder = REVOS / "migrations"
+    files, _ = discover(folder)
+    m = measure(pg_server, files, folder, seed_file(folder), c, 5_000)
+    assert not m.error
+    new = [h for h in m.run.held if h.table == "public.cartridges" and h.script == "up"]
+    assert new and m.longest() is not None and m.longest().table != "public.cartridges"
+    assert m.longest().seconds <= max(h.seconds for h in new)
