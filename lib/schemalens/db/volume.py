@@ -5,8 +5,9 @@ a foreign key validated in the same transaction or an index built without ``CONC
 as a catalog change. :func:`measure` builds the migrations on a fresh database, takes the project's rows
 (its seed, or :func:`schemalens.decide.rowgen.generate_rows` without the edge rows) and copies them until
 every table the option touches (:func:`touched`) holds about ``rows`` rows (:func:`multiply`; columns the
-option makes unique get distinct values, :func:`will_be_unique`), runs
-``ANALYZE``, then the option's forward scripts statement by statement (:func:`schemalens.db.concurrent.run`,
+option makes unique get distinct values, :func:`will_be_unique`; a table it touches that the seed left empty
+gets generated rows first), runs ``ANALYZE``, then the option's forward scripts statement by statement
+(:func:`schemalens.db.concurrent.run`,
 no second session): every lock that blocks writes (SHARE and stronger), from the statement that took it to
 the commit. With ``down`` the rollback runs after, timed as a whole (one transaction: its locks are held for
 all of it).
@@ -75,6 +76,7 @@ WHERE t.tgrelid = %s AND NOT t.tgisinternal AND t.tgenabled <> 'D' ORDER BY t.tg
 
 _UNIQUE_INDEX = re.compile(r"(?:CREATE UNIQUE INDEX (?:CONCURRENTLY )?\S+ ON|ALTER TABLE) (\S+) "
                            r"(?:ADD CONSTRAINT \S+ UNIQUE )?\(([^)]*)\)")
+_CREATE = re.compile(r"CREATE TABLE (?:IF NOT EXISTS )?([^\s(]+)")
 _INTEGERS = ("int2", "int4", "int8")
 _TEXT = ("text", "varchar", "bpchar", "citext")
 
@@ -135,8 +137,8 @@ class Measured:
     def longest(self) -> concurrent.Held | None:
         """The longest hold of a lock that blocks writes on a table others use: a table the option creates is
         left out in the script that creates it (one transaction: no other session sees it before the commit)."""
-        new = {(name, t) for name in self.option.scripts for st in self.option.steps(name) for t in self.option.creates
-               if st.sql.startswith(f"CREATE TABLE {table(t)} ") and not self.option.autocommit(name)}
+        new = {(name, qualify(m.group(1))) for name in self.option.scripts if not self.option.autocommit(name)
+               for st in self.option.steps(name) if (m := _CREATE.match(st.sql))}
         held = [h for h in (self.run.held if self.run is not None else ()) if (h.script, h.table) not in new]
         return max(held, key=lambda h: h.seconds) if held else None
 
@@ -380,6 +382,9 @@ def measure(srv: postgres.Server, files: Sequence[Any], folder: str | Path, seed
             generate_rows(conn, created_tables(conn, base), edge_rows=False)
         if before:
             conn.execute(before)
+        empty = [t.oid for name in touched(option) if (t := _read(conn, name)) is not None and not t.rows]
+        if empty:  # a table the seed left empty: generated rows to copy
+            generate_rows(conn, empty, edge_rows=False)
         filled = multiply(conn, touched(option), rows, will_be_unique(option))
         r = concurrent.run(conn, None, option)
         if r.error:  # the preflights that would have refused the option on these rows
