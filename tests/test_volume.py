@@ -1,10 +1,12 @@
 """Generated volume (issue 20, big tables): rows copied with new keys, and an option measured on them.
 
-:func:`schemalens.db.volume.multiply` on a small schema of its own: an identity key, a text key, a
+:func:`schemalens.db.volume.multiply` on small schemas of its own: an identity key, a text key, a
 one-to-one table whose key is its parent's (its parent is multiplied too), a self-reference, a composite
 unique key, a trigger that must not fire; every foreign key is enforced, so a copy that named a missing
-parent would fail the insert. A table whose copies a CHECK refuses is listed with PostgreSQL's reason.
-:func:`schemalens.db.volume.measure` runs the sample's scope-of-cartridges B on 12,000 rows per table.
+parent would fail the insert. Keys two tables share without a foreign key still match after; a column an
+option makes unique gets distinct values; a table whose copies PostgreSQL refuses is listed with its reason.
+:func:`schemalens.db.volume.measure` runs the sample's scope-of-cartridges B on 12,000 rows per table (no
+lock that blocks writes while rows are written) and C on 5,000 (the table it creates is not its longest hold).
 """
 
 from __future__ import annotations

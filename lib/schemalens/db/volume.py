@@ -7,9 +7,8 @@ as a catalog change. :func:`measure` builds the migrations on a fresh database, 
 every table the option touches (:func:`touched`) holds about ``rows`` rows (:func:`multiply`; columns the
 option makes unique get distinct values, :func:`will_be_unique`; a table it touches that the seed left empty
 gets generated rows first), runs ``ANALYZE``, then the option's forward scripts statement by statement
-(:func:`schemalens.db.concurrent.run`,
-no second session): every lock that blocks writes (SHARE and stronger), from the statement that took it to
-the commit. With ``down`` the rollback runs after, timed as a whole (one transaction: its locks are held for
+(:func:`schemalens.db.concurrent.run`, no second session): every lock that blocks writes (SHARE and
+stronger), from the statement that took it to the commit. With ``down`` the rollback runs after, timed as a whole (one transaction: its locks are held for
 all of it).
 
 :func:`multiply` copies every existing row of a table ``G`` times in one ``INSERT … SELECT … CROSS JOIN
