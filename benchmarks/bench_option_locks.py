@@ -1,95 +1,121 @@
-"""How long each option holds the locks that block writes, on generated volume.
+"""How long each option holds the locks that block writes, on generated volume, for any project.
 
-    .venv/bin/python benchmarks/bench_option_locks.py                 # 1,000,000 rows per cartridges table
-    .venv/bin/python benchmarks/bench_option_locks.py --rows 100000   # quicker
-    .venv/bin/python benchmarks/bench_option_locks.py --options scope-of-cartridges:B
+    .venv/bin/python benchmarks/bench_option_locks.py                                  # revos, 100,000 rows per table
+    .venv/bin/python benchmarks/bench_option_locks.py revos --options scope-of-cartridges:B --rows 1000000
+    .venv/bin/python benchmarks/bench_option_locks.py revos acme basejump chatbot-ui nextjs-subscription-payments \\
+        chatgpt-your-files --down
+    .venv/bin/python benchmarks/bench_option_locks.py --migrations DIR --manifest FILE   # any other project
 
-For each option of the sample's scope-of-cartridges decision (and root-entity A), a fresh database of
-the embedded server gets the migrations, the seed rows (without the two unmappable cartridges, so D
-runs) and ``--rows`` generated rows in each cartridges table (owned by the seed's mapped users); then
-the option's forward scripts run statement by statement (``schemalens.db.concurrent.run``, no second
-session) and every lock that blocks writes (SHARE and stronger) is listed with how long it was held,
-from the statement that took it to the commit, and how many statements ran under it. Scripts in
-autocommit (a batched backfill, CREATE INDEX CONCURRENTLY) hold such a lock only per statement; a script
-that holds none is listed with its duration. ``--down``: then the rollback, timed as a whole.
+For each option of each project: a fresh database of the embedded server with the migrations, the project's
+seed (or rows of ``schemalens.decide.rowgen`` without edge rows), every table the option touches copied to
+``--rows`` rows and analysed (``schemalens.db.volume``); then the option's forward scripts run statement by
+statement (no second session) and every lock that blocks writes (SHARE and stronger) is listed with how
+long it was held, from the statement that took it to the commit, and how many statements ran under it.
+Scripts in autocommit (a batched backfill, CREATE INDEX CONCURRENTLY) hold such a lock only per statement; a
+script that holds none is listed with its duration. ``--down``: then the rollback, timed as a whole.
+
+revos: its seed's two unmappable cartridges are deleted first (so scope-of-cartridges D runs, as before).
+The apps are read from the real-world checkouts (``/work/realworld/<name>``, or ``--realworld``).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "lib"))
 
+from bench_tenants import APPS, SAMPLES, project
+
 from schemalens.assess.compare import analyse
 from schemalens.db import postgres
-from schemalens.db.autocommit import apply_script
-from schemalens.db.concurrent import STRONG, run
-from schemalens.db.rehearse import prepared, seed_file
+from schemalens.db.rehearse import seed_file
+from schemalens.db.volume import ROWS, measure
 from schemalens.decide.options import decide
 from schemalens.decide.sqlgen import short
-from schemalens.read.migrations import discover
+from schemalens.read.project import load_project
 
-REVOS = ROOT / "data" / "revos"
-TABLES = ("style_cartridges", "voice_cartridges", "brand_cartridges", "instruction_cartridges")
-MAPPED = [f"d0000000-0000-0000-0000-00000000000{n}" for n in (1, 2, 4, 5, 7, 8)]
+BEFORE = {  # rows of a project's seed that an option's preflight refuses (the benchmark measures the scripts)
+    "revos": "DELETE FROM public.style_cartridges WHERE user_id = 'da000000-0000-0000-0000-000000000001';"
+             "DELETE FROM public.voice_cartridges WHERE user_id = 'da000000-0000-0000-0000-000000000002';",
+    "revos user-mapping:A": "INSERT INTO auth.users (id, email) SELECT u.id, u.email FROM public.users AS u "
+                            "WHERE NOT EXISTS (SELECT 1 FROM auth.users AS a WHERE a.id = u.id);",
+}
 
 
-def generate(conn, rows: int) -> None:
-    conn.execute("DELETE FROM public.style_cartridges WHERE user_id = 'da000000-0000-0000-0000-000000000001'")
-    conn.execute("DELETE FROM public.voice_cartridges WHERE user_id = 'da000000-0000-0000-0000-000000000002'")
-    users = "ARRAY[" + ", ".join(f"'{u}'::uuid" for u in MAPPED) + "]"
-    extra = {"instruction_cartridges": ", instructions", "brand_cartridges": ""}
-    for t in TABLES:
-        cols = "user_id, name" + extra.get(t, "")
-        vals = f"({users})[1 + g % {len(MAPPED)}], 'generated ' || g" + (", 'text'" if extra.get(t) else "")
-        conn.execute(f"INSERT INTO public.{t} ({cols}) SELECT {vals} FROM generate_series(1, {rows}) AS g")
-        conn.execute(f"ANALYZE public.{t}")
+def summary(name: str, m) -> str:
+    """One row per option: the longest write-blocking hold, every script's duration, the rollback, the rows."""
+    option, r = m.option, m.run
+    longest = m.longest()
+    hold = f"{longest.seconds:.3f} ({longest.script}: {longest.mode} on {short(longest.table)})" if longest else "none"
+    scripts = ", ".join(f"{s} {r.seconds[s]:.2f}" for s in option.scripts if s in r.seconds)
+    down = "" if m.down_seconds is None else f"{m.down_seconds:.3f}"
+    rows = max((n for _, n in m.filled.rows), default=0)
+    note = m.error or ("not filled: " + "; ".join(m.filled.refused) if m.filled.refused else "")
+    return (f"| {name} | {option.decision} {option.key} | {hold} | {scripts} | {down} | {rows:,} | "
+            f"{note.replace('|', '/')} |")
+
+
+def rows_of(name: str, migrations: str, manifest: str, args: argparse.Namespace, summaries: list[str]) -> list[str]:
+    findings = analyse(migrations, manifest)
+    wanted = {tuple(x.split(":")) for x in args.options.split(",")} if args.options else None
+    chosen = [o for o in decide(findings).options() if wanted is None or (o.decision, o.key) in wanted]
+    files = load_project(migrations).files
+    seed = seed_file(migrations)
+    out = []
+    with postgres.server() as srv:
+        for option in chosen:
+            m = measure(srv, files, migrations, seed, option, args.rows, args.down,
+                        BEFORE.get(name, "") + BEFORE.get(f"{name} {option.decision}:{option.key}", ""),
+                        platform=findings.manifest.platform if findings.manifest else None)
+            label = f"{name} | {option.decision} {option.key}"
+            print(f"<!-- {label}: {m.filled.describe()} (filled in {m.filled.seconds:.1f} s) -->", file=sys.stderr)
+            r = m.run
+            for h in sorted(r.held, key=lambda h: (option.scripts.index(h.script), -h.seconds)):
+                out.append(f"| {label} | {h.script} | {short(h.table)} | {h.mode} | {h.seconds:.3f} | {h.statements} "
+                           f"| {r.seconds.get(h.script, 0):.2f} |")
+            for script in option.scripts:  # scripts that hold no lock that blocks writes (autocommit, phased)
+                if script in r.seconds and not any(h.script == script for h in r.held):
+                    out.append(f"| {label} | {script} | | none that blocks writes | | | {r.seconds[script]:.2f} |")
+            if m.down_seconds is not None:
+                out.append(f"| {label} | down | {'; '.join(m.down_locks)} | (whole script) | {m.down_seconds:.3f} | "
+                           f"{len(option.down)} | |")
+            if m.error:
+                out.append(f"| {label} | failed: {m.error.replace('|', '/')} ||||||")
+            if m.filled.refused:
+                out.append(f"| {label} | not filled: {'; '.join(m.filled.refused).replace('|', '/')} ||||||")
+            summaries.append(summary(name, m))
+            longest = m.longest()
+            print(f"<!-- {label}: longest {longest.mode + ' on ' + short(longest.table) if longest else 'none'} "
+                  f"{longest.seconds if longest else 0:.3f} s {m.error} -->", file=sys.stderr, flush=True)
+    return out
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rows", type=int, default=1_000_000, help="generated rows per cartridges table")
-    ap.add_argument("--options", default="root-entity:A,scope-of-cartridges:B,scope-of-cartridges:C,"
-                    "scope-of-cartridges:D", help="decision:key, comma-separated")
+    ap.add_argument("projects", nargs="*", default=["revos"], help=f"of {', '.join((*SAMPLES, *APPS))}")
+    ap.add_argument("--rows", type=int, default=ROWS, help="rows in each table an option touches")
+    ap.add_argument("--options", default="", help="decision:key, comma-separated (default: every option)")
     ap.add_argument("--down", action="store_true", help="then run down.sql and time it (every lock it takes is "
                     "held for the whole script)")
+    ap.add_argument("--realworld", type=Path, default=Path("/work/realworld"))
+    ap.add_argument("--migrations", help="another project's migrations folder (with --manifest)")
+    ap.add_argument("--manifest")
     args = ap.parse_args()
-    wanted = {tuple(x.split(":")) for x in args.options.split(",")}
-    decisions = decide(analyse(REVOS / "migrations", REVOS / "manifest.yaml"))
-    chosen = [o for o in decisions.options() if (o.decision, o.key) in wanted]
-    folder = REVOS / "migrations"
-    files, _ = discover(folder)
-    print(f"{args.rows:,} generated rows in each of the 4 cartridges tables\n")
-    print("| option | script | table | lock | held (s) | statements under it | script (s) |")
-    print("|---|---|---|---|---|---|---|")
-    with postgres.server() as srv:
-        for option in chosen:
-            with prepared(srv, files, folder, seed_file(folder)) as (conn, _):
-                t0 = time.perf_counter()
-                generate(conn, args.rows)
-                gen = time.perf_counter() - t0
-                r = run(conn, None, option)
-                for h in sorted(r.held, key=lambda h: (option.scripts.index(h.script), -h.seconds)):
-                    print(f"| {option.decision} {option.key} | {h.script} | {short(h.table)} | {h.mode} | "
-                          f"{h.seconds:.3f} | {h.statements} | {r.seconds.get(h.script, 0):.2f} |")
-                for name in option.scripts:  # scripts that hold no lock that blocks writes (autocommit, phased)
-                    if name in r.seconds and not any(h.script == name for h in r.held):
-                        print(f"| {option.decision} {option.key} | {name} | | none that blocks writes | | | "
-                              f"{r.seconds[name]:.2f} |")
-                if not r.error and args.down:  # one transaction: its locks are held from the first to the commit
-                    t1 = time.perf_counter()
-                    apply_script(conn, option, "down")
-                    strongest = sorted({f"{lk.mode} on {short(lk.table)}" for st in option.down for lk in st.locks
-                                        if lk.mode in STRONG})
-                    print(f"| {option.decision} {option.key} | down | {'; '.join(strongest)} | (whole script) | "
-                          f"{time.perf_counter() - t1:.3f} | {len(option.down)} | |")
-                if r.error:
-                    print(f"| {option.decision} {option.key} | failed: {r.error} |||||")
-                print(f"<!-- {option.slug}: rows generated in {gen:.1f} s -->", file=sys.stderr)
+    targets = [(n, *project(n, args.realworld)) for n in args.projects] if not args.migrations else \
+        [(Path(args.migrations).parent.name, args.migrations, args.manifest)]
+    print(f"{args.rows:,} rows in each table an option touches\n")
+    print("| project | option | script | table | lock | held (s) | statements under it | script (s) |")
+    print("|---|---|---|---|---|---|---|---|")
+    summaries: list[str] = []
+    for name, migrations, manifest in targets:
+        for line in rows_of(name, migrations, manifest, args, summaries):
+            print(line, flush=True)
+    print("\n| project | option | longest write-blocking hold (s) | scripts (s) | down (s) | rows per table (max) | "
+          "failed / not filled |\n|---|---|---|---|---|---|---|")
+    print("\n".join(summaries))
 
 
 if __name__ == "__main__":

@@ -16,6 +16,8 @@ import pytest
 
 from schemalens.assess.compare import analyse
 from schemalens.db.rehearse import rehearse
+from schemalens.db.volume import measure
+from schemalens.decide.claims import wrong_claims
 from schemalens.decide.options import decide
 from schemalens.decide.options.valid import (
     column_free,
@@ -25,8 +27,9 @@ from schemalens.decide.options.valid import (
     scope_column,
     unique_target,
 )
-from schemalens.decide.sqlgen import ACCESS_EXCLUSIVE
+from schemalens.decide.sqlgen import ACCESS_EXCLUSIVE, ACCESS_SHARE
 from schemalens.present.display import shown
+from schemalens.read.migrations import discover
 
 MIGRATION = """
 CREATE TABLE public.customers (id uuid PRIMARY KEY, code text NOT NULL, name text);
@@ -65,23 +68,28 @@ def decisions(project: Path):
 
 def test_a_key_to_a_column_without_unique_constraint_adds_it_first(decisions) -> None:
     add = decisions["foreign-key-orders-customer_code"].option("A")
-    first, fk = add.up
-    assert first.sql == "ALTER TABLE public.customers ADD CONSTRAINT customers_code_key UNIQUE (code);"
+    guard, build = add.up  # in autocommit: the guard refuses duplicates, then the index is built CONCURRENTLY
+    assert add.autocommit("up") and "RAISE EXCEPTION" in guard.sql and guard.strongest == ACCESS_SHARE
+    assert build.sql == "CREATE UNIQUE INDEX CONCURRENTLY customers_code_key ON public.customers (code);"
+    assert add.scripts == ("up", "key", "validate", "down") and not add.autocommit("key")
+    first, fk = add.steps("key")
+    assert first.sql == ("ALTER TABLE public.customers ADD CONSTRAINT customers_code_key UNIQUE USING INDEX "
+                         "customers_code_key;")
     assert [(lk.table, lk.mode) for lk in first.locks] == [("public.customers", ACCESS_EXCLUSIVE)]
     assert "FOREIGN KEY (customer_code) REFERENCES public.customers (code)" in fk.sql
     assert add.down[-1].sql == "ALTER TABLE public.customers DROP CONSTRAINT customers_code_key;"
     dup = next(c for c in add.checks if c.name == "duplicates")
     assert dup.blocking and dup.when == "before up"
-    assert any("unique constraint `customers_code_key`" in r.text for r in add.risks)
+    assert any("unique index `customers_code_key` CONCURRENTLY" in r.text for r in add.risks)
 
 
 def test_the_adapted_option_is_proven_and_its_locks_observed(project: Path, decisions, pg_server) -> None:
     option = decisions["foreign-key-orders-customer_code"].option("A")
     r = rehearse(decisions, project / "migrations", seed=project / "rows.sql", server=pg_server, options=[option])[0]
     assert r.verdict == "proven" and r.lock_mismatches == (), shown(r)
-    assert r.locks[0].observed[0].mode == ACCESS_EXCLUSIVE and dict(r.locks[0].scanned)["public.customers"] == 2
-    # ACCESS EXCLUSIVE on customers, which holds rows: unsafe by observation though the generator said nothing
-    assert option.unsafe == () and any("ACCESS EXCLUSIVE on customers (2 rows)" in u for u in r.unsafe)
+    assert wrong_claims(r) == ()
+    key = next(s for s in r.locks if s.script == "key")
+    assert key.observed[0].mode == ACCESS_EXCLUSIVE
 
 
 def test_duplicate_values_refuse_it_where_the_preflight_said(project: Path, decisions, pg_server) -> None:
@@ -89,7 +97,20 @@ def test_duplicate_values_refuse_it_where_the_preflight_said(project: Path, deci
     r = rehearse(decisions, project / "migrations", seed=project / "duplicates.sql", server=pg_server,
                  options=[option])[0]
     assert r.verdict == "refused" and [c.check.name for c in r.predicted] == ["duplicates"]
-    assert "could not create unique index" in r.scripts[0].error
+    assert "has duplicate values: see preflight.sql (duplicates); nothing was changed" in r.scripts[0].error
+    assert r.restored  # the guard refused before the build: no INVALID index is left behind
+
+
+def test_the_unique_target_holds_no_write_blocking_lock_while_its_index_reads_the_rows(project: Path, decisions,
+                                                                                       pg_server) -> None:
+    # issue 20, volume: before, ADD CONSTRAINT … UNIQUE held ACCESS EXCLUSIVE on customers for the whole build
+    option = decisions["foreign-key-orders-customer_code"].option("A")
+    files, _ = discover(project / "migrations")
+    m = measure(pg_server, files, project / "migrations", project / "rows.sql", option, 20_000)
+    assert not m.error and dict(m.filled.rows)["public.customers"] >= 20_000, m.error
+    assert [h for h in m.run.held if h.script == "up"] == []  # the build: SHARE UPDATE EXCLUSIVE only
+    assert ("public.customers", ACCESS_EXCLUSIVE) in {(h.table, h.mode) for h in m.run.held if h.script == "key"}
+    assert m.run.seconds["up"] > max(h.seconds for h in m.run.held if h.script == "key")
 
 
 def test_a_key_between_incomparable_types_is_not_offered(decisions) -> None:

@@ -93,11 +93,13 @@ def batched_update(name: str, key: str, assignment: str, source: str, condition:
     return outside(s)
 
 
-def create_index_concurrently(index: str, name: str, columns: Sequence[str]) -> Step:
-    """``CREATE INDEX CONCURRENTLY``: SHARE UPDATE EXCLUSIVE on the table (reads and writes go on)."""
-    return outside(step(f"CREATE INDEX CONCURRENTLY {ident(index)} ON {table(name)} ({idents(columns)})",
+def create_index_concurrently(index: str, name: str, columns: Sequence[str], unique: bool = False) -> Step:
+    """``CREATE [UNIQUE] INDEX CONCURRENTLY``: SHARE UPDATE EXCLUSIVE on the table (reads and writes go on)."""
+    kind = "UNIQUE INDEX" if unique else "INDEX"
+    return outside(step(f"CREATE {kind} CONCURRENTLY {ident(index)} ON {table(name)} ({idents(columns)})",
                         (name, SHARE_UPDATE_EXCLUSIVE),
-                        note=f"index {short(name)} ({', '.join(columns)}) without blocking writes"))
+                        note=f"{'unique ' if unique else ''}index {short(name)} ({', '.join(columns)}) without "
+                             "blocking writes"))
 
 
 def drop_index_concurrently(index: str, name: str) -> Step:

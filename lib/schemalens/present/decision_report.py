@@ -134,7 +134,9 @@ def decision_readme(d) -> str:
         "list no row, and `down.sql` to roll back. Run them on a copy of the database first. A script marked "
         "autocommit is not one transaction (a backfill that commits every batch, `CREATE INDEX CONCURRENTLY`): "
         "run it as it is, without `--single-transaction`; it can be run again after an interruption. These "
-        "phased forms are used whatever the tables' size (preflight `volume` shows PostgreSQL's estimate)."
+        "phased forms are used whatever the tables' size: on a small table they cost nothing (a batch is the whole "
+        "table), and a size threshold would rest on an estimate read before the scripts run, which the table can "
+        "outgrow by then (preflight `volume` shows PostgreSQL's estimate, `reltuples`)."
     )
     text = decision_markdown(d, level=1, sql=False)
     head, _, rest = text.partition("\n\n")

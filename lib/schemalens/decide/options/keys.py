@@ -38,6 +38,7 @@ from schemalens.decide.sqlgen import (
 from schemalens.read.replay import make_object_name
 
 # Columns of Supabase's auth.users a trigger may copy into a profile row.
+KEY = "key"  # the script that adds a key whose unique target up.sql built (phased)
 AUTH_COLUMNS = ("email", "phone", "raw_user_meta_data", "raw_app_meta_data", "created_at", "last_sign_in_at")
 
 
@@ -148,19 +149,24 @@ def _add(ctx: Context, did: str, d: dict, sync) -> Option:
     name = ctx.unique_name(make_object_name(relation(tbl), "_".join(cols), "fkey"), ctx.constraint_names(tbl))
     action, why_action = _on_delete(ctx, d)
     left = f"{short(tbl)}.{', '.join(cols)}"
+    target = None
+    if unique_target(ctx.schema, ref, d["ref_columns"]):  # the key needs a unique target: built first
+        key = ctx.unique_name(f"{relation(ref)}_{'_'.join(d['ref_columns'])}_key", ctx.constraint_names(ref))
+        target = add_unique_target(ref, d["ref_columns"], key, KEY)
+    first = "up.sql" if target is None else f"{KEY}.sql"  # the script that adds the key
     orphans = orphans_sql(d)
     checks = (
         Check(
             "name-free",
             f"SELECT conname FROM pg_catalog.pg_constraint\n"
             f"WHERE conrelid = {literal(table(tbl))}::regclass AND conname = {literal(name)}",
-            f"A row means a constraint `{name}` exists already: up.sql would fail.",
+            f"A row means a constraint `{name}` exists already: {first} would fail.",
             blocking=True,
         ),
         Check(
             "orphans-now",
             orphans,
-            f"Rows of {md_name(tbl)} with no match in {md_name(ref)} today. up.sql still "
+            f"Rows of {md_name(tbl)} with no match in {md_name(ref)} today. {first} still "
             "succeeds (NOT VALID leaves existing rows unchecked); validate.sql fails while any is left.",
         ),
         Check(
@@ -187,7 +193,7 @@ def _add(ctx: Context, did: str, d: dict, sync) -> Option:
         ),
         Risk(
             "breaking",
-            f"From up.sql on, inserting or updating a {md_name(tbl)} row whose {', '.join(cols)} has no "
+            f"From {first} on, inserting or updating a {md_name(tbl)} row whose {', '.join(cols)} has no "
             f"{md_name(ref)} row fails."
             + (
                 f" The column's default `{d['column_default']}` makes new keys no auth user has: inserts "
@@ -212,7 +218,7 @@ def _add(ctx: Context, did: str, d: dict, sync) -> Option:
         ),
         Risk(
             "lock",
-            f"up.sql: SHARE ROW EXCLUSIVE on {short(tbl)} and {short(ref)} (writes wait, reads go on; no "
+            f"{first}: SHARE ROW EXCLUSIVE on {short(tbl)} and {short(ref)} (writes wait, reads go on; no "
             f"row is checked, so it is brief). validate.sql: SHARE UPDATE EXCLUSIVE on {short(tbl)} and ROW "
             "SHARE on "
             f"{short(ref)}: reads and writes go on while it scans.",
@@ -225,11 +231,12 @@ def _add(ctx: Context, did: str, d: dict, sync) -> Option:
     ]
     up, down = [add_foreign_key(tbl, name, cols, ref, d["ref_columns"], action, not_valid=True)], [
         drop_constraint(tbl, name, ref)]
-    if unique_target(ctx.schema, ref, d["ref_columns"]):  # the key needs a unique target: its own step first
-        key = ctx.unique_name(f"{relation(ref)}_{'_'.join(d['ref_columns'])}_key", ctx.constraint_names(ref))
-        target = add_unique_target(ref, d["ref_columns"], key)
-        up, down = [target.up, *up], [*down, target.down]
-        checks, risks = (target.check, *checks), [target.risk, *risks]
+    stages = [Stage("validate", (validate_constraint(tbl, name, ref),),
+                    "Run when the preflight `orphans` lists no row; it fails otherwise and changes nothing.")]
+    if target is not None:  # the unique index built CONCURRENTLY (up.sql), then the constraint and the key
+        stages.insert(0, Stage(KEY, (target.constraint, *up), "Run after up.sql built the unique index."))
+        up, down = list(target.up), [*down, target.down]
+        checks, risks = (*target.checks[:1], *checks, *target.checks[1:]), [target.risk, *risks]
     title = f"Add the foreign key `{left}` → {md_name(ref)}"
     return Option(
         did,
@@ -242,13 +249,7 @@ def _add(ctx: Context, did: str, d: dict, sync) -> Option:
         tuple(up),
         tuple(down),
         checks,
-        (
-            Stage(
-                "validate",
-                (validate_constraint(tbl, name, ref),),
-                "Run when the preflight `orphans` lists no row; it fails otherwise and changes nothing.",
-            ),
-        ),
+        tuple(stages),
         tuple(risks),
         ctx.impact(
             [tbl],

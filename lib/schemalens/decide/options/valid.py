@@ -7,9 +7,10 @@ refuses whatever the rows are:
 * :func:`reference_types`: a foreign key needs comparable column types (``text`` → ``uuid`` cannot be
   implemented): the option does not apply, and says why;
 * :func:`unique_target`: a foreign key needs a primary key or unique constraint on exactly the
-  referenced columns; when there is none the option adapts: :func:`add_unique_target` gives the
-  ``ADD CONSTRAINT … UNIQUE`` as its own step (with its lock), its rollback, and a preflight check that
-  lists the duplicate values that would make it fail on the user's data;
+  referenced columns; when there is none the option adapts: :func:`add_unique_target` gives the unique
+  index built ``CONCURRENTLY`` (``up.sql``, autocommit) and made the constraint afterwards (its own steps,
+  with their locks), its rollback, and a preflight check that lists the duplicate values that would make
+  it fail on the user's data;
 * :func:`column_free`: a column an option adds must not exist yet; :func:`scope_column`: nor may a
   table that already holds a key to the entity get a second one (a ``created_by`` copying ``invited_by``).
 
@@ -23,14 +24,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from schemalens.core.model import Schema
-from schemalens.core.names import md_name
+from schemalens.core.names import dollar_quote, md_name
 from schemalens.decide.decisions import Check, Risk
+from schemalens.decide.phased import create_index_concurrently, invalid_index_check, outside
 from schemalens.decide.sqlgen import (
     ACCESS_EXCLUSIVE,
+    ACCESS_SHARE,
     Step,
     drop_constraint,
     ident,
     idents,
+    literal,
     short,
     step,
     table,
@@ -120,30 +124,48 @@ def scope_column(schema: Schema, name: str, entity: str, column: str) -> str:
 
 @dataclass(frozen=True)
 class UniqueTarget:
-    """The unique constraint a foreign key needs, as its own step, rollback, preflight check and risk."""
+    """The unique constraint a foreign key needs: its index built first (``up``, in autocommit), then made the
+    constraint (``constraint``, in the script that adds the key), its rollback, preflight checks and risk."""
 
-    up: Step
+    up: tuple[Step, ...]
+    constraint: Step
     down: Step
-    check: Check
+    checks: tuple[Check, ...]
     risk: Risk
 
 
-def add_unique_target(ref: str, ref_columns: Sequence[str], name: str) -> UniqueTarget:
-    """``ALTER TABLE ref ADD CONSTRAINT name UNIQUE (ref_columns)``: ACCESS EXCLUSIVE on ``ref`` while the
-    index is built; fails while two rows share a value (check ``duplicates``, before up, blocking)."""
+def add_unique_target(ref: str, ref_columns: Sequence[str], name: str, script: str = "key") -> UniqueTarget:
+    """The unique constraint ``name`` on ``ref (ref_columns)`` in two phases, so that no lock that blocks
+    writes is held while the index reads every row: ``up.sql`` (autocommit) refuses to start while two rows
+    share a value (nothing changed; check ``duplicates``, before up, blocking) and builds the unique index
+    ``CONCURRENTLY`` (SHARE UPDATE EXCLUSIVE); ``<script>.sql`` then makes it the constraint with ``ADD
+    CONSTRAINT … UNIQUE USING INDEX`` (ACCESS EXCLUSIVE, no row read). Before issue 20's volume run it was
+    one ``ADD CONSTRAINT … UNIQUE`` holding ACCESS EXCLUSIVE for the whole build."""
     cols = idents(ref_columns)
     not_null = " AND ".join(f"{ident(c)} IS NOT NULL" for c in ref_columns)
+    duplicates = f"SELECT {cols}, count(*) AS rows FROM {table(ref)}\nWHERE {not_null}\nGROUP BY {cols} HAVING count(*) > 1"
+    message = f"{short(ref)} ({', '.join(ref_columns)}) has duplicate values: see preflight.sql (duplicates); " \
+              "nothing was changed"
+    guard = outside(step("DO " + dollar_quote(
+        f"\nBEGIN\n  IF EXISTS ({duplicates.replace(chr(10), ' ')}) THEN\n"
+        f"    RAISE EXCEPTION {literal(message.replace('%', '%%'))};\n  END IF;\nEND\n", "guard"),
+        (ref, ACCESS_SHARE), note=f"refuse to start while {short(ref)} ({', '.join(ref_columns)}) has duplicates"))
+    build = create_index_concurrently(name, ref, list(ref_columns), unique=True)
     return UniqueTarget(
-        step(f"ALTER TABLE {table(ref)} ADD CONSTRAINT {ident(name)} UNIQUE ({cols})", (ref, ACCESS_EXCLUSIVE),
-             note=f"make {short(ref)} ({', '.join(ref_columns)}) unique: a foreign key needs it"),
+        (guard, build),
+        step(f"ALTER TABLE {table(ref)} ADD CONSTRAINT {ident(name)} UNIQUE USING INDEX {ident(name)}",
+             (ref, ACCESS_EXCLUSIVE),
+             note=f"make {short(ref)} ({', '.join(ref_columns)}) unique with the index up.sql built (no row is read): "
+                  "a foreign key needs it"),
         drop_constraint(ref, name),
-        Check("duplicates",
-              f"SELECT {cols}, count(*) AS rows FROM {table(ref)}\nWHERE {not_null}\nGROUP BY {cols} HAVING count(*) > 1",
-              f"Each row is a value of {md_name(ref)} ({', '.join(ref_columns)}) that several rows share: the unique "
-              "constraint the foreign key needs cannot be added until only one row keeps it.",
-              blocking=True),
-        Risk("lock", f"up.sql first adds the unique constraint `{name}` on {short(ref)}: ACCESS EXCLUSIVE on "
-             f"{short(ref)} (reads and writes wait) while its index is built over every row."),
+        (Check("duplicates", duplicates,
+               f"Each row is a value of {md_name(ref)} ({', '.join(ref_columns)}) that several rows share: the unique "
+               "constraint the foreign key needs cannot be added until only one row keeps it.",
+               blocking=True),
+         invalid_index_check([(name, ref)], "up")),
+        Risk("lock", f"up.sql runs in autocommit: it builds the unique index `{name}` CONCURRENTLY (SHARE UPDATE "
+             f"EXCLUSIVE: reads and writes go on while it reads every row). {script}.sql first makes it the "
+             f"constraint: ACCESS EXCLUSIVE on {short(ref)}, briefly (no row is read)."),
     )
 
 
