@@ -1,0 +1,125 @@
+"""What an option's texts state, against what its rehearsal observed (schemalens.decide.stated).
+
+Each false sentence below is planted in a small option on a real database and must fail the rehearsal with
+the sentence and the observed fact; the same option with the true sentence is proven. The real options of
+both samples state nothing false (tests/test_rehearse.py rehearses them).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import psycopg
+import pytest
+
+from schemalens.db import live
+from schemalens.db.rehearse import rehearse_option
+from schemalens.decide.decisions import Check, Option, Risk
+from schemalens.decide.impact import impact
+from schemalens.decide.sqlgen import ACCESS_EXCLUSIVE, ROW_EXCLUSIVE, SHARE_ROW_EXCLUSIVE, step
+from schemalens.decide.stated import statements
+
+SCHEMA = """
+CREATE TABLE public.owners (id int PRIMARY KEY);
+CREATE TABLE public.notes (id int PRIMARY KEY, owner int REFERENCES public.owners ON DELETE CASCADE, body text);
+CREATE TABLE public.pins (id int PRIMARY KEY, note int REFERENCES public.notes);
+CREATE INDEX notes_owner_idx ON public.notes (owner);
+INSERT INTO public.owners VALUES (1), (2);
+INSERT INTO public.notes VALUES (1, 1, 'a'), (2, 2, 'b');
+"""
+
+
+@pytest.fixture
+def notes(pg_db: psycopg.Connection):
+    base = live.baseline(pg_db)
+    pg_db.execute(SCHEMA)
+    return pg_db, base, live.introspect(pg_db, base)
+
+
+def _option(schema, up, down, risks=(), effects=None, summary="x", creates=(), checks=()) -> Option:
+    return Option("d", "A", "a", "A", summary, up=tuple(up), down=tuple(down), checks=tuple(checks),
+                  risks=tuple(risks), impact=impact(schema, ["public.notes"], effects=effects), creates=creates)
+
+
+def _lower(schema, data: str) -> Option:
+    """A backfill of a new column: every kept value stays (the checksums see no change), every row is written."""
+    up = [step("ALTER TABLE public.notes ADD COLUMN loud text", ("public.notes", ACCESS_EXCLUSIVE)),
+          step("UPDATE public.notes SET loud = upper(body)", ("public.notes", ROW_EXCLUSIVE))]
+    down = [step("ALTER TABLE public.notes DROP COLUMN loud", ("public.notes", ACCESS_EXCLUSIVE))]
+    return _option(schema, up, down, [Risk("data", data)])
+
+
+def test_no_row_changes_said_of_an_option_that_writes_rows_fails(notes) -> None:
+    conn, base, schema = notes
+    r = rehearse_option(conn, _lower(schema, "No row changes."), base)
+    assert r.restored and r.rows_kept  # every kept value is as before: only the sentence is wrong
+    assert r.false_statements == (
+        'risk (data): "No row changes."; observed: the forward scripts wrote rows of notes',)
+    assert r.verdict == "failed"
+
+
+def test_the_true_sentence_is_proven(notes) -> None:
+    conn, base, schema = notes
+    r = rehearse_option(conn, _lower(schema, "Rewrites every row's body; down.sql writes them back."), base)
+    assert r.false_statements == () and r.verdict == "proven"
+
+
+def _archive(schema, effects) -> Option:
+    up = [step("CREATE SCHEMA archive"), step("ALTER TABLE public.notes SET SCHEMA archive",
+                                               ("public.notes", ACCESS_EXCLUSIVE))]
+    down = [step("ALTER TABLE archive.notes SET SCHEMA public", ("archive.notes", ACCESS_EXCLUSIVE)),
+            step("DROP SCHEMA archive")]
+    return _option(schema, up, down, [Risk("breaking", "Clients of notes fail: the table moves to `archive`.")],
+                   effects=effects)
+
+
+def test_an_incoming_foreign_key_said_to_move_with_the_table_fails(notes) -> None:
+    """Scope D said the foreign keys of other tables to the old tables 'move to' the archive: they stay."""
+    conn, base, schema = notes
+    r = rehearse_option(conn, _archive(schema, {k: "moves with its table to `archive`"
+                                                for k in ("foreign key", "index")}), base)
+    assert r.false_statements == (
+        'impact, foreign key pins_note_fkey on pins: "moves with its table to `archive`"; observed: on pins after '
+        'forward',)
+    assert r.verdict == "failed"
+    said = {(s.says, s.name) for s in statements(r.option)}
+    assert ("moves", "notes_owner_fkey") in said and ("move to", "") in said  # the outgoing key did move: true
+
+
+def test_unchanged_said_of_a_dropped_index_and_a_missing_preflight_fail(notes) -> None:
+    conn, base, schema = notes
+    up = [step("DROP INDEX public.notes_owner_idx", ("public.notes", ACCESS_EXCLUSIVE))]
+    down = [step("CREATE INDEX notes_owner_idx ON public.notes (owner)", ("public.notes", "SHARE"))]
+    option = _option(schema, up, down, [Risk("data", "None: rows stay (preflight `rows`).")],
+                     effects={"index": "unchanged", "foreign key": "unchanged"})
+    r = rehearse_option(conn, option, base)
+    assert r.false_statements == (
+        'impact, index notes_owner_idx on notes: "unchanged"; observed: gone after forward',
+        'risk (data): "None: rows stay (preflight `rows`)."; observed: no preflight check rows',
+    )
+    fixed = dataclasses.replace(option, checks=(Check("rows", "SELECT 1 FROM public.notes", "rows"),),
+                                impact=impact(schema, ["public.notes"], effects={"index": "dropped",
+                                                                                 "foreign key": "unchanged"}))
+    assert rehearse_option(conn, fixed, base).false_statements == ()
+
+
+def test_on_delete_said_of_a_created_key_must_be_its_action(notes) -> None:
+    conn, base, schema = notes
+    up = [step("CREATE TABLE public.copies (id int PRIMARY KEY, owner int REFERENCES public.owners ON DELETE SET NULL)",
+               ("public.owners", SHARE_ROW_EXCLUSIVE))]
+    down = [step("DROP TABLE public.copies", ("public.owners", ACCESS_EXCLUSIVE))]
+    said = "Deleting an owner deletes its copies, as in notes (ON DELETE CASCADE on `owner`)."
+    r = rehearse_option(conn, _option(schema, up, down, [Risk("data", said)], creates=("public.copies",)), base)
+    assert r.false_statements == (f'risk (data): "{said}"; observed: copies_owner_fkey ON DELETE SET NULL after forward',)
+    true = said.replace("CASCADE", "SET NULL")
+    assert rehearse_option(conn, _option(schema, up, down, [Risk("data", true)], creates=("public.copies",)),
+                           base).false_statements == ()
+
+
+def test_no_schema_change_said_of_an_option_that_changes_the_catalog_fails(notes) -> None:
+    conn, base, schema = notes
+    up = [step("ALTER TABLE public.notes ADD COLUMN tag text", ("public.notes", ACCESS_EXCLUSIVE))]
+    down = [step("ALTER TABLE public.notes DROP COLUMN tag", ("public.notes", ACCESS_EXCLUSIVE))]
+    r = rehearse_option(conn, _option(schema, up, down, summary="No schema change: the manifest changes."), base)
+    assert r.false_statements == (
+        'summary: "No schema change: the manifest changes."; observed: the forward scripts changed the catalog',)
