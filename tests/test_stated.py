@@ -123,3 +123,22 @@ def test_no_schema_change_said_of_an_option_that_changes_the_catalog_fails(notes
     r = rehearse_option(conn, _option(schema, up, down, summary="No schema change: the manifest changes."), base)
     assert r.false_statements == (
         'summary: "No schema change: the manifest changes."; observed: the forward scripts changed the catalog',)
+
+
+def test_scope_d_states_only_what_its_forward_does_once_its_rows_map(revos_db, scope_options) -> None:
+    """The seed's two unmappable rows refuse D before its statements can be checked: without them D runs,
+    and what its texts say of the archive, the keys and the rows holds; a planted wrong ON DELETE fails."""
+    conn, base = revos_db
+    d = scope_options["D"]
+    unmappable = next(c for c in d.checks if c.name == "unmappable")
+    for source, row in conn.execute(f"SELECT source, row_data FROM ({unmappable.sql}) AS u").fetchall():
+        conn.execute(f"DELETE FROM public.{source} WHERE id = %s", (row["id"],))
+    said = {s.says for s in statements(d)}
+    assert {"moves", "move to", "on delete", "preflight"} <= said
+    wrong = dataclasses.replace(d, risks=tuple(
+        dataclasses.replace(r, text=r.text.replace("ON DELETE CASCADE", "ON DELETE SET NULL")) for r in d.risks))
+    r = rehearse_option(conn, wrong, base)
+    assert [f for f in r.false_statements if "ON DELETE SET NULL" in f and "ON DELETE CASCADE after forward" in f]
+    assert r.verdict == "failed"
+    r = rehearse_option(conn, d, base)
+    assert r.verdict == "proven" and r.false_statements == ()

@@ -103,6 +103,7 @@ class Rehearsal:
     signup: signup.Signup | None = None  # an invited user's sign-up, when the option adds a trigger to auth.users
     fresh: newrows.NewRows | None = None  # the tables the option creates, with a row per user (None: none created)
     false_statements: tuple[str, ...] = ()  # what the option's texts state and the rehearsal contradicts (decide.stated)
+    rows_written: tuple[str, ...] = ()  # existing tables whose rows the forward scripts wrote (db.written), whatever the values
 
     @property
     def restored(self) -> bool:
@@ -351,7 +352,8 @@ def rehearse_option(conn: psycopg.Connection, option: Option, base: live.Baselin
     changed = tuple(str(d) for d in diff_schemas(before, current, labels=("before", "after")))
     changed += tuple(privilege_changes(granted, current_grants))
     changed_rows = _changed_tables(conn, sums, row_checksums(conn, columns)[0])
-    wrong = false_statements(option, before, current, written.written(conn, xmins), forward) if all(s.ok for s in scripts) else ()
+    wrote = written.written(conn, xmins)
+    wrong = false_statements(option, before, current, wrote, forward) if all(s.ok for s in scripts) else ()
     tenants = None
     if all(s.ok for s in scripts):
         after = tenancy.measure(conn, oids + tenancy.table_oids(conn, option.creates))
@@ -372,7 +374,7 @@ def rehearse_option(conn: psycopg.Connection, option: Option, base: live.Baselin
     changed_rows += [t for t in _changed_tables(conn, sums, row_checksums(conn, columns)[0]) if t not in changed_rows]
     return Rehearsal(option, tuple(checks), tuple(scripts), changed, left, not changed_rows, tuple(changed_rows),
                      tuple(observed), time.perf_counter() - t0, tenants, signup=invited, fresh=fresh,
-                     false_statements=wrong)
+                     false_statements=wrong, rows_written=tuple(wrote))
 
 
 def created_tables(conn: psycopg.Connection, base: live.Baseline) -> list[int]:
