@@ -14,7 +14,7 @@ import pytest
 
 from schemalens.db import live
 from schemalens.db.rehearse import created_tables, row_checksums
-from schemalens.decide.rowgen import ORPHAN_UUID, ROWS, generate_rows
+from schemalens.decide.rowgen import ORPHAN_UUID, ROWS, generate_rows, signed_in_tables
 
 SCHEMA = """
 CREATE TYPE public.plan AS ENUM ('free', 'pro');
@@ -127,3 +127,38 @@ def test_a_required_soft_reference_to_no_table_gets_a_value_of_its_type(pg_db: p
     assert g.skipped == () and dict(g.rows)["public.models"] >= ROWS
     assert q(pg_db, "SELECT count(*) FROM public.models WHERE provider_id IS NULL OR api_key_id IS NULL") == [(0,)]
     assert q(pg_db, "SELECT count(DISTINCT provider_id) FROM public.models")[0][0] >= ROWS
+
+
+SIGNED_IN = """
+CREATE TABLE public.teams (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), name text NOT NULL,
+                           owner_id uuid NOT NULL REFERENCES auth.users (id));
+CREATE TABLE public.invites (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+                             team_id uuid NOT NULL REFERENCES public.teams (id),
+                             sent_by uuid NOT NULL REFERENCES auth.users (id), email text);
+CREATE FUNCTION public.stamp_sender() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN NEW.sent_by = auth.uid(); RETURN NEW; END $$;
+CREATE TRIGGER invites_sender BEFORE INSERT ON public.invites FOR EACH ROW EXECUTE FUNCTION public.stamp_sender();
+CREATE TABLE public.notes (id int PRIMARY KEY, team_id uuid NOT NULL REFERENCES public.teams (id),
+                           author uuid NOT NULL DEFAULT auth.uid(), body text);
+"""
+
+
+def test_a_trigger_that_reads_the_signed_in_user_gets_the_rows_user(pg_db: psycopg.Connection) -> None:
+    """As basejump's invitations: a trigger sets the sender to ``auth.uid()``, NULL for the owner: every row
+    was refused. Each row is now inserted with the claims of the user it names (its own key to ``auth.users``,
+    else its parent's)."""
+    base = live.baseline(pg_db)
+    pg_db.execute(SIGNED_IN)
+    oids = created_tables(pg_db, base)
+    assert signed_in_tables(pg_db, oids) == {pg_db.execute(f"SELECT 'public.{t}'::regclass::oid").fetchone()[0]
+                                             for t in ("invites", "notes")}
+    g = generate_rows(pg_db, oids)
+    assert dict(g.rows)["public.invites"] == ROWS and not [s for s in g.skipped if "invites" in s]
+    # the trigger wrote the user each row named (distinct users, as generated), not NULL
+    senders = pg_db.execute("SELECT count(DISTINCT i.sent_by) FROM public.invites i JOIN auth.users u ON u.id = i.sent_by")
+    assert senders.fetchone()[0] == ROWS
+    # a column default that reads auth.uid() gets the row's user too (the notes name no user: their team's owner)
+    assert pg_db.execute("SELECT count(*) FROM public.notes n JOIN public.teams t ON t.id = n.team_id "
+                         "WHERE n.author = t.owner_id").fetchone()[0] == dict(g.rows)["public.notes"]
+    # the claims were set for each insert only: the session is the owner with no claims afterwards
+    assert pg_db.execute("SELECT auth.uid()").fetchone()[0] is None

@@ -14,6 +14,12 @@ Supabase's ``auth.users``) with :data:`ROWS` rows each, read from the catalog:
   identity and ``serial`` columns keep their sequence, generated columns their expression; a value of a
   type it does not know is left to the column's default, or NULL;
 * unique and primary keys get distinct values (each row's values derive from its number);
+* a table whose triggers or column defaults read the signed-in user (``auth.uid()``, ``auth.jwt()``,
+  ``request.jwt…``) gets each row inserted with a user's JWT claims set for that insert only
+  (``set_config('request.jwt.claims', …, true)``, still as the owner): the user the row names (its key to
+  ``auth.users``, else its parent's), else the first generated user, so a trigger that sets
+  ``invited_by = auth.uid()`` writes that user instead of NULL, and a column whose default is ``auth.uid()``
+  is left to its default (:func:`signed_in_tables`);
 * a row a ``CHECK`` (or a trigger) refuses is tried once more with its optional columns NULL and its
   other plain columns as in the first row (keys kept), then left out with PostgreSQL's reason (:attr:`Generated.skipped`): nothing is dropped silently.
 
@@ -29,6 +35,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import json
 import re
 import uuid
 from collections.abc import Iterable
@@ -217,6 +224,20 @@ def choices(conn: psycopg.Connection, oids: Iterable[int]) -> dict[int, dict[str
     return out
 
 
+_SIGNED_IN = """
+SELECT t.tgrelid FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid
+WHERE NOT t.tgisinternal AND t.tgrelid = ANY(%(oids)s) AND p.prosrc ~ %(jwt)s
+UNION
+SELECT d.adrelid FROM pg_catalog.pg_attrdef d
+WHERE d.adrelid = ANY(%(oids)s) AND pg_catalog.pg_get_expr(d.adbin, d.adrelid) ~ %(jwt)s"""
+JWT_READERS = r"auth\.(uid|jwt|email|role)\s*\(|request\.jwt"  # what reads the signed-in user's claims
+
+
+def signed_in_tables(conn: psycopg.Connection, oids: Iterable[int]) -> set[int]:
+    """The tables of ``oids`` whose triggers' functions or column defaults read the signed-in user's claims."""
+    return {r for (r,) in conn.execute(_SIGNED_IN, {"oids": list(oids), "jwt": JWT_READERS}).fetchall()}
+
+
 def columns(conn: psycopg.Connection, oids: Iterable[int]) -> dict[int, dict[int, Column]]:
     """``{table oid: {attnum: Column}}`` for the tables ``oids``, read from the catalog."""
     cols: dict[int, dict[int, Column]] = {}
@@ -250,6 +271,8 @@ def generate_rows(conn: psycopg.Connection, created: Iterable[int], rows: int = 
             if c.name.endswith("_id") and (rel, num) not in keyed and num not in pkeys.get(rel, [])
             and _orphan(c) is not ...}
 
+    signed_in = signed_in_tables(conn, wanted)
+    auth = next((o for o, n in names.items() if n == "auth.users"), None)
     made: dict[int, list[dict[int, Any]]] = {}
     counts: dict[str, int] = {}
     edges: list[str] = []
@@ -262,8 +285,12 @@ def generate_rows(conn: psycopg.Connection, created: Iterable[int], rows: int = 
                f"VALUES ({', '.join(['%s'] * len(shown))})" if shown else f"INSERT INTO {table(names[rel])} DEFAULT VALUES")
         nums = list(cs)
         sql += " RETURNING " + ", ".join(ident(cs[n].name) for n in nums)
+        user = user_of(rel, row) if rel in signed_in else None
         try:
             with conn.transaction():
+                if user is not None:  # this insert only, as the owner still: the claims a signed-in request has
+                    conn.execute("SELECT pg_catalog.set_config('request.jwt.claims', %s, true)",
+                                 (json.dumps({"sub": str(user), "role": "authenticated"}),))
                 stored = conn.execute(sql, [v for _, v in shown]).fetchone()
         except psycopg.Error as e:
             loose = {n: v if (rel, n) in keyed or (rel, n) in uniq or (rel, n) in soft or v is ... else
@@ -276,6 +303,20 @@ def generate_rows(conn: psycopg.Connection, created: Iterable[int], rows: int = 
         counts[names[rel]] = counts.get(names[rel], 0) + 1
         return True
 
+    def user_of(rel: int, row: dict[int, Any], depth: int = 0) -> Any:
+        """The auth user a row of ``rel`` belongs to: its key to ``auth.users``, else its parent's, else the first."""
+        users = made.get(auth, []) if auth is not None else []
+        key = pkeys.get(auth, [None])[0]
+        for r, k, fr, _ in fks:
+            if r == rel and fr == auth and len(k) == 1 and row.get(k[0]) not in (None, ...):
+                return row[k[0]]
+        for r, k, fr, fk in fks:
+            if r == rel and fr not in (rel, auth) and depth < 2:
+                parent = next((p for p in made.get(fr, []) if all(p.get(b) == row.get(a) for a, b in zip(k, fk))), None)
+                if parent is not None and (found := user_of(fr, parent, depth + 1)) is not None:
+                    return found
+        return users[0].get(key) if users and key is not None and depth == 0 else None
+
     def base_row(rel: int, i: int, parent: int | None = None) -> dict[int, Any]:
         """Row ``i`` of ``rel``, its keys pointing at row ``parent`` (default ``i``) of each parent."""
         p = i if parent is None else parent
@@ -286,6 +327,8 @@ def generate_rows(conn: psycopg.Connection, created: Iterable[int], rows: int = 
             v = value(names[rel], c, i)
             if c.name in listed.get(rel, {}):  # a CHECK lists the values it may take
                 v = listed[rel][c.name][i % len(listed[rel][c.name])]
+            if re.search(JWT_READERS, c.default):  # the signed-in user's, as the application's inserts get it
+                v = ...
             row[num] = v if v is not ... else (... if c.default or c.not_null else None)
         for r, k, fr, fk in fks:
             if r != rel:
@@ -341,4 +384,5 @@ def generate_rows(conn: psycopg.Connection, created: Iterable[int], rows: int = 
                      tuple(present))
 
 
-__all__ = ["ROWS", "Column", "Generated", "allowed", "choices", "columns", "generate_rows", "value"]
+__all__ = ["JWT_READERS", "ROWS", "Column", "Generated", "allowed", "choices", "columns", "generate_rows",
+           "signed_in_tables", "value"]
