@@ -162,3 +162,36 @@ def test_a_trigger_that_reads_the_signed_in_user_gets_the_rows_user(pg_db: psyco
                          "WHERE n.author = t.owner_id").fetchone()[0] == dict(g.rows)["public.notes"]
     # the claims were set for each insert only: the session is the owner with no claims afterwards
     assert pg_db.execute("SELECT auth.uid()").fetchone()[0] is None
+
+
+EDGES = """
+CREATE TABLE public.profiles (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+                              user_id uuid NOT NULL UNIQUE REFERENCES auth.users (id), org_id text);
+CREATE FUNCTION public.new_profile() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
+BEGIN INSERT INTO public.profiles (user_id) VALUES (NEW.id); RETURN NEW; END $$;
+CREATE TRIGGER on_signup AFTER INSERT ON auth.users FOR EACH ROW EXECUTE FUNCTION public.new_profile();
+CREATE TABLE public.folders (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), name text NOT NULL);
+CREATE TABLE public.helpers (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), name text NOT NULL);
+CREATE TABLE public.models (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), model_id text NOT NULL);
+CREATE TABLE public.chats (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+                           folder_id uuid REFERENCES public.folders (id), helper_id uuid REFERENCES public.helpers (id));
+"""
+
+
+def test_edge_rows_of_chats_and_profiles_are_neither_duplicated_nor_refused(pg_db: psycopg.Connection) -> None:
+    """As chatbot-ui: two optional keys on chats gave two edge rows one number (the second refused: its id
+    taken); every profile is a trigger's, one per user, so an orphan profile row took a user who had one
+    (refused); `models.model_id` was read as a reference to `models` itself and repeated the first row's id."""
+    base = live.baseline(pg_db)
+    pg_db.execute(EDGES)
+    g = generate_rows(pg_db, created_tables(pg_db, base))
+    assert g.skipped == ()
+    assert "chats: folder_id NULL (unmappable)" in g.edges and "chats: helper_id NULL (unmappable)" in g.edges
+    assert q(pg_db, "SELECT count(*) FILTER (WHERE folder_id IS NULL), count(*) FILTER (WHERE helper_id IS NULL) "
+                    "FROM public.chats") == [(1, 1)]
+    # the orphan is on an existing profile, and there is still one profile per user
+    assert "profiles: org_id = orphan (orphan: no row has it) (on an existing row: every parent has its row)" in g.edges
+    assert q(pg_db, "SELECT count(*), count(DISTINCT user_id), count(*) FILTER (WHERE org_id = 'orphan') "
+                    "FROM public.profiles") == [(ROWS + 2, ROWS + 2, 1)]
+    models = q(pg_db, "SELECT model_id FROM public.models")
+    assert len(models) == len(set(models)) == dict(g.rows)["public.models"]

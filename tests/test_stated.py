@@ -78,9 +78,8 @@ def test_an_incoming_foreign_key_said_to_move_with_the_table_fails(notes) -> Non
     conn, base, schema = notes
     r = rehearse_option(conn, _archive(schema, {k: "moves with its table to `archive`"
                                                 for k in ("foreign key", "index")}), base)
-    assert r.false_statements == (
-        'impact, foreign key pins_note_fkey on pins: "moves with its table to `archive`"; observed: on pins after '
-        'forward',)
+    moved = 'impact, foreign key pins_note_fkey on pins: "moves with its table to `archive`"; observed: on pins after'
+    assert r.false_statements == (moved + " forward",)
     assert r.verdict == "failed"
     said = {(s.says, s.name) for s in statements(r.option)}
     assert ("moves", "notes_owner_fkey") in said and ("move to", "") in said  # the outgoing key did move: true

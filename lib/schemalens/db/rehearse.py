@@ -38,8 +38,8 @@ from schemalens.db import concurrent, live, newrows, postgres, signup, tenancy, 
 from schemalens.db.locks import StatementLocks, observed_unsafe, run_observed, table_rows
 from schemalens.decide.decisions import Check, Decisions, Option
 from schemalens.decide.rowgen import Generated, generate_rows
-from schemalens.decide.stated import false_statements
 from schemalens.decide.sqlgen import ident
+from schemalens.decide.stated import false_statements
 from schemalens.read.diff import diff_schemas
 from schemalens.read.project import load_project
 
