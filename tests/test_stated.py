@@ -141,3 +141,55 @@ def test_scope_d_states_only_what_its_forward_does_once_its_rows_map(revos_db, s
     assert r.verdict == "failed"
     r = rehearse_option(conn, d, base)
     assert r.verdict == "proven" and r.false_statements == ()
+
+
+COPIES = """CREATE TABLE public.copies (id int PRIMARY KEY, note_id int NOT NULL REFERENCES public.notes ON DELETE CASCADE,
+                                    owner_id uuid NOT NULL);
+CREATE INDEX copies_note_id_idx ON public.copies (note_id);
+ALTER TABLE public.copies ENABLE ROW LEVEL SECURITY;
+CREATE POLICY "read" ON public.copies FOR SELECT USING (true);
+CREATE POLICY "add" ON public.copies FOR INSERT WITH CHECK (owner_id = auth.uid());
+CREATE POLICY "change" ON public.copies FOR UPDATE USING (owner_id = auth.uid());
+CREATE POLICY "remove" ON public.copies FOR DELETE USING (owner_id = auth.uid());
+CREATE FUNCTION public.stamp() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+BEGIN NEW.owner_id = auth.uid(); RETURN NEW; END $$;
+CREATE TRIGGER copies_owner BEFORE INSERT ON public.copies FOR EACH ROW EXECUTE FUNCTION public.stamp();
+CREATE VIEW public.notes_v AS SELECT * FROM public.notes"""
+SAID = ("`copies` with `note_id` → `notes` (ON DELETE CASCADE), an index on each foreign key, row level security and "
+        "policies per command; `stamp()` (SECURITY DEFINER, search_path fixed) and a trigger derives `owner_id`; "
+        "clients read through the view `notes_v`.")
+RISK = "None: the new tables start empty. Writes stay the owner's (a policy per command, `owner_id = auth.uid()`)."
+SIGNED_IN = "SELECT set_config('request.jwt.claims', json_build_object('sub', gen_random_uuid())::text, true)"
+BROKEN = {  # what each planted change makes false: (a replacement in COPIES, the fact reported)
+    "ON DELETE CASCADE": ("ON DELETE CASCADE", "ON DELETE RESTRICT", "copies_note_id_fkey ON DELETE RESTRICT"),
+    "an index on each foreign key": ("CREATE INDEX copies_note_id_idx ON public.copies (note_id);", "",
+                                     "no index on copies (note_id)"),
+    "policies per command": ('"read" ON public.copies FOR SELECT', '"read" ON public.copies FOR ALL', "FOR ALL policy"),
+    "Writes stay the owner's": ("FOR UPDATE USING (owner_id = auth.uid())", "FOR UPDATE USING (true)",
+                                "change (UPDATE) does not check owner_id = auth.uid()"),
+    "SECURITY DEFINER": ("SECURITY DEFINER SET", "SECURITY INVOKER SET", "SECURITY INVOKER"),
+    "start empty": ("CREATE VIEW", SIGNED_IN + ";\nINSERT INTO public.copies VALUES (1, 1, NULL);\nCREATE VIEW",
+                    "rows after forward: copies 1"),
+    "through the view": ("CREATE VIEW public.notes_v", "CREATE VIEW public.notes_w", "no such view after forward"),
+}
+
+
+def _copies(schema, sql: str) -> Option:
+    up = [step(q) for q in sql.split(";\n")]
+    down = [step("DROP VIEW IF EXISTS public.notes_v, public.notes_w"), step("DROP TABLE public.copies"),
+            step("DROP FUNCTION public.stamp()")]
+    return Option("d", "A", "a", "A", SAID, up=tuple(up), down=tuple(down), risks=(Risk("data", RISK),),
+                  creates=("public.copies",))
+
+
+def test_what_a_new_table_is_said_to_have_is_checked(notes) -> None:
+    conn, base, schema = notes
+    r = rehearse_option(conn, _copies(schema, COPIES), base)
+    assert r.false_statements == () and r.verdict == "proven"
+    said = {s.says for s in statements(r.option)}
+    assert {"key action", "indexed", "per command", "write policies", "security definer", "derived", "view",
+            "start empty"} <= said
+    for phrase, (old, new, fact) in BROKEN.items():
+        r = rehearse_option(conn, _copies(schema, COPIES.replace(old, new)), base)
+        assert [f for f in r.false_statements if phrase in f and fact in f], (phrase, r.false_statements)
+        assert r.verdict == "failed"

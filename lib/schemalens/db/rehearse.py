@@ -39,7 +39,7 @@ from schemalens.db.locks import StatementLocks, observed_unsafe, run_observed, t
 from schemalens.decide.decisions import Check, Decisions, Option
 from schemalens.decide.rowgen import Generated, generate_rows
 from schemalens.decide.sqlgen import ident
-from schemalens.decide.stated import false_statements
+from schemalens.decide.stated import Observed, false_statements
 from schemalens.read.diff import diff_schemas
 from schemalens.read.project import load_project
 
@@ -353,7 +353,8 @@ def rehearse_option(conn: psycopg.Connection, option: Option, base: live.Baselin
     changed += tuple(privilege_changes(granted, current_grants))
     changed_rows = _changed_tables(conn, sums, row_checksums(conn, columns)[0])
     wrote = written.written(conn, xmins)
-    wrong = false_statements(option, before, current, wrote, forward) if all(s.ok for s in scripts) else ()
+    wrong = false_statements(option, Observed(before, current, tuple(wrote), tuple(forward), written.counts(
+        conn, option.creates))) if all(s.ok for s in scripts) else ()
     tenants = None
     if all(s.ok for s in scripts):
         after = tenancy.measure(conn, oids + tenancy.table_oids(conn, option.creates))

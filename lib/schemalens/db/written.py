@@ -13,7 +13,7 @@ from collections import Counter
 
 import psycopg
 
-from schemalens.decide.sqlgen import ident
+from schemalens.decide.sqlgen import ident, table
 
 Versions = dict[int, Counter]
 
@@ -38,4 +38,13 @@ def written(conn: psycopg.Connection, before: Versions) -> list[str]:
             for oid in sorted(before) if now.get(oid) != before[oid]]
 
 
-__all__ = ["Versions", "versions", "written"]
+def counts(conn: psycopg.Connection, tables) -> tuple[tuple[str, int], ...]:
+    """``(table, rows)`` for each of ``tables`` (``schema.table`` names) that exists."""
+    out = []
+    for name in tables:
+        if conn.execute("SELECT pg_catalog.to_regclass(%s)", (table(name),)).fetchone()[0] is not None:
+            out.append((name, conn.execute(f"SELECT count(*) FROM {table(name)}").fetchone()[0]))
+    return tuple(out)
+
+
+__all__ = ["Versions", "counts", "versions", "written"]

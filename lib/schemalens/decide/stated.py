@@ -25,7 +25,7 @@ true, with the sentence and the observed fact. The rehearsal fails on such a lin
 >>> [s.says for s in statements(o)]
 ['unchanged', 'rows unchanged']
 >>> before = Schema(tables=(Table("public.notes"),), triggers=(t,))
->>> false_statements(o, before, Schema(tables=(Table("public.notes"),)), ("public.notes",))
+>>> false_statements(o, Observed(before, Schema(tables=(Table("public.notes"),)), written=("public.notes",)))
 ('impact, trigger touch on notes: "unchanged"; observed: gone after forward', 'risk (data): "None."; observed: the forward scripts wrote rows of notes')
 """
 
@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from schemalens.core.model import Schema, qualify
 from schemalens.core.names import relation, short
@@ -52,12 +52,26 @@ EFFECTS = (
 )
 _ROWS_KEPT = re.compile(r"^(?:None[.:]|No row changes|.*\bnothing is deleted or changed by the scripts|.*\bno row is "
                         r"read or written|.*\bExisting (?:\w+ )?(?:users|rows) are not touched)")
+_UNTOUCHED = re.compile(r"\bExisting (?:\w+ )?(?:users|rows) are not touched")
 _NO_CHANGE = re.compile(r"^(?:No schema change|Nothing to run|None: nothing changes)")
 _STAY = re.compile(r"\bthe old tables stay\b")
 _MOVE = re.compile(r"\bmoves? to (?:the schema )?`([^`]+)`")
 _ON_DELETE = re.compile(r"\bON DELETE (CASCADE|SET NULL|SET DEFAULT|RESTRICT|NO ACTION) (on `([^`]+)`|is a choice)")
 _CHECKS = re.compile(r"\b(?:preflight|checks?) ((?:`[^`]+`(?:, | and |, and )?)+)")
-PHRASES = ("rows unchanged", "no schema change", "old tables stay", "move to", "on delete", "preflight")
+_KEY_ACTION = re.compile(r"`(\w+)` → `([^`]+)` \(ON DELETE (CASCADE|SET NULL|SET DEFAULT|RESTRICT|NO ACTION)\)")
+_INDEXED = re.compile(r"\ban index on each foreign key\b")
+_PER_COMMAND = re.compile(r"\brow level security and policies per command\b")
+_READ_ONLY = re.compile(r"((?:`[^`]+`(?:, | and |, and )?)+) (?:is|are) read-only through the API")
+_OWNER_WRITES = re.compile(r"\bthe owner's policies stay the only way to write|\bWrites do not widen: only the owner's")
+_WRITE_POLICIES = re.compile(r"\bWrites stay the owner's \(a policy per command, `(\w+) = auth\.uid\(\)`\)")
+_DERIVES = re.compile(r"\ba trigger (?:that )?derives `(\w+)`|\bA trigger derives `(\w+)`")
+_VIEW = re.compile(r"\bthrough the view `([^`]+)`")
+_DEFINER = re.compile(r"`([\w.]+)\(\)` \(SECURITY DEFINER")
+_EMPTY = re.compile(r"\bthe new tables start empty\b")
+PHRASES = ("rows unchanged", "no schema change", "old tables stay", "move to", "on delete", "preflight",
+           "key action", "indexed", "per command", "read-only", "owner writes", "write policies", "derived",
+           "view", "security definer", "start empty")
+WRITES = ("INSERT", "UPDATE", "DELETE")
 
 
 @dataclass(frozen=True)
@@ -96,7 +110,7 @@ def statements(option) -> tuple[Statement, ...]:
             out.append(Statement("impact", i.effect, says, i.kind, i.name, i.on, arg))
     texts = [("summary", option.summary)] + [(f"risk ({r.kind})", r.text) for r in option.risks]
     for where, text in texts:
-        if where == "risk (data)" and _ROWS_KEPT.match(text):
+        if where in ("risk (data)", "summary") and _ROWS_KEPT.match(text) or where == "summary" and _UNTOUCHED.search(text):
             out.append(Statement(where, text, "rows unchanged"))
         if _NO_CHANGE.match(text):
             out.append(Statement(where, text, "no schema change"))
@@ -107,6 +121,16 @@ def statements(option) -> tuple[Statement, ...]:
                 for m in _ON_DELETE.finditer(text)]
         for m in _CHECKS.finditer(text):
             out.append(Statement(where, text, "preflight", arg=tuple(re.findall(r"`([^`]+)`", m.group(1)))))
+        out += [Statement(where, text, "key action", arg=m.groups()) for m in _KEY_ACTION.finditer(text)]
+        out += [Statement(where, text, says) for says, pattern in (
+            ("indexed", _INDEXED), ("per command", _PER_COMMAND), ("owner writes", _OWNER_WRITES),
+            ("start empty", _EMPTY)) if pattern.search(text)]
+        for m in _READ_ONLY.finditer(text):
+            out.append(Statement(where, text, "read-only", arg=tuple(re.findall(r"`([^`]+)`", m.group(1)))))
+        out += [Statement(where, text, "write policies", arg=(m.group(1),)) for m in _WRITE_POLICIES.finditer(text)]
+        out += [Statement(where, text, "derived", arg=(m.group(1) or m.group(2),)) for m in _DERIVES.finditer(text)]
+        out += [Statement(where, text, "view", arg=(m.group(1),)) for m in _VIEW.finditer(text)]
+        out += [Statement(where, text, "security definer", arg=(m.group(1),)) for m in _DEFINER.finditer(text)]
     return tuple(out)
 
 
@@ -175,9 +199,62 @@ def _renames(before: Schema, after: Schema, option) -> dict[str, str]:
 # Checking ------------------------------------------------------------------------------------------------
 
 
-def _fact(s: Statement, option, before: Schema, after: Schema, rows_changed: Sequence[str],
-          ran: Sequence[str]) -> str | None:
+@dataclass(frozen=True)
+class Observed:
+    """What a rehearsal saw: the catalog ``before`` and ``after`` the forward scripts (which all ran), the
+    existing tables whose rows they wrote (``written``, qualified), the scripts that ran, and the rows of the
+    tables the option creates right after them (``rows``: ``{table: rows}``)."""
+
+    before: Schema
+    after: Schema
+    written: tuple[str, ...] = ()
+    ran: tuple[str, ...] = ()
+    rows: tuple[tuple[str, int], ...] = ()
+
+
+def _plain(sql: str | None) -> str:
+    """A predicate without spaces, parentheses or case (``(user_id = auth.uid())`` → ``user_id=auth.uid``)."""
+    return re.sub(r"[\s()\"]", "", sql or "").lower()
+
+
+def _new_policies(o: Observed, tables: Iterable[str]):
+    old = {(p.name, p.table) for p in o.before.policies}
+    return [p for p in o.after.policies if p.table in tables and (p.name, p.table) not in old]
+
+
+def _policy_fact(s: Statement, option, o: Observed) -> str | None:
+    created = [t for t in option.creates if o.after.table(t) is not None]
+    if s.says == "per command":
+        wrong = [f"{short(t)}: " + ("no row level security" if not o.after.table(t).rls_enabled else "FOR ALL policy")
+                 for t in created if not o.after.table(t).rls_enabled
+                 or any(p.command == "ALL" for p in o.after.policies_on(t))]
+        return "; ".join(wrong) or (None if created else "no table created")
+    if s.says == "read-only":
+        wrong = [f"{p.name} on {short(p.table)} is FOR {p.command}" for t in s.arg for p in o.after.policies_on(qualify(t))
+                 if p.command != "SELECT"]
+        return "; ".join(wrong) or None
+    if s.says == "owner writes":
+        tables = option.impact.tables if option.impact is not None else ()
+        wrong = [f"{p.name} on {short(p.table)} is FOR {p.command}" for p in _new_policies(o, tables)
+                 if p.command != "SELECT"]
+        return "; ".join(wrong) or None
+    if s.says == "write policies":
+        owner = f"{s.arg[0]}=auth.uid"
+        wrong = []
+        for t in created:
+            for command in WRITES:
+                found = [p for p in o.after.policies_on(t) if p.command in (command, "ALL") and p.permissive]
+                if not found:
+                    wrong.append(f"{short(t)}: no {command} policy")
+                wrong += [f"{short(t)}: {p.name} ({p.command}) does not check {s.arg[0]} = auth.uid()" for p in found
+                          if owner not in _plain(p.with_check if command == "INSERT" else p.using)]
+        return "; ".join(dict.fromkeys(wrong)) or (None if created else "no table created")
+    return None
+
+
+def _fact(s: Statement, option, o: Observed) -> str | None:
     """What the rehearsal observed that contradicts ``s``, or None when ``s`` holds."""
+    before, after, rows_changed, ran = o.before, o.after, o.written, o.ran
     if s.where == "impact":
         was = _find(before, s.kind, s.name, s.table)
         if was is None:
@@ -240,22 +317,48 @@ def _fact(s: Statement, option, before: Schema, after: Schema, rows_changed: Seq
         known = {c.name for c in option.checks}
         missing = [n for n in s.arg if n not in known]
         return f"no preflight check {', '.join(missing)}" if missing else None
+    created = [t for t in option.creates if after.table(t) is not None]
+    if s.says == "key action":
+        column, ref, action = s.arg
+        keys = [fk for fk in after.foreign_keys if fk.table in created and fk.columns == (column,)
+                and short(fk.ref_table) == short(qualify(ref))]
+        wrong = [f"{fk.name} ON DELETE {fk.on_delete}" for fk in keys if fk.on_delete != action]
+        return (", ".join(wrong) + " after forward") if wrong else (None if keys else "no such foreign key after forward")
+    if s.says == "indexed":
+        keys = [fk for fk in after.foreign_keys if fk.table in created]
+        bare = [f"{short(fk.table)} ({', '.join(fk.columns)})" for fk in keys
+                if not any(i.table == fk.table and i.columns[:len(fk.columns)] == fk.columns for i in after.indexes)
+                and after.table(fk.table).primary_key[:len(fk.columns)] != fk.columns]
+        return f"no index on {', '.join(bare)}" if bare else None
+    if s.says in ("per command", "read-only", "owner writes", "write policies"):
+        return _policy_fact(s, option, o)
+    if s.says == "derived":
+        tables = set(created) | set(option.impact.tables if option.impact is not None else ())
+        old = {(t.name, t.table) for t in before.triggers}
+        new_triggers = [t for t in after.triggers if t.table in tables and (t.name, t.table) not in old]
+        return None if new_triggers else "no trigger added to the tables"
+    if s.says == "view":
+        return None if any(short(v.name) == short(qualify(s.arg[0])) for v in after.views) else "no such view after forward"
+    if s.says == "security definer":
+        fn = next((f for f in after.functions if short(f.name) == short(qualify(s.arg[0]))), None)
+        return "no such function after forward" if fn is None else None if fn.security_definer else "SECURITY INVOKER"
+    if s.says == "start empty":
+        full = [f"{short(t)} {n}" for t, n in o.rows if n]
+        return f"rows after forward: {', '.join(full)}" if full else None
     return None
 
 
-def false_statements(option, before: Schema, after: Schema, rows_changed: Iterable[str] = (),
-                     ran: Iterable[str] = ()) -> tuple[str, ...]:
-    """One line per statement of ``option`` that the observed facts contradict: where it is said, the
-    sentence, and what was observed. ``before``/``after``: the catalog before and after the forward scripts
-    (which all ran); ``rows_changed``: the existing tables whose rows they wrote; ``ran``: the scripts run."""
-    rows_changed, ran = tuple(qualify(t.replace('"', "")) for t in rows_changed), tuple(ran)
+def false_statements(option, observed: Observed) -> tuple[str, ...]:
+    """One line per statement of ``option`` that the ``observed`` facts contradict: where it is said, the
+    sentence, and what was observed."""
+    o = replace(observed, written=tuple(qualify(t.replace('"', "")) for t in observed.written))
     out = []
     for s in statements(option):
-        fact = _fact(s, option, before, after, rows_changed, ran)
+        fact = _fact(s, option, o)
         if fact is not None:
             about = f", {s.kind} {s.name} on {short(s.table)}" if s.kind else ""
             out.append(f'{s.where}{about}: "{s.sentence}"; observed: {fact}')
     return tuple(dict.fromkeys(out))
 
 
-__all__ = ["EFFECTS", "PHRASES", "Statement", "false_statements", "statements", "unchecked"]
+__all__ = ["EFFECTS", "PHRASES", "Observed", "Statement", "false_statements", "statements", "unchecked"]
