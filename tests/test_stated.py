@@ -153,12 +153,14 @@ CREATE POLICY "change" ON public.copies FOR UPDATE USING (owner_id = auth.uid())
 CREATE POLICY "remove" ON public.copies FOR DELETE USING (owner_id = auth.uid());
 CREATE FUNCTION public.stamp() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
 BEGIN NEW.owner_id = auth.uid(); RETURN NEW; END $$;
+REVOKE EXECUTE ON FUNCTION public.stamp() FROM PUBLIC, anon, authenticated;
 CREATE TRIGGER copies_owner BEFORE INSERT ON public.copies FOR EACH ROW EXECUTE FUNCTION public.stamp();
 CREATE VIEW public.notes_v AS SELECT * FROM public.notes"""
 SAID = ("`copies` with `note_id` → `notes` (ON DELETE CASCADE), an index on each foreign key, row level security and "
         "policies per command; `stamp()` (SECURITY DEFINER, search_path fixed) and a trigger derives `owner_id`; "
         "clients read through the view `notes_v`.")
-RISK = "None: the new tables start empty. Writes stay the owner's (a policy per command, `owner_id = auth.uid()`)."
+RISK = ("None: the new tables start empty. Writes stay the owner's (a policy per command, `owner_id = auth.uid()`); "
+        "EXECUTE is revoked from PUBLIC and the API roles.")
 SIGNED_IN = "SELECT set_config('request.jwt.claims', json_build_object('sub', gen_random_uuid())::text, true)"
 BROKEN = {  # what each planted change makes false: (a replacement in COPIES, the fact reported)
     "ON DELETE CASCADE": ("ON DELETE CASCADE", "ON DELETE RESTRICT", "copies_note_id_fkey ON DELETE RESTRICT"),
@@ -170,6 +172,8 @@ BROKEN = {  # what each planted change makes false: (a replacement in COPIES, th
     "SECURITY DEFINER": ("SECURITY DEFINER SET", "SECURITY INVOKER SET", "SECURITY INVOKER"),
     "start empty": ("CREATE VIEW", SIGNED_IN + ";\nINSERT INTO public.copies VALUES (1, 1, NULL);\nCREATE VIEW",
                     "rows after forward: copies 1"),
+    "EXECUTE is revoked": ("REVOKE EXECUTE ON FUNCTION public.stamp() FROM PUBLIC, anon, authenticated;\n", "",
+                           "public.stamp: PUBLIC may execute it"),
     "through the view": ("CREATE VIEW public.notes_v", "CREATE VIEW public.notes_w", "no such view after forward"),
 }
 
@@ -188,7 +192,7 @@ def test_what_a_new_table_is_said_to_have_is_checked(notes) -> None:
     assert r.false_statements == () and r.verdict == "proven"
     said = {s.says for s in statements(r.option)}
     assert {"key action", "indexed", "per command", "write policies", "security definer", "derived", "view",
-            "start empty"} <= said
+            "start empty", "execute revoked"} <= said
     for phrase, (old, new, fact) in BROKEN.items():
         r = rehearse_option(conn, _copies(schema, COPIES.replace(old, new)), base)
         assert [f for f in r.false_statements if phrase in f and fact in f], (phrase, r.false_statements)

@@ -34,7 +34,8 @@ from typing import Any
 import psycopg
 
 from schemalens.core.errors import InputError
-from schemalens.db import concurrent, live, newrows, postgres, signup, tenancy, written
+from schemalens.db import concurrent, live, newrows, postgres, signup, tenancy
+from schemalens.db import observed as seen_rows  # "observed" is the locks seen, below
 from schemalens.db.locks import StatementLocks, observed_unsafe, run_observed, table_rows
 from schemalens.decide.decisions import Check, Decisions, Option
 from schemalens.decide.rowgen import Generated, generate_rows
@@ -326,7 +327,7 @@ def rehearse_option(conn: psycopg.Connection, option: Option, base: live.Baselin
     granted = privileges(conn)
     sums, columns = row_checksums(conn)
     rows = table_rows(conn, sums)
-    xmins = written.versions(conn, sums)
+    xmins = seen_rows.versions(conn, sums)
     observed: list[StatementLocks] = []
     oids = tenancy.table_oids(conn, tenancy.touched(option))
     access = tenancy.measure(conn, oids)
@@ -352,9 +353,9 @@ def rehearse_option(conn: psycopg.Connection, option: Option, base: live.Baselin
     changed = tuple(str(d) for d in diff_schemas(before, current, labels=("before", "after")))
     changed += tuple(privilege_changes(granted, current_grants))
     changed_rows = _changed_tables(conn, sums, row_checksums(conn, columns)[0])
-    wrote = written.written(conn, xmins)
-    wrong = false_statements(option, Observed(before, current, tuple(wrote), tuple(forward), written.counts(
-        conn, option.creates))) if all(s.ok for s in scripts) else ()
+    wrote = seen_rows.written(conn, xmins)
+    wrong = false_statements(option, Observed(before, current, tuple(wrote), tuple(forward), seen_rows.counts(
+        conn, option.creates), seen_rows.executors(conn))) if all(s.ok for s in scripts) else ()
     tenants = None
     if all(s.ok for s in scripts):
         after = tenancy.measure(conn, oids + tenancy.table_oids(conn, option.creates))

@@ -12,7 +12,7 @@ guessed at.
 
 :func:`false_statements` compares each statement with the schema before and after the forward scripts
 (:class:`~schemalens.core.model.Schema`, as :func:`schemalens.db.live.introspect` reads it), the tables
-whose rows the forward scripts wrote (inserted, updated or deleted: :mod:`schemalens.db.written`), and the scripts that ran: one line per statement that is not
+whose rows the forward scripts wrote (inserted, updated or deleted: :mod:`schemalens.db.observed`), and the scripts that ran: one line per statement that is not
 true, with the sentence and the observed fact. The rehearsal fails on such a line
 (:attr:`schemalens.db.rehearse.Rehearsal.verdict`).
 
@@ -35,7 +35,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from schemalens.core.model import Schema, qualify
+from schemalens.core.model import API_ROLES, Schema, qualify
 from schemalens.core.names import relation, short
 from schemalens.decide.sqlgen import ident
 
@@ -67,10 +67,11 @@ _WRITE_POLICIES = re.compile(r"\bWrites stay the owner's \(a policy per command,
 _DERIVES = re.compile(r"\ba trigger (?:that )?derives `(\w+)`|\bA trigger derives `(\w+)`")
 _VIEW = re.compile(r"\bthrough the view `([^`]+)`")
 _DEFINER = re.compile(r"`([\w.]+)\(\)` \(SECURITY DEFINER")
+_REVOKED = re.compile(r"\bEXECUTE is revoked from PUBLIC and the API roles\b")
 _EMPTY = re.compile(r"\bthe new tables start empty\b")
 PHRASES = ("rows unchanged", "no schema change", "old tables stay", "move to", "on delete", "preflight",
            "key action", "indexed", "per command", "read-only", "owner writes", "write policies", "derived",
-           "view", "security definer", "start empty")
+           "view", "security definer", "start empty", "execute revoked")
 WRITES = ("INSERT", "UPDATE", "DELETE")
 
 
@@ -131,6 +132,8 @@ def statements(option) -> tuple[Statement, ...]:
         out += [Statement(where, text, "derived", arg=(m.group(1) or m.group(2),)) for m in _DERIVES.finditer(text)]
         out += [Statement(where, text, "view", arg=(m.group(1),)) for m in _VIEW.finditer(text)]
         out += [Statement(where, text, "security definer", arg=(m.group(1),)) for m in _DEFINER.finditer(text)]
+        if _REVOKED.search(text):  # of the functions the option's summary names as SECURITY DEFINER
+            out.append(Statement(where, text, "execute revoked", arg=tuple(_DEFINER.findall(option.summary))))
     return tuple(out)
 
 
@@ -203,13 +206,14 @@ def _renames(before: Schema, after: Schema, option) -> dict[str, str]:
 class Observed:
     """What a rehearsal saw: the catalog ``before`` and ``after`` the forward scripts (which all ran), the
     existing tables whose rows they wrote (``written``, qualified), the scripts that ran, and the rows of the
-    tables the option creates right after them (``rows``: ``{table: rows}``)."""
+    tables the option creates right after them (``rows``: ``{table: rows}``), and who may execute each function."""
 
     before: Schema
     after: Schema
     written: tuple[str, ...] = ()
     ran: tuple[str, ...] = ()
     rows: tuple[tuple[str, int], ...] = ()
+    executors: tuple[tuple[str, str], ...] = ()  # (schema.function, role) allowed to EXECUTE it; PUBLIC as such
 
 
 def _plain(sql: str | None) -> str:
@@ -342,6 +346,12 @@ def _fact(s: Statement, option, o: Observed) -> str | None:
     if s.says == "security definer":
         fn = next((f for f in after.functions if short(f.name) == short(qualify(s.arg[0]))), None)
         return "no such function after forward" if fn is None else None if fn.security_definer else "SECURITY INVOKER"
+    if s.says == "execute revoked":
+        if not s.arg:
+            return "no function named"
+        wrong = [f"{fn}: {role} may execute it" for fn, role in o.executors
+                 if short(fn) in {short(qualify(a)) for a in s.arg} and role in API_ROLES + ("PUBLIC",)]
+        return "; ".join(wrong) or None
     if s.says == "start empty":
         full = [f"{short(t)} {n}" for t, n in o.rows if n]
         return f"rows after forward: {', '.join(full)}" if full else None

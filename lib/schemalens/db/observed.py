@@ -1,4 +1,7 @@
-"""Which existing tables a script wrote rows of: inserted, updated or deleted, whatever the values.
+"""What a rehearsal observes beyond the catalog model: the tables whose rows a script wrote, row counts, and who
+may execute each function (:class:`schemalens.decide.stated.Observed` holds them for the option's statements).
+
+Which existing tables a script wrote rows of: inserted, updated or deleted, whatever the values.
 
 The rehearsal compares rows by checksum over the columns they had before up (:mod:`schemalens.db.rehearse`),
 so a backfill of a new column leaves every checksum as it was although it wrote every row. Here each row
@@ -47,4 +50,18 @@ def counts(conn: psycopg.Connection, tables) -> tuple[tuple[str, int], ...]:
     return tuple(out)
 
 
-__all__ = ["Versions", "counts", "versions", "written"]
+_EXECUTE = """
+SELECT n.nspname || '.' || p.proname, coalesce(r.rolname, 'PUBLIC')
+FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+CROSS JOIN LATERAL pg_catalog.aclexplode(coalesce(p.proacl, pg_catalog.acldefault('f', p.proowner))) a
+LEFT JOIN pg_catalog.pg_roles r ON r.oid = a.grantee
+WHERE a.privilege_type = 'EXECUTE' AND n.nspname NOT IN ('pg_catalog', 'information_schema')"""
+
+
+def executors(conn: psycopg.Connection) -> tuple[tuple[str, str], ...]:
+    """``(schema.function, role)`` for every role that may execute a function (``PUBLIC`` as such; a function
+    whose privileges were never changed has the default: PUBLIC and its owner)."""
+    return tuple(sorted(set(conn.execute(_EXECUTE).fetchall())))
+
+
+__all__ = ["Versions", "counts", "executors", "versions", "written"]
