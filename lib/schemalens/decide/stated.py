@@ -44,6 +44,9 @@ EFFECTS = (
     ("unchanged", "unchanged"),
     ("stays", "unchanged"),
     ("relies on", "unchanged"),
+    ("its predicate now", "unchanged"),  # the policy stays as it is; what it filters changes
+    ("read by the new policy", "unchanged"),
+    ("sees the rows", "unchanged"),
     ("follows the rename", "follows"),
     ("moves with its table to", "moves"),
     ("paused during", "paused"),
