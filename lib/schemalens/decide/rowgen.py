@@ -16,8 +16,9 @@ Supabase's ``auth.users``) with :data:`ROWS` rows each, read from the catalog:
 * unique and primary keys get distinct values (each row's values derive from its number);
 * a table whose triggers or column defaults read the signed-in user (``auth.uid()``, ``auth.jwt()``,
   ``request.jwt…``) gets each row inserted with a user's JWT claims set for that insert only
-  (``set_config('request.jwt.claims', …, true)``, still as the owner): the user the row names (its key to
-  ``auth.users``, else its parent's), else the first generated user, so a trigger that sets
+  (``set_config('request.jwt.claims', …, true)``, still as the owner): the user its parent belongs to (the
+  owner of the account an invitation is for), else the user the row names (its key to ``auth.users``), else
+  the first generated user, so a trigger that sets
   ``invited_by = auth.uid()`` writes that user instead of NULL, and a column whose default is ``auth.uid()``
   is left to its default (:func:`signed_in_tables`);
 * a row a ``CHECK`` (or a trigger) refuses is tried once more with its optional columns NULL and its
@@ -335,17 +336,18 @@ def generate_rows(conn: psycopg.Connection, created: Iterable[int], rows: int = 
         return True
 
     def user_of(rel: int, row: dict[int, Any], depth: int = 0) -> Any:
-        """The auth user a row of ``rel`` belongs to: its key to ``auth.users``, else its parent's, else the first."""
+        """The auth user a row of ``rel`` is written by: its parent's (the owner of the account an invitation is
+        for: the one the policies let write it), else its own key to ``auth.users``, else the first user."""
         users = made.get(auth, []) if auth is not None else []
         key = pkeys.get(auth, [None])[0]
-        for r, k, fr, _ in fks:
-            if r == rel and fr == auth and len(k) == 1 and row.get(k[0]) not in (None, ...):
-                return row[k[0]]
         for r, k, fr, fk in fks:
             if r == rel and fr not in (rel, auth) and depth < 2:
                 parent = next((p for p in made.get(fr, []) if all(p.get(b) == row.get(a) for a, b in zip(k, fk))), None)
                 if parent is not None and (found := user_of(fr, parent, depth + 1)) is not None:
                     return found
+        for r, k, fr, _ in fks:
+            if r == rel and fr == auth and len(k) == 1 and row.get(k[0]) not in (None, ...):
+                return row[k[0]]
         return users[0].get(key) if users and key is not None and depth == 0 else None
 
     def base_row(rel: int, i: int, parent: int | None = None) -> dict[int, Any]:
