@@ -18,6 +18,7 @@ from schemalens.decide.decisions import Check, Option, Risk
 from schemalens.decide.impact import impact
 from schemalens.decide.sqlgen import ACCESS_EXCLUSIVE, ROW_EXCLUSIVE, SHARE_ROW_EXCLUSIVE, step
 from schemalens.decide.stated import statements
+from schemalens.present.display import shown
 
 SCHEMA = """
 CREATE TABLE public.owners (id int PRIMARY KEY);
@@ -56,12 +57,17 @@ def test_no_row_changes_said_of_an_option_that_writes_rows_fails(notes) -> None:
     assert r.false_statements == (
         'risk (data): "No row changes."; observed: the forward scripts wrote rows of notes',)
     assert r.verdict == "failed"
+    report = shown(r)
+    assert "The option's texts say what the rehearsal did not observe" in report
+    assert "observed: the forward scripts wrote rows of notes" in report
+    assert "(forward wrote rows of `notes`: in columns it added)" in report
 
 
 def test_the_true_sentence_is_proven(notes) -> None:
     conn, base, schema = notes
     r = rehearse_option(conn, _lower(schema, "Rewrites every row's body; down.sql writes them back."), base)
     assert r.false_statements == () and r.verdict == "proven"
+    assert "did not observe" not in shown(r)
 
 
 def _archive(schema, effects) -> Option:

@@ -104,7 +104,7 @@ class Rehearsal:
     signup: signup.Signup | None = None  # an invited user's sign-up, when the option adds a trigger to auth.users
     fresh: newrows.NewRows | None = None  # the tables the option creates, with a row per user (None: none created)
     false_statements: tuple[str, ...] = ()  # what the option's texts state and the rehearsal contradicts (decide.stated)
-    rows_written: tuple[str, ...] = ()  # existing tables whose rows the forward scripts wrote (db.written), whatever the values
+    rows_written: tuple[str, ...] = ()  # existing tables whose rows the forward scripts wrote (db.observed), whatever the values
 
     @property
     def restored(self) -> bool:
