@@ -8,6 +8,7 @@ both samples state nothing false (tests/test_rehearse.py rehearses them).
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -19,6 +20,8 @@ from schemalens.decide.impact import impact
 from schemalens.decide.sqlgen import ACCESS_EXCLUSIVE, ROW_EXCLUSIVE, SHARE_ROW_EXCLUSIVE, step
 from schemalens.decide.stated import statements
 from schemalens.present.display import shown
+
+REVOS = Path(__file__).resolve().parent.parent / "data" / "revos"
 
 SCHEMA = """
 CREATE TABLE public.owners (id int PRIMARY KEY);
@@ -203,3 +206,21 @@ def test_what_a_new_table_is_said_to_have_is_checked(notes) -> None:
         r = rehearse_option(conn, _copies(schema, COPIES.replace(old, new)), base)
         assert [f for f in r.false_statements if phrase in f and fact in f], (phrase, r.false_statements)
         assert r.verdict == "failed"
+
+
+def test_user_mapping_a_states_only_what_its_scripts_do_once_every_user_has_an_auth_user(revos_db) -> None:
+    """The seed's three users without an auth user refuse A's validate.sql before its statements can be checked:
+    with an auth user for each, A runs and what it says (every other key unchanged, ON DELETE CASCADE the
+    choice, no row written) holds."""
+    from schemalens.assess.compare import analyse
+    from schemalens.decide.options import decide
+
+    conn, base = revos_db
+    decisions = decide(analyse(REVOS / "migrations", REVOS / "manifest.yaml"))
+    a = next(o for o in decisions.options() if o.decision == "user-mapping" and o.key == "A")
+    orphans = next(c for c in a.checks if c.name == "orphans")
+    conn.execute(f"INSERT INTO auth.users (id, email) SELECT id, 'auth-' || id || '@example.test' FROM ({orphans.sql}) AS o")
+    said = {s.says for s in statements(a)}
+    assert {"unchanged", "on delete", "rows unchanged", "preflight"} <= said
+    r = rehearse_option(conn, a, base)
+    assert r.verdict == "proven" and r.false_statements == ()
