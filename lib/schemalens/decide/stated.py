@@ -10,10 +10,12 @@ summary and the risks only a few fixed phrases are read (:data:`PHRASES`), never
 outside the vocabulary states nothing checkable here and is counted as such (:func:`unchecked`), never
 guessed at.
 
-:func:`false_statements` compares each statement with the schema before and after the forward scripts
-(:class:`~schemalens.core.model.Schema`, as :func:`schemalens.db.live.introspect` reads it), the tables
-whose rows the forward scripts wrote (inserted, updated or deleted: :mod:`schemalens.db.observed`), and the scripts that ran: one line per statement that is not
-true, with the sentence and the observed fact. The rehearsal fails on such a line
+:func:`false_statements` compares each statement with what the rehearsal observed (:class:`Observed`): the
+schema before and after the forward scripts (:class:`~schemalens.core.model.Schema`, as
+:func:`schemalens.db.live.introspect` reads it), the tables whose rows they wrote (inserted, updated or
+deleted), the rows of the tables the option creates and who may execute each function
+(:mod:`schemalens.db.observed`), and the scripts that ran: one line per statement that is not true, with the
+sentence and the observed fact. The rehearsal fails on such a line
 (:attr:`schemalens.db.rehearse.Rehearsal.verdict`).
 
 >>> from schemalens.core.model import Schema, Table, Trigger
