@@ -10,8 +10,10 @@ not); the rows generated in the tables the option creates and the crossings foun
 (``schemalens.db.newrows``); an invited user's sign-up (``schemalens.db.signup``, for options that add a
 trigger to ``auth.users``); the second session's writes (done / blocked, and any lost, stale or
 resurrected row); and the lock claims of the option's risks the rehearsal did not observe
-(``schemalens.decide.claims``). The apps are read from the real-world checkouts (``/work/realworld/<name>``, or
-``--realworld``); nothing of them is copied here.
+(``schemalens.decide.claims``); and the statements of the option's impact, summary and risks checked against
+the catalog and rows the rehearsal observed, with the false ones (``schemalens.decide.stated``). The apps are
+read from the real-world checkouts (``/work/realworld/<name>``, or ``--realworld``); nothing of them is copied
+here.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from schemalens.db.rehearse import rehearse
 from schemalens.db.tenancy import ACTIONS
 from schemalens.decide.claims import wrong_claims
 from schemalens.decide.options import decide
+from schemalens.decide.stated import statements
 
 SAMPLES = ("revos", "acme")
 APPS = ("basejump", "chatbot-ui", "nextjs-subscription-payments", "chatgpt-your-files")
@@ -55,7 +58,8 @@ def report(name: str, realworld: Path) -> str:
     if rs.generated is not None:
         out += [f"Rows: {_cell(rs.generated.describe())}", ""]
     out += [("| option | verdict | signed-in users (before → after) | new tables, a row per user | invited sign-up | "
-             "concurrent writes | lock claims not observed |"), "|---|---|---|---|---|---|---|"]
+             "concurrent writes | lock claims not observed | statements checked / false |"),
+            "|---|---|---|---|---|---|---|---|"]
     for r in rs:
         t = r.tenants
         users = "not run" if t is None else ", ".join(f"{a} {t.before.count(a)}→{t.after.count(a)}" for a in ACTIONS)
@@ -72,7 +76,10 @@ def report(name: str, realworld: Path) -> str:
                                        f"blocked" + (f"; {len(c.lost)} did not hold" if c.lost else ""))
         out.append(f"| {r.option.decision}/{r.option.key} | {r.verdict} | {_cell(users)} | {_cell(fresh)} | "
                    f"{_cell(r.signup.summary()) if r.signup else ''} | {writes} | "
-                   f"{_cell('; '.join(wrong_claims(r)))} |")
+                   f"{_cell('; '.join(wrong_claims(r)))} | "
+                   + (f"{len(statements(r.option))} / {len(r.false_statements)}"
+                      + (": " + _cell("; ".join(r.false_statements)) if r.false_statements else "")
+                      if all(s.ok for s in r.scripts[:-1]) else "not checked (forward did not run)") + " |")
     return "\n".join(out) + "\n"
 
 

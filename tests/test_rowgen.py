@@ -14,7 +14,7 @@ import pytest
 
 from schemalens.db import live
 from schemalens.db.rehearse import created_tables, row_checksums
-from schemalens.decide.rowgen import ORPHAN_UUID, ROWS, generate_rows
+from schemalens.decide.rowgen import ORPHAN_UUID, ROWS, generate_rows, signed_in_tables
 
 SCHEMA = """
 CREATE TYPE public.plan AS ENUM ('free', 'pro');
@@ -127,3 +127,75 @@ def test_a_required_soft_reference_to_no_table_gets_a_value_of_its_type(pg_db: p
     assert g.skipped == () and dict(g.rows)["public.models"] >= ROWS
     assert q(pg_db, "SELECT count(*) FROM public.models WHERE provider_id IS NULL OR api_key_id IS NULL") == [(0,)]
     assert q(pg_db, "SELECT count(DISTINCT provider_id) FROM public.models")[0][0] >= ROWS
+
+
+SIGNED_IN = """
+CREATE TABLE public.teams (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), name text NOT NULL,
+                           owner_id uuid NOT NULL REFERENCES auth.users (id));
+CREATE FUNCTION public.personal_team() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
+BEGIN INSERT INTO public.teams VALUES (md5('team' || NEW.id)::uuid, 'mine', NEW.id); RETURN NEW; END $$;
+CREATE TRIGGER on_signup AFTER INSERT ON auth.users FOR EACH ROW EXECUTE FUNCTION public.personal_team();
+CREATE TABLE public.invites (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+                             team_id uuid NOT NULL REFERENCES public.teams (id),
+                             sent_by uuid NOT NULL REFERENCES auth.users (id), email text);
+CREATE FUNCTION public.stamp_sender() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN NEW.sent_by = auth.uid(); RETURN NEW; END $$;
+CREATE TRIGGER invites_sender BEFORE INSERT ON public.invites FOR EACH ROW EXECUTE FUNCTION public.stamp_sender();
+CREATE TABLE public.notes (id int PRIMARY KEY, team_id uuid NOT NULL REFERENCES public.teams (id),
+                           author uuid NOT NULL DEFAULT auth.uid(), body text);
+"""
+
+
+def test_a_trigger_that_reads_the_signed_in_user_gets_the_rows_user(pg_db: psycopg.Connection) -> None:
+    """As basejump's invitations: a trigger sets the sender to ``auth.uid()``, NULL for the owner: every row
+    was refused. The teams are a trigger's (one per user, in their own order), so the user an invite names
+    is not its team's owner. Each row is now inserted with the claims of the user its parent belongs to (else the one it
+    names)."""
+    base = live.baseline(pg_db)
+    pg_db.execute(SIGNED_IN)
+    oids = created_tables(pg_db, base)
+    assert signed_in_tables(pg_db, oids) == {pg_db.execute(f"SELECT 'public.{t}'::regclass::oid").fetchone()[0]
+                                             for t in ("invites", "notes")}
+    g = generate_rows(pg_db, oids)
+    assert dict(g.rows)["public.invites"] == ROWS and not [s for s in g.skipped if "invites" in s]
+    # every sender is the owner of the invite's team (the user the policies let invite), not NULL, not another
+    assert pg_db.execute("SELECT count(*) FROM public.invites i JOIN public.teams t ON t.id = i.team_id "
+                         "WHERE i.sent_by = t.owner_id").fetchone()[0] == ROWS
+    # a column default that reads auth.uid() gets the row's user too (the notes name no user: their team's owner)
+    assert pg_db.execute("SELECT count(*) FROM public.notes n JOIN public.teams t ON t.id = n.team_id "
+                         "WHERE n.author = t.owner_id").fetchone()[0] == dict(g.rows)["public.notes"]
+    # the claims were set for each insert only: the session is the owner with no claims afterwards
+    assert pg_db.execute("SELECT auth.uid()").fetchone()[0] is None
+
+
+EDGES = """
+CREATE TABLE public.profiles (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+                              user_id uuid NOT NULL UNIQUE REFERENCES auth.users (id), org_id text);
+CREATE FUNCTION public.new_profile() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $$
+BEGIN INSERT INTO public.profiles (user_id) VALUES (NEW.id); RETURN NEW; END $$;
+CREATE TRIGGER on_signup AFTER INSERT ON auth.users FOR EACH ROW EXECUTE FUNCTION public.new_profile();
+CREATE TABLE public.folders (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), name text NOT NULL);
+CREATE TABLE public.helpers (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), name text NOT NULL);
+CREATE TABLE public.models (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), model_id text NOT NULL);
+CREATE TABLE public.chats (id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+                           folder_id uuid REFERENCES public.folders (id), helper_id uuid REFERENCES public.helpers (id));
+"""
+
+
+def test_edge_rows_of_chats_and_profiles_are_neither_duplicated_nor_refused(pg_db: psycopg.Connection) -> None:
+    """As chatbot-ui: two optional keys on chats gave two edge rows one number (the second refused: its id
+    taken); every profile is a trigger's, one per user, so an orphan profile row took a user who had one
+    (refused); `models.model_id` was read as a reference to `models` itself and repeated the first row's id."""
+    base = live.baseline(pg_db)
+    pg_db.execute(EDGES)
+    g = generate_rows(pg_db, created_tables(pg_db, base))
+    assert g.skipped == ()
+    assert "chats: folder_id NULL (unmappable)" in g.edges and "chats: helper_id NULL (unmappable)" in g.edges
+    assert q(pg_db, "SELECT count(*) FILTER (WHERE folder_id IS NULL), count(*) FILTER (WHERE helper_id IS NULL) "
+                    "FROM public.chats") == [(1, 1)]
+    # the orphan is on an existing profile, and there is still one profile per user
+    assert "profiles: org_id = orphan (orphan: no row has it) (on an existing row: every parent has its row)" in g.edges
+    assert q(pg_db, "SELECT count(*), count(DISTINCT user_id), count(*) FILTER (WHERE org_id = 'orphan') "
+                    "FROM public.profiles") == [(ROWS + 2, ROWS + 2, 1)]
+    models = q(pg_db, "SELECT model_id FROM public.models")
+    assert len(models) == len(set(models)) == dict(g.rows)["public.models"]

@@ -35,10 +35,12 @@ import psycopg
 
 from schemalens.core.errors import InputError
 from schemalens.db import concurrent, live, newrows, postgres, signup, tenancy
+from schemalens.db import observed as seen_rows  # "observed" is the locks seen, below
 from schemalens.db.locks import StatementLocks, observed_unsafe, run_observed, table_rows
 from schemalens.decide.decisions import Check, Decisions, Option
 from schemalens.decide.rowgen import Generated, generate_rows
 from schemalens.decide.sqlgen import ident
+from schemalens.decide.stated import Observed, false_statements
 from schemalens.read.diff import diff_schemas
 from schemalens.read.project import load_project
 
@@ -101,6 +103,8 @@ class Rehearsal:
     concurrency: Any = None  # schemalens.db.concurrent.Run: the scripts with the application writing (None: not run)
     signup: signup.Signup | None = None  # an invited user's sign-up, when the option adds a trigger to auth.users
     fresh: newrows.NewRows | None = None  # the tables the option creates, with a row per user (None: none created)
+    false_statements: tuple[str, ...] = ()  # what the option's texts state and the rehearsal contradicts (decide.stated)
+    rows_written: tuple[str, ...] = ()  # existing tables whose rows the forward scripts wrote (db.observed), whatever the values
 
     @property
     def restored(self) -> bool:
@@ -131,7 +135,7 @@ class Rehearsal:
     @property
     def verdict(self) -> str:
         """``proven``, ``refused`` (a failure the preflight predicted, nothing left behind) or ``failed``."""
-        if not (self.restored and self.rows_kept) or any(x is not None and not x.ok
+        if not (self.restored and self.rows_kept) or self.false_statements or any(x is not None and not x.ok
                                                          for x in (self.tenants, self.concurrency, self.signup, self.fresh)):
             return "failed"
         if any(c.error for c in self.checks):  # a preflight that cannot run checks nothing: part of the option
@@ -323,6 +327,7 @@ def rehearse_option(conn: psycopg.Connection, option: Option, base: live.Baselin
     granted = privileges(conn)
     sums, columns = row_checksums(conn)
     rows = table_rows(conn, sums)
+    xmins = seen_rows.versions(conn, sums)
     observed: list[StatementLocks] = []
     oids = tenancy.table_oids(conn, tenancy.touched(option))
     access = tenancy.measure(conn, oids)
@@ -348,6 +353,9 @@ def rehearse_option(conn: psycopg.Connection, option: Option, base: live.Baselin
     changed = tuple(str(d) for d in diff_schemas(before, current, labels=("before", "after")))
     changed += tuple(privilege_changes(granted, current_grants))
     changed_rows = _changed_tables(conn, sums, row_checksums(conn, columns)[0])
+    wrote = seen_rows.written(conn, xmins)
+    wrong = false_statements(option, Observed(before, current, tuple(wrote), tuple(forward), seen_rows.counts(
+        conn, option.creates), seen_rows.executors(conn))) if all(s.ok for s in scripts) else ()
     tenants = None
     if all(s.ok for s in scripts):
         after = tenancy.measure(conn, oids + tenancy.table_oids(conn, option.creates))
@@ -367,7 +375,8 @@ def rehearse_option(conn: psycopg.Connection, option: Option, base: live.Baselin
     left += tuple(privilege_changes(granted, privileges(conn)))
     changed_rows += [t for t in _changed_tables(conn, sums, row_checksums(conn, columns)[0]) if t not in changed_rows]
     return Rehearsal(option, tuple(checks), tuple(scripts), changed, left, not changed_rows, tuple(changed_rows),
-                     tuple(observed), time.perf_counter() - t0, tenants, signup=invited, fresh=fresh)
+                     tuple(observed), time.perf_counter() - t0, tenants, signup=invited, fresh=fresh,
+                     false_statements=wrong, rows_written=tuple(wrote))
 
 
 def created_tables(conn: psycopg.Connection, base: live.Baseline) -> list[int]:

@@ -14,12 +14,22 @@ Supabase's ``auth.users``) with :data:`ROWS` rows each, read from the catalog:
   identity and ``serial`` columns keep their sequence, generated columns their expression; a value of a
   type it does not know is left to the column's default, or NULL;
 * unique and primary keys get distinct values (each row's values derive from its number);
+* a table whose triggers or column defaults read the signed-in user (``auth.uid()``, ``auth.jwt()``,
+  ``request.jwt…``) gets each row inserted with a user's JWT claims set for that insert only
+  (``set_config('request.jwt.claims', …, true)``, still as the owner): the user its parent belongs to (the
+  owner of the account an invitation is for), else the user the row names (its key to ``auth.users``), else
+  the first generated user, so a trigger that sets
+  ``invited_by = auth.uid()`` writes that user instead of NULL, and a column whose default is ``auth.uid()``
+  is left to its default (:func:`signed_in_tables`);
 * a row a ``CHECK`` (or a trigger) refuses is tried once more with its optional columns NULL and its
   other plain columns as in the first row (keys kept), then left out with PostgreSQL's reason (:attr:`Generated.skipped`): nothing is dropped silently.
 
 Then the edge rows an option's preflight exists for (:attr:`Generated.edges`): for every nullable
 foreign key, one row with the key NULL (a row with no path to its parent: *unmappable*); for every
-``…_id`` column without a foreign key, one row whose value no table holds (an *orphan*). The values are
+``…_id`` column without a foreign key, one row whose value no table holds (an *orphan*); each edge row has
+its own number (its key is no other row's), and a one-to-one child whose every parent has its row already
+(a trigger wrote them) gets the edge on one of its existing rows instead. ``<x>_id`` on the table ``x``
+itself is the row's own identifier (``models.model_id``), not a reference. The values are
 the same on every run, so two rehearsals of one project meet the same rows.
 
 It writes only to the database it is given; the caller creates that database and drops it.
@@ -29,6 +39,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import json
 import re
 import uuid
 from collections.abc import Iterable
@@ -217,6 +228,20 @@ def choices(conn: psycopg.Connection, oids: Iterable[int]) -> dict[int, dict[str
     return out
 
 
+_SIGNED_IN = """
+SELECT t.tgrelid FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid
+WHERE NOT t.tgisinternal AND t.tgrelid = ANY(%(oids)s) AND p.prosrc ~ %(jwt)s
+UNION
+SELECT d.adrelid FROM pg_catalog.pg_attrdef d
+WHERE d.adrelid = ANY(%(oids)s) AND pg_catalog.pg_get_expr(d.adbin, d.adrelid) ~ %(jwt)s"""
+JWT_READERS = r"auth\.(uid|jwt|email|role)\s*\(|request\.jwt"  # what reads the signed-in user's claims
+
+
+def signed_in_tables(conn: psycopg.Connection, oids: Iterable[int]) -> set[int]:
+    """The tables of ``oids`` whose triggers' functions or column defaults read the signed-in user's claims."""
+    return {r for (r,) in conn.execute(_SIGNED_IN, {"oids": list(oids), "jwt": JWT_READERS}).fetchall()}
+
+
 def columns(conn: psycopg.Connection, oids: Iterable[int]) -> dict[int, dict[int, Column]]:
     """``{table oid: {attnum: Column}}`` for the tables ``oids``, read from the catalog."""
     cols: dict[int, dict[int, Column]] = {}
@@ -248,26 +273,37 @@ def generate_rows(conn: psycopg.Connection, created: Iterable[int], rows: int = 
     keyed = {(r, n) for r, k, _, _ in fks for n in k}
     pkeys = {r: list(k) for r, kind, k, _, _ in keys if kind == "p"}
     uniq = {(r, n) for r, kind, k, _, _ in keys if kind in ("p", "u") for n in k}
-    soft = {(rel, num): by_word.get(c.name[:-3]) for rel, cs in cols.items() if rel in mine for num, c in cs.items()
+    # (`model_id` on `models` itself is the row's own identifier, e.g. a provider's model name: no reference)
+    soft = {(rel, num): (by_word.get(c.name[:-3]) if by_word.get(c.name[:-3]) != rel else None) for rel, cs in cols.items() if rel in mine for num, c in cs.items()
             if c.name.endswith("_id") and (rel, num) not in keyed and num not in pkeys.get(rel, [])
             and _orphan(c) is not ...}
 
+    signed_in = signed_in_tables(conn, wanted)
+    auth = next((o for o, n in names.items() if n == "auth.users"), None)
     made: dict[int, list[dict[int, Any]]] = {}
     counts: dict[str, int] = {}
     edges: list[str] = []
     skipped: list[str] = []
 
-    def insert(rel: int, row: dict[int, Any], label: str, retry: bool = False) -> bool:
+    def insert(rel: int, row: dict[int, Any], label: str, retry: bool = False, edge: int = 0) -> bool | str:
+        """Insert ``row``; an ``edge`` row (its number among the table's edge rows) whose key is taken is put
+        on an existing row instead (:func:`mark`: ``"marked"``)."""
         cs = cols[rel]
         shown = [(n, v) for n, v in row.items() if v is not ...]
         sql = (f"INSERT INTO {table(names[rel])} ({', '.join(ident(cs[n].name) for n, _ in shown)}) "
                f"VALUES ({', '.join(['%s'] * len(shown))})" if shown else f"INSERT INTO {table(names[rel])} DEFAULT VALUES")
         nums = list(cs)
         sql += " RETURNING " + ", ".join(ident(cs[n].name) for n in nums)
+        user = user_of(rel, row) if rel in signed_in else None
         try:
             with conn.transaction():
+                if user is not None:  # this insert only, as the owner still: the claims a signed-in request has
+                    conn.execute("SELECT pg_catalog.set_config('request.jwt.claims', %s, true)",
+                                 (json.dumps({"sub": str(user), "role": "authenticated"}),))
                 stored = conn.execute(sql, [v for _, v in shown]).fetchone()
         except psycopg.Error as e:
+            if edge and e.sqlstate == "23505" and mark(rel, row, edge):
+                return "marked"
             loose = {n: v if (rel, n) in keyed or (rel, n) in uniq or (rel, n) in soft or v is ... else
                      None if not cs[n].not_null else value(names[rel], cs[n], 0) for n, v in row.items()}
             if loose != row and not retry:  # a CHECK or trigger may accept the row with its optional columns NULL
@@ -277,6 +313,44 @@ def generate_rows(conn: psycopg.Connection, created: Iterable[int], rows: int = 
         made.setdefault(rel, []).append(dict(zip(nums, stored, strict=True)))  # as stored: identities, defaults
         counts[names[rel]] = counts.get(names[rel], 0) + 1
         return True
+
+    def mark(rel: int, row: dict[int, Any], edge: int) -> bool:
+        """An edge row's values put on the table's ``edge``-th last row, when the new row's key is taken: a
+        one-to-one child whose every parent has its row already (a trigger wrote them: a profile per auth
+        user) gets its edges on existing rows."""
+        pk, there = pkeys.get(rel, []), made.get(rel, [])
+        if not pk or len(there) < edge:
+            return False
+        target = there[-edge]
+        values = {n: v for n, v in row.items() if n not in pk and v is not ... and v != target.get(n)
+                  and ((rel, n) in soft or (rel, n) in keyed) and (v is None or (rel, n) in soft)}
+        if not values:
+            return False
+        cs = cols[rel]
+        sql = (f"UPDATE {table(names[rel])} SET {', '.join(f'{ident(cs[n].name)} = %s' for n in values)} "
+               f"WHERE {' AND '.join(f'{ident(cs[n].name)} = %s' for n in pk)}")
+        try:
+            with conn.transaction():
+                conn.execute(sql, [*values.values(), *(target[n] for n in pk)])
+        except psycopg.Error:
+            return False
+        target.update(values)
+        return True
+
+    def user_of(rel: int, row: dict[int, Any], depth: int = 0) -> Any:
+        """The auth user a row of ``rel`` is written by: its parent's (the owner of the account an invitation is
+        for: the one the policies let write it), else its own key to ``auth.users``, else the first user."""
+        users = made.get(auth, []) if auth is not None else []
+        key = pkeys.get(auth, [None])[0]
+        for r, k, fr, fk in fks:
+            if r == rel and fr not in (rel, auth) and depth < 2:
+                parent = next((p for p in made.get(fr, []) if all(p.get(b) == row.get(a) for a, b in zip(k, fk))), None)
+                if parent is not None and (found := user_of(fr, parent, depth + 1)) is not None:
+                    return found
+        for r, k, fr, _ in fks:
+            if r == rel and fr == auth and len(k) == 1 and row.get(k[0]) not in (None, ...):
+                return row[k[0]]
+        return users[0].get(key) if users and key is not None and depth == 0 else None
 
     def base_row(rel: int, i: int, parent: int | None = None) -> dict[int, Any]:
         """Row ``i`` of ``rel``, its keys pointing at row ``parent`` (default ``i``) of each parent."""
@@ -288,6 +362,8 @@ def generate_rows(conn: psycopg.Connection, created: Iterable[int], rows: int = 
             v = value(names[rel], c, i)
             if c.name in listed.get(rel, {}):  # a CHECK lists the values it may take
                 v = listed[rel][c.name][i % len(listed[rel][c.name])]
+            if re.search(JWT_READERS, c.default):  # the signed-in user's, as the application's inserts get it
+                v = ...
             row[num] = v if v is not ... else (... if c.default or c.not_null else None)
         for r, k, fr, fk in fks:
             if r != rel:
@@ -326,21 +402,23 @@ def generate_rows(conn: psycopg.Connection, created: Iterable[int], rows: int = 
             insert(rel, base_row(rel, i), f"row {i + 1}")
         if rel not in mine or not edge_rows:
             continue
-        for r, k, fr, _ in fks:  # unmappable: an optional key left NULL
-            if r == rel and fr != rel and not any(cols[rel][n].not_null for n in k):
-                row = base_row(rel, rows + 2, rows)  # own values past every base row; a spare parent
-                row.update({n: None for n in k})
-                if insert(rel, row, "unmappable row"):
-                    edges.append(f"{short(names[rel])}: {', '.join(cols[rel][n].name for n in k)} NULL (unmappable)")
-        for r, num in soft:  # orphan: a soft reference to nothing
-            if r == rel:
-                row = base_row(rel, rows + 3, rows + 1)
-                row[num] = _orphan(cols[rel][num])
-                if insert(rel, row, "orphan row"):
-                    edges.append(f"{short(names[rel])}: {cols[rel][num].name} = {row[num]} (orphan: no row has it)")
+        edge_rows = [(k, None, "unmappable row") for r, k, fr, _ in fks  # unmappable: an optional key left NULL
+                     if r == rel and fr != rel and not any(cols[rel][n].not_null for n in k)]
+        edge_rows += [([num], _orphan(cols[rel][num]), "orphan row") for r, num in soft if r == rel]  # orphan
+        for e, (k, v, label) in enumerate(edge_rows):
+            # each edge row its own number past every base row (two with one number are one key twice);
+            # the parent: a spare one (unmappable rows the first, orphans the second)
+            row = base_row(rel, rows + 2 + e, rows if v is None else rows + 1)
+            row.update({n: v for n in k})
+            done = insert(rel, row, label, edge=e + 1)
+            if done:
+                what = "NULL (unmappable)" if v is None else f"= {v} (orphan: no row has it)"
+                on = " (on an existing row: every parent has its row)" if done == "marked" else ""
+                edges.append(f"{short(names[rel])}: {', '.join(cols[rel][n].name for n in k)} {what}{on}")
     order = [names[o] for o in _order(wanted, parents)]
     return Generated(tuple((t, counts[t]) for t in order if t in counts), tuple(edges), tuple(skipped), len(wanted),
                      tuple(present))
 
 
-__all__ = ["ROWS", "Column", "Generated", "allowed", "choices", "columns", "generate_rows", "value"]
+__all__ = ["JWT_READERS", "ROWS", "Column", "Generated", "allowed", "choices", "columns", "generate_rows",
+           "signed_in_tables", "value"]

@@ -291,12 +291,17 @@ def rehearsal_markdown(r, level: int = 4) -> str:
         + md_fence("\n".join(r.left_behind), "diff")))
     parts.append("")
     parts.append("**Rows** of every table that existed, in the columns they had: " + (
-        "✅ unchanged after forward and after rollback." if r.rows_kept
+        "✅ unchanged after forward and after rollback" + (
+            f" (forward wrote rows of {', '.join(md_code(t) for t in r.rows_written)}: in columns it added)."
+            if r.rows_written else ".") if r.rows_kept
         else f"❌ changed in {', '.join(f'`{t}`' for t in r.rows_changed)}."))
     parts += ["", "**Locks**, read from `pg_locks` after each statement, before its transaction ended (a statement "
               "run in autocommit ends its own transactions: its locks are not read here): "
               + (f"❌ {len(r.lock_mismatches)} differ from the prediction." if r.lock_mismatches
                  else "✅ as predicted."), "", observed_locks_table(r).rstrip()]
+    if r.false_statements:
+        parts += ["", "❌ **The option's texts say what the rehearsal did not observe**:", ""] + [
+            f"- {_cell(w)}" for w in r.false_statements]
     wrong = wrong_claims(r)
     if wrong:
         parts += ["", "❌ **The lock risk says what the scripts do not**:", ""] + [f"- {_cell(w)}" for w in wrong]
