@@ -99,6 +99,31 @@ def test_another_version_misses(home, migrations, monkeypatch):
     assert calls == [3, 3] and len(_entries(home)) == 2
 
 
+def test_a_hit_follows_the_paths_that_decide_the_search_path(home, tmp_path, monkeypatch):
+    """The entry is keyed by the files and every path under the folder (what detects the runner and platform),
+    not by the search_path computed from them: the same files under supabase/migrations are another schema."""
+    files = {"0001-auth.sql": "-- postgres-migrations disable-transaction\nCREATE SCHEMA auth;\n"
+                              "CREATE TABLE auth.sessions (id int PRIMARY KEY);\n",
+             "0002-users.sql": "CREATE TABLE users (id int PRIMARY KEY);\n"}
+    service, project = tmp_path / "service" / "migrations", tmp_path / "app" / "supabase" / "migrations"
+    for d in (service, project):
+        d.mkdir(parents=True)
+        for name, text in files.items():
+            (d / name).write_text(text)
+    calls = _count_parses(monkeypatch)
+    assert "auth.users" in [t.name for t in load_schema(service).tables]  # the runner puts auth first
+    assert "public.users" in [t.name for t in load_schema(project).tables]  # a Supabase project: public
+    assert len(_entries(home)) == 2
+    (service / "notes.toml").write_text("x = 1\n")  # any other file under the folder: detected again
+    assert "auth.users" in [t.name for t in load_schema(service).tables]
+    assert calls == [2, 2, 0] and len(_entries(home)) == 3  # the third from the replay states: nothing parsed
+    for d in (service, project):
+        monkeypatch.setenv("SCHEMALENS_CACHE", "off")
+        cold = load_schema(d)
+        monkeypatch.delenv("SCHEMALENS_CACHE")
+        assert load_schema(d) == cold
+
+
 def test_the_key_follows_schemalens_code_and_versions():
     assert cache.key(["x"], version="1") != cache.key(["x"], version="2")
     assert cache.key(["ab", "c"], version="1") != cache.key(["a", "bc"], version="1")

@@ -160,21 +160,28 @@ def runner_for(name: str) -> Runner:
 
 
 
-def detect(folder: str | Path, files: Sequence[MigrationFile], platform: str | None = None,
-           runner: str | None = None) -> tuple[Detected, Detected]:
-    """The platform and runner of a folder (``platform``/``runner`` given win)."""
+def folder_paths(folder: str | Path) -> list[str]:
+    """Every file under the folder (absolute, sorted): with the files' texts, all that :func:`detect` reads."""
     root = Path(folder).resolve()
-    paths = [p.as_posix() for p in sorted(root.rglob("*")) if p.is_file()]  # also meta/_journal.json, *.toml
+    return [p.as_posix() for p in sorted(root.rglob("*")) if p.is_file()]  # also meta/_journal.json, *.toml
+
+
+def detect(folder: str | Path, files: Sequence[MigrationFile], platform: str | None = None,
+           runner: str | None = None, paths: Sequence[str] | None = None) -> tuple[Detected, Detected]:
+    """The platform and runner of a folder (``platform``/``runner`` given win); ``paths``: its
+    :func:`folder_paths`, when the caller has them."""
+    paths = folder_paths(folder) if paths is None else paths
     texts = [f.text for f in files]
     found_runner = Detected(runner_for(runner).name, (), given=True) if runner else detect_runner(paths, texts)
     rendered = [runner_for(found_runner.name).render(t) for t in texts]
     return detect_platform(paths, rendered, platform), found_runner
 
 
-def runner_search_path(folder: str | Path, files: Sequence[MigrationFile]) -> tuple[str, ...]:
+def runner_search_path(folder: str | Path, files: Sequence[MigrationFile],
+                       paths: Sequence[str] | None = None) -> tuple[str, ...]:
     """The search_path the folder's runner applies the files with: a Supabase service's runner puts the schema
     it owns first (supabase/auth, supabase/storage), so an unqualified name there means that schema."""
-    found_platform, found_runner = detect(folder, files)
+    found_platform, found_runner = detect(folder, files, paths=paths)
     how = runner_for(found_runner.name)
     if found_platform.name == "supabase" or not how.own_schema_first:
         return ("public",)
@@ -182,4 +189,4 @@ def runner_search_path(folder: str | Path, files: Sequence[MigrationFile]) -> tu
     return (owned[0], "public") if owned else ("public",)
 
 
-__all__ = ["RUNNERS", "Runner", "detect", "runner_for", "runner_search_path"]
+__all__ = ["RUNNERS", "Runner", "detect", "folder_paths", "runner_for", "runner_search_path"]
