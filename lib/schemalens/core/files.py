@@ -33,16 +33,19 @@ def write_text(path: str | os.PathLike[str], text: str) -> Path:
     return write_bytes(path, text.encode("utf-8"))
 
 
-def write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically (as :func:`write_text`), creating its folder; the path written."""
+def write_bytes(path: str | os.PathLike[str], data: bytes, durable: bool = True) -> Path:
+    """Write ``data`` to ``path`` atomically (as :func:`write_text`), creating its folder; the path written.
+    ``durable=False`` skips the flush to disk (fsync), for files whose loss a reader notices (a cache entry
+    with its checksum): a whole file or none is still all a reader sees while the machine runs."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
         os.chmod(temp, _mode_of(target))
         os.replace(temp, target)
     except BaseException:

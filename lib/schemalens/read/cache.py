@@ -142,6 +142,12 @@ def get(kind: str, entry: str) -> Any | None:
     return value
 
 
+def has(kind: str, entry: str) -> bool:
+    """Whether ``kind``/``entry`` is stored (without reading it: a corrupt entry counts; :func:`get` finds it out)."""
+    path = _path(kind, entry)
+    return path is not None and path.is_file()
+
+
 def put(kind: str, entry: str, value: Any) -> None:
     """Store ``value`` under ``kind``/``entry`` (atomically), then keep the cache under its size bound.
 
@@ -152,7 +158,7 @@ def put(kind: str, entry: str, value: Any) -> None:
     try:
         payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        write_bytes(path, hashlib.sha256(payload).digest() + payload)
+        write_bytes(path, hashlib.sha256(payload).digest() + payload, durable=False)  # a cut entry: a checksum miss
         prune(path.parent, _max_bytes())
     except (OSError, pickle.PicklingError, RecursionError, TypeError, AttributeError):
         return
@@ -185,4 +191,4 @@ def folder_key(files, warnings) -> str:
     return key(parts, version="")
 
 
-__all__ = ["folder", "folder_key", "get", "key", "prune", "put", "versions"]
+__all__ = ["folder", "folder_key", "get", "has", "key", "prune", "put", "versions"]
