@@ -142,12 +142,6 @@ def get(kind: str, entry: str) -> Any | None:
     return value
 
 
-def has(kind: str, entry: str) -> bool:
-    """Whether ``kind``/``entry`` is stored (without reading it: a corrupt entry counts; :func:`get` finds it out)."""
-    path = _path(kind, entry)
-    return path is not None and path.is_file()
-
-
 def put(kind: str, entry: str, value: Any) -> None:
     """Store ``value`` under ``kind``/``entry`` (atomically), then keep the cache under its size bound.
 
@@ -191,4 +185,4 @@ def folder_key(files, warnings) -> str:
     return key(parts, version="")
 
 
-__all__ = ["folder", "folder_key", "get", "has", "key", "prune", "put", "versions"]
+__all__ = ["folder", "folder_key", "get", "key", "prune", "put", "versions"]
