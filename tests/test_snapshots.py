@@ -231,3 +231,10 @@ def test_digests_only_where_a_change_may_have_left_the_state_as_it_was(home, tmp
     digested.clear()
     _same(load_schema(folder), _cold(folder, monkeypatch))
     assert digested == []
+    single = tmp_path / "one"  # one file (a Rails structure.sql): a changed file is the last, nothing to compare
+    single.mkdir()
+    (single / "structure.sql").write_text("CREATE TABLE a (id int PRIMARY KEY);\n")
+    load_schema(single)
+    (single / "structure.sql").write_text("CREATE TABLE a (id int PRIMARY KEY);\n-- reviewed\n")
+    _same(load_schema(single), _cold(single, monkeypatch))
+    assert digested == []

@@ -211,7 +211,8 @@ def load(files: Sequence[MigrationFile], search_path: tuple[str, ...], headers, 
                 position += 1
                 if progress is not None:
                     progress(position, statements)
-            before, digest = _as_before(state, places[position]) if compare else (None, None)
+            # not at the last file: nothing after it to find again, and a pickle costs less than a comparison
+            before, digest = _as_before(state, places[position]) if compare and position < n else (None, None)
             compare = False
             if before is not None:  # the same state: the chain goes on from it, the later checkpoints are found
                 cache.put(_CHAIN, chain, before)
