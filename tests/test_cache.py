@@ -124,6 +124,52 @@ def test_a_hit_follows_the_paths_that_decide_the_search_path(home, tmp_path, mon
         assert load_schema(d) == cold
 
 
+def test_a_changed_file_reads_the_marks_of_that_file_only(home, tmp_path, monkeypatch):
+    """On a miss, the platform detection's expressions run over the changed file only (schemalens.read.marks):
+    the other files' marks come from the cache; the schema is the one a cold run gives."""
+    from schemalens.read import marks
+
+    d = tmp_path / "m"
+    d.mkdir()
+    for i in range(6):
+        (d / f"{i:03}_t{i}.sql").write_text(f"CREATE TABLE t{i} (id int PRIMARY KEY);\nGRANT SELECT ON t{i} TO anon;\n")
+    read = []
+    real = marks.text_marks
+    monkeypatch.setattr(marks, "text_marks", lambda text: read.append(text) or real(text))
+    load_schema(d)
+    assert len(read) == 6
+    read.clear()
+    (d / "003_t3.sql").write_text("CREATE TABLE t3 (id int PRIMARY KEY, note text);\n")
+    resumed = load_schema(d)
+    assert read == ["CREATE TABLE t3 (id int PRIMARY KEY, note text);\n"]
+    monkeypatch.setenv("SCHEMALENS_CACHE", "off")
+    assert resumed == load_schema(d)
+
+
+def test_folder_paths_are_rglobs_files(tmp_path):
+    """The paths that key an entry (schemalens.read.runners.folder_paths, os.walk) are what rglob gave:
+    symlinked folders not entered, a symlink to a file kept, a dangling one left out, sorted by parts."""
+    from schemalens.read.runners import folder_paths
+
+    m = tmp_path / "m"
+    for sub in ("x", "x-y", "x/deep"):
+        (m / sub).mkdir(parents=True)
+    for name in ("x/1.sql", "x-y/2.sql", "x.sql", "X.sql", "x/deep/3.sql", "é.sql", "meta.json"):
+        (m / name).write_text("")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "o.sql").write_text("")
+    (m / "linkdir").symlink_to(tmp_path / "out")
+    (m / "dangling.sql").symlink_to(tmp_path / "nothing")
+    (m / "linkfile.sql").symlink_to(tmp_path / "out" / "o.sql")
+    (m / "null").symlink_to("/dev/null")
+    expected = [p.as_posix() for p in sorted(m.resolve().rglob("*")) if p.is_file()]
+    assert folder_paths(m) == expected
+    names = [path[len(m.resolve().as_posix()) + 1:] for path in expected]
+    assert {"linkfile.sql", "x/deep/3.sql", "é.sql", "meta.json"} <= set(names)
+    assert not {"dangling.sql", "linkdir/o.sql", "linkdir"} & set(names)
+    assert expected.index(f"{m.resolve().as_posix()}/x/1.sql") < expected.index(f"{m.resolve().as_posix()}/x-y/2.sql")
+
+
 def test_the_key_follows_schemalens_code_and_versions():
     assert cache.key(["x"], version="1") != cache.key(["x"], version="2")
     assert cache.key(["ab", "c"], version="1") != cache.key(["a", "bc"], version="1")
