@@ -10,7 +10,7 @@ folders of ``bench_static_vs_postgres.generate``), every run is a new process of
 benchmark's own (``XDG_CACHE_HOME`` in a temporary folder; nothing goes to ``~/.cache``):
 
 - cold: empty cache; statements/s, and peak memory (``ru_maxrss``) in KiB per statement, in all and
-  above the start (the interpreter with sqlglot, schemalens and networkx imported, measured alone);
+  above the start (the interpreter with sqlglot and what a cold run of schemalens imports, measured alone);
 - warm: the same command again (a cache hit), and its share of cold;
 - cache off: the same command with ``SCHEMALENS_CACHE=off`` (no entry, no replay snapshot written);
 - changed ("comment added"): a copy of the folder, its cache warm, then a comment added to the file in
@@ -19,7 +19,13 @@ benchmark's own (``XDG_CACHE_HOME`` in a temporary folder; nothing goes to ``~/.
 - edited ("table added"): then a ``CREATE TABLE`` appended to the same file: replay resumes from the
   snapshot before it and runs to the end;
 - start-up: ``schemalens --help`` (best of 5);
-- with ``--postgres``, synthetic folders only: apply + introspect on the embedded server, over cold.
+- with ``--postgres``, synthetic folders only: apply + introspect on the embedded server, over cold;
+- in process (``--in-process``, default lemmy, lago and synthetic 10,000): ``load_schema`` in a fresh process
+  of its own, CPU seconds (``time.process_time``): cache off, cold, warm, comment added, table added.
+
+The children compile schemalens's modules once and keep the bytecode (``PYTHONPYCACHEPREFIX`` in the
+temporary folder), as an installed package does, even where the environment says
+``PYTHONDONTWRITEBYTECODE`` (compiling the modules a run imports took 0.04-0.06 s of every run).
 """
 
 from __future__ import annotations
@@ -45,7 +51,10 @@ from schemalens.cli import main
 code = main(sys.argv[1:])
 print(json.dumps({{"code": code, "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
 """
-_PRELOAD = "import sqlglot, networkx, schemalens.read.parse, schemalens.read.replay, schemalens.present.report, schemalens.cli"
+# what a cold `graph --format json` imports (no networkx, findings or manifest since the graph command imports
+# present.graph_output only)
+_PRELOAD = ("import sqlglot, schemalens.read.parse, schemalens.read.replay, schemalens.read.snapshots, "
+            "schemalens.present.graph_output, schemalens.cli")
 
 
 def run_graph(folder: Path, out: Path, env: dict) -> dict:
@@ -57,6 +66,52 @@ def run_graph(folder: Path, out: Path, env: dict) -> dict:
     if done.returncode != 0:
         raise RuntimeError(f"{folder}: {done.stderr.strip()[-500:]}")
     return {"seconds": seconds, **json.loads(done.stdout.strip().splitlines()[-1])}
+
+
+_IN_PROCESS = """
+import json, os, sys, time
+from pathlib import Path
+from schemalens.core.memory import tune_gc
+tune_gc()
+from schemalens import load_schema
+from schemalens.read.migrations import discover
+
+folder = Path(sys.argv[1])
+
+def cpu():
+    t = time.process_time()
+    load_schema(folder)
+    return time.process_time() - t
+
+os.environ["SCHEMALENS_CACHE"] = "off"
+off = cpu()
+del os.environ["SCHEMALENS_CACHE"]
+cold, warm = cpu(), cpu()
+files, _ = discover(folder)
+target = folder / files[len(files) // 2].path
+target.write_text(target.read_text(encoding="utf-8", errors="replace") + "\\n-- changed by bench_cache.py\\n",
+                  encoding="utf-8")
+comment = cpu()
+target.write_text(target.read_text(encoding="utf-8") + "\\nCREATE TABLE bench_cache_added (id int PRIMARY KEY);\\n",
+                  encoding="utf-8")
+table = cpu()
+print(json.dumps({"off": off, "cold": cold, "warm": warm, "comment": comment, "table": table}))
+"""
+
+
+def in_process(name: str, folder: Path, work: Path, base_env: dict) -> dict:
+    """CPU seconds of ``load_schema`` in a process of its own, on a copy with a cache of its own."""
+    copy = work / f"in-process-{name}"
+    shutil.copytree(folder, copy, symlinks=True)
+    env = {**base_env, "XDG_CACHE_HOME": str(work / f"cache-in-process-{name}")}
+    try:
+        done = subprocess.run([sys.executable, "-c", _IN_PROCESS, str(copy)], capture_output=True, text=True,
+                              env=env, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"{folder}: {done.stderr.strip()[-500:]}")
+        return json.loads(done.stdout.strip().splitlines()[-1])
+    finally:
+        shutil.rmtree(copy, ignore_errors=True)
 
 
 def start_mib(env: dict) -> float:
@@ -142,12 +197,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="1000,10000,50000", help="synthetic statement counts ('' for none)")
     parser.add_argument("--postgres", action="store_true", help="also apply the synthetic folders to PostgreSQL")
     parser.add_argument("--json", type=Path, help="also write the results as JSON to this file")
+    parser.add_argument("--in-process", default="lemmy,lago,synthetic-10000",
+                        help="folders (names of the rows) also measured in process, CPU seconds ('' for none)")
     args = parser.parse_args(argv)
     from bench_static_vs_postgres import generate, machine
 
     work = Path(tempfile.mkdtemp(prefix="schemalens-bench-cache-"))
-    env = {**os.environ, "XDG_CACHE_HOME": str(work / "cache"), "PYTHONPATH": str(ROOT / "lib")}
+    env = {**os.environ, "XDG_CACHE_HOME": str(work / "cache"), "PYTHONPATH": str(ROOT / "lib"),
+           "PYTHONPYCACHEPREFIX": str(work / "bytecode")}
     env.pop("SCHEMALENS_CACHE", None)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: bytecode compiled once (startup() runs first)
     os.environ["XDG_CACHE_HOME"] = str(work / "cache")  # this process too (postgres_run loads the schema)
     info = machine()
     results: dict = {"machine": info, "startup": startup(env), "start_mib": start_mib(env), "rows": []}
@@ -155,9 +214,10 @@ def main(argv: list[str] | None = None) -> int:
           f"Python {info['python']}, sqlglot {info['sqlglot']}")
     print(f"start-up, schemalens --help: {results['startup']:.3f} s; a process with the parser imported: "
           f"{results['start_mib']:.0f} MiB")
-    print("| folder | files | statements | cache off | cold | st/s | warm | warm/cold | comment added | /cold "
+    print("| folder | files | statements | cache off | cold | cold/off | st/s | warm | warm/cold | comment added | /cold "
           "| table added | /cold | peak | KiB/st | KiB/st above start | PG apply + introspect | PG / cold |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    inside = {n.strip() for n in args.in_process.split(",") if n.strip()}
     try:
         folders = realworld(args.realworld) if args.realworld else []
         for size in [int(s) for s in args.sizes.split(",") if s.strip()]:
@@ -165,8 +225,11 @@ def main(argv: list[str] | None = None) -> int:
             generate(folder, size)
             folders.append((f"synthetic {size:,}", folder))
         for name, folder in folders:
+            slug = name.replace(" ", "-").replace(",", "")
             try:
-                row = measure(name.replace(" ", "-").replace(",", ""), folder, work, env)
+                row = measure(slug, folder, work, env)
+                if slug in inside:
+                    row["in_process"] = in_process(slug, folder, work, env)
             except RuntimeError as e:
                 print(f"| {name} | failed: {e} |")
                 continue
@@ -175,6 +238,7 @@ def main(argv: list[str] | None = None) -> int:
                 row["postgres"] = postgres(folder)
             results["rows"].append(row)
             print_row(row, results["start_mib"])
+        print_in_process(results["rows"])
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if args.json:
@@ -188,12 +252,28 @@ def print_row(row: dict, start: float) -> None:
     pg_cells = (f"{pg['apply']:.2f} + {pg['introspect']:.2f} s | {pg['seconds'] / cold['seconds']:.1f}×" if pg
                 else " | ")
     print(f"| {row['name']} | {row['files']:,} | {row['statements']:,} | {row['off']['seconds']:.2f} s | "
-          f"{cold['seconds']:.2f} s | {row['statements'] / cold['seconds']:,.0f} | {warm['seconds']:.2f} s | "
+          f"{cold['seconds']:.2f} s | {cold['seconds'] / row['off']['seconds']:.2f} | "
+          f"{row['statements'] / cold['seconds']:,.0f} | {warm['seconds']:.2f} s | "
           f"{100 * warm['seconds'] / cold['seconds']:.0f}% | {changed['seconds']:.2f} s | "
           f"{100 * changed['seconds'] / cold['seconds']:.0f}% | {edited['seconds']:.2f} s | "
           f"{100 * edited['seconds'] / cold['seconds']:.0f}% | {cold['peak_mib']:.0f} MiB | "
           f"{cold['peak_mib'] * 1024 / n:.1f} | {max(cold['peak_mib'] - start, 0) * 1024 / n:.1f} | {pg_cells} |",
           flush=True)
+
+
+def print_in_process(rows: list[dict]) -> None:
+    rows = [r for r in rows if "in_process" in r]
+    if not rows:
+        return
+    print("\nIn process (`load_schema`, CPU seconds, a process of its own; one file in the middle changed):\n")
+    print("| folder | statements | cache off | st/s | cold (checkpoints written) | warm | comment added | /off "
+          "| table added | /off |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for row in rows:
+        t = row["in_process"]
+        print(f"| {row['name']} | {row['statements']:,} | {t['off']:.2f} | {row['statements'] / t['off']:,.0f} | "
+              f"{t['cold']:.2f} | {t['warm']:.3f} | {t['comment']:.3f} | {100 * t['comment'] / t['off']:.0f}% | "
+              f"{t['table']:.2f} | {100 * t['table'] / t['off']:.0f}% |", flush=True)
 
 
 if __name__ == "__main__":

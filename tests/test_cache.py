@@ -99,6 +99,77 @@ def test_another_version_misses(home, migrations, monkeypatch):
     assert calls == [3, 3] and len(_entries(home)) == 2
 
 
+def test_a_hit_follows_the_paths_that_decide_the_search_path(home, tmp_path, monkeypatch):
+    """The entry is keyed by the files and every path under the folder (what detects the runner and platform),
+    not by the search_path computed from them: the same files under supabase/migrations are another schema."""
+    files = {"0001-auth.sql": "-- postgres-migrations disable-transaction\nCREATE SCHEMA auth;\n"
+                              "CREATE TABLE auth.sessions (id int PRIMARY KEY);\n",
+             "0002-users.sql": "CREATE TABLE users (id int PRIMARY KEY);\n"}
+    service, project = tmp_path / "service" / "migrations", tmp_path / "app" / "supabase" / "migrations"
+    for d in (service, project):
+        d.mkdir(parents=True)
+        for name, text in files.items():
+            (d / name).write_text(text)
+    calls = _count_parses(monkeypatch)
+    assert "auth.users" in [t.name for t in load_schema(service).tables]  # the runner puts auth first
+    assert "public.users" in [t.name for t in load_schema(project).tables]  # a Supabase project: public
+    assert len(_entries(home)) == 2
+    (service / "notes.toml").write_text("x = 1\n")  # any other file under the folder: detected again
+    assert "auth.users" in [t.name for t in load_schema(service).tables]
+    assert calls == [2, 2, 0] and len(_entries(home)) == 3  # the third from the replay states: nothing parsed
+    for d in (service, project):
+        monkeypatch.setenv("SCHEMALENS_CACHE", "off")
+        cold = load_schema(d)
+        monkeypatch.delenv("SCHEMALENS_CACHE")
+        assert load_schema(d) == cold
+
+
+def test_a_changed_file_reads_the_marks_of_that_file_only(home, tmp_path, monkeypatch):
+    """On a miss, the platform detection's expressions run over the changed file only (schemalens.read.marks):
+    the other files' marks come from the cache; the schema is the one a cold run gives."""
+    from schemalens.read import marks
+
+    d = tmp_path / "m"
+    d.mkdir()
+    for i in range(6):
+        (d / f"{i:03}_t{i}.sql").write_text(f"CREATE TABLE t{i} (id int PRIMARY KEY);\nGRANT SELECT ON t{i} TO anon;\n")
+    read = []
+    real = marks.text_marks
+    monkeypatch.setattr(marks, "text_marks", lambda text: read.append(text) or real(text))
+    load_schema(d)
+    assert len(read) == 6
+    read.clear()
+    (d / "003_t3.sql").write_text("CREATE TABLE t3 (id int PRIMARY KEY, note text);\n")
+    resumed = load_schema(d)
+    assert read == ["CREATE TABLE t3 (id int PRIMARY KEY, note text);\n"]
+    monkeypatch.setenv("SCHEMALENS_CACHE", "off")
+    assert resumed == load_schema(d)
+
+
+def test_folder_paths_are_rglobs_files(tmp_path):
+    """The paths that key an entry (schemalens.read.runners.folder_paths, os.walk) are what rglob gave:
+    symlinked folders not entered, a symlink to a file kept, a dangling one left out, sorted by parts."""
+    from schemalens.read.runners import folder_paths
+
+    m = tmp_path / "m"
+    for sub in ("x", "x-y", "x/deep"):
+        (m / sub).mkdir(parents=True)
+    for name in ("x/1.sql", "x-y/2.sql", "x.sql", "X.sql", "x/deep/3.sql", "é.sql", "meta.json"):
+        (m / name).write_text("")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "o.sql").write_text("")
+    (m / "linkdir").symlink_to(tmp_path / "out")
+    (m / "dangling.sql").symlink_to(tmp_path / "nothing")
+    (m / "linkfile.sql").symlink_to(tmp_path / "out" / "o.sql")
+    (m / "null").symlink_to("/dev/null")
+    expected = [p.as_posix() for p in sorted(m.resolve().rglob("*")) if p.is_file()]
+    assert folder_paths(m) == expected
+    names = [path[len(m.resolve().as_posix()) + 1:] for path in expected]
+    assert {"linkfile.sql", "x/deep/3.sql", "é.sql", "meta.json"} <= set(names)
+    assert not {"dangling.sql", "linkdir/o.sql", "linkdir"} & set(names)
+    assert expected.index(f"{m.resolve().as_posix()}/x/1.sql") < expected.index(f"{m.resolve().as_posix()}/x-y/2.sql")
+
+
 def test_the_key_follows_schemalens_code_and_versions():
     assert cache.key(["x"], version="1") != cache.key(["x"], version="2")
     assert cache.key(["ab", "c"], version="1") != cache.key(["a", "bc"], version="1")
@@ -147,6 +218,23 @@ def test_an_unwritable_cache_is_skipped(tmp_path, migrations, monkeypatch):
     blocker.write_text("x")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
     assert [t.name for t in load_schema(migrations).tables] == ["public.a", "public.b"]
+
+
+def test_an_entry_is_written_whole_without_waiting_for_the_disk(home, tmp_path, monkeypatch):
+    """Cache entries skip fsync (0.3 s of a cold 1,000-file run: a checkpoint is several entries); an entry cut
+    short by a crash fails its checksum and is a miss. Reports and scripts are still flushed."""
+    import os
+
+    synced = []
+    real = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real(fd)))
+    cache.put("t", "k", list(range(1000)))
+    assert cache.get("t", "k") == list(range(1000)) and synced == []
+    assert not list(home.glob(".*.tmp"))
+    from schemalens.core.files import write_text
+
+    write_text(tmp_path / "report.md", "# r\n")
+    assert len(synced) == 1
 
 
 def test_size_bound_removes_the_least_recently_used(home, monkeypatch):
@@ -216,6 +304,26 @@ def test_a_hit_needs_no_parser(home, migrations):
     code = "import sys\nfrom schemalens import load_schema\nload_schema(sys.argv[1])"
     assert "sqlglot" in _modules_after(code, str(migrations))  # the first run parses
     assert "sqlglot" not in _modules_after(code, str(migrations))  # the second reads the entry
+
+
+# What a warm command imports: none of what only parsing, findings or a manifest need (0.66 s of 0.7 s)
+_NOT_FOR_A_HIT = {"sqlglot", "sqlglot.parser", "pydantic", "yaml", "schemalens.read.parse", "schemalens.read.replay",
+                  "schemalens.read.manifest", "schemalens.read.documents", "schemalens.assess.findings",
+                  "schemalens.present.report", "schemalens.decide.decisions"}
+
+
+@pytest.mark.parametrize("form", ["json", "mermaid"])
+def test_a_warm_graph_command_imports_no_parser(home, migrations, tmp_path, form):
+    """``schemalens graph`` on a cache hit: the schema from the entry, printed; the graph JSON without networkx."""
+    code = "import sys\nfrom schemalens.cli import main\nassert main(sys.argv[1:]) == 0"
+    argv = ("graph", str(migrations), "--format", form, "-o", str(tmp_path / "out"))
+    first = _modules_after(code, *argv)
+    assert {"sqlglot", "schemalens.read.parse"} <= first  # the first run parses
+    written = (tmp_path / "out").read_text()
+    loaded = _modules_after(code, *argv)
+    assert "schemalens.present.graph_output" in loaded and not _NOT_FOR_A_HIT & loaded
+    assert ("networkx" in loaded) == (form == "mermaid")  # Mermaid and DOT walk the graph
+    assert (tmp_path / "out").read_text() == written and "public.b" in written
 
 
 def _live_trees() -> int:

@@ -62,3 +62,19 @@ def test_pop_templates_are_rendered_for_the_static_analysis_too(tmp_path):
     assert [t.name for t in schema.tables] == ["auth.users"] and not schema.unparsed
     assert detect_platform(["00_init.up.sql"], [render_templates((tmp_path / "00_init.up.sql").read_text())]).reasons \
         == ("the files create the auth schema themselves",)
+
+
+@pytest.mark.parametrize("order", [0, 1, 2])
+def test_marks_give_what_the_texts_give(order):
+    """detect_platform from each file's text_marks (kept between runs by schemalens.read.marks) is the
+    detection from the texts: the same name, and the reasons in the same order (by file, then expression)."""
+    from schemalens.read.platform import text_marks
+
+    texts = ["GRANT SELECT ON t TO authenticated;", "CREATE TABLE x (id int);",
+             "CREATE POLICY p ON t USING (auth.uid() = owner); ALTER PUBLICATION supabase_realtime ADD TABLE t;",
+             "SELECT * FROM storage.objects, auth.users;", "CREATE TABLE IF NOT EXISTS auth.sessions (id uuid);"]
+    texts = texts[order:] + texts[:order]
+    for paths in (["001_init.sql"], ["app/supabase/migrations/001_init.sql"]):
+        from_texts = detect_platform(paths, texts)
+        assert detect_platform(paths, [], marks=[text_marks(t) for t in texts]) == from_texts
+        assert len(from_texts.reasons) >= 2 or from_texts.name == "postgres"

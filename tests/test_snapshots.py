@@ -208,3 +208,33 @@ def test_state_digest_tells_states_apart():
     assert snapshots.state_digest(state(base)) == snapshots.state_digest(state(base + " -- more"))
     assert snapshots.state_digest(state(base)) != snapshots.state_digest(state(base + " GRANT INSERT ON a TO anon;"))
     assert snapshots.state_digest(state(base)) != snapshots.state_digest(state(base + " SET search_path TO x;"))
+
+
+def test_digests_only_where_a_change_may_have_left_the_state_as_it_was(home, tmp_path, monkeypatch):
+    """A cold run and a file added at the end write checkpoints without digesting a state (a pickle each);
+    after a change, the first checkpoint is compared with the state last seen there, whose digest is kept."""
+    digested = []
+    real = snapshots.state_digest
+    monkeypatch.setattr(snapshots, "state_digest", lambda state: digested.append(1) or real(state))
+    folder = lemmy_like(tmp_path / "m", files=20)
+    load_schema(folder)
+    assert digested == []
+    target = _up_files(folder)[7]
+    for n, expected in enumerate((2, 1), 1):  # the new state and the old one; then the old one's is kept
+        target.write_text(target.read_text() + f"\n-- reviewed {n}\n")
+        digested.clear()
+        _same(load_schema(folder), _cold(folder, monkeypatch))
+        assert len(digested) == expected
+    new = folder / "2024-02-28-999999_added"
+    new.mkdir()
+    (new / "up.sql").write_text("ALTER TABLE t19 ADD COLUMN added int;\n")
+    digested.clear()
+    _same(load_schema(folder), _cold(folder, monkeypatch))
+    assert digested == []
+    single = tmp_path / "one"  # one file (a Rails structure.sql): a changed file is the last, nothing to compare
+    single.mkdir()
+    (single / "structure.sql").write_text("CREATE TABLE a (id int PRIMARY KEY);\n")
+    load_schema(single)
+    (single / "structure.sql").write_text("CREATE TABLE a (id int PRIMARY KEY);\n-- reviewed\n")
+    _same(load_schema(single), _cold(single, monkeypatch))
+    assert digested == []

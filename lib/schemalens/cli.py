@@ -46,10 +46,10 @@ def _write(text: str, output: str | None) -> None:
 
 
 def cmd_graph(args: argparse.Namespace) -> int:
-    from schemalens.present import report
+    from schemalens.present import graph_output as out  # not present.report: no findings, manifest or parser
 
     schema = _model(args, args.exact)
-    writer = {"json": report.graph_json, "mermaid": report.mermaid, "dot": report.dot}[args.format]
+    writer = {"json": out.graph_json, "mermaid": out.mermaid, "dot": out.dot}[args.format]
     _write(writer(schema), args.output)
     return EXIT_OK
 

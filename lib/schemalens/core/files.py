@@ -33,8 +33,10 @@ def write_text(path: str | os.PathLike[str], text: str) -> Path:
     return write_bytes(path, text.encode("utf-8"))
 
 
-def write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+def write_bytes(path: str | os.PathLike[str], data: bytes, durable: bool = True) -> Path:
     """Write ``data`` to ``path`` atomically (as :func:`write_text`), creating its folder; the path written.
+    ``durable=False`` skips the flush to disk (fsync), for files whose loss a reader notices (a cache entry
+    with its checksum): a whole file or none is still all a reader sees while the machine runs.
 
     A symlink is written through (the link stays, its target gets the text). A path that exists and is
     not a regular file (``/dev/null``, ``/dev/stdout``, a named pipe) is written into as it is: renaming
@@ -51,8 +53,9 @@ def write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
         os.chmod(temp, _mode_of(target))
         os.replace(temp, target)
     except BaseException:

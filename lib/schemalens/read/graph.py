@@ -17,13 +17,17 @@ columns, referenced columns, actions and source. Tables the migrations reference
 from __future__ import annotations
 
 from collections import Counter
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from schemalens.core.model import Schema, qualify
 
+if TYPE_CHECKING:  # imported where a graph is built: the graph JSON (coverage) needs no networkx, 0.1 s
+    import networkx as nx
+
 
 def build_graph(schema: Schema) -> nx.MultiDiGraph:
+    import networkx as nx
+
     g = nx.MultiDiGraph()
     policies = Counter(p.table for p in schema.policies)
     for t in schema.tables:
@@ -80,18 +84,24 @@ def paths_to_root(g: nx.MultiDiGraph, table: str, include_external: bool = True)
 
 def reaches(g: nx.MultiDiGraph, table: str) -> set[str]:
     """Every table reachable from ``table`` by following foreign keys upwards."""
+    import networkx as nx
+
     table = qualify(table)
     return set(nx.descendants(g, table)) if table in g else set()
 
 
 def descendants_of(g: nx.MultiDiGraph, table: str) -> set[str]:
     """Every table whose rows hang under ``table`` through foreign keys."""
+    import networkx as nx
+
     table = qualify(table)
     return set(nx.ancestors(g, table)) if table in g else set()
 
 
 def cycles(g: nx.MultiDiGraph) -> list[list[str]]:
     """FK cycles between distinct tables (self-references are listed by :func:`self_references`)."""
+    import networkx as nx
+
     simple = nx.DiGraph((u, v) for u, v in g.edges() if u != v)
     return sorted(sorted(c) for c in nx.simple_cycles(simple))
 

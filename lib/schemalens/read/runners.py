@@ -30,8 +30,9 @@ left to them.
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,6 +41,7 @@ from schemalens.read.migrations import MigrationFile
 from schemalens.read.platform import (
     POP_NAMESPACE,
     Detected,
+    Marks,
     detect_platform,
     detect_runner,
     owned_schemas,
@@ -160,21 +162,44 @@ def runner_for(name: str) -> Runner:
 
 
 
-def detect(folder: str | Path, files: Sequence[MigrationFile], platform: str | None = None,
-           runner: str | None = None) -> tuple[Detected, Detected]:
-    """The platform and runner of a folder (``platform``/``runner`` given win)."""
+def folder_paths(folder: str | Path) -> list[str]:
+    """Every file under the folder (absolute, sorted as paths are: by their parts): with the files' texts, all
+    that :func:`detect` reads (also meta/_journal.json, *.toml). As ``sorted(root.rglob("*"))`` that are files,
+    symlinked folders not entered, in less time (lemmy: 0.022 -> 0.014 s, a part of every warm run).
+
+    >>> import tempfile; d = Path(tempfile.mkdtemp()); (d / "a").mkdir(); _ = (d / "a" / "b.sql").write_text("")
+    >>> _ = (d / "a-c.sql").write_text(""); [p[len(str(d.resolve())):] for p in folder_paths(d)]
+    ['/a/b.sql', '/a-c.sql']
+    """
     root = Path(folder).resolve()
-    paths = [p.as_posix() for p in sorted(root.rglob("*")) if p.is_file()]  # also meta/_journal.json, *.toml
+    found = []
+    for top, _folders, names in os.walk(root):  # symlinked folders are listed, not entered (as rglob does)
+        for name in names:
+            path = os.path.join(top, name)
+            if os.path.isfile(path):  # follows a symlink (a dangling one is no file)
+                found.append(Path(path))
+    return [p.as_posix() for p in sorted(found)]
+
+
+def detect(folder: str | Path, files: Sequence[MigrationFile], platform: str | None = None,
+           runner: str | None = None, paths: Sequence[str] | None = None,
+           marks: Callable[[Sequence[str]], list[Marks]] | None = None) -> tuple[Detected, Detected]:
+    """The platform and runner of a folder (``platform``/``runner`` given win); ``paths``: its
+    :func:`folder_paths`, when the caller has them; ``marks``: what gives the texts' marks
+    (:func:`schemalens.read.marks.cached`), else they are read."""
+    paths = folder_paths(folder) if paths is None else paths
     texts = [f.text for f in files]
     found_runner = Detected(runner_for(runner).name, (), given=True) if runner else detect_runner(paths, texts)
     rendered = [runner_for(found_runner.name).render(t) for t in texts]
-    return detect_platform(paths, rendered, platform), found_runner
+    known = marks(rendered) if marks is not None and platform is None else None
+    return detect_platform(paths, rendered, platform, known), found_runner
 
 
-def runner_search_path(folder: str | Path, files: Sequence[MigrationFile]) -> tuple[str, ...]:
+def runner_search_path(folder: str | Path, files: Sequence[MigrationFile], paths: Sequence[str] | None = None,
+                       marks: Callable[[Sequence[str]], list[Marks]] | None = None) -> tuple[str, ...]:
     """The search_path the folder's runner applies the files with: a Supabase service's runner puts the schema
     it owns first (supabase/auth, supabase/storage), so an unqualified name there means that schema."""
-    found_platform, found_runner = detect(folder, files)
+    found_platform, found_runner = detect(folder, files, paths=paths, marks=marks)
     how = runner_for(found_runner.name)
     if found_platform.name == "supabase" or not how.own_schema_first:
         return ("public",)
@@ -182,4 +207,4 @@ def runner_search_path(folder: str | Path, files: Sequence[MigrationFile]) -> tu
     return (owned[0], "public") if owned else ("public",)
 
 
-__all__ = ["RUNNERS", "Runner", "detect", "runner_for", "runner_search_path"]
+__all__ = ["RUNNERS", "Runner", "detect", "folder_paths", "runner_for", "runner_search_path"]
