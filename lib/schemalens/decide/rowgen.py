@@ -402,10 +402,10 @@ def generate_rows(conn: psycopg.Connection, created: Iterable[int], rows: int = 
             insert(rel, base_row(rel, i), f"row {i + 1}")
         if rel not in mine or not edge_rows:
             continue
-        edge_rows = [(k, None, "unmappable row") for r, k, fr, _ in fks  # unmappable: an optional key left NULL
-                     if r == rel and fr != rel and not any(cols[rel][n].not_null for n in k)]
-        edge_rows += [([num], _orphan(cols[rel][num]), "orphan row") for r, num in soft if r == rel]  # orphan
-        for e, (k, v, label) in enumerate(edge_rows):
+        wanted_edges = [(k, None, "unmappable row") for r, k, fr, _ in fks  # unmappable: an optional key NULL
+                        if r == rel and fr != rel and not any(cols[rel][n].not_null for n in k)]
+        wanted_edges += [([num], _orphan(cols[rel][num]), "orphan row") for r, num in soft if r == rel]  # orphan
+        for e, (k, v, label) in enumerate(wanted_edges):
             # each edge row its own number past every base row (two with one number are one key twice);
             # the parent: a spare one (unmappable rows the first, orphans the second)
             row = base_row(rel, rows + 2 + e, rows if v is None else rows + 1)
