@@ -132,3 +132,30 @@ def test_the_lock_claims_of_a_script_in_autocommit_are_checked_against_the_sampl
     r = _rehearsal(big, _option(quick), "up.sql: ROW EXCLUSIVE on events.")
     samples = r.locks[0].samples
     assert wrong_claims(r) == (f"up.sql: says ROW EXCLUSIVE on events; not seen in {samples} samples (sampled)",)
+
+
+def test_the_samples_backfill_and_index_scripts_are_seen_as_predicted(scope_options, revos_db) -> None:
+    """scope-of-cartridges B on the sample with 30,010 generated rows in style_cartridges: its backfill (a DO
+    block, 4 batches) is seen holding ROW EXCLUSIVE on the table and nothing that blocks writes; its index.sql
+    (CONCURRENTLY) SHARE UPDATE EXCLUSIVE; no mismatch with the predictions."""
+    from test_phased import GENERATE, ROWS as GENERATED
+
+    conn, _ = revos_db
+    conn.execute(GENERATE, (GENERATED,))
+    b = scope_options["B"]
+    seen = []
+    for name in b.scripts[:-1]:
+        error, _, found = run_observed(conn, b, name, {})
+        assert error == "", error
+        seen += found
+    backfill = next(s for s in seen if s.script == "backfill-style_cartridges")
+    assert backfill.sampled and backfill.samples > 0
+    modes = {lk.table: lk.mode for lk in backfill.observed}
+    assert modes["public.style_cartridges"] == ROW_EXCLUSIVE, backfill
+    assert all(m in ("ACCESS SHARE", "ROW SHARE", ROW_EXCLUSIVE) for m in modes.values()), backfill
+    index = [s for s in seen if s.script == "index"]
+    assert index and all(s.sampled for s in index)
+    assert all(lk.mode == SHARE_UPDATE_EXCLUSIVE for s in index for lk in s.observed)
+    style = next(s for s in index if "style_cartridges" in s.statement)  # 30,010 rows: long enough to be seen
+    assert [(lk.table, lk.mode) for lk in style.observed] == [("public.style_cartridges", SHARE_UPDATE_EXCLUSIVE)]
+    assert [m for s in seen for m in s.mismatches] == []
