@@ -125,8 +125,8 @@ def test_the_lock_claims_of_a_script_in_autocommit_are_checked_against_the_sampl
     r = _rehearsal(big, _option(backfill), "up.sql, in autocommit: ROW SHARE on events.")  # weaker than seen
     assert wrong_claims(r) == ("up.sql: says ROW SHARE on events; observed ROW EXCLUSIVE",)
     r = _rehearsal(big, _option(backfill), "up.sql, in autocommit: SHARE UPDATE EXCLUSIVE on events.")
-    assert wrong_claims(r) == (f"up.sql: says SHARE UPDATE EXCLUSIVE on events; not seen in {r.locks[0].samples} "
-                               "samples (sampled)",)
+    samples = r.locks[0].samples
+    assert wrong_claims(r) == (f"up.sql: says SHARE UPDATE EXCLUSIVE on events; not seen in {samples} samples (sampled)",)
     # a claim no sample saw, with nothing stronger seen: said as not seen in N samples, not as no lock taken
     quick = outside(step("SELECT 1", ("public.events", ROW_EXCLUSIVE), note="quick"))
     r = _rehearsal(big, _option(quick), "up.sql: ROW EXCLUSIVE on events.")
@@ -138,7 +138,8 @@ def test_the_samples_backfill_and_index_scripts_are_seen_as_predicted(scope_opti
     """scope-of-cartridges B on the sample with 30,010 generated rows in style_cartridges: its backfill (a DO
     block, 4 batches) is seen holding ROW EXCLUSIVE on the table and nothing that blocks writes; its index.sql
     (CONCURRENTLY) SHARE UPDATE EXCLUSIVE; no mismatch with the predictions."""
-    from test_phased import GENERATE, ROWS as GENERATED
+    from test_phased import GENERATE
+    from test_phased import ROWS as GENERATED
 
     conn, _ = revos_db
     conn.execute(GENERATE, (GENERATED,))

@@ -43,7 +43,7 @@ from schemalens.decide.sqlgen import ACCESS_EXCLUSIVE, LOCK_MODES, Lock, Step, s
 _TABLES = """
 SELECT c.oid, n.nspname || '.' || c.relname, c.relkind, c.relfilenode
 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+WHERE c.relkind IN ('r', 'p', 'm', 'v') AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
   AND n.nspname NOT LIKE 'pg_temp%'"""
 _LOCKS = """
 SELECT l.relation, l.mode FROM pg_catalog.pg_locks l

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from schemalens.decide.sqlgen import LOCK_MODES, short
 
 _MODES = sorted(LOCK_MODES, key=len, reverse=True)
-_NAME = r"(?!(?:ROW|SHARE|ACCESS|EXCLUSIVE|UPDATE)\b)[\w.]+"  # a table, not the next lock mode
+_NAME = r"`?(?!(?:ROW|SHARE|ACCESS|EXCLUSIVE|UPDATE)\b)[\w.]+`?"  # a table (in `code` or not), not the next lock mode
 _CLAIM = re.compile(r"\b(" + "|".join(_MODES) + rf") on ((?:{_NAME}(?:, | and |,? and )?)+)")
 _SCRIPT = re.compile(r"\b([a-z_]+)\.sql\b")
 
@@ -33,6 +33,8 @@ def lock_claims(text: str, tables: Iterable[str]) -> list[tuple[str, str, str]]:
     [('up', 'SHARE ROW EXCLUSIVE', 'users'), ('up', 'SHARE ROW EXCLUSIVE', 'auth.users'), ('down', 'ACCESS EXCLUSIVE', 'users')]
     >>> lock_claims("validate.sql: SHARE UPDATE EXCLUSIVE on prices and ROW SHARE on products", ["prices", "products"])
     [('validate', 'SHARE UPDATE EXCLUSIVE', 'prices'), ('validate', 'ROW SHARE', 'products')]
+    >>> lock_claims("down.sql: ACCESS EXCLUSIVE on `a.t`, `users` and `auth.users` until COMMIT", ["a.t", "users"])
+    [('down', 'ACCESS EXCLUSIVE', 'a.t'), ('down', 'ACCESS EXCLUSIVE', 'users')]
     """
     out = []
     known = set(tables)
@@ -44,7 +46,7 @@ def lock_claims(text: str, tables: Iterable[str]) -> list[tuple[str, str, str]]:
             script = found
             continue
         for name in re.split(r", and |, | and ", found.group(2)):
-            name = name.strip().rstrip(".,")
+            name = name.strip().rstrip(".,").strip("`")
             if name in known:
                 out.append((script, found.group(1), name))
     return out
