@@ -268,7 +268,7 @@ def observed_locks_table(r) -> str:
         seen = [f"rewrites {short(t)}" for t in s.rewritten] + [f"scans {short(t)} ({n} rows)" for t, n in s.scanned]
         mark = "❌ " + "; ".join(s.mismatches) if s.mismatches else "✅ nothing beyond the prediction seen" \
             if s.sampled else "not observed" if s.outside else "✅"
-        got = _sampled(s) if s.sampled else "autocommit: its transactions end inside it" if s.outside else \
+        got = _cell(_sampled(s)) if s.sampled else "autocommit: its transactions end inside it" if s.outside else \
             ", ".join(str(lk) for lk in s.observed) or "—"
         out.append(f"| `{s.script}.sql` | {_cell(s.statement)} | {', '.join(str(lk) for lk in s.predicted) or '—'} | "
                    f"{got} | {', '.join(seen) or '—'} | {_cell(mark)} |")
