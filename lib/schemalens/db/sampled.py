@@ -26,7 +26,9 @@ from dataclasses import dataclass
 
 import psycopg
 
-INTERVAL = 0.002  # seconds between two samples (a sample itself takes about 1 ms)
+# seconds between two samples; measured on the embedded server (2 shared cores, 1M rows): 350-400 samples/s,
+# a 100-batch DO block 3.06 s alone, 3.44 s sampled; CREATE INDEX CONCURRENTLY 0.92 s and 0.90 s
+INTERVAL = 0.002
 
 _SAMPLE = """
 SELECT a.state, n.nspname || '.' || c.relname, l.mode, l.granted
