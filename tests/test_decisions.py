@@ -398,7 +398,7 @@ def watched_locks(conn: psycopg.Connection, sql: str) -> dict[str, str]:
 
 @pytest.mark.parametrize("sample,option", OPTIONS, ids=IDS)
 def test_declared_locks_are_the_locks_postgres_takes(sample: str, option, pg_db: psycopg.Connection) -> None:
-    """Each statement alone in a transaction on the sample rows: its table locks in pg_locks (the
+    """Each statement alone in a transaction on the sample rows: its table and view locks in pg_locks (the
     strongest mode per table) are exactly the ones it declares."""
     prepare(pg_db, sample)
     resolve = RESOLVE.get((sample, option.decision, option.key))
@@ -419,7 +419,7 @@ def test_declared_locks_are_the_locks_postgres_takes(sample: str, option, pg_db:
             after = {oid: (name, kind) for oid, name, kind in rows(pg_db, RELATIONS)}
             for oid, mode in rows(pg_db, LOCKS):
                 name, kind = names.get(oid) or after.get(oid) or ("", "")
-                if kind in ("r", "p") and name:
+                if kind in ("r", "p", "v") and name:  # tables and views
                     mode = mode_name(mode)
                     if name not in taken or LOCK_MODES.index(mode) > LOCK_MODES.index(taken[name]):
                         taken[name] = mode

@@ -16,6 +16,7 @@ import pytest
 
 from schemalens.assess.compare import analyse
 from schemalens.core.errors import InputError
+from schemalens.core.names import short
 from schemalens.db import live, postgres
 from schemalens.db.rehearse import rehearse, rehearse_option, row_checksums, seed_file
 from schemalens.decide.decisions import Check, Decisions, Option
@@ -258,6 +259,31 @@ def test_observed_locks_match_the_predictions_on_every_revos_option(revos) -> No
     assert "ACCESS EXCLUSIVE on agencies (3 rows)" in shown(rehearsals.of("root-entity", "A"))
 
 
+def _down_claims_hold(rehearsals) -> int:
+    """Every option whose down.sql takes ACCESS EXCLUSIVE says so in its lock risk, and every lock claim about a
+    script the rehearsal ran (down.sql included) is what the rehearsal observed; returns the downs checked."""
+    from schemalens.decide.claims import lock_claims, wrong_claims
+    from schemalens.decide.sqlgen import ACCESS_EXCLUSIVE
+
+    checked = 0
+    for r in rehearsals:
+        assert wrong_claims(r) == (), (r.option.slug, wrong_claims(r))
+        down = [s for s in r.locks if s.script == "down"]
+        if any(lk.mode == ACCESS_EXCLUSIVE for s in down for lk in s.observed):
+            tables = {short(lk.table) for s in down for lk in s.observed}
+            said = [c for risk in r.option.risks if risk.kind == "lock" for c in lock_claims(risk.text, tables)
+                    if c[0] == "down"]
+            assert said, r.option.slug
+            checked += 1
+    return checked
+
+
+def test_every_down_that_takes_access_exclusive_says_so_and_the_rehearsal_agrees(revos) -> None:
+    _, rehearsals = revos
+    assert all(s.ok for r in rehearsals if r.verdict == "proven" for s in r.scripts if s.name == "down")
+    assert _down_claims_hold(rehearsals) >= 8
+
+
 def test_acme_without_seed_is_rehearsed_on_generated_rows(pg_server) -> None:
     decisions = decide(analyse(ACME / "migrations", ACME / "manifest.yaml"))
     rehearsals = rehearse(decisions, server=pg_server)
@@ -267,6 +293,7 @@ def test_acme_without_seed_is_rehearsed_on_generated_rows(pg_server) -> None:
     fk = rehearsals.of("foreign-key-tasks-assignee_id", "A")
     assert fk.verdict == "refused" and [c.check.name for c in fk.predicted] == ["orphans"]
     assert all(r.lock_mismatches == () for r in rehearsals)
+    assert _down_claims_hold(rehearsals) >= 1
     assert rehearsals.of("enable-rls", "A").unsafe  # ENABLE ROW LEVEL SECURITY: ACCESS EXCLUSIVE on tables with rows
     rehearsals_off = rehearse(decisions, server=pg_server, options=[fk.option], generate=False)
     assert rehearsals_off.generated is None and rehearsals_off[0].verdict == "proven"  # on empty tables

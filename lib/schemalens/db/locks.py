@@ -16,7 +16,15 @@ ones observed and names every mismatch: the prediction is wrong, or PostgreSQL b
 the option says. :func:`observed_unsafe` turns what was observed into the unsafe mark: a rewrite, or an
 ``ACCESS EXCLUSIVE`` lock, on a table that holds rows is unsafe whatever the generator thought.
 
-It only reads the catalog and its own session's locks; it never looks at another session's locks.
+A script that is not one transaction (:mod:`schemalens.decide.phased`: a batched backfill, ``CREATE INDEX
+CONCURRENTLY``) ends its own transactions, so its own session cannot read its locks: :func:`run_observed`
+samples them from a second session to the same throwaway database while each statement runs
+(:mod:`schemalens.db.sampled`). A lock seen there is certain and is compared with the prediction (a mode
+stronger than predicted, or a table not predicted, is a mismatch); a predicted lock not seen is only "not
+seen in N samples" (:attr:`StatementLocks.unseen`): sampling misses a lock shorter than its interval.
+
+It reads the catalog and its own session's locks, and, for a statement run in autocommit, that session's locks
+from a second session; it never looks at any other session's locks.
 """
 
 from __future__ import annotations
@@ -28,14 +36,14 @@ from dataclasses import dataclass
 import psycopg
 
 from schemalens.core.errors import ApplyError
-from schemalens.db import postgres
+from schemalens.db import postgres, sampled
 from schemalens.decide.decisions import LOCK_TIMEOUT, Option
-from schemalens.decide.sqlgen import ACCESS_EXCLUSIVE, LOCK_MODES, Lock, short
+from schemalens.decide.sqlgen import ACCESS_EXCLUSIVE, LOCK_MODES, Lock, Step, short
 
 _TABLES = """
 SELECT c.oid, n.nspname || '.' || c.relname, c.relkind, c.relfilenode
 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+WHERE c.relkind IN ('r', 'p', 'm', 'v') AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
   AND n.nspname NOT LIKE 'pg_temp%'"""
 _LOCKS = """
 SELECT l.relation, l.mode FROM pg_catalog.pg_locks l
@@ -68,13 +76,18 @@ class StatementLocks:
     scanned: tuple[tuple[str, int], ...] = ()  # (table, rows read by sequential scans)
     rows: tuple[tuple[str, int], ...] = ()  # rows each locked or rewritten table held before the script
     outside: bool = False  # ran in autocommit: its transactions end inside it, its own session cannot see its locks
+    sampled: bool = False  # outside: a second session sampled its locks while it ran
+    samples: int = 0  # sampled: the samples taken while it was active (0: it ended before the first)
+    held: tuple[tuple[str, str, float], ...] = ()  # sampled: (table, strongest mode, seconds seen held)
+    waited: tuple[Lock, ...] = ()  # sampled: the strongest mode it waited for on each table
 
     @property
     def mismatches(self) -> tuple[str, ...]:
-        """One line per table where prediction and observation differ (empty: they agree; always empty for a
-        statement run outside a transaction: tests/test_phased.py checks those from a second session)."""
+        """One line per table where prediction and observation differ (empty: they agree). For a statement run
+        in autocommit only what was seen counts (a mode stronger than predicted, a table not predicted): a
+        predicted lock not seen is in :attr:`unseen`; always empty when it was not sampled."""
         if self.outside:
-            return ()
+            return self._beyond() if self.sampled else ()
         want = {lk.table: lk.mode for lk in self.predicted}
         got = {lk.table: lk.mode for lk in self.observed}
         out = []
@@ -88,6 +101,31 @@ class StatementLocks:
             else:
                 out.append(f"predicted {want[t]} on {short(t)}, took {got[t]}")
         return tuple(out)
+
+    def _requested(self) -> dict[str, str]:
+        got: dict[str, str] = {}
+        for lk in self.observed + self.waited:
+            got[lk.table] = _stronger(got.get(lk.table), lk.mode)
+        return got
+
+    def _beyond(self) -> tuple[str, ...]:
+        want = {lk.table: lk.mode for lk in self.predicted}
+        out = []
+        for t, mode in sorted(self._requested().items()):
+            if t not in want:
+                out.append(f"{mode} on {short(t)} seen, not predicted")
+            elif LOCK_MODES.index(mode) > LOCK_MODES.index(want[t]):
+                out.append(f"predicted {want[t]} on {short(t)}, seen {mode}")
+        return tuple(out)
+
+    @property
+    def unseen(self) -> tuple[str, ...]:
+        """A sampled statement's predicted locks that no sample saw (it may have held them between two samples)."""
+        if not self.sampled:
+            return ()
+        got = self._requested()
+        return tuple(f"{lk} not seen in {self.samples} samples" for lk in self.predicted
+                     if LOCK_MODES.index(got.get(lk.table, lk.mode)) < LOCK_MODES.index(lk.mode) or lk.table not in got)
 
     @property
     def unsafe(self) -> tuple[str, ...]:
@@ -137,11 +175,35 @@ def observe(conn: psycopg.Connection, sql: str, predicted: tuple[Lock, ...], scr
                           rewritten, scanned, tuple(sorted((t, rows[t]) for t in touched if t in rows)))
 
 
+def observe_sampled(conn: psycopg.Connection, monitor: psycopg.Connection, step: Step, script: str,
+                    rows: Mapping[str, int]) -> StatementLocks:
+    """Run ``step`` on ``conn`` (autocommit) while ``monitor`` samples its locks (:func:`schemalens.db.sampled.sample`):
+    per table the strongest mode seen granted, how long it was seen, and the strongest waited for.
+    PostgreSQL's error propagates."""
+    found = sampled.sample(conn, monitor, step.sql)
+    granted: dict[str, tuple[str, float]] = {}
+    waited: dict[str, str] = {}
+    for s in found.seen:
+        mode = mode_name(s.mode)
+        if not s.granted:
+            waited[s.table] = _stronger(waited.get(s.table), mode)
+        elif s.table not in granted or LOCK_MODES.index(mode) > LOCK_MODES.index(granted[s.table][0]):
+            granted[s.table] = (mode, s.seconds)
+    touched = granted.keys() | waited.keys()
+    return StatementLocks(script, step.note or step.sql.split("\n")[0], step.locks,
+                          tuple(Lock(t, m) for t, (m, _) in sorted(granted.items())),
+                          rows=tuple(sorted((t, rows[t]) for t in touched if t in rows)), outside=True,
+                          sampled=True, samples=found.count,
+                          held=tuple((t, m, sec) for t, (m, sec) in sorted(granted.items())),
+                          waited=tuple(Lock(t, m) for t, m in sorted(waited.items())))
+
+
 def run_observed(conn: psycopg.Connection, option: Option, name: str,
                  rows: Mapping[str, int]) -> tuple[str, str, tuple[StatementLocks, ...]]:
     """Run script ``name`` of ``option`` on ``conn`` (autocommit, idle) as its file would run: one
     transaction, ``lock_timeout`` as in the file, committed at the end (a script that is not one
-    transaction runs in autocommit, its statements recorded unobserved: ``outside``). Returns ``(error, sqlstate,
+    transaction runs in autocommit, its statements ``outside``, their locks sampled from a second session:
+    :func:`observe_sampled`). Returns ``(error, sqlstate,
     statements)``: the error as :func:`schemalens.db.postgres.apply_sql` words it and PostgreSQL's error
     code (both empty when the script ran), and the statements observed (those before a failure; a
     failed script is rolled back)."""
@@ -150,14 +212,12 @@ def run_observed(conn: psycopg.Connection, option: Option, name: str,
     seen: list[StatementLocks] = []
     if not steps:
         return "", "", ()
-    if option.autocommit(name):  # not one transaction: as its file runs (schemalens.db.autocommit)
+    if option.autocommit(name):  # not one transaction: as its file runs (schemalens.db.autocommit), sampled
         from schemalens.db.autocommit import run_script
 
-        def each(i: int, s) -> None:
-            conn.execute(s.sql)
-            seen.append(StatementLocks(name, s.note or s.sql.split("\n")[0], s.locks, (), outside=True))
-
-        error, state, _ = run_script(conn, option, name, each)
+        with sampled.watcher(conn) as monitor:
+            error, state, _ = run_script(conn, option, name, lambda i, s: seen.append(
+                observe_sampled(conn, monitor, s, name, rows)))
         return error, state, tuple(seen)
     conn.execute("BEGIN")
     try:
@@ -190,4 +250,4 @@ def observed_unsafe(statements: tuple[StatementLocks, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
-__all__ = ["StatementLocks", "mode_name", "observe", "observed_unsafe", "run_observed", "table_rows"]
+__all__ = ["StatementLocks", "mode_name", "observe", "observe_sampled", "observed_unsafe", "run_observed", "table_rows"]

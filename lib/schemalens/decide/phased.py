@@ -35,12 +35,11 @@ True
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from schemalens.core.names import dollar_quote, md_code, qualify
-from schemalens.decide.decisions import Check, Option
+from schemalens.core.names import dollar_quote, md_code, md_name, qualify
+from schemalens.decide.decisions import Check, Option, Risk
 from schemalens.decide.sqlgen import (
     ACCESS_EXCLUSIVE,
     ACCESS_SHARE,
@@ -145,28 +144,74 @@ def volume_check(tables: Sequence[str]) -> Check:
     )
 
 
+def script_locks(steps: Sequence[Step]) -> list[tuple[str, str]]:
+    """``(table, mode)``: each table or view the steps lock in a mode that blocks writes (SHARE and stronger), the
+    strongest mode, in the order the steps first need one, each under the name it has before the first step:
+    a step after a rename or a move (:attr:`Step.renames <schemalens.decide.sqlgen.Step.renames>`) names the
+    table by its new name, traced back here; a table or view the steps create is left out (nobody else sees it
+    before the commit).
+
+    >>> from schemalens.decide.sqlgen import drop_view, rename_table, set_schema, rename_column
+    >>> script_locks([drop_view("public.agencies"), rename_table("public.tenants", "agencies"),
+    ...               rename_column("public.agencies", "a", "b"), set_schema("archive.t", "public")])
+    [('public.agencies', 'ACCESS EXCLUSIVE'), ('public.tenants', 'ACCESS EXCLUSIVE'), ('archive.t', 'ACCESS EXCLUSIVE')]
+    """
+    origin: dict[str, str] = {}  # a name now -> the name at the start ("": created by the steps)
+    modes: dict[str, str] = {}
+    for s in steps:
+        for lk in s.locks:
+            start = origin.get(lk.table, lk.table)
+            strong = LOCK_MODES.index(lk.mode) >= LOCK_MODES.index(SHARE)
+            if start and strong and LOCK_MODES.index(lk.mode) > LOCK_MODES.index(modes.get(start, ACCESS_SHARE)):
+                modes[start] = lk.mode
+        if s.renames:
+            before, after = s.renames
+            origin[after] = origin.get(before, before) if before else ""
+            if before:
+                origin[before] = ""  # the old name is free now: a table that takes it later is another one
+    return list(modes.items())
+
+
 def rollback_up_front(option: Option) -> Option:
     """``option`` with every lock its ``down.sql`` takes that blocks writes (SHARE and stronger) taken first, in
     the order the script first needs them, 200 ms per attempt (:func:`schemalens.decide.sqlgen.lock_up_front`), when
     one of them is ACCESS EXCLUSIVE: a rollback that drops a foreign key to ``auth.users`` or ``clients``
-    then never queues in front of their readers for the whole ``lock_timeout``, only 200 ms at a time.
-    Unchanged when the script renames, moves or creates a table (a name it locks would not exist yet), runs in
-    autocommit, or already locks up front."""
+    then never queues in front of their readers for the whole ``lock_timeout``, only 200 ms at a time, and
+    never holds one table while it queues for another. Tables and views are locked under the names they have
+    when the script starts (:func:`script_locks`: a rename or a move back is traced). The lock risk says so (a
+    claim the rehearsal checks: :mod:`schemalens.decide.claims`), also for a script that already locked up front.
+    Unchanged when the script runs in autocommit."""
     down = option.down
-    if not down or option.autocommit("down") or any(
-            s.note.startswith("take every lock up front") or re.search(r"RENAME TO|SET SCHEMA|^CREATE TABLE", s.sql)
-            for s in down):
+    if not down or option.autocommit("down"):
         return option
-    modes: dict[str, str] = {}
-    for s in down:
-        for lk in s.locks:
-            if LOCK_MODES.index(lk.mode) >= LOCK_MODES.index(SHARE) and LOCK_MODES.index(lk.mode) > LOCK_MODES.index(
-                    modes.get(lk.table, ACCESS_SHARE)):
-                modes[lk.table] = lk.mode
-    if ACCESS_EXCLUSIVE not in modes.values():
+    ahead = next((s for s in down if s.note.startswith("take every lock up front")), None)
+    locks = [(lk.table, lk.mode) for lk in ahead.locks] if ahead else script_locks(down)
+    if ACCESS_EXCLUSIVE not in dict(locks).values():
         return option
-    return replace(option, down=(lock_up_front(list(modes.items())), *down))
+    return replace(option, down=down if ahead else (lock_up_front(locks), *down),
+                   risks=_down_claim(option.risks, locks))
+
+
+def _down_claim(risks: Sequence[Risk], locks: Sequence[tuple[str, str]]) -> tuple[Risk, ...]:
+    """The lock risk with what down.sql takes up front (checked against the rehearsal: decide.claims), unless it
+    already speaks of down.sql."""
+    by_mode: dict[str, list[str]] = {}
+    for t, mode in locks:
+        by_mode.setdefault(mode, []).append(md_name(t))
+    said = " and ".join(f"{mode} on {', '.join(names)}" for mode, names in sorted(
+        by_mode.items(), key=lambda x: -LOCK_MODES.index(x[0])))
+    sentence = (f"down.sql: {said} until COMMIT, all taken by its first statement in that order (each attempt "
+                "waits 200 ms at most, then lets go and retries, 10 attempts).")
+    out, done = [], False
+    for r in risks:
+        if r.kind == "lock" and not done:
+            done = True
+            if "down.sql" not in r.text:
+                text = r.text.strip()
+                r = Risk("lock", sentence if text in ("", "None.") else f"{text} {sentence}")
+        out.append(r)
+    return tuple(out) if done else (*out, Risk("lock", sentence))
 
 
 __all__ = ["BATCH", "LARGE", "batched_update", "create_index_concurrently", "drop_index_concurrently",
-           "invalid_index_check", "outside", "rollback_up_front", "volume_check"]
+           "invalid_index_check", "outside", "rollback_up_front", "script_locks", "volume_check"]

@@ -22,10 +22,10 @@ regenerates migration text.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from schemalens.core.names import RESERVED, dollar_quote, qualify, short
+from schemalens.core.names import RESERVED, dollar_quote, qualify, relation, short
 from schemalens.core.names import quote_ident as ident
 from schemalens.core.names import quote_literal as literal
 from schemalens.core.names import quote_table as table
@@ -117,6 +117,8 @@ class Step:
     locks: tuple[Lock, ...] = ()
     note: str = ""
     outside: bool = False  # runs only outside a transaction block (CONCURRENTLY, a DO block that commits)
+    renames: tuple[str, str] = ()  # (name before, name after) of the table or view it renames, moves or creates
+    # ("" before: created), so a script's later steps can be traced to the names the tables had at its start
 
     @property
     def strongest(self) -> str | None:
@@ -138,12 +140,16 @@ def step(sql: str, *locks: tuple[str, str], note: str = "") -> Step:
     return Step(sql.rstrip().rstrip(";") + ";", _locks(*locks), note)
 
 
+def _renames(s: Step, before: str, after: str) -> Step:
+    return replace(s, renames=(qualify(before) if before else "", qualify(after)))
+
+
 def rename_table(name: str, new: str) -> Step:
-    return step(
+    return _renames(step(
         f"ALTER TABLE {table(name)} RENAME TO {ident(new)}",
         (name, ACCESS_EXCLUSIVE),
         note=f"rename {short(name)} to {new}",
-    )
+    ), name, f"{qualify(name).partition('.')[0]}.{new}")
 
 
 def rename_column(name: str, column: str, new: str) -> Step:
@@ -278,7 +284,20 @@ def create_table(name: str, body: str, references: Iterable[str] = ()) -> Step:
     locks = [(name, ACCESS_EXCLUSIVE)] + [
         (r, SHARE_ROW_EXCLUSIVE) for r in references if qualify(r) != qualify(name)
     ]
-    return step(f"CREATE TABLE {table(name)} (\n{body}\n)", *locks, note=f"create {short(name)}")
+    return _renames(step(f"CREATE TABLE {table(name)} (\n{body}\n)", *locks, note=f"create {short(name)}"), "", name)
+
+
+def create_view(name: str, query: str, over: Iterable[str], options: str = "") -> Step:
+    """``CREATE VIEW name [WITH (options)] AS query``: ACCESS EXCLUSIVE on the new view, ACCESS SHARE on the
+    tables ``over`` it reads."""
+    with_ = f" WITH ({options})" if options else ""
+    return _renames(step(f"CREATE VIEW {table(name)}{with_} AS {query}", (name, ACCESS_EXCLUSIVE),
+                         *[(t, ACCESS_SHARE) for t in over], note=f"view {short(name)}"), "", name)
+
+
+def drop_view(name: str, note: str = "") -> Step:
+    """``DROP VIEW``: ACCESS EXCLUSIVE on the view (not on the tables it reads)."""
+    return step(f"DROP VIEW {table(name)}", (name, ACCESS_EXCLUSIVE), note=note or f"drop view {short(name)}")
 
 
 def create_index(index: str, name: str, columns: Sequence[str], unique: bool = False) -> Step:
@@ -390,11 +409,11 @@ def drop_table(name: str, references: Iterable[str] = ()) -> Step:
 
 
 def set_schema(name: str, schema: str) -> Step:
-    return step(
+    return _renames(step(
         f"ALTER TABLE {table(name)} SET SCHEMA {ident(schema)}",
         (name, ACCESS_EXCLUSIVE),
         note=f"move {short(name)} to schema {schema}",
-    )
+    ), name, f"{schema}.{relation(name)}")
 
 
 def create_schema(schema: str) -> Step:
@@ -411,8 +430,8 @@ __all__ = [
     "ACCESS_EXCLUSIVE", "ACCESS_SHARE", "BLOCKS", "LOCK_MODES", "RESERVED", "ROW_EXCLUSIVE", "ROW_SHARE",
     "SHARE", "SHARE_ROW_EXCLUSIVE", "SHARE_UPDATE_EXCLUSIVE", "Lock", "Step", "add_column",
     "add_foreign_key", "comment_on_column", "comment_on_table", "create_index", "create_policy",
-    "create_schema", "create_table", "create_trigger", "drop_column", "drop_constraint", "drop_function",
-    "drop_policy", "drop_schema", "drop_table", "drop_trigger", "enable_rls", "enable_trigger", "ident",
+    "create_schema", "create_table", "create_trigger", "create_view", "drop_column", "drop_constraint", "drop_function",
+    "drop_policy", "drop_schema", "drop_table", "drop_trigger", "drop_view", "enable_rls", "enable_trigger", "ident",
     "idents", "literal", "rename_column", "rename_constraint", "rename_index", "rename_table",
     "rename_trigger", "set_schema", "short", "singular", "step", "table", "validate_constraint",
 ]

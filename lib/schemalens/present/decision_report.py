@@ -252,6 +252,15 @@ def _script_line(s) -> str:
     return f"- `{s.name}.sql` ({count}): ✅ ran; {changed}"
 
 
+def _sampled(s) -> str:
+    """A statement run in autocommit, as a second session sampled it: what it saw (certain), what it did not."""
+    seen = [f"{mode} on {short(t)} ({seconds:.3f} s)" for t, mode, seconds in s.held]
+    seen += [f"waited for {lk}" for lk in s.waited]
+    unseen = [u.removesuffix(f" not seen in {s.samples} samples") for u in s.unseen]
+    return (f"in {s.samples} samples from a second session: {', '.join(seen) or 'no lock seen'}"
+            + (f"; not seen: {', '.join(unseen)}" if unseen else ""))
+
+
 def observed_locks_table(r) -> str:
     """Each statement the rehearsal ran: the locks predicted beside the locks observed, rewrites and scans."""
     if not r.locks:
@@ -259,8 +268,9 @@ def observed_locks_table(r) -> str:
     out = ["| script | statement | predicted | observed | rewrites, scans | |", "|---|---|---|---|---|---|"]
     for s in r.locks:
         seen = [f"rewrites {short(t)}" for t in s.rewritten] + [f"scans {short(t)} ({n} rows)" for t, n in s.scanned]
-        mark = "❌ " + "; ".join(s.mismatches) if s.mismatches else "not observed" if s.outside else "✅"
-        got = "autocommit: its transactions end inside it" if s.outside else \
+        mark = "❌ " + "; ".join(s.mismatches) if s.mismatches else "✅ nothing beyond the prediction seen" \
+            if s.sampled else "not observed" if s.outside else "✅"
+        got = _cell(_sampled(s)) if s.sampled else "autocommit: its transactions end inside it" if s.outside else \
             ", ".join(str(lk) for lk in s.observed) or "—"
         out.append(f"| `{s.script}.sql` | {_cell(s.statement)} | {', '.join(str(lk) for lk in s.predicted) or '—'} | "
                    f"{got} | {', '.join(seen) or '—'} | {_cell(mark)} |")
@@ -296,7 +306,8 @@ def rehearsal_markdown(r, level: int = 4) -> str:
             if r.rows_written else ".") if r.rows_kept
         else f"❌ changed in {', '.join(f'`{t}`' for t in r.rows_changed)}."))
     parts += ["", "**Locks**, read from `pg_locks` after each statement, before its transaction ended (a statement "
-              "run in autocommit ends its own transactions: its locks are not read here): "
+              "run in autocommit ends its own transactions: a second session samples its locks while it runs; a lock "
+              "seen is certain, one not seen may have been held between two samples): "
               + (f"❌ {len(r.lock_mismatches)} differ from the prediction." if r.lock_mismatches
                  else "✅ as predicted."), "", observed_locks_table(r).rstrip()]
     if r.false_statements:

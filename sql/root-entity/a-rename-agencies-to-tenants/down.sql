@@ -3,7 +3,7 @@
 BEGIN;
 SET LOCAL lock_timeout = '5s';
 
--- take every lock up front, in one order, retrying (tenants, clients) (locks: ACCESS EXCLUSIVE on tenants, ACCESS EXCLUSIVE on clients)
+-- take every lock up front, in one order, retrying (agencies, tenants, clients) (locks: ACCESS EXCLUSIVE on agencies, ACCESS EXCLUSIVE on tenants, ACCESS EXCLUSIVE on clients)
 DO $lock$
 DECLARE
   previous text := current_setting('lock_timeout');
@@ -11,6 +11,7 @@ BEGIN
   FOR attempt IN 1..10 LOOP
     BEGIN
       PERFORM set_config('lock_timeout', '200ms', true);
+      LOCK TABLE public.agencies IN ACCESS EXCLUSIVE MODE;
       LOCK TABLE public.tenants IN ACCESS EXCLUSIVE MODE;
       LOCK TABLE public.clients IN ACCESS EXCLUSIVE MODE;
       PERFORM set_config('lock_timeout', previous, true);
@@ -19,12 +20,12 @@ BEGIN
       PERFORM pg_sleep(0.1 * attempt);  -- the locks taken in this attempt are released
     END;
   END LOOP;
-  RAISE EXCEPTION 'could not lock tenants, clients in 10 attempts: nothing was changed'
+  RAISE EXCEPTION 'could not lock agencies, tenants, clients in 10 attempts: nothing was changed'
     USING ERRCODE = 'lock_not_available';
 END
 $lock$;
 
--- drop the compatibility view agencies (locks: no table lock)
+-- drop the compatibility view agencies (locks: ACCESS EXCLUSIVE on agencies)
 DROP VIEW public.agencies;
 
 -- rename trigger update_tenants_updated_at to update_agencies_updated_at (locks: ACCESS EXCLUSIVE on tenants)

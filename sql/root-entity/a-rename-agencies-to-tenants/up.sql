@@ -45,7 +45,7 @@ ALTER INDEX public.idx_clients_agency_id RENAME TO idx_clients_tenant_id;
 -- rename trigger update_agencies_updated_at to update_tenants_updated_at (locks: ACCESS EXCLUSIVE on tenants)
 ALTER TRIGGER update_agencies_updated_at ON public.tenants RENAME TO update_tenants_updated_at;
 
--- compatibility view agencies over tenants (locks: ACCESS SHARE on tenants)
+-- compatibility view agencies over tenants (locks: ACCESS EXCLUSIVE on agencies, ACCESS SHARE on tenants)
 CREATE VIEW public.agencies WITH (security_invoker = true) AS SELECT * FROM public.tenants;
 
 COMMIT;

@@ -3,6 +3,32 @@
 BEGIN;
 SET LOCAL lock_timeout = '5s';
 
+-- take every lock up front, in one order, retrying (cartridges_archive.instruction_cartridges, cartridges_archive.brand_cartridges, cartridges_archive.voice_cartridges, cartridges_archive.style_cartridges, cartridges, agencies, auth.users) (locks: ACCESS EXCLUSIVE on cartridges_archive.instruction_cartridges, ACCESS EXCLUSIVE on cartridges_archive.brand_cartridges, ACCESS EXCLUSIVE on cartridges_archive.voice_cartridges, ACCESS EXCLUSIVE on cartridges_archive.style_cartridges, ACCESS EXCLUSIVE on cartridges, ACCESS EXCLUSIVE on agencies, ACCESS EXCLUSIVE on auth.users)
+DO $lock$
+DECLARE
+  previous text := current_setting('lock_timeout');
+BEGIN
+  FOR attempt IN 1..10 LOOP
+    BEGIN
+      PERFORM set_config('lock_timeout', '200ms', true);
+      LOCK TABLE cartridges_archive.instruction_cartridges IN ACCESS EXCLUSIVE MODE;
+      LOCK TABLE cartridges_archive.brand_cartridges IN ACCESS EXCLUSIVE MODE;
+      LOCK TABLE cartridges_archive.voice_cartridges IN ACCESS EXCLUSIVE MODE;
+      LOCK TABLE cartridges_archive.style_cartridges IN ACCESS EXCLUSIVE MODE;
+      LOCK TABLE public.cartridges IN ACCESS EXCLUSIVE MODE;
+      LOCK TABLE public.agencies IN ACCESS EXCLUSIVE MODE;
+      LOCK TABLE auth.users IN ACCESS EXCLUSIVE MODE;
+      PERFORM set_config('lock_timeout', previous, true);
+      RETURN;
+    EXCEPTION WHEN lock_not_available THEN
+      PERFORM pg_sleep(0.1 * attempt);  -- the locks taken in this attempt are released
+    END;
+  END LOOP;
+  RAISE EXCEPTION 'could not lock cartridges_archive.instruction_cartridges, cartridges_archive.brand_cartridges, cartridges_archive.voice_cartridges, cartridges_archive.style_cartridges, cartridges, agencies, auth.users in 10 attempts: nothing was changed'
+    USING ERRCODE = 'lock_not_available';
+END
+$lock$;
+
 -- forget the style_cartridges rows deleted from cartridges since up (locks: ROW EXCLUSIVE on cartridges_archive.style_cartridges, ACCESS SHARE on cartridges)
 DELETE FROM cartridges_archive.style_cartridges AS t
 WHERE NOT EXISTS (SELECT 1 FROM public.cartridges AS u WHERE u.type = 'style' AND u.legacy_id = t.id);

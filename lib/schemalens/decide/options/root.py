@@ -12,6 +12,7 @@ function bodies are text and break: the preflight lists them and the impact name
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from schemalens.core.names import PG_NAMEDATALEN, md_name, relation
 from schemalens.decide.decisions import Check, Decision, Option, Risk, decision_title, slug
@@ -19,7 +20,8 @@ from schemalens.decide.options import Context
 from schemalens.decide.rewrite import Renames
 from schemalens.decide.sqlgen import (
     ACCESS_EXCLUSIVE,
-    ACCESS_SHARE,
+    create_view,
+    drop_view,
     literal,
     lock_up_front,
     rename_column,
@@ -29,7 +31,6 @@ from schemalens.decide.sqlgen import (
     rename_trigger,
     short,
     singular,
-    step,
     table,
 )
 
@@ -134,12 +135,12 @@ def _rename(ctx: Context, did: str, assumed: str, actual: str) -> Option:
     # every lock up front, in one order (the table, then its children), in both scripts
     locked = list(dict.fromkeys([actual, *children]))
     up.insert(0, lock_up_front([(x, ACCESS_EXCLUSIVE) for x in locked]))
-    down.insert(0, lock_up_front([(new_q if x == actual else x, ACCESS_EXCLUSIVE) for x in locked]))
     # clients that still name the old table read and write it through a view (RLS of the caller applies)
     view = f"{schema_name}.{old}"
-    up.append(step(f"CREATE VIEW {table(view)} WITH (security_invoker = true) AS SELECT * FROM {table(new_q)}",
-                   (new_q, ACCESS_SHARE), note=f"compatibility view {short(view)} over {new}"))
-    down.insert(1, step(f"DROP VIEW {table(view)}", note=f"drop the compatibility view {short(view)}"))
+    up.append(replace(create_view(view, f"SELECT * FROM {table(new_q)}", [new_q], "security_invoker = true"),
+                      note=f"compatibility view {short(view)} over {new}"))
+    # the view first: down.sql takes its locks up front in the order it needs them (decide.phased.rollback_up_front)
+    down.insert(0, drop_view(view, note=f"drop the compatibility view {short(view)}"))
     breaking_fns = [
         fn
         for fn in schema.functions
