@@ -16,9 +16,10 @@ import psycopg
 import pytest
 
 from schemalens.db import postgres
+from schemalens.db.autocommit import apply_script
 from schemalens.db.concurrent import run
 from schemalens.db.rehearse import run_check
-from schemalens.decide.sqlgen import ACCESS_EXCLUSIVE, SHARE
+from schemalens.decide.sqlgen import ACCESS_EXCLUSIVE
 
 UNMAPPABLE = ("DELETE FROM public.style_cartridges WHERE user_id = 'da000000-0000-0000-0000-000000000001';"
               "DELETE FROM public.voice_cartridges WHERE user_id = 'da000000-0000-0000-0000-000000000002';")
@@ -32,26 +33,35 @@ def revos(revos_db, pg_server):
         yield conn, app
 
 
-def test_d_without_its_locks_loses_and_resurrects_writes(scope_options, revos) -> None:
+def test_d_without_its_mirror_triggers_loses_and_resurrects_writes(scope_options, revos) -> None:
     conn, app = revos
     conn.execute(UNMAPPABLE)
     d = scope_options["D"]
-    assert d.up[0].strongest == SHARE and "LOCK TABLE" in d.up[0].sql
-    r = run(conn, app, replace(d, up=d.up[1:]))  # the guard first, as before issue 20
-    assert not r.error and not r.ok
-    assert any(line.endswith("(lost)") for line in r.lost)
-    assert any(line.endswith("(resurrected)") for line in r.lost) or any(line.endswith("(stale)") for line in r.lost)
+    up = tuple(st for st in d.up if "mirror" not in st.note and "writing each change" not in st.note
+               and "only the trigger runs public.mirror" not in st.note)
+    assert len(up) < len(d.up)
+    stages = tuple(replace(s, steps=tuple(st for st in s.steps if not st.sql.startswith(("DROP TRIGGER mirror",
+                   "DROP FUNCTION public.mirror")))) for s in d.stages)
+    r = run(conn, app, replace(d, up=up, stages=stages))
+    # the switch's check sees that the copy is not the old tables any more, and refuses (nothing moved)
+    assert r.error and "have no equal copy in cartridges" in r.error
 
 
-def test_d_holds_the_writes_back_until_it_commits(scope_options, revos) -> None:
+def test_d_keeps_every_write_while_it_copies(scope_options, revos) -> None:
     conn, app = revos
     conn.execute(UNMAPPABLE)
-    r = run(conn, app, scope_options["D"])
-    assert not r.error and r.ok, r.lost
-    old = set(scope_options["D"].moves)
-    to_old = [w for w in r.writes if w.table in old and w.script == "up"]
-    assert to_old and all(w.outcome == "blocked" for w in to_old)  # every statement runs under the lock
+    d = scope_options["D"]
+    assert [s.name for s in d.stages] == ["copy", "switch", "validate"] and d.autocommit("copy")
+    r = run(conn, app, d)
+    assert not r.error and r.ok, (r.error, r.lost)
+    old = set(d.moves)
+    during = [w for w in r.writes if w.table in old and w.script == "copy"]
+    assert {"insert", "update"} <= {w.kind for w in during} and all(w.outcome == "done" for w in during)
+    assert any(w.kind == "delete" and w.outcome == "done" for w in r.writes if w.table in old)
+    # the old tables are held only for catalog changes: up.sql after its guard, switch.sql after its check
+    assert any(w.outcome == "done" for w in r.writes if w.table in old and w.script == "switch")
     assert "every done write holds" in r.summary()
+    assert not [h for h in r.held if h.script == "copy"]
 
 
 def test_c_does_not_block_sign_ups_while_it_copies(scope_options, revos) -> None:
@@ -86,8 +96,8 @@ def test_d_rollback_does_not_bring_back_a_deleted_row(scope_options, revos) -> N
     conn, app = revos
     conn.execute(UNMAPPABLE)
     d = scope_options["D"]
-    for name in ("up", "validate"):
-        postgres.apply_sql(conn, d.script(name), f"{name}.sql")
+    for name in d.scripts[:-1]:
+        apply_script(conn, d, name)
     gone = "f4000000-0000-0000-0000-000000000001"  # an instruction, deleted by its owner (e.g. GDPR)
     app.execute("DELETE FROM public.cartridges WHERE legacy_id = %s", (gone,))
     postgres.apply_sql(conn, d.script("down"), "down.sql")

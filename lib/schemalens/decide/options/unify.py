@@ -10,6 +10,7 @@ from __future__ import annotations
 from schemalens.core.names import dollar_quote, md_name, relation
 from schemalens.decide.decisions import Check, Option, Risk, Stage, slug
 from schemalens.decide.options import AUTH_USERS, Context, name_list
+from schemalens.decide.options.mirror import batched_copy, mirror_steps, verify_step
 from schemalens.decide.options.policies import member_policies
 from schemalens.decide.options.routes import Hop, _derive, _joins, _per_entity_sql, _value, unmappable_sql
 from schemalens.decide.rewrite import fk_column_name
@@ -17,7 +18,7 @@ from schemalens.decide.sqlgen import (
     ACCESS_EXCLUSIVE,
     ACCESS_SHARE,
     ROW_EXCLUSIVE,
-    SHARE,
+    SHARE_ROW_EXCLUSIVE,
     add_foreign_key,
     create_index,
     create_schema,
@@ -102,6 +103,8 @@ def _unify(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]], archiv
     if owner_col:
         up.append(create_index(ctx.index_name(unified, [owner_col]), unified, [owner_col]))
     for t, hops in routes.items():
+        if archive:  # copied after up.sql, in batches, while triggers mirror the writes (copy.sql)
+            break
         select = ", ".join(
             [_value(hops), literal(types[t])]
             + [f"t.{ident(n)}" for n in names]
@@ -131,6 +134,17 @@ def _unify(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]], archiv
         up += derive_up
     constraints = [(f"{group}_{c}_fkey", c, ref, ref_key, action) for c, ref, ref_key, action in fks]
     up += [add_foreign_key(unified, name, [c], ref, [ref_key], action) for name, c, ref, ref_key, action in constraints]
+    stages = []
+    if archive:
+        col_type = schema.table(entity).column(key).type
+        mirrored = [mirror_steps(unified, t, hops, types[t], col, col_type, names, dropped, pk, group)
+                    for t, hops in routes.items()]
+        stages = [
+            Stage("copy", tuple(batched_copy(unified, t, hops, types[t], col, names, dropped, pk)
+                                for t, hops in routes.items()),
+                  f"copy the existing rows in batches, each its own transaction, while the triggers mirror every "
+                  f"write into `{group}` (no lock that blocks writes)"),
+        ]
     validate = Stage(
         "validate",
         tuple(validate_constraint(unified, name, ref) for name, _, ref, _, _ in constraints),
@@ -158,14 +172,15 @@ def _unify(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]], archiv
         reads = [(t, ACCESS_SHARE) for t in tables] + [
             (h.ref, ACCESS_SHARE) for t in tables for h in routes[t][:-1]
         ]
-        # the old tables are locked first against writes (no write slips between the guard, the copies and
-        # the move; reads go on), then against reads too for the move, each time all together in one order
-        up[:0] = [
-            lock_up_front([(t, SHARE) for t in tables]),
-            step(guard, *reads, note="refuse to run while a row cannot be mapped"),
-        ]
-        up += [create_schema(archive_schema), lock_up_front([(t, ACCESS_EXCLUSIVE) for t in tables])]
-        up += [set_schema(t, archive_schema) for t in tables]
+        # the old tables are held only while the triggers are installed (a catalog change), after the guard
+        up[:0] = [step(guard, *reads, note="refuse to run while a row cannot be mapped"),
+                  lock_up_front([(t, SHARE_ROW_EXCLUSIVE) for t in tables])]
+        up += [s for m, _ in mirrored for s in m]
+        switch = [verify_step(unified, types, pk, rebuild_sql(names, pk), group), create_schema(archive_schema),
+                  lock_up_front([(t, ACCESS_EXCLUSIVE) for t in tables])]
+        switch += [s for _, m in mirrored for s in m] + [set_schema(t, archive_schema) for t in tables]
+        stages.append(Stage("switch", tuple(switch), f"check the copy, then move the old tables to `{archive_schema}` "
+                            "(ACCESS EXCLUSIVE for the catalog change only)"))
         # rows deleted from the new table since up stay deleted: they are not moved back
         down = [
             step(
@@ -325,7 +340,7 @@ def _unify(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]], archiv
         tuple(up),
         tuple(down),
         tuple(checks),
-        (validate,),
+        (*stages, validate),
         tuple(risks),
         ctx.impact(
             tables,
