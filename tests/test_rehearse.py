@@ -70,7 +70,8 @@ def test_a_refusal_names_the_rows_and_leaves_nothing_behind(revos) -> None:
     assert len(fk.changed) == 1 and "users_id_fkey" in fk.changed[0]  # NOT VALID key, kept after the refusal
 
     archive = rehearsals.of("scope-of-cartridges", "D")
-    assert [(s.name, s.ok) for s in archive.scripts] == [("up", False), ("validate", None), ("down", None)]
+    assert [(s.name, s.ok) for s in archive.scripts] == [("up", False), ("copy", None), ("switch", None),
+                                                                 ("validate", None), ("down", None)]
     assert "cannot be mapped" in archive.scripts[0].error and archive.changed == ()
     unmappable = next(c for c in archive.checks if c.check.name == "unmappable")
     assert unmappable.rows == 2 and unmappable.columns[:2] == ("source", "owner")

@@ -3,29 +3,6 @@
 BEGIN;
 SET LOCAL lock_timeout = '5s';
 
--- take every lock up front, in one order, retrying (style_cartridges, voice_cartridges, brand_cartridges, instruction_cartridges) (locks: SHARE on style_cartridges, SHARE on voice_cartridges, SHARE on brand_cartridges, SHARE on instruction_cartridges)
-DO $lock$
-DECLARE
-  previous text := current_setting('lock_timeout');
-BEGIN
-  FOR attempt IN 1..10 LOOP
-    BEGIN
-      PERFORM set_config('lock_timeout', '200ms', true);
-      LOCK TABLE public.style_cartridges IN SHARE MODE;
-      LOCK TABLE public.voice_cartridges IN SHARE MODE;
-      LOCK TABLE public.brand_cartridges IN SHARE MODE;
-      LOCK TABLE public.instruction_cartridges IN SHARE MODE;
-      PERFORM set_config('lock_timeout', previous, true);
-      RETURN;
-    EXCEPTION WHEN lock_not_available THEN
-      PERFORM pg_sleep(0.1 * attempt);  -- the locks taken in this attempt are released
-    END;
-  END LOOP;
-  RAISE EXCEPTION 'could not lock style_cartridges, voice_cartridges, brand_cartridges, instruction_cartridges in 10 attempts: nothing was changed'
-    USING ERRCODE = 'lock_not_available';
-END
-$lock$;
-
 -- refuse to run while a row cannot be mapped (locks: ACCESS SHARE on style_cartridges, ACCESS SHARE on voice_cartridges, ACCESS SHARE on brand_cartridges, ACCESS SHARE on instruction_cartridges, ACCESS SHARE on users, ACCESS SHARE on clients)
 DO $guard$
 DECLARE
@@ -62,6 +39,29 @@ WHERE clients.agency_id IS NULL
 END
 $guard$;
 
+-- take every lock up front, in one order, retrying (style_cartridges, voice_cartridges, brand_cartridges, instruction_cartridges) (locks: SHARE ROW EXCLUSIVE on style_cartridges, SHARE ROW EXCLUSIVE on voice_cartridges, SHARE ROW EXCLUSIVE on brand_cartridges, SHARE ROW EXCLUSIVE on instruction_cartridges)
+DO $lock$
+DECLARE
+  previous text := current_setting('lock_timeout');
+BEGIN
+  FOR attempt IN 1..10 LOOP
+    BEGIN
+      PERFORM set_config('lock_timeout', '200ms', true);
+      LOCK TABLE public.style_cartridges IN SHARE ROW EXCLUSIVE MODE;
+      LOCK TABLE public.voice_cartridges IN SHARE ROW EXCLUSIVE MODE;
+      LOCK TABLE public.brand_cartridges IN SHARE ROW EXCLUSIVE MODE;
+      LOCK TABLE public.instruction_cartridges IN SHARE ROW EXCLUSIVE MODE;
+      PERFORM set_config('lock_timeout', previous, true);
+      RETURN;
+    EXCEPTION WHEN lock_not_available THEN
+      PERFORM pg_sleep(0.1 * attempt);  -- the locks taken in this attempt are released
+    END;
+  END LOOP;
+  RAISE EXCEPTION 'could not lock style_cartridges, voice_cartridges, brand_cartridges, instruction_cartridges in 10 attempts: nothing was changed'
+    USING ERRCODE = 'lock_not_available';
+END
+$lock$;
+
 -- create cartridges (locks: ACCESS EXCLUSIVE on cartridges)
 CREATE TABLE public.cartridges (
   id uuid PRIMARY KEY DEFAULT GEN_RANDOM_UUID(),
@@ -82,38 +82,6 @@ CREATE INDEX idx_cartridges_agency_id_type ON public.cartridges (agency_id, type
 
 -- index cartridges (user_id) (locks: SHARE on cartridges)
 CREATE INDEX idx_cartridges_user_id ON public.cartridges (user_id);
-
--- copy the mappable rows of style_cartridges (their keys come from existing rows) (locks: ROW EXCLUSIVE on cartridges, ACCESS SHARE on style_cartridges, ACCESS SHARE on users, ACCESS SHARE on clients)
-INSERT INTO public.cartridges (agency_id, type, name, is_default, created_at, updated_at, user_id, config, legacy_id)
-SELECT clients.agency_id, 'style', t.name, t.is_default, t.created_at, t.updated_at, t.user_id, to_jsonb(t) - ARRAY['id', 'user_id', 'name', 'is_default', 'created_at', 'updated_at'], t.id
-FROM public.style_cartridges AS t
-JOIN public.users ON users.id = t.user_id
-JOIN public.clients ON clients.id = users.client_id
-WHERE clients.agency_id IS NOT NULL;
-
--- copy the mappable rows of voice_cartridges (their keys come from existing rows) (locks: ROW EXCLUSIVE on cartridges, ACCESS SHARE on voice_cartridges, ACCESS SHARE on users, ACCESS SHARE on clients)
-INSERT INTO public.cartridges (agency_id, type, name, is_default, created_at, updated_at, user_id, config, legacy_id)
-SELECT clients.agency_id, 'voice', t.name, t.is_default, t.created_at, t.updated_at, t.user_id, to_jsonb(t) - ARRAY['id', 'user_id', 'name', 'is_default', 'created_at', 'updated_at'], t.id
-FROM public.voice_cartridges AS t
-JOIN public.users ON users.id = t.user_id
-JOIN public.clients ON clients.id = users.client_id
-WHERE clients.agency_id IS NOT NULL;
-
--- copy the mappable rows of brand_cartridges (their keys come from existing rows) (locks: ROW EXCLUSIVE on cartridges, ACCESS SHARE on brand_cartridges, ACCESS SHARE on users, ACCESS SHARE on clients)
-INSERT INTO public.cartridges (agency_id, type, name, is_default, created_at, updated_at, user_id, config, legacy_id)
-SELECT clients.agency_id, 'brand', t.name, t.is_default, t.created_at, t.updated_at, t.user_id, to_jsonb(t) - ARRAY['id', 'user_id', 'name', 'is_default', 'created_at', 'updated_at'], t.id
-FROM public.brand_cartridges AS t
-JOIN public.users ON users.id = t.user_id
-JOIN public.clients ON clients.id = users.client_id
-WHERE clients.agency_id IS NOT NULL;
-
--- copy the mappable rows of instruction_cartridges (their keys come from existing rows) (locks: ROW EXCLUSIVE on cartridges, ACCESS SHARE on instruction_cartridges, ACCESS SHARE on users, ACCESS SHARE on clients)
-INSERT INTO public.cartridges (agency_id, type, name, is_default, created_at, updated_at, user_id, config, legacy_id)
-SELECT clients.agency_id, 'instruction', t.name, t.is_default, t.created_at, t.updated_at, t.user_id, to_jsonb(t) - ARRAY['id', 'user_id', 'name', 'is_default', 'created_at', 'updated_at'], t.id
-FROM public.instruction_cartridges AS t
-JOIN public.users ON users.id = t.user_id
-JOIN public.clients ON clients.id = users.client_id
-WHERE clients.agency_id IS NOT NULL;
 
 -- enable row level security on cartridges (locks: ACCESS EXCLUSIVE on cartridges)
 ALTER TABLE public.cartridges ENABLE ROW LEVEL SECURITY;
@@ -175,42 +143,192 @@ CREATE TRIGGER update_cartridges_updated_at
   BEFORE UPDATE ON public.cartridges
   FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column();
 
--- create schema cartridges_archive (locks: no table lock)
-CREATE SCHEMA cartridges_archive;
-
--- take every lock up front, in one order, retrying (style_cartridges, voice_cartridges, brand_cartridges, instruction_cartridges) (locks: ACCESS EXCLUSIVE on style_cartridges, ACCESS EXCLUSIVE on voice_cartridges, ACCESS EXCLUSIVE on brand_cartridges, ACCESS EXCLUSIVE on instruction_cartridges)
-DO $lock$
+-- function mirror_style_cartridges_to_cartridges() writing each change of style_cartridges into cartridges (SECURITY DEFINER, empty search_path) (locks: no table lock)
+CREATE FUNCTION public.mirror_style_cartridges_to_cartridges()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = ''
+AS $fn$
 DECLARE
-  previous text := current_setting('lock_timeout');
+  target uuid;
 BEGIN
-  FOR attempt IN 1..10 LOOP
-    BEGIN
-      PERFORM set_config('lock_timeout', '200ms', true);
-      LOCK TABLE public.style_cartridges IN ACCESS EXCLUSIVE MODE;
-      LOCK TABLE public.voice_cartridges IN ACCESS EXCLUSIVE MODE;
-      LOCK TABLE public.brand_cartridges IN ACCESS EXCLUSIVE MODE;
-      LOCK TABLE public.instruction_cartridges IN ACCESS EXCLUSIVE MODE;
-      PERFORM set_config('lock_timeout', previous, true);
-      RETURN;
-    EXCEPTION WHEN lock_not_available THEN
-      PERFORM pg_sleep(0.1 * attempt);  -- the locks taken in this attempt are released
-    END;
-  END LOOP;
-  RAISE EXCEPTION 'could not lock style_cartridges, voice_cartridges, brand_cartridges, instruction_cartridges in 10 attempts: nothing was changed'
-    USING ERRCODE = 'lock_not_available';
-END
-$lock$;
+  IF TG_OP = 'TRUNCATE' THEN
+    DELETE FROM public.cartridges WHERE type = 'style' AND legacy_id IS NOT NULL;
+    RETURN NULL;
+  END IF;
+  IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND OLD.id IS DISTINCT FROM NEW.id) THEN
+    DELETE FROM public.cartridges WHERE type = 'style' AND legacy_id = OLD.id;
+  END IF;
+  IF TG_OP = 'DELETE' THEN
+    RETURN NULL;
+  END IF;
+  SELECT clients.agency_id INTO target FROM (SELECT NEW.*) AS t
+    JOIN public.users ON users.id = t.user_id
+    JOIN public.clients ON clients.id = users.client_id;
+  IF target IS NULL THEN
+    RAISE EXCEPTION 'a style_cartridges row whose owner cannot be mapped (while cartridges is filled from it)' USING ERRCODE = 'foreign_key_violation';
+  END IF;
+  INSERT INTO public.cartridges (agency_id, type, name, is_default, created_at, updated_at, user_id, config, legacy_id)
+  SELECT target, 'style', t.name, t.is_default, t.created_at, t.updated_at, t.user_id, to_jsonb(t) - ARRAY['id', 'user_id', 'name', 'is_default', 'created_at', 'updated_at'], t.id
+  FROM (SELECT NEW.*) AS t
+  ON CONFLICT (type, legacy_id) DO UPDATE SET agency_id = EXCLUDED.agency_id, name = EXCLUDED.name, is_default = EXCLUDED.is_default, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, user_id = EXCLUDED.user_id, config = EXCLUDED.config;
+  RETURN NULL;
+END;
+$fn$;
 
--- move style_cartridges to schema cartridges_archive (locks: ACCESS EXCLUSIVE on style_cartridges)
-ALTER TABLE public.style_cartridges SET SCHEMA cartridges_archive;
+-- only the trigger runs mirror_style_cartridges_to_cartridges() (locks: no table lock)
+REVOKE EXECUTE ON FUNCTION public.mirror_style_cartridges_to_cartridges() FROM PUBLIC, anon, authenticated;
 
--- move voice_cartridges to schema cartridges_archive (locks: ACCESS EXCLUSIVE on voice_cartridges)
-ALTER TABLE public.voice_cartridges SET SCHEMA cartridges_archive;
+-- mirror every insert, update and delete of style_cartridges into cartridges (locks: SHARE ROW EXCLUSIVE on style_cartridges)
+CREATE TRIGGER mirror_style_cartridges_to_cartridges
+  AFTER INSERT OR UPDATE OR DELETE ON public.style_cartridges
+  FOR EACH ROW EXECUTE FUNCTION public.mirror_style_cartridges_to_cartridges();
 
--- move brand_cartridges to schema cartridges_archive (locks: ACCESS EXCLUSIVE on brand_cartridges)
-ALTER TABLE public.brand_cartridges SET SCHEMA cartridges_archive;
+-- mirror a truncate of style_cartridges into cartridges (locks: SHARE ROW EXCLUSIVE on style_cartridges)
+CREATE TRIGGER mirror_style_cartridges_to_cartridges_truncate
+  AFTER TRUNCATE ON public.style_cartridges
+  FOR EACH STATEMENT EXECUTE FUNCTION public.mirror_style_cartridges_to_cartridges();
 
--- move instruction_cartridges to schema cartridges_archive (locks: ACCESS EXCLUSIVE on instruction_cartridges)
-ALTER TABLE public.instruction_cartridges SET SCHEMA cartridges_archive;
+-- function mirror_voice_cartridges_to_cartridges() writing each change of voice_cartridges into cartridges (SECURITY DEFINER, empty search_path) (locks: no table lock)
+CREATE FUNCTION public.mirror_voice_cartridges_to_cartridges()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+DECLARE
+  target uuid;
+BEGIN
+  IF TG_OP = 'TRUNCATE' THEN
+    DELETE FROM public.cartridges WHERE type = 'voice' AND legacy_id IS NOT NULL;
+    RETURN NULL;
+  END IF;
+  IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND OLD.id IS DISTINCT FROM NEW.id) THEN
+    DELETE FROM public.cartridges WHERE type = 'voice' AND legacy_id = OLD.id;
+  END IF;
+  IF TG_OP = 'DELETE' THEN
+    RETURN NULL;
+  END IF;
+  SELECT clients.agency_id INTO target FROM (SELECT NEW.*) AS t
+    JOIN public.users ON users.id = t.user_id
+    JOIN public.clients ON clients.id = users.client_id;
+  IF target IS NULL THEN
+    RAISE EXCEPTION 'a voice_cartridges row whose owner cannot be mapped (while cartridges is filled from it)' USING ERRCODE = 'foreign_key_violation';
+  END IF;
+  INSERT INTO public.cartridges (agency_id, type, name, is_default, created_at, updated_at, user_id, config, legacy_id)
+  SELECT target, 'voice', t.name, t.is_default, t.created_at, t.updated_at, t.user_id, to_jsonb(t) - ARRAY['id', 'user_id', 'name', 'is_default', 'created_at', 'updated_at'], t.id
+  FROM (SELECT NEW.*) AS t
+  ON CONFLICT (type, legacy_id) DO UPDATE SET agency_id = EXCLUDED.agency_id, name = EXCLUDED.name, is_default = EXCLUDED.is_default, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, user_id = EXCLUDED.user_id, config = EXCLUDED.config;
+  RETURN NULL;
+END;
+$fn$;
+
+-- only the trigger runs mirror_voice_cartridges_to_cartridges() (locks: no table lock)
+REVOKE EXECUTE ON FUNCTION public.mirror_voice_cartridges_to_cartridges() FROM PUBLIC, anon, authenticated;
+
+-- mirror every insert, update and delete of voice_cartridges into cartridges (locks: SHARE ROW EXCLUSIVE on voice_cartridges)
+CREATE TRIGGER mirror_voice_cartridges_to_cartridges
+  AFTER INSERT OR UPDATE OR DELETE ON public.voice_cartridges
+  FOR EACH ROW EXECUTE FUNCTION public.mirror_voice_cartridges_to_cartridges();
+
+-- mirror a truncate of voice_cartridges into cartridges (locks: SHARE ROW EXCLUSIVE on voice_cartridges)
+CREATE TRIGGER mirror_voice_cartridges_to_cartridges_truncate
+  AFTER TRUNCATE ON public.voice_cartridges
+  FOR EACH STATEMENT EXECUTE FUNCTION public.mirror_voice_cartridges_to_cartridges();
+
+-- function mirror_brand_cartridges_to_cartridges() writing each change of brand_cartridges into cartridges (SECURITY DEFINER, empty search_path) (locks: no table lock)
+CREATE FUNCTION public.mirror_brand_cartridges_to_cartridges()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+DECLARE
+  target uuid;
+BEGIN
+  IF TG_OP = 'TRUNCATE' THEN
+    DELETE FROM public.cartridges WHERE type = 'brand' AND legacy_id IS NOT NULL;
+    RETURN NULL;
+  END IF;
+  IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND OLD.id IS DISTINCT FROM NEW.id) THEN
+    DELETE FROM public.cartridges WHERE type = 'brand' AND legacy_id = OLD.id;
+  END IF;
+  IF TG_OP = 'DELETE' THEN
+    RETURN NULL;
+  END IF;
+  SELECT clients.agency_id INTO target FROM (SELECT NEW.*) AS t
+    JOIN public.users ON users.id = t.user_id
+    JOIN public.clients ON clients.id = users.client_id;
+  IF target IS NULL THEN
+    RAISE EXCEPTION 'a brand_cartridges row whose owner cannot be mapped (while cartridges is filled from it)' USING ERRCODE = 'foreign_key_violation';
+  END IF;
+  INSERT INTO public.cartridges (agency_id, type, name, is_default, created_at, updated_at, user_id, config, legacy_id)
+  SELECT target, 'brand', t.name, t.is_default, t.created_at, t.updated_at, t.user_id, to_jsonb(t) - ARRAY['id', 'user_id', 'name', 'is_default', 'created_at', 'updated_at'], t.id
+  FROM (SELECT NEW.*) AS t
+  ON CONFLICT (type, legacy_id) DO UPDATE SET agency_id = EXCLUDED.agency_id, name = EXCLUDED.name, is_default = EXCLUDED.is_default, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, user_id = EXCLUDED.user_id, config = EXCLUDED.config;
+  RETURN NULL;
+END;
+$fn$;
+
+-- only the trigger runs mirror_brand_cartridges_to_cartridges() (locks: no table lock)
+REVOKE EXECUTE ON FUNCTION public.mirror_brand_cartridges_to_cartridges() FROM PUBLIC, anon, authenticated;
+
+-- mirror every insert, update and delete of brand_cartridges into cartridges (locks: SHARE ROW EXCLUSIVE on brand_cartridges)
+CREATE TRIGGER mirror_brand_cartridges_to_cartridges
+  AFTER INSERT OR UPDATE OR DELETE ON public.brand_cartridges
+  FOR EACH ROW EXECUTE FUNCTION public.mirror_brand_cartridges_to_cartridges();
+
+-- mirror a truncate of brand_cartridges into cartridges (locks: SHARE ROW EXCLUSIVE on brand_cartridges)
+CREATE TRIGGER mirror_brand_cartridges_to_cartridges_truncate
+  AFTER TRUNCATE ON public.brand_cartridges
+  FOR EACH STATEMENT EXECUTE FUNCTION public.mirror_brand_cartridges_to_cartridges();
+
+-- function mirror_instruction_cartridges_to_cartridges() writing each change of instruction_cartridges into cartridges (SECURITY DEFINER, empty search_path) (locks: no table lock)
+CREATE FUNCTION public.mirror_instruction_cartridges_to_cartridges()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+DECLARE
+  target uuid;
+BEGIN
+  IF TG_OP = 'TRUNCATE' THEN
+    DELETE FROM public.cartridges WHERE type = 'instruction' AND legacy_id IS NOT NULL;
+    RETURN NULL;
+  END IF;
+  IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND OLD.id IS DISTINCT FROM NEW.id) THEN
+    DELETE FROM public.cartridges WHERE type = 'instruction' AND legacy_id = OLD.id;
+  END IF;
+  IF TG_OP = 'DELETE' THEN
+    RETURN NULL;
+  END IF;
+  SELECT clients.agency_id INTO target FROM (SELECT NEW.*) AS t
+    JOIN public.users ON users.id = t.user_id
+    JOIN public.clients ON clients.id = users.client_id;
+  IF target IS NULL THEN
+    RAISE EXCEPTION 'a instruction_cartridges row whose owner cannot be mapped (while cartridges is filled from it)' USING ERRCODE = 'foreign_key_violation';
+  END IF;
+  INSERT INTO public.cartridges (agency_id, type, name, is_default, created_at, updated_at, user_id, config, legacy_id)
+  SELECT target, 'instruction', t.name, t.is_default, t.created_at, t.updated_at, t.user_id, to_jsonb(t) - ARRAY['id', 'user_id', 'name', 'is_default', 'created_at', 'updated_at'], t.id
+  FROM (SELECT NEW.*) AS t
+  ON CONFLICT (type, legacy_id) DO UPDATE SET agency_id = EXCLUDED.agency_id, name = EXCLUDED.name, is_default = EXCLUDED.is_default, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, user_id = EXCLUDED.user_id, config = EXCLUDED.config;
+  RETURN NULL;
+END;
+$fn$;
+
+-- only the trigger runs mirror_instruction_cartridges_to_cartridges() (locks: no table lock)
+REVOKE EXECUTE ON FUNCTION public.mirror_instruction_cartridges_to_cartridges() FROM PUBLIC, anon, authenticated;
+
+-- mirror every insert, update and delete of instruction_cartridges into cartridges (locks: SHARE ROW EXCLUSIVE on instruction_cartridges)
+CREATE TRIGGER mirror_instruction_cartridges_to_cartridges
+  AFTER INSERT OR UPDATE OR DELETE ON public.instruction_cartridges
+  FOR EACH ROW EXECUTE FUNCTION public.mirror_instruction_cartridges_to_cartridges();
+
+-- mirror a truncate of instruction_cartridges into cartridges (locks: SHARE ROW EXCLUSIVE on instruction_cartridges)
+CREATE TRIGGER mirror_instruction_cartridges_to_cartridges_truncate
+  AFTER TRUNCATE ON public.instruction_cartridges
+  FOR EACH STATEMENT EXECUTE FUNCTION public.mirror_instruction_cartridges_to_cartridges();
 
 COMMIT;

@@ -99,10 +99,11 @@ def mirror_steps(unified: str, tbl: str, hops: list[Hop], kind: str, col: str, c
 
 
 def batched_copy(unified: str, tbl: str, hops: list[Hop], kind: str, col: str, names: Sequence[str],
-                 dropped: Sequence[str], pk: str, batch: int = BATCH) -> Step:
+                 dropped: Sequence[str], pk: str, references: Sequence[str] = (), batch: int = BATCH) -> Step:
     """A ``DO`` block (autocommit) copying ``tbl``'s mappable rows into ``unified``, ``batch`` rows per
     transaction by primary key, each batch's rows read ``FOR SHARE``, ``ON CONFLICT DO NOTHING`` (the mirror
-    trigger's row wins)."""
+    trigger's row wins); ``references``: the tables the new table's foreign keys name (their checks lock the
+    parent rows: ROW SHARE)."""
     k, src = ident(pk), table(tbl)
     joins = _joins(hops)
     body = (
@@ -122,7 +123,7 @@ def batched_copy(unified: str, tbl: str, hops: list[Hop], kind: str, col: str, n
         "  END LOOP;\nEND\n"
     )
     return outside(step("DO " + dollar_quote(body, "copy"), (unified, ROW_EXCLUSIVE), (tbl, ROW_SHARE),
-                        *[(h.ref, ACCESS_SHARE) for h in hops[:-1]],
+                        *[(h.ref, ACCESS_SHARE) for h in hops[:-1]], *[(r, ROW_SHARE) for r in references],
                         note=f"copy the rows of {short(tbl)} into {short(unified)}, {batch} per transaction"))
 
 

@@ -12,6 +12,7 @@ from schemalens.decide.decisions import Check, Option, Risk, Stage, slug
 from schemalens.decide.options import AUTH_USERS, Context, name_list
 from schemalens.decide.options.mirror import batched_copy, mirror_steps, verify_step
 from schemalens.decide.options.policies import member_policies
+from schemalens.decide.phased import BATCH
 from schemalens.decide.options.routes import Hop, _derive, _joins, _per_entity_sql, _value, unmappable_sql
 from schemalens.decide.rewrite import fk_column_name
 from schemalens.decide.sqlgen import (
@@ -140,7 +141,7 @@ def _unify(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]], archiv
         mirrored = [mirror_steps(unified, t, hops, types[t], col, col_type, names, dropped, pk, group)
                     for t, hops in routes.items()]
         stages = [
-            Stage("copy", tuple(batched_copy(unified, t, hops, types[t], col, names, dropped, pk)
+            Stage("copy", tuple(batched_copy(unified, t, hops, types[t], col, names, dropped, pk, references)
                                 for t, hops in routes.items()),
                   f"copy the existing rows in batches, each its own transaction, while the triggers mirror every "
                   f"write into `{group}` (no lock that blocks writes)"),
@@ -280,16 +281,23 @@ def _unify(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]], archiv
         Risk(
             "lock",
             (
-                "SHARE on the old tables from the first statement (taken together, in one order, 200 ms per "
-                "attempt, 10 attempts): no write slips between the guard, the copies and the move, reads go on; "
-                "then ACCESS EXCLUSIVE on them, taken the same way, only for the move (SET SCHEMA). A "
+                "In phases, so that the old tables are held for catalog changes only, whatever their rows: "
+                "up.sql takes SHARE ROW EXCLUSIVE on the old tables after its guard (taken together, in one "
+                "order, 200 ms per attempt, 10 attempts) to install the triggers that write every insert, "
+                f"update, delete and truncate of theirs into `{group}` (a row they cannot map is refused); "
+                f"copy.sql copies the existing rows, {BATCH:,} per transaction, locking a batch's rows FOR SHARE "
+                "(a writer waits for one batch at most); switch.sql checks in one snapshot that every old row has "
+                "its equal copy (reads only), then takes ACCESS EXCLUSIVE on the old tables the same way, only to "
+                "drop the triggers and move them (SET SCHEMA). A trigger disabled or bypassed "
+                "(`session_replication_role = replica`) meanwhile makes switch.sql refuse, nothing changed. A "
                 "transaction that read an old table and then writes it while the move waits is a deadlock "
-                "PostgreSQL ends by aborting one of the two (up.sql changes nothing if it is the one); "
+                "PostgreSQL ends by aborting one of the two (switch.sql changes nothing if it is the one). "
+                "up.sql: "
                 if archive
                 else "ACCESS SHARE on the old tables while they are read (writes go on); "
             )
             + f"SHARE ROW EXCLUSIVE on {name_list(references)} only from the last statements (the foreign keys, "
-            "added NOT VALID after the copy) to the commit; validate.sql checks the copied rows later under "
+            + ("added NOT VALID)" if archive else "added NOT VALID after the copy)") + " to the commit; validate.sql checks the copied rows later under "
             "SHARE UPDATE EXCLUSIVE (reads and writes go on).",
         ),
         Risk(
@@ -297,7 +305,9 @@ def _unify(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]], archiv
             "down.sql "
             + (
                 f"moves the old tables back with their rows as they were at up, except the rows deleted from "
-                f"`{group}` since up (they stay deleted), then drops `{archive_schema}` and `{group}`"
+                f"`{group}` since up (they stay deleted), then drops `{archive_schema}` and `{group}`; it undoes a "
+                f"finished switch.sql (before switch.sql, the old tables are where they were: drop the `mirror_` "
+                f"triggers of the old tables and their functions, then `{group}`)"
                 if archive
                 else f"drops `{group}`"
             )
