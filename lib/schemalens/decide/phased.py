@@ -73,23 +73,31 @@ def batched_update(name: str, key: str, assignment: str, source: str, condition:
     empty (no ``FROM``); ``condition`` should make a row already written not match again."""
     k, tbl = ident(key), table(name)
     frm = f"\n      FROM {source.replace(chr(10), chr(10) + '      ')}" if source else ""
+    replica = ("    -- this batch's transaction only: the table's triggers do not fire for the rows written here\n"
+               "    SET LOCAL session_replication_role = replica;\n")
+    work = (f"    UPDATE {tbl} AS t\n      SET {assignment}{frm}\n      WHERE t.{k} BETWEEN lo AND hi\n"
+            f"        AND {condition.replace(chr(10), chr(10) + '        ')};\n")
+    s = step(batches(name, key, work, batch, "backfill", before=replica), (name, ROW_EXCLUSIVE), *locks,
+             note=note or f"backfill {short(name)}, {batch} rows per transaction")
+    return outside(s)
+
+
+def batches(name: str, key: str, work: str, batch: int = BATCH, tag: str = "batches", before: str = "") -> str:
+    """A ``DO`` block walking table ``name`` by its primary key ``key`` (one column), ``batch`` rows at a time:
+    ``before`` then the ``work`` statements (indented lines, for the rows whose key is ``BETWEEN lo AND hi``),
+    then a commit, per batch."""
+    k, tbl = ident(key), table(name)
     body = (
         f"\nDECLARE\n  lo {tbl}.{k}%TYPE;\n  hi {tbl}.{k}%TYPE;\nBEGIN\n"
         f"  SELECT {k} INTO lo FROM {tbl} ORDER BY {k} LIMIT 1;\n"
-        "  WHILE lo IS NOT NULL LOOP\n"
-        "    -- this batch's transaction only: the table's triggers do not fire for the rows written here\n"
-        "    SET LOCAL session_replication_role = replica;\n"
+        f"  WHILE lo IS NOT NULL LOOP\n{before}"
         f"    SELECT b.{k} INTO hi FROM (SELECT {k} FROM {tbl} WHERE {k} >= lo ORDER BY {k} LIMIT {int(batch)})"
         f" AS b ORDER BY b.{k} DESC LIMIT 1;\n"
-        f"    UPDATE {tbl} AS t\n      SET {assignment}{frm}\n      WHERE t.{k} BETWEEN lo AND hi\n"
-        f"        AND {condition.replace(chr(10), chr(10) + '        ')};\n"
-        "    COMMIT;\n"
+        f"{work}    COMMIT;\n"
         f"    SELECT {k} INTO lo FROM {tbl} WHERE {k} > hi ORDER BY {k} LIMIT 1;  -- NULL after the last\n"
         "  END LOOP;\nEND\n"
     )
-    s = step("DO " + dollar_quote(body, "backfill"), (name, ROW_EXCLUSIVE), *locks,
-             note=note or f"backfill {short(name)}, {batch} rows per transaction")
-    return outside(s)
+    return "DO " + dollar_quote(body, tag)
 
 
 def create_index_concurrently(index: str, name: str, columns: Sequence[str], unique: bool = False) -> Step:
@@ -213,5 +221,5 @@ def _down_claim(risks: Sequence[Risk], locks: Sequence[tuple[str, str]]) -> tupl
     return tuple(out) if done else (*out, Risk("lock", sentence))
 
 
-__all__ = ["BATCH", "LARGE", "batched_update", "create_index_concurrently", "drop_index_concurrently",
+__all__ = ["BATCH", "LARGE", "batched_update", "batches", "create_index_concurrently", "drop_index_concurrently",
            "invalid_index_check", "outside", "rollback_up_front", "script_locks", "volume_check"]

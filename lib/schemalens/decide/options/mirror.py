@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from schemalens.core.names import dollar_quote, relation
 from schemalens.decide.options.policies import revoke_execute
 from schemalens.decide.options.routes import Hop, _joins, _value
-from schemalens.decide.phased import BATCH, outside
+from schemalens.decide.phased import BATCH, batches, outside
 from schemalens.decide.sqlgen import (
     ACCESS_SHARE,
     ROW_EXCLUSIVE,
@@ -106,23 +106,15 @@ def batched_copy(unified: str, tbl: str, hops: list[Hop], kind: str, col: str, n
     parent rows: ROW SHARE)."""
     k, src = ident(pk), table(tbl)
     joins = _joins(hops)
-    body = (
-        f"\nDECLARE\n  lo {src}.{k}%TYPE;\n  hi {src}.{k}%TYPE;\nBEGIN\n"
-        f"  SELECT {k} INTO lo FROM {src} ORDER BY {k} LIMIT 1;\n"
-        "  WHILE lo IS NOT NULL LOOP\n"
-        f"    SELECT b.{k} INTO hi FROM (SELECT {k} FROM {src} WHERE {k} >= lo ORDER BY {k} LIMIT {int(batch)})"
-        f" AS b ORDER BY b.{k} DESC LIMIT 1;\n"
+    work = (
         f"    INSERT INTO {table(unified)} ({idents(_columns(col, names))})\n"
         f"    SELECT {_select(hops, kind, names, dropped, pk, _value(hops))}\n    FROM {src} AS t\n"
         + (f"    {joins.replace(chr(10), chr(10) + '    ')}\n" if joins else "")
         + f"    WHERE t.{k} BETWEEN lo AND hi AND {_value(hops)} IS NOT NULL\n"
         "    FOR SHARE OF t  -- as it is now: a row deleted or changed since the batch began is skipped or read anew\n"
         "    ON CONFLICT (type, legacy_id) DO NOTHING;  -- the mirror trigger wrote it: that row is as new or newer\n"
-        "    COMMIT;\n"
-        f"    SELECT {k} INTO lo FROM {src} WHERE {k} > hi ORDER BY {k} LIMIT 1;  -- NULL after the last\n"
-        "  END LOOP;\nEND\n"
     )
-    return outside(step("DO " + dollar_quote(body, "copy"), (unified, ROW_EXCLUSIVE), (tbl, ROW_SHARE),
+    return outside(step(batches(tbl, pk, work, batch, "copy"), (unified, ROW_EXCLUSIVE), (tbl, ROW_SHARE),
                         *[(h.ref, ACCESS_SHARE) for h in hops[:-1]], *[(r, ROW_SHARE) for r in references],
                         note=f"copy the rows of {short(tbl)} into {short(unified)}, {batch} per transaction"))
 

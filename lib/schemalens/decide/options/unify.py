@@ -12,8 +12,8 @@ from schemalens.decide.decisions import Check, Option, Risk, Stage, slug
 from schemalens.decide.options import AUTH_USERS, Context, name_list
 from schemalens.decide.options.mirror import batched_copy, mirror_steps, verify_step
 from schemalens.decide.options.policies import member_policies
-from schemalens.decide.phased import BATCH
 from schemalens.decide.options.routes import Hop, _derive, _joins, _per_entity_sql, _value, unmappable_sql
+from schemalens.decide.phased import BATCH
 from schemalens.decide.rewrite import fk_column_name
 from schemalens.decide.sqlgen import (
     ACCESS_EXCLUSIVE,
