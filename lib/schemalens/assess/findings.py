@@ -19,9 +19,9 @@ from schemalens.core.names import md_name, short
 from schemalens.core.version import __version__
 from schemalens.read.documents import Document
 from schemalens.read.manifest import Manifest
-from schemalens.read.parse import split_and_parse
 from schemalens.read.project import load_project
 from schemalens.read.replay import EXTERNAL_PRIMARY_KEYS
+from schemalens.read.spans import spans
 
 SEVERITIES = ("critical", "warning", "info")
 CODES = (
@@ -136,9 +136,9 @@ class Sources:
         f = self.files.get(source.file)
         if f is None:
             return 0, ""
-        for st in split_and_parse(f.text, f.name):
-            if st.source.line <= source.line <= st.source.line + st.text.count("\n"):
-                return st.source.line, st.text.rstrip() + ";"
+        for line, text in spans(f.name, f.text):  # split only: the statement's line and text, no parser
+            if line <= source.line <= line + text.count("\n"):
+                return line, text.rstrip() + ";"
         return 0, self.line(source)
 
     def line(self, source: Source) -> str:
