@@ -132,6 +132,7 @@ def compare(
     for rule in RULES:
         found += rule(ctx)
     found.sort(key=lambda f: (CODES.index(f.code), SEVERITIES.index(f.severity), f.subject))
+    ctx.sources.spans.save()  # the statements the evidence cited, for the next run
     return Findings(
         tuple(found),
         schema,
