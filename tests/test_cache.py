@@ -395,3 +395,28 @@ def test_a_warm_report_parses_nothing_and_reads_no_marks_again(home, tmp_path):
     assert run(tmp_path / "warm.md") == "[]"
     cold, warm = (tmp_path / "cold.md").read_text(), (tmp_path / "warm.md").read_text()
     assert warm == cold and "```sql" in warm  # statements cited as evidence, from the cache
+
+
+def test_a_library_caller_replays_with_the_command_lines_collector(tmp_path, monkeypatch, migrations):
+    """load_schema raises the collector's thresholds to tune_gc's while it parses and replays (a notebook never
+    calls tune_gc: lemmy took 0.81-0.96 s at Python's defaults, 0.68-0.72 s tuned), then restores the caller's."""
+    from schemalens.read import project
+
+    monkeypatch.setenv("SCHEMALENS_CACHE", "off")
+    seen, streamed = [], project._streamed
+
+    def recording(*args, **kwargs):
+        seen.append(gc.get_threshold())
+        yield from streamed(*args, **kwargs)
+
+    monkeypatch.setattr(project, "_streamed", recording)
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        assert [t.name for t in load_schema(migrations).tables] == ["public.a", "public.b"]
+        assert seen == [(200_000, 30, 30)] and gc.get_threshold() == (700, 10, 10)
+        gc.set_threshold(500_000, 10, 50)  # a caller's own higher thresholds are kept
+        load_schema(migrations)
+        assert seen[-1] == (500_000, 30, 50) and gc.get_threshold() == (500_000, 10, 50)
+    finally:
+        gc.set_threshold(*before)
