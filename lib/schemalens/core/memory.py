@@ -41,8 +41,8 @@ def tuned_gc() -> Iterator[None]:
     process's again: a library caller (a notebook, a test) that never called :func:`tune_gc` gets the command
     line's collector while a folder is parsed and replayed. Streamed replay frees each file's sqlglot trees by
     the collector (they are cyclic), so it runs, less often: on lemmy (2,664 statements) at Python's
-    defaults it made 16 full collections and ~600 young ones, 1.03 s of CPU against 0.65-0.75 s tuned, where
-    pausing it altogether gained nothing more (benchmarks/README.md).
+    defaults it made 3-5 full collections and ~400 young ones per load, 0.81-1.03 s of CPU against
+    0.65-0.75 s tuned, where pausing it altogether gained nothing more (benchmarks/README.md).
 
     >>> import gc; before = gc.get_threshold()
     >>> with tuned_gc():
