@@ -363,3 +363,60 @@ def test_an_edited_schemalens_source_changes_the_versions(tmp_path, monkeypatch)
     assert cache.versions() == before
     (package / "replay.py").write_text("X = 22\n")
     assert cache.versions() != before
+
+
+def test_a_warm_report_parses_nothing_and_reads_no_marks_again(home, tmp_path):
+    """``schemalens report`` on a cache hit: the schema, each file's platform marks and the statements its evidence
+    cites come from the cache; no file is parsed, split or searched by the detection's expressions, and the
+    report is the same."""
+    d = tmp_path / "revos"
+    (d / "migrations").mkdir(parents=True)
+    sample = Path(__file__).parents[1] / "data" / "revos"
+    for f in (sample / "migrations").iterdir():
+        (d / "migrations" / f.name).write_bytes(f.read_bytes())
+    manifest = tmp_path / "manifest.yaml"
+    manifest.write_text("root: agencies\nhierarchy:\n  - clients -> agencies\n")
+    code = ("import sys\nfrom schemalens.read import parse, platform, split\nfrom schemalens.cli import main\n"
+            "calls = []\n"
+            "def counted(module, name):\n"
+            "    real = getattr(module, name)\n"
+            "    setattr(module, name, lambda *a, **k: calls.append(name) or real(*a, **k))\n"
+            "counted(parse, 'split_and_parse'); counted(platform, 'text_marks'); counted(split, 'split')\n"
+            "main(sys.argv[1:])\nprint(sorted(set(calls)))")
+    argv = ("report", str(d / "migrations"), "--manifest", str(manifest), "--date", "2026-12-02", "-o")
+
+    def run(out: Path) -> str:
+        done = subprocess.run([sys.executable, "-c", code, *argv, str(out)], capture_output=True, text=True,
+                              timeout=120, check=False)
+        assert done.returncode in (0, 1), done.stderr
+        return done.stdout.splitlines()[-1]
+
+    assert run(tmp_path / "cold.md") == "['split', 'split_and_parse', 'text_marks']"  # the first run reads all
+    assert run(tmp_path / "warm.md") == "[]"
+    cold, warm = (tmp_path / "cold.md").read_text(), (tmp_path / "warm.md").read_text()
+    assert warm == cold and "```sql" in warm  # statements cited as evidence, from the cache
+
+
+def test_a_library_caller_replays_with_the_command_lines_collector(tmp_path, monkeypatch, migrations):
+    """load_schema raises the collector's thresholds to tune_gc's while it parses and replays (a notebook never
+    calls tune_gc: lemmy took 0.81-0.96 s at Python's defaults, 0.68-0.72 s tuned), then restores the caller's."""
+    from schemalens.read import project
+
+    monkeypatch.setenv("SCHEMALENS_CACHE", "off")
+    seen, streamed = [], project._streamed
+
+    def recording(*args, **kwargs):
+        seen.append(gc.get_threshold())
+        yield from streamed(*args, **kwargs)
+
+    monkeypatch.setattr(project, "_streamed", recording)
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        assert [t.name for t in load_schema(migrations).tables] == ["public.a", "public.b"]
+        assert seen == [(200_000, 30, 30)] and gc.get_threshold() == (700, 10, 10)
+        gc.set_threshold(500_000, 10, 50)  # a caller's own higher thresholds are kept
+        load_schema(migrations)
+        assert seen[-1] == (500_000, 30, 50) and gc.get_threshold() == (500_000, 10, 50)
+    finally:
+        gc.set_threshold(*before)

@@ -67,6 +67,7 @@ from schemalens.assess.findings import (
 from schemalens.assess.rules import RULES
 from schemalens.assess.rules.paths import arrow_path
 from schemalens.core.model import Schema
+from schemalens.read import marks
 from schemalens.read.documents import Document, read_document
 from schemalens.read.graph import build_graph
 from schemalens.read.graph import roots as hierarchy_roots
@@ -131,6 +132,7 @@ def compare(
     for rule in RULES:
         found += rule(ctx)
     found.sort(key=lambda f: (CODES.index(f.code), SEVERITIES.index(f.severity), f.subject))
+    ctx.sources.spans.save()  # the statements the evidence cited, for the next run
     return Findings(
         tuple(found),
         schema,
@@ -162,8 +164,8 @@ def platform_of(sources: Sources, manifest: Manifest | None = None) -> Detected:
     migration files as the build detects it (:func:`schemalens.read.runners.detect`: templates rendered by
     their runner), else Supabase (no files to tell)."""
     given = manifest.platform if manifest else None
-    if sources.files:
-        return detect(sources.folder, tuple(sources.files.values()), given)[0]
+    if sources.files:  # each file's marks kept by its content (read.marks): the expressions ran over every file
+        return detect(sources.folder, tuple(sources.files.values()), given, marks=marks.cached(sources.folder))[0]
     return detect_platform([], [], given) if given else Detected("supabase", ("no migration files to tell",))
 
 

@@ -19,9 +19,9 @@ from schemalens.core.names import md_name, short
 from schemalens.core.version import __version__
 from schemalens.read.documents import Document
 from schemalens.read.manifest import Manifest
-from schemalens.read.parse import split_and_parse
 from schemalens.read.project import load_project
 from schemalens.read.replay import EXTERNAL_PRIMARY_KEYS
+from schemalens.read.spans import Spans
 
 SEVERITIES = ("critical", "warning", "info")
 CODES = (
@@ -128,6 +128,7 @@ class Sources:
     def __init__(self, folder: str | Path | None = None):
         self.folder = str(folder) if folder is not None else ""
         self.files = {f.name: f for f in load_project(folder).files} if folder is not None else {}
+        self.spans = Spans(self.folder)  # statements' lines and texts, kept between runs (save() writes them)
 
     def path(self, file: str) -> str:
         return str(Path(self.folder) / file) if self.folder else file
@@ -136,9 +137,9 @@ class Sources:
         f = self.files.get(source.file)
         if f is None:
             return 0, ""
-        for st in split_and_parse(f.text, f.name):
-            if st.source.line <= source.line <= st.source.line + st.text.count("\n"):
-                return st.source.line, st.text.rstrip() + ";"
+        for line, text in self.spans.of(f.name, f.text):  # split only: the statement's line and text, no parser
+            if line <= source.line <= line + text.count("\n"):
+                return line, text.rstrip() + ";"
         return 0, self.line(source)
 
     def line(self, source: Source) -> str:

@@ -26,7 +26,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from schemalens.core.memory import paused_gc
+from schemalens.core.memory import paused_gc, tuned_gc
 from schemalens.core.model import Schema, Unparsed
 from schemalens.read.migrations import MigrationFile, discover
 
@@ -61,7 +61,7 @@ def load_schema(folder: str | Path) -> Schema:
         headers = tuple((f.name, f.headers) for f in files if f.headers)
         from schemalens.core.progress import Progress
 
-        with Progress([len(f.text) for f in files]) as progress:  # on stderr, for a long folder
+        with Progress([len(f.text) for f in files]) as progress, tuned_gc():  # progress on stderr, for a long folder
             if cache.folder() is None:
                 from schemalens.read.replay import replay
 
