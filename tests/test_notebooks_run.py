@@ -73,7 +73,7 @@ def test_notebooks_are_thin_parameterised_and_committed_executed(path: Path) -> 
     assert [c for c in code if "parameters" in c["metadata"].get("tags", [])], "a cell tagged parameters"
     for c in code:
         source = "".join(c["source"])
-        assert not re.search(r"^\s*(def|class)\s|pip install", source, re.M), source
+        assert not re.search(r"^\s*(def|class)\s|pip install", source, re.MULTILINE), source
         assert c["execution_count"] is not None, "committed executed (nbval skips cells never run)"
         assert "execution" not in c["metadata"], "no timing metadata (make notebooks records none)"
     counts = [c["execution_count"] for c in code]
@@ -101,3 +101,19 @@ def test_the_notebooks_command_writes_reports_and_names_a_failing_cell(tmp_path:
     err = capsys.readouterr().err
     assert f"schemalens: error: {notebook}: cell " in err and "failed: " in err and str(missing) in err
     assert (tmp_path / "bad" / "1.0-explore-schema.ipynb").exists()  # kept, with the error, for reading
+
+
+def test_a_notebook_runs_its_kernel_over_local_sockets_without_the_tcp_warning(tmp_path: Path, capfd) -> None:
+    """`make report` printed ipykernel's "Kernel is running over TCP without encryption" once per notebook:
+    the kernel listened on localhost ports. It runs on ZeroMQ ipc sockets now (POSIX)."""
+    from schemalens.present import notebook_reports
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("parameters = 1", metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell("import sys\nprint(open(sys.argv[sys.argv.index('-f') + 1]).read())")]
+    source = tmp_path / "n.ipynb"
+    nbformat.write(nb, source)
+    out = notebook_reports.run(source, tmp_path / "out.ipynb", {}, cwd=tmp_path)
+    connection = json.loads(out.cells[-1].outputs[0]["text"])  # the kernel's connection file, read by itself
+    assert "without encryption" not in capfd.readouterr().err
+    assert connection["transport"] == "ipc"

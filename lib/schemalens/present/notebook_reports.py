@@ -148,6 +148,22 @@ def copy_reveal(folder: str | Path) -> Path:
     return target
 
 
+def kernel_transport() -> dict[str, Any]:
+    """Papermill's keyword for a kernel that talks over local sockets (ZeroMQ ``ipc``), not TCP: a kernel on
+    TCP listens on localhost ports any local user can reach and warns so on stderr at every start
+    (``Kernel is running over TCP without encryption``). Windows has no ``ipc``: TCP there."""
+    if os.name != "posix":
+        return {}
+    from jupyter_client.manager import KernelManager
+
+    class LocalKernelManager(KernelManager):
+        def __init__(self, **kwargs: Any) -> None:
+            kwargs.setdefault("transport", "ipc")
+            super().__init__(**kwargs)
+
+    return {"kernel_manager_class": LocalKernelManager}
+
+
 def run(notebook: str | Path, output: str | Path, parameters: Mapping[str, Any], cwd: str | Path = ".") -> Any:
     """Execute ``notebook`` with papermill into ``output`` (kernel ``python3``, working directory ``cwd``).
     Papermill writes as it goes, into a temporary file beside ``output``; the result (also a failed run,
@@ -169,7 +185,7 @@ def run(notebook: str | Path, output: str | Path, parameters: Mapping[str, Any],
     try:
         return keep(papermill.execute_notebook(str(notebook), str(temp), parameters=dict(parameters),
                                                cwd=str(cwd), kernel_name="python3", progress_bar=False,
-                                               log_output=False))
+                                               log_output=False, **kernel_transport()))
     except PapermillExecutionError as e:
         keep(nbformat.read(str(temp), as_version=4))
         reason = f"{e.ename}: {e.evalue}".strip().splitlines()[0]
