@@ -59,6 +59,14 @@ def _select(hops: list[Hop], kind: str, names: Sequence[str], dropped: Sequence[
                      + [f"to_jsonb(t) - ARRAY[{', '.join(literal(n) for n in dropped)}]", f"t.{ident(pk)}"])
 
 
+def _trigger_function(function: str, body: str, does: str) -> Step:
+    """``CREATE FUNCTION function() RETURNS trigger`` (plpgsql ``body``, SECURITY DEFINER, empty search_path)."""
+    return step(
+        f"CREATE FUNCTION {table(function)}()\nRETURNS trigger\nLANGUAGE plpgsql\nSECURITY DEFINER\n"
+        "SET search_path = ''\nAS " + dollar_quote(body, "fn"),
+        note=f"function {short(function)}() {does} (SECURITY DEFINER, empty search_path)")
+
+
 def mirror_steps(unified: str, tbl: str, hops: list[Hop], kind: str, col: str, col_type: str,
                  names: Sequence[str], dropped: Sequence[str], pk: str, group: str) -> tuple[list[Step], list[Step]]:
     """``(up, switch)``: the function and triggers that mirror every write of ``tbl`` into ``unified`` (rows of
@@ -86,11 +94,7 @@ def mirror_steps(unified: str, tbl: str, hops: list[Hop], kind: str, col: str, c
         f"  ON CONFLICT (type, legacy_id) DO UPDATE SET {update};\n"
         "  RETURN NULL;\nEND;\n"
     )
-    create = step(
-        f"CREATE FUNCTION {table(function)}()\nRETURNS trigger\nLANGUAGE plpgsql\nSECURITY DEFINER\n"
-        "SET search_path = ''\nAS " + dollar_quote(body, "fn"),
-        note=f"function {short(function)}() writing each change of {short(tbl)} into {short(unified)} "
-             "(SECURITY DEFINER, empty search_path)")
+    create = _trigger_function(function, body, f"writing each change of {short(tbl)} into {short(unified)}")
     rows = step(
         f"CREATE TRIGGER {ident(trigger)}\n  AFTER INSERT OR UPDATE OR DELETE ON {table(tbl)}\n"
         f"  FOR EACH ROW EXECUTE FUNCTION {table(function)}()",
@@ -144,11 +148,8 @@ def forget_steps(unified: str, archive: str, kinds: dict[str, str], pk: str, gro
                   for i, (kind, a) in enumerate(archived.items()))
         + "  END IF;\n  RETURN NULL;\nEND;\n"
     )
-    create = step(
-        f"CREATE FUNCTION {table(function)}()\nRETURNS trigger\nLANGUAGE plpgsql\nSECURITY DEFINER\n"
-        "SET search_path = ''\nAS " + dollar_quote(body, "fn"),
-        note=f"function {short(function)}() deleting from {archive} the row of each row deleted from "
-             f"{short(unified)} (SECURITY DEFINER, empty search_path)")
+    create = _trigger_function(function, body,
+                               f"deleting from {archive} the row of each row deleted from {short(unified)}")
     rows = step(
         f"CREATE TRIGGER {ident(trigger)}\n  AFTER DELETE ON {table(unified)}\n"
         f"  FOR EACH ROW EXECUTE FUNCTION {table(function)}()",
