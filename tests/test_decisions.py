@@ -124,6 +124,7 @@ EXPECTED_CHECKS = {
         "per-entity": 3,
         "new-rows": 0,
         "changed-rows": 0,
+        "deleted-rows": 0,
     },
     # acme, with ACME_ROWS
     ("foreign-key-tasks-assignee_id", "A"): {"name-free": 0, "orphans-now": 0, "orphans": 0},

@@ -29,22 +29,6 @@ BEGIN
 END
 $lock$;
 
--- forget the style_cartridges rows deleted from cartridges since up (locks: ROW EXCLUSIVE on cartridges_archive.style_cartridges, ACCESS SHARE on cartridges)
-DELETE FROM cartridges_archive.style_cartridges AS t
-WHERE NOT EXISTS (SELECT 1 FROM public.cartridges AS u WHERE u.type = 'style' AND u.legacy_id = t.id);
-
--- forget the voice_cartridges rows deleted from cartridges since up (locks: ROW EXCLUSIVE on cartridges_archive.voice_cartridges, ACCESS SHARE on cartridges)
-DELETE FROM cartridges_archive.voice_cartridges AS t
-WHERE NOT EXISTS (SELECT 1 FROM public.cartridges AS u WHERE u.type = 'voice' AND u.legacy_id = t.id);
-
--- forget the brand_cartridges rows deleted from cartridges since up (locks: ROW EXCLUSIVE on cartridges_archive.brand_cartridges, ACCESS SHARE on cartridges)
-DELETE FROM cartridges_archive.brand_cartridges AS t
-WHERE NOT EXISTS (SELECT 1 FROM public.cartridges AS u WHERE u.type = 'brand' AND u.legacy_id = t.id);
-
--- forget the instruction_cartridges rows deleted from cartridges since up (locks: ROW EXCLUSIVE on cartridges_archive.instruction_cartridges, ACCESS SHARE on cartridges)
-DELETE FROM cartridges_archive.instruction_cartridges AS t
-WHERE NOT EXISTS (SELECT 1 FROM public.cartridges AS u WHERE u.type = 'instruction' AND u.legacy_id = t.id);
-
 -- move cartridges_archive.instruction_cartridges to schema public (locks: ACCESS EXCLUSIVE on cartridges_archive.instruction_cartridges)
 ALTER TABLE cartridges_archive.instruction_cartridges SET SCHEMA public;
 
@@ -62,6 +46,9 @@ DROP SCHEMA cartridges_archive;
 
 -- drop cartridges (locks: ACCESS EXCLUSIVE on cartridges, ACCESS EXCLUSIVE on agencies, ACCESS EXCLUSIVE on auth.users)
 DROP TABLE public.cartridges;
+
+-- drop function forget_archived_cartridges (locks: no table lock)
+DROP FUNCTION public.forget_archived_cartridges();
 
 -- drop function set_cartridges_agency_id (locks: no table lock)
 DROP FUNCTION public.set_cartridges_agency_id();

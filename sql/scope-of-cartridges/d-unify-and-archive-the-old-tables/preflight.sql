@@ -76,3 +76,17 @@ UNION ALL
 SELECT 'instruction_cartridges' AS source, u.legacy_id FROM public.cartridges AS u
 JOIN cartridges_archive.instruction_cartridges AS t ON t.id = u.legacy_id AND u.type = 'instruction'
 WHERE (u.config || jsonb_build_object('id', u.legacy_id, 'name', u.name, 'is_default', u.is_default, 'created_at', u.created_at, 'updated_at', u.updated_at, 'user_id', u.user_id)) IS DISTINCT FROM to_jsonb(t);
+
+-- 6. deleted-rows (before down; must list no row)
+-- Archived rows whose row was deleted from `cartridges` while its trigger `forget_archived_cartridges` did not fire (`session_replication_role = replica`, or the trigger disabled): down.sql would bring them back. Delete them from the archive first.
+SELECT 'style_cartridges' AS source, t.id AS legacy_id FROM cartridges_archive.style_cartridges AS t
+WHERE NOT EXISTS (SELECT 1 FROM public.cartridges AS u WHERE u.type = 'style' AND u.legacy_id = t.id)
+UNION ALL
+SELECT 'voice_cartridges' AS source, t.id AS legacy_id FROM cartridges_archive.voice_cartridges AS t
+WHERE NOT EXISTS (SELECT 1 FROM public.cartridges AS u WHERE u.type = 'voice' AND u.legacy_id = t.id)
+UNION ALL
+SELECT 'brand_cartridges' AS source, t.id AS legacy_id FROM cartridges_archive.brand_cartridges AS t
+WHERE NOT EXISTS (SELECT 1 FROM public.cartridges AS u WHERE u.type = 'brand' AND u.legacy_id = t.id)
+UNION ALL
+SELECT 'instruction_cartridges' AS source, t.id AS legacy_id FROM cartridges_archive.instruction_cartridges AS t
+WHERE NOT EXISTS (SELECT 1 FROM public.cartridges AS u WHERE u.type = 'instruction' AND u.legacy_id = t.id);

@@ -42,7 +42,7 @@ $verify$;
 -- create schema cartridges_archive (locks: no table lock)
 CREATE SCHEMA cartridges_archive;
 
--- take every lock up front, in one order, retrying (style_cartridges, voice_cartridges, brand_cartridges, instruction_cartridges) (locks: ACCESS EXCLUSIVE on style_cartridges, ACCESS EXCLUSIVE on voice_cartridges, ACCESS EXCLUSIVE on brand_cartridges, ACCESS EXCLUSIVE on instruction_cartridges)
+-- take every lock up front, in one order, retrying (style_cartridges, voice_cartridges, brand_cartridges, instruction_cartridges, cartridges) (locks: ACCESS EXCLUSIVE on style_cartridges, ACCESS EXCLUSIVE on voice_cartridges, ACCESS EXCLUSIVE on brand_cartridges, ACCESS EXCLUSIVE on instruction_cartridges, SHARE ROW EXCLUSIVE on cartridges)
 DO $lock$
 DECLARE
   previous text := current_setting('lock_timeout');
@@ -54,13 +54,14 @@ BEGIN
       LOCK TABLE public.voice_cartridges IN ACCESS EXCLUSIVE MODE;
       LOCK TABLE public.brand_cartridges IN ACCESS EXCLUSIVE MODE;
       LOCK TABLE public.instruction_cartridges IN ACCESS EXCLUSIVE MODE;
+      LOCK TABLE public.cartridges IN SHARE ROW EXCLUSIVE MODE;
       PERFORM set_config('lock_timeout', previous, true);
       RETURN;
     EXCEPTION WHEN lock_not_available THEN
       PERFORM pg_sleep(0.1 * attempt);  -- the locks taken in this attempt are released
     END;
   END LOOP;
-  RAISE EXCEPTION 'could not lock style_cartridges, voice_cartridges, brand_cartridges, instruction_cartridges in 10 attempts: nothing was changed'
+  RAISE EXCEPTION 'could not lock style_cartridges, voice_cartridges, brand_cartridges, instruction_cartridges, cartridges in 10 attempts: nothing was changed'
     USING ERRCODE = 'lock_not_available';
 END
 $lock$;
@@ -112,5 +113,46 @@ ALTER TABLE public.brand_cartridges SET SCHEMA cartridges_archive;
 
 -- move instruction_cartridges to schema cartridges_archive (locks: ACCESS EXCLUSIVE on instruction_cartridges)
 ALTER TABLE public.instruction_cartridges SET SCHEMA cartridges_archive;
+
+-- function forget_archived_cartridges() deleting from cartridges_archive the row of each row deleted from cartridges (SECURITY DEFINER, empty search_path) (locks: no table lock)
+CREATE FUNCTION public.forget_archived_cartridges()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = ''
+AS $fn$
+BEGIN
+  IF TG_OP = 'TRUNCATE' THEN
+    DELETE FROM cartridges_archive.style_cartridges;
+    DELETE FROM cartridges_archive.voice_cartridges;
+    DELETE FROM cartridges_archive.brand_cartridges;
+    DELETE FROM cartridges_archive.instruction_cartridges;
+    RETURN NULL;
+  END IF;
+  IF OLD.type = 'style' THEN
+    DELETE FROM cartridges_archive.style_cartridges WHERE id = OLD.legacy_id;
+  ELSIF OLD.type = 'voice' THEN
+    DELETE FROM cartridges_archive.voice_cartridges WHERE id = OLD.legacy_id;
+  ELSIF OLD.type = 'brand' THEN
+    DELETE FROM cartridges_archive.brand_cartridges WHERE id = OLD.legacy_id;
+  ELSIF OLD.type = 'instruction' THEN
+    DELETE FROM cartridges_archive.instruction_cartridges WHERE id = OLD.legacy_id;
+  END IF;
+  RETURN NULL;
+END;
+$fn$;
+
+-- only the trigger runs forget_archived_cartridges() (locks: no table lock)
+REVOKE EXECUTE ON FUNCTION public.forget_archived_cartridges() FROM PUBLIC, anon, authenticated;
+
+-- a row deleted from cartridges is deleted from cartridges_archive too (down.sql does not bring it back) (locks: SHARE ROW EXCLUSIVE on cartridges)
+CREATE TRIGGER forget_archived_cartridges
+  AFTER DELETE ON public.cartridges
+  FOR EACH ROW EXECUTE FUNCTION public.forget_archived_cartridges();
+
+-- a truncate of cartridges empties cartridges_archive too (locks: SHARE ROW EXCLUSIVE on cartridges)
+CREATE TRIGGER forget_archived_cartridges_truncate
+  AFTER TRUNCATE ON public.cartridges
+  FOR EACH STATEMENT EXECUTE FUNCTION public.forget_archived_cartridges();
 
 COMMIT;

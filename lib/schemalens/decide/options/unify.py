@@ -10,7 +10,14 @@ from __future__ import annotations
 from schemalens.core.names import dollar_quote, md_name, relation
 from schemalens.decide.decisions import Check, Option, Risk, Stage, slug
 from schemalens.decide.options import AUTH_USERS, Context, name_list
-from schemalens.decide.options.mirror import batched_copy, mirror_steps, verify_step
+from schemalens.decide.options.mirror import (
+    batched_copy,
+    forget_name,
+    forget_steps,
+    forgotten_sql,
+    mirror_steps,
+    verify_step,
+)
 from schemalens.decide.options.policies import member_policies
 from schemalens.decide.options.routes import Hop, _derive, _joins, _per_entity_sql, _value, unmappable_sql
 from schemalens.decide.phased import BATCH
@@ -177,24 +184,16 @@ def _unify(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]], archiv
         up[:0] = [step(guard, *reads, note="refuse to run while a row cannot be mapped"),
                   lock_up_front([(t, SHARE_ROW_EXCLUSIVE) for t in tables])]
         up += [s for m, _ in mirrored for s in m]
+        forget, forget_down = forget_steps(unified, archive_schema, types, pk, group)
         switch = [verify_step(unified, types, pk, rebuild_sql(names, pk), group), create_schema(archive_schema),
-                  lock_up_front([(t, ACCESS_EXCLUSIVE) for t in tables])]
-        switch += [s for _, m in mirrored for s in m] + [set_schema(t, archive_schema) for t in tables]
+                  lock_up_front([(t, ACCESS_EXCLUSIVE) for t in tables] + [(unified, SHARE_ROW_EXCLUSIVE)])]
+        switch += [s for _, m in mirrored for s in m] + [set_schema(t, archive_schema) for t in tables] + forget
         stages.append(Stage("switch", tuple(switch), f"check the copy, then move the old tables to `{archive_schema}` "
                             "(ACCESS EXCLUSIVE for the catalog change only)"))
-        # rows deleted from the new table since up stay deleted: they are not moved back
-        down = [
-            step(
-                f"DELETE FROM {ident(archive_schema)}.{ident(relation(t))} AS t\n"
-                f"WHERE NOT EXISTS (SELECT 1 FROM {table(unified)} AS u WHERE u.type = {literal(types[t])} "
-                f"AND u.legacy_id = t.{ident(pk)})",
-                (f"{archive_schema}.{relation(t)}", ROW_EXCLUSIVE), (unified, ACCESS_SHARE),
-                note=f"forget the {short(t)} rows deleted from {group} since up",
-            )
-            for t in tables
-        ]
-        down += [set_schema(f"{archive_schema}.{relation(t)}", "public") for t in reversed(tables)]
-        down += [drop_schema(archive_schema), drop_table(unified, references)] + derive_down[1:]
+        # rows deleted from the new table since the switch are gone from the archive already (its trigger): down.sql
+        # changes the catalog only
+        down = [set_schema(f"{archive_schema}.{relation(t)}", "public") for t in reversed(tables)]
+        down += [drop_schema(archive_schema), drop_table(unified, references), forget_down] + derive_down[1:]
     if archive:  # the archived tables are as they were at up: compare with them
         changed = "\nUNION ALL\n".join(
             f"SELECT {literal(short(t))} AS source, u.legacy_id FROM {table(unified)} AS u\n"
@@ -254,6 +253,16 @@ def _unify(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]], archiv
             blocking=True,
         ),
     ]
+    if archive:
+        checks.append(Check(
+            "deleted-rows",
+            forgotten_sql(unified, archive_schema, types, pk),
+            f"Archived rows whose row was deleted from `{group}` while its trigger `{forget_name(group)}` did not "
+            "fire (`session_replication_role = replica`, or the trigger disabled): down.sql would bring them back. "
+            "Delete them from the archive first.",
+            when="before down",
+            blocking=True,
+        ))
     moved = len(tables)
     title = f"Unify into one `{group}` table scoped by {md_name(entity)}" + (
         ", archiving the old tables" if archive else ", keeping the old tables"
@@ -288,7 +297,9 @@ def _unify(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]], archiv
                 f"copy.sql copies the existing rows, {BATCH:,} per transaction, locking a batch's rows FOR SHARE "
                 "(a writer waits for one batch at most); switch.sql checks in one snapshot that every old row has "
                 "its equal copy (reads only), then takes ACCESS EXCLUSIVE on the old tables the same way, only to "
-                "drop the triggers and move them (SET SCHEMA). A trigger disabled or bypassed "
+                f"drop the triggers and move them (SET SCHEMA), with SHARE ROW EXCLUSIVE on `{group}` to install "
+                "the trigger that deletes the archived row of each row deleted there; down.sql then moves the tables "
+                "back with no row to delete (catalog changes only, whatever the rows). A trigger disabled or bypassed "
                 "(`session_replication_role = replica`) meanwhile makes switch.sql refuse, nothing changed. A "
                 "transaction that read an old table and then writes it while the move waits is a deadlock "
                 "PostgreSQL ends by aborting one of the two (switch.sql changes nothing if it is the one). "
@@ -305,7 +316,8 @@ def _unify(ctx: Context, did: str, d: dict, routes: dict[str, list[Hop]], archiv
             "down.sql "
             + (
                 f"moves the old tables back with their rows as they were at up, except the rows deleted from "
-                f"`{group}` since up (they stay deleted), then drops `{archive_schema}` and `{group}`; it undoes a "
+                f"`{group}` since up (they stay deleted: switch.sql's trigger deletes them from the archive as they "
+                f"are deleted; check `deleted-rows`), then drops `{archive_schema}` and `{group}`; it undoes a "
                 f"finished switch.sql (before switch.sql, the old tables are where they were: drop the `mirror_` "
                 f"triggers of the old tables and their functions, then `{group}`)"
                 if archive
