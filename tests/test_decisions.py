@@ -23,7 +23,7 @@ import pytest
 from schemalens import cli
 from schemalens.assess.compare import analyse
 from schemalens.core.errors import ApplyError
-from schemalens.db import live, postgres
+from schemalens.db import live, postgres, sampled
 from schemalens.db.autocommit import apply_script
 from schemalens.db.locks import mode_name
 from schemalens.db.rehearse import privileges
@@ -377,23 +377,15 @@ WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')"""
 
 
 def watched_locks(conn: psycopg.Connection, sql: str) -> dict[str, str]:
-    """Run ``sql`` in autocommit on ``conn`` while a second session reads its table locks (granted or awaited)
-    from pg_locks until it ends: the strongest mode seen per table."""
-    import threading
-
+    """Run ``sql`` in autocommit on ``conn`` while a second session samples its table locks (granted or awaited,
+    :func:`schemalens.db.sampled.sample`) until it ends: the strongest mode seen per table."""
+    with sampled.watcher(conn) as monitor:
+        found = sampled.sample(conn, monitor, sql)
     seen: dict[str, str] = {}
-    with psycopg.connect(conn.info.dsn, password=conn.info.password, autocommit=True) as watcher:
-        t = threading.Thread(target=conn.execute, args=(sql,))
-        t.start()
-        while t.is_alive():
-            for name, mode in watcher.execute(
-                    "SELECT n.nspname || '.' || c.relname, l.mode FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
-                    "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE l.pid = %s AND c.relkind IN ('r', 'p') "
-                    "AND n.nspname <> 'pg_catalog'", (conn.info.backend_pid,)).fetchall():
-                mode = mode_name(mode)
-                if name not in seen or LOCK_MODES.index(mode) > LOCK_MODES.index(seen[name]):
-                    seen[name] = mode
-        t.join()
+    for s in found.seen:
+        mode = mode_name(s.mode)
+        if s.table not in seen or LOCK_MODES.index(mode) > LOCK_MODES.index(seen[s.table]):
+            seen[s.table] = mode
     return seen
 
 
