@@ -330,3 +330,15 @@ def test_a_hostile_name_in_a_planned_document_writes_one_folder_per_decision(tmp
     assert len(tops) == len(ids)  # one folder per decision, none split by the name's "/"
     assert all("\n" not in p and "/" not in p and p not in (".", "..") for p in tops)
     assert {p.parent.parent.parent for p in written if p.name == "up.sql"} == {out}  # <decision>/<option>/up.sql
+
+
+def test_the_mirror_and_forget_names_of_long_tables_stay_apart_and_fit() -> None:
+    """scope D's trigger names were cut with ``[:63]``: a 70-byte table gave its truncate trigger the row
+    trigger's name, and two long tables with one prefix gave one function name."""
+    from schemalens.decide.options.mirror import forget_name, mirror_name
+
+    a, b = "public." + "é" * 30 + "a_cartridges", "public." + "é" * 30 + "b_cartridges"
+    names = [mirror_name(a, "cartridges"), mirror_name(a, "cartridges", "_truncate"), mirror_name(b, "cartridges"),
+             forget_name("c" * 70), forget_name("c" * 70, "_truncate")]
+    assert all(len(n.encode()) <= 63 for n in names) and len(set(names)) == len(names)
+    assert mirror_name("public.style_cartridges", "cartridges") == "mirror_style_cartridges_to_cartridges"

@@ -75,6 +75,26 @@ def truncate_identifier(name: str) -> str:
     return raw[:PG_NAMEDATALEN].decode("utf-8", "ignore")
 
 
+def fit_name(head: str, tail: str = "") -> str:
+    """``head + tail`` as one identifier within 63 bytes, ``tail`` kept whole: a name too long has ``head`` cut
+    (never inside a UTF-8 character) and followed by 8 hex digits of a hash of the whole name, so two long
+    names cut alike stay apart and ``name`` and ``name + '_truncate'`` never become one (as ``[:63]`` made them).
+
+    >>> fit_name("mirror_style_cartridges", "_to_cartridges")
+    'mirror_style_cartridges_to_cartridges'
+    >>> a, b = fit_name("m_" + "x" * 70, "_to_c"), fit_name("m_" + "x" * 69 + "y", "_to_c")
+    >>> len(a.encode()), a.endswith("_to_c"), a != b, fit_name("m_" + "x" * 70, "_to_c_truncate") != a
+    (63, True, True, True)
+    """
+    whole = head + tail
+    if len(whole.encode("utf-8", "surrogatepass")) <= PG_NAMEDATALEN:
+        return whole
+    digest = hashlib.sha256(whole.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    room = max(PG_NAMEDATALEN - len(tail.encode("utf-8", "surrogatepass")) - 9, 0)
+    cut = head.encode("utf-8", "surrogatepass")[:room].decode("utf-8", "ignore")
+    return truncate_identifier(f"{cut}_{digest}{tail}")
+
+
 def qualify(name: str, schema: str = "public") -> str:
     """``schema.table`` for a table name; already qualified names are kept.
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from schemalens.core.names import dollar_quote, relation
+from schemalens.core.names import dollar_quote, fit_name, relation
 from schemalens.decide.options.policies import revoke_execute
 from schemalens.decide.options.routes import Hop, _joins, _value
 from schemalens.decide.phased import BATCH, batches, outside
@@ -45,9 +45,10 @@ from schemalens.decide.sqlgen import (
 )
 
 
-def mirror_name(tbl: str, group: str) -> str:
-    """The trigger (and, in ``public``, the function) that mirrors ``tbl`` into ``group``."""
-    return f"mirror_{relation(tbl)}_to_{group}"[:63]
+def mirror_name(tbl: str, group: str, suffix: str = "") -> str:
+    """The trigger (and, in ``public``, the function) that mirrors ``tbl`` into ``group``; with ``suffix`` the
+    name of its truncate trigger (:func:`schemalens.core.names.fit_name`: the two stay apart however long ``tbl``)."""
+    return fit_name(f"mirror_{relation(tbl)}", f"_to_{group}{suffix}")
 
 
 def _columns(col: str, names: Sequence[str]) -> list[str]:
@@ -71,7 +72,8 @@ def mirror_steps(unified: str, tbl: str, hops: list[Hop], kind: str, col: str, c
                  names: Sequence[str], dropped: Sequence[str], pk: str, group: str) -> tuple[list[Step], list[Step]]:
     """``(up, switch)``: the function and triggers that mirror every write of ``tbl`` into ``unified`` (rows of
     ``type = kind``, keyed by ``legacy_id``), and the steps that drop them."""
-    function, trigger = f"public.{mirror_name(tbl, group)}", mirror_name(tbl, group)
+    trigger, on_truncate = mirror_name(tbl, group), mirror_name(tbl, group, "_truncate")
+    function = f"public.{trigger}"
     said = f"a {short(tbl)} row whose owner cannot be mapped (while {group} is filled from it)"
     update = ", ".join(f"{ident(c)} = EXCLUDED.{ident(c)}" for c in [col, *names, "config"])
     joins = _joins(hops)
@@ -100,10 +102,10 @@ def mirror_steps(unified: str, tbl: str, hops: list[Hop], kind: str, col: str, c
         f"  FOR EACH ROW EXECUTE FUNCTION {table(function)}()",
         (tbl, SHARE_ROW_EXCLUSIVE), note=f"mirror every insert, update and delete of {short(tbl)} into {group}")
     truncate = step(
-        f"CREATE TRIGGER {ident(trigger + '_truncate')}\n  AFTER TRUNCATE ON {table(tbl)}\n"
+        f"CREATE TRIGGER {ident(on_truncate)}\n  AFTER TRUNCATE ON {table(tbl)}\n"
         f"  FOR EACH STATEMENT EXECUTE FUNCTION {table(function)}()",
         (tbl, SHARE_ROW_EXCLUSIVE), note=f"mirror a truncate of {short(tbl)} into {group}")
-    switch = [drop_trigger(trigger, tbl), drop_trigger(trigger + "_truncate", tbl), drop_function(function)]
+    switch = [drop_trigger(trigger, tbl), drop_trigger(on_truncate, tbl), drop_function(function)]
     return [create, revoke_execute(function), rows, truncate], switch
 
 
@@ -128,9 +130,10 @@ def batched_copy(unified: str, tbl: str, hops: list[Hop], kind: str, col: str, n
                         note=f"copy the rows of {short(tbl)} into {short(unified)}, {batch} per transaction"))
 
 
-def forget_name(group: str) -> str:
-    """The trigger on the new table (and, in ``public``, its function) that deletes archived rows."""
-    return f"forget_archived_{group}"[:63]
+def forget_name(group: str, suffix: str = "") -> str:
+    """The trigger on the new table (and, in ``public``, its function) that deletes archived rows; with ``suffix``
+    the name of its truncate trigger (see :func:`mirror_name`)."""
+    return fit_name(f"forget_archived_{group}", suffix)
 
 
 def forget_steps(unified: str, archive: str, kinds: dict[str, str], pk: str, group: str) -> tuple[list[Step], Step]:
@@ -156,7 +159,7 @@ def forget_steps(unified: str, archive: str, kinds: dict[str, str], pk: str, gro
         (unified, SHARE_ROW_EXCLUSIVE),
         note=f"a row deleted from {short(unified)} is deleted from {archive} too (down.sql does not bring it back)")
     truncate = step(
-        f"CREATE TRIGGER {ident(trigger + '_truncate')}\n  AFTER TRUNCATE ON {table(unified)}\n"
+        f"CREATE TRIGGER {ident(forget_name(group, '_truncate'))}\n  AFTER TRUNCATE ON {table(unified)}\n"
         f"  FOR EACH STATEMENT EXECUTE FUNCTION {table(function)}()",
         (unified, SHARE_ROW_EXCLUSIVE), note=f"a truncate of {short(unified)} empties {archive} too")
     return [create, revoke_execute(function), rows, truncate], drop_function(function)
